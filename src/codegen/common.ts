@@ -1,0 +1,40 @@
+import { canonicalJson, specTag, type KernelSpec } from '../spec.js';
+import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
+
+export type Target = 'cuda' | 'cpu';
+
+/** What codegen hands to the compiler and the runtime. */
+export interface GeneratedSource {
+  readonly target: Target;
+  /** The C ABI entry point; `${symbol}_info` returns the self-description. */
+  readonly symbol: string;
+  readonly language: 'cuda' | 'c++';
+  readonly source: string;
+  /** The canonical spec this source implements. */
+  readonly specJson: string;
+  /** Outputs per thread along W (CUDA) and threads per block: part of the variant. */
+  readonly variant: Readonly<Record<string, number>>;
+}
+
+/** The values every template shares: spec fields as literals, the symbol and the self-description. */
+export function templateContext(spec: KernelSpec, target: Target) {
+  const symbol = `dwconv_${target}_${specTag(spec)}`;
+  const [kh, kw] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  const [pt, pb, pl, pr] = spec.padding;
+  const [dh, dw] = spec.dilation;
+  const info = JSON.stringify({ abi: ABI_VERSION, version: PACKAGE_VERSION, target, symbol, spec: JSON.parse(canonicalJson(spec)) as unknown });
+  return {
+    symbol,
+    version: PACKAGE_VERSION,
+    specJson: canonicalJson(spec),
+    // The spec holds only validated numbers and enums, so its JSON is plain ASCII: JSON string escaping is valid C.
+    infoLiteral: JSON.stringify(info),
+    kh, kw, sh, sw, pt, pl, dh, dw,
+    padH: pt + pb,
+    padW: pl + pr,
+    multiplier: spec.channelMultiplier,
+    dtype: spec.dtype,
+    bias: spec.bias,
+  };
+}

@@ -1,0 +1,29 @@
+// The templates are package assets, read once on first use; this is the only file access codegen does.
+import { readFileSync } from 'node:fs';
+import Handlebars from 'handlebars';
+
+const root = new URL('../../templates/', import.meta.url);
+const hbs = Handlebars.create();
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+let registered = false;
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function read(name: string): string {
+  return readFileSync(new URL(name, root), 'utf8');
+}
+
+/** Renders templates/<name> with `context`. noEscape: this is C++, not HTML. strict: a missing field is an error, not an empty string. */
+export function render(name: string, context: object): string {
+  if (!registered) {
+    hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));
+    hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
+    registered = true;
+  }
+  let template = compiled.get(name);
+  if (!template) {
+    template = hbs.compile(read(name), { noEscape: true, strict: true });
+    compiled.set(name, template);
+  }
+  return template(context);
+}

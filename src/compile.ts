@@ -1,0 +1,99 @@
+import { generate } from './codegen/generate.js';
+import type { GeneratedSource, Target } from './codegen/common.js';
+import { readEnvironment, type Environment } from './env.js';
+import { SpecError } from './errors.js';
+import { normalizeArch } from './jit/arch.js';
+import { buildArtifact, type Artifact } from './jit/build.js';
+import { Kernel } from './runtime/kernel.js';
+import { loadArtifact } from './runtime/library.js';
+import { cudaRuntime, probeGpu } from './runtime/cudart.js';
+import { normalizeSpec, type KernelSpec } from './spec.js';
+
+export interface CompileOptions {
+  /** 'auto' (default): 'cuda' when a GPU is usable, else 'cpu'. DWCONV_JIT_TARGET overrides 'auto'. */
+  readonly target?: 'auto' | Target;
+  /** CUDA compiler; 'auto' (default) is nvcc for now. */
+  readonly compiler?: 'auto' | 'nvcc';
+  /** CUDA arch such as 'sm_90'; default: the arch of the current GPU. Required to build CUDA code without a GPU. */
+  readonly arch?: string | number;
+  /** Writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
+  readonly cacheDir?: string;
+  /** false: neither read nor write the cache (compile into a private temporary folder). Default true. */
+  readonly cache?: boolean;
+  /** Progress messages (compiler invocations and the like). */
+  readonly log?: (message: string) => void;
+  /** Environment to read instead of process.env (for tests and embedding). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'env'];
+
+interface Resolved {
+  readonly spec: KernelSpec;
+  readonly target: Target;
+  readonly arch: string | undefined;
+  readonly env: Environment;
+  readonly options: CompileOptions;
+}
+
+function resolve(specInput: unknown, options: CompileOptions, needDevice: boolean): Resolved {
+  const spec = normalizeSpec(specInput);
+  if (typeof options !== 'object' || options === null) throw new SpecError('options', options, 'an object');
+  for (const key of Object.keys(options)) if (!OPTION_FIELDS.includes(key)) throw new SpecError(`options.${key}`, (options as Record<string, unknown>)[key], `known options: ${OPTION_FIELDS.join(', ')}`);
+  const env = readEnvironment(options.env);
+  const requested = options.target ?? 'auto';
+  if (!['auto', 'cuda', 'cpu'].includes(requested)) throw new SpecError('options.target', requested, "'auto' | 'cuda' | 'cpu'");
+  if (options.compiler !== undefined && !['auto', 'nvcc'].includes(options.compiler)) throw new SpecError('options.compiler', options.compiler, "'auto' | 'nvcc'");
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new SpecError('options.cache', options.cache, 'true | false');
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) throw new SpecError('options.cacheDir', options.cacheDir, 'a directory path');
+  let target: Target;
+  if (requested !== 'auto') target = requested;
+  else if (env.target === 'cuda' || env.target === 'cpu') target = env.target;
+  else if (env.target !== undefined) throw new SpecError('DWCONV_JIT_TARGET', env.target, "'cuda' | 'cpu'");
+  else target = probeGpu(env).ok ? 'cuda' : 'cpu';
+  let arch = options.arch === undefined ? undefined : normalizeArch(options.arch);
+  if (target === 'cuda' && arch === undefined) {
+    const gpu = probeGpu(env);
+    if (!gpu.ok) {
+      if (needDevice) throw new SpecError('options.target', 'cuda', `a usable GPU (${gpu.reason}); use target 'cpu', or pass arch to build without one`);
+      throw new SpecError('options.arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${gpu.reason})`);
+    }
+    arch = gpu.device.arch;
+  }
+  return { spec, target, arch, env, options };
+}
+
+async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
+  const generated = generate(r.spec, r.target);
+  const artifact = await buildArtifact(generated, { env: r.env, arch: r.arch, cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log });
+  return { generated, artifact };
+}
+
+/**
+ * Generates, compiles (or finds in the cache) and loads the kernel for one spec.
+ *
+ *     const k = await compile({ kernelSize: 3 });
+ *     const y = await k.run(x, [N, C, H, W], w);
+ */
+export async function compile(specInput: unknown, options: CompileOptions = {}): Promise<Kernel> {
+  const r = resolve(specInput, options, true);
+  const { generated, artifact } = await buildFor(r);
+  const started = performance.now();
+  if (r.target === 'cuda') cudaRuntime(r.env); // the artifact must bind to the runtime instance we call
+  const loaded = loadArtifact(artifact.path, generated.symbol, r.target, generated.specJson);
+  const loadMilliseconds = performance.now() - started;
+  return new Kernel(r.spec, r.target, {
+    key: artifact.key,
+    symbol: generated.symbol,
+    artifactPath: artifact.path,
+    origin: artifact.origin,
+    compileMilliseconds: artifact.compileMilliseconds,
+    loadMilliseconds,
+    variant: generated.variant,
+  }, loaded, r.env);
+}
+
+/** Compiles into the cache without loading: works for CUDA without a GPU when `arch` is given. */
+export async function build(specInput: unknown, options: CompileOptions = {}): Promise<Artifact> {
+  return (await buildFor(resolve(specInput, options, false))).artifact;
+}

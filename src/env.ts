@@ -1,0 +1,30 @@
+/** Every environment variable the library reads, read here and nowhere else. */
+export interface Environment {
+  /** DWCONV_JIT_CACHE_DIR: the writable cache directory (default: the per-user cache dir). */
+  readonly cacheDir: string | undefined;
+  /** DWCONV_JIT_NVCC: an explicit nvcc binary, searched first. */
+  readonly nvcc: string | undefined;
+  /** CUDA_HOME, then CUDA_PATH: the toolkit root. */
+  readonly cudaHome: string | undefined;
+  /** DWCONV_JIT_CUDART: an explicit libcudart path, tried first. */
+  readonly cudart: string | undefined;
+  /** CXX: the C++ compiler for the CPU target. */
+  readonly cxx: string | undefined;
+  /** PATH, for toolchain discovery. */
+  readonly path: string;
+  /** DWCONV_JIT_TARGET: overrides target 'auto' ('cuda' | 'cpu'). */
+  readonly target: string | undefined;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  return {
+    cacheDir: nonEmpty(env.DWCONV_JIT_CACHE_DIR),
+    nvcc: nonEmpty(env.DWCONV_JIT_NVCC),
+    cudaHome: nonEmpty(env.CUDA_HOME) ?? nonEmpty(env.CUDA_PATH),
+    cudart: nonEmpty(env.DWCONV_JIT_CUDART),
+    cxx: nonEmpty(env.CXX),
+    path: env.PATH ?? '',
+    target: nonEmpty(env.DWCONV_JIT_TARGET),
+  };
+}

@@ -1,0 +1,11 @@
+export { compile, build, type CompileOptions } from './compile.js';
+export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPES, LAYOUTS, LIMITS } from './spec.js';
+export type { SpecInput, KernelSpec, DType, Layout } from './spec.js';
+export { generate } from './codegen/generate.js';
+export type { GeneratedSource, Target } from './codegen/common.js';
+export { Kernel, type ForwardOptions, type KernelProvenance } from './runtime/kernel.js';
+export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
+export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './runtime/cudart.js';
+export type { Artifact } from './jit/build.js';
+export { DwconvError, SpecError, ToolchainNotFoundError, CompileError, CudaError, CacheError } from './errors.js';
+export { reference, type ReferenceInputs } from './verify/reference.js';

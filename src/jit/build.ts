@@ -1,0 +1,104 @@
+import { mkdtemp } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import envPaths from 'env-paths';
+import type { GeneratedSource } from '../codegen/common.js';
+import type { Environment } from '../env.js';
+import { PACKAGE_VERSION } from '../version.js';
+import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from './compilers.js';
+import { DiskCache, type EntryMeta } from './disk-cache.js';
+import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
+import { findCxx, findNvcc, type Tool } from './toolchain.js';
+
+export interface BuildOptions {
+  readonly env: Environment;
+  /** Normalized CUDA arch ('sm_90'); required for the CUDA target. */
+  readonly arch?: string;
+  /** The writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache dir. */
+  readonly cacheDir?: string;
+  /** false: compile into a private temporary folder, neither reading nor writing the cache. */
+  readonly cache?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface Artifact {
+  readonly key: string;
+  readonly path: string;
+  readonly parts: KeyParts;
+  /** Where it came from: this process's memory, the disk cache, or a compile just now. */
+  readonly origin: 'memory' | 'disk' | 'compiled';
+  /** Compile time when origin is 'compiled', else 0. */
+  readonly compileMilliseconds: number;
+  readonly meta?: EntryMeta;
+}
+
+export function defaultCacheDir(env: Environment): string {
+  return env.cacheDir ?? envPaths('dwconv-jit', { suffix: '' }).cache;
+}
+
+export function cpuIdentity(): string {
+  return `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}`;
+}
+
+interface Plan {
+  readonly tool: Tool;
+  readonly parts: KeyParts;
+  readonly key: string;
+}
+
+async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
+  const tool = generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
+  if (generated.target === 'cuda' && !opts.arch) throw new Error('internal: the CUDA target needs an arch');
+  const parts: KeyParts = {
+    format: CACHE_FORMAT_VERSION,
+    package: PACKAGE_VERSION,
+    target: generated.target,
+    sourceSha256: sha256(generated.source),
+    compiler: { kind: tool.kind, version: tool.version },
+    flags: generated.target === 'cuda' ? nvccFlags(opts.arch!) : cxxFlags(),
+    arch: generated.target === 'cuda' ? opts.arch! : cpuIdentity(),
+  };
+  return { tool, parts, key: cacheKey(parts) };
+}
+
+const inFlight = new Map<string, Promise<Artifact>>();
+
+/** The artifact for this source: from memory, from the disk cache, or compiled and committed. */
+export async function buildArtifact(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
+  const { tool, parts, key } = await plan(generated, opts);
+  if (opts.cache === false) {
+    const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
+    const out = await compileSource(tool, generated.language, generated.source, parts.flags, work);
+    return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
+  }
+  const root = opts.cacheDir ?? defaultCacheDir(opts.env);
+  const memoKey = `${root}\0${key}`;
+  const pending = inFlight.get(memoKey);
+  if (pending) return { ...(await pending), origin: 'memory', compileMilliseconds: 0 };
+  const promise = lookupOrCompile(root, generated, tool, parts, key, opts);
+  inFlight.set(memoKey, promise);
+  promise.catch(() => inFlight.delete(memoKey)); // a failure is not remembered: the next call tries again
+  return promise;
+}
+
+async function lookupOrCompile(root: string, generated: GeneratedSource, tool: Tool, parts: KeyParts, key: string, opts: BuildOptions): Promise<Artifact> {
+  const cache = await DiskCache.open(root);
+  const hit = await cache.get(key);
+  if (hit) return { key, path: hit.artifactPath, parts, origin: 'disk', compileMilliseconds: 0, meta: hit.meta };
+  opts.log?.(`compiling ${generated.symbol} with ${tool.path}`);
+  let compileMilliseconds = 0;
+  const entry = await cache.put(key, async (work) => {
+    const out = await compileSource(tool, generated.language, generated.source, parts.flags, work);
+    compileMilliseconds = out.milliseconds;
+    return {
+      parts,
+      symbol: generated.symbol,
+      spec: JSON.parse(generated.specJson) as unknown,
+      variant: generated.variant,
+      files: { source: SOURCE_NAME[generated.language], artifact: ARTIFACT_NAME },
+      compilerPath: tool.path,
+      compileMilliseconds: out.milliseconds,
+    };
+  });
+  return { key, path: entry.artifactPath, parts, origin: 'compiled', compileMilliseconds, meta: entry.meta };
+}

@@ -1,0 +1,47 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { CompileError } from '../errors.js';
+import type { Tool } from './toolchain.js';
+
+export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
+export const ARTIFACT_NAME = 'kernel.so';
+
+/** nvcc flags (no paths): a shared library that links the one shared CUDA runtime the process loads. */
+export function nvccFlags(arch: string): string[] {
+  const cc = arch.slice(3);
+  return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', `-gencode=arch=compute_${cc},code=sm_${cc}`];
+}
+
+/** C++ flags (no paths) for the CPU target: tuned for this machine's CPU, threads through OpenMP. */
+export function cxxFlags(): string[] {
+  return ['-shared', '-fPIC', '-O3', '-march=native', '-std=c++17', '-fopenmp'];
+}
+
+export interface CompileOutput {
+  readonly artifactPath: string;
+  readonly log: string;
+  readonly milliseconds: number;
+}
+
+/** Writes the source into `workDir` and compiles it there into a shared library. Arguments go as an array: no shell. */
+export async function compileSource(
+  tool: Tool,
+  language: 'cuda' | 'c++',
+  source: string,
+  flags: readonly string[],
+  workDir: string,
+): Promise<CompileOutput> {
+  const sourcePath = join(workDir, SOURCE_NAME[language]);
+  const artifactPath = join(workDir, ARTIFACT_NAME);
+  await writeFile(sourcePath, source, { mode: 0o600 });
+  const args = [...flags, '-o', artifactPath, sourcePath];
+  const started = performance.now();
+  const result = await execa(tool.path, args, { reject: false, all: true, timeout: 600_000, cwd: workDir });
+  const milliseconds = performance.now() - started;
+  if (result.exitCode !== 0 || result.failed) {
+    const log = result.all || result.message || `exit code ${result.exitCode}`;
+    throw new CompileError(tool.path, args, log, source);
+  }
+  return { artifactPath, log: result.all ?? '', milliseconds };
+}

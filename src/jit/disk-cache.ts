@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CacheError } from '../errors.js';
+import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
+
+export const META_NAME = 'meta.json';
+
+/** meta.json: written last inside the entry, so its presence marks a complete entry. */
+export interface EntryMeta {
+  readonly format: number;
+  readonly key: string;
+  readonly parts: KeyParts;
+  readonly symbol: string;
+  readonly spec: unknown;
+  readonly variant: Readonly<Record<string, number>>;
+  readonly files: { readonly source: string; readonly artifact: string };
+  readonly artifactBytes: number;
+  readonly artifactSha256: string;
+  readonly compilerPath: string;
+  readonly compileMilliseconds: number;
+  readonly createdAt: string;
+}
+
+export interface CacheEntry {
+  readonly dir: string;
+  readonly artifactPath: string;
+  readonly meta: EntryMeta;
+}
+
+/** What a build writes into its private folder before the entry is committed. */
+export type EntryDraft = Omit<EntryMeta, 'format' | 'key' | 'artifactBytes' | 'artifactSha256' | 'createdAt'>;
+
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+
+/** A content-addressed directory of compiled kernels: one folder per key, committed by rename. */
+export class DiskCache {
+  private constructor(readonly root: string) {}
+
+  /** Creates the directory (0700) if needed; refuses one owned by another user or writable by others: it holds code we load. */
+  static async open(root: string): Promise<DiskCache> {
+    try {
+      await mkdir(root, { recursive: true, mode: 0o700 });
+    } catch (cause) {
+      throw new CacheError('cannot create the cache directory', root, { cause });
+    }
+    const st = await stat(root);
+    if (!st.isDirectory()) throw new CacheError('the cache path is not a directory', root);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) {
+      throw new CacheError(`the cache directory is owned by uid ${st.uid}, not by this user (uid ${uid}); choose another with DWCONV_JIT_CACHE_DIR or cacheDir`, root);
+    }
+    if ((st.mode & 0o022) !== 0) {
+      throw new CacheError(`the cache directory is writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 700 on it`, root);
+    }
+    return new DiskCache(root);
+  }
+
+  entryDir(key: string): string {
+    if (!KEY_PATTERN.test(key)) throw new CacheError(`not a cache key: ${key}`, this.root);
+    return join(this.root, key);
+  }
+
+  /** A complete entry whose artifact matches its recorded sha256, or undefined. A broken entry is removed. */
+  async get(key: string): Promise<CacheEntry | undefined> {
+    const dir = this.entryDir(key);
+    let metaText: string;
+    try {
+      metaText = await readFile(join(dir, META_NAME), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CacheError('cannot read cache entry', dir, { cause: err });
+      if (await exists(dir)) await this.discard(dir); // a folder without its commit marker
+      return undefined;
+    }
+    const entry = await this.validate(dir, key, metaText);
+    if (!entry) await this.discard(dir);
+    return entry;
+  }
+
+  private async validate(dir: string, key: string, metaText: string): Promise<CacheEntry | undefined> {
+    let meta: EntryMeta;
+    try {
+      meta = JSON.parse(metaText) as EntryMeta;
+    } catch {
+      return undefined;
+    }
+    if (meta.format !== CACHE_FORMAT_VERSION || meta.key !== key || typeof meta.files?.artifact !== 'string' || meta.files.artifact.includes('/')) return undefined;
+    const artifactPath = join(dir, meta.files.artifact);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(artifactPath);
+    } catch {
+      return undefined;
+    }
+    if (bytes.length !== meta.artifactBytes || sha256(bytes) !== meta.artifactSha256) return undefined;
+    return { dir, artifactPath, meta };
+  }
+
+  /**
+   * Builds an entry in a private folder and renames it into place. When another process commits the
+   * same key first, its entry is used (after validation) and ours is dropped: one entry, every caller served.
+   */
+  async put(key: string, build: (workDir: string) => Promise<EntryDraft>): Promise<CacheEntry> {
+    const dir = this.entryDir(key);
+    const tmpRoot = join(this.root, '.tmp');
+    await mkdir(tmpRoot, { recursive: true, mode: 0o700 });
+    const work = await mkdtemp(join(tmpRoot, `${key.slice(0, 16)}-${process.pid}-`));
+    try {
+      const draft = await build(work);
+      const bytes = await readFile(join(work, draft.files.artifact));
+      const meta: EntryMeta = {
+        ...draft,
+        format: CACHE_FORMAT_VERSION,
+        key,
+        artifactBytes: bytes.length,
+        artifactSha256: sha256(bytes),
+        createdAt: new Date().toISOString(),
+      };
+      await writeFile(join(work, META_NAME), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await rename(work, dir);
+          return { dir, artifactPath: join(dir, meta.files.artifact), meta };
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw new CacheError('cannot commit cache entry', dir, { cause: err });
+          const winner = await this.get(key); // removes the existing entry if it is broken
+          if (winner) return winner;
+        }
+      }
+      throw new CacheError('cannot commit cache entry: it keeps being replaced', dir);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Moves a broken entry aside first, so no reader ever sees it half deleted. */
+  private async discard(dir: string): Promise<void> {
+    const trash = join(this.root, '.trash');
+    await mkdir(trash, { recursive: true, mode: 0o700 });
+    const aside = join(trash, `${randomBytes(8).toString('hex')}`);
+    try {
+      await rename(dir, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else removed it
+      throw new CacheError('cannot remove a broken cache entry', dir, { cause: err });
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

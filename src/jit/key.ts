@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+
+/** Bumping this invalidates every cache entry. */
+export const CACHE_FORMAT_VERSION = 1;
+
+/** Everything that can change an artifact's bytes or behaviour, by name. */
+export interface KeyParts {
+  readonly format: number;
+  readonly package: string;
+  readonly target: 'cuda' | 'cpu';
+  readonly sourceSha256: string;
+  readonly compiler: { readonly kind: string; readonly version: string };
+  readonly flags: readonly string[];
+  /** 'sm_90' for CUDA; the CPU model and architecture for the CPU target. */
+  readonly arch: string;
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const PART_ORDER = ['format', 'package', 'target', 'sourceSha256', 'compiler', 'kind', 'version', 'flags', 'arch'];
+
+export function cacheKey(parts: KeyParts): string {
+  return sha256(JSON.stringify(parts, PART_ORDER));
+}

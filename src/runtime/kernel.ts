@@ -1,0 +1,119 @@
+import type { Environment } from '../env.js';
+import { CudaError, DwconvError, SpecError } from '../errors.js';
+import { outputShape, type KernelSpec } from '../spec.js';
+import { cudaRuntime, type Address } from './cudart.js';
+import type { LoadedArtifact, TargetDevice } from './library.js';
+import { Tensor } from './tensor.js';
+
+export interface ForwardOptions {
+  /** A tensor of the output's shape, dtype and device to write into; default: a new one. */
+  readonly out?: Tensor;
+  /** CUDA stream address (from CudaRuntime.streamCreate); default: the legacy default stream. Ignored on the CPU. */
+  readonly stream?: Address;
+}
+
+/** Where a kernel came from and what it cost to get it, for logs and the demo. */
+export interface KernelProvenance {
+  readonly key: string;
+  readonly symbol: string;
+  readonly artifactPath: string;
+  readonly origin: 'memory' | 'disk' | 'compiled';
+  readonly compileMilliseconds: number;
+  readonly loadMilliseconds: number;
+  readonly variant: Readonly<Record<string, number>>;
+}
+
+/** A compiled, loaded depthwise convolution for one spec. */
+export class Kernel {
+  constructor(
+    readonly spec: KernelSpec,
+    readonly target: TargetDevice,
+    readonly provenance: KernelProvenance,
+    private readonly artifact: LoadedArtifact,
+    private readonly env: Environment,
+  ) {}
+
+  get key(): string {
+    return this.provenance.key;
+  }
+
+  /** [N, C*m, Ho, Wo] for an [N, C, H, W] input. */
+  outputShape(inputShape: readonly number[]): [number, number, number, number] {
+    return outputShape(this.spec, inputShape);
+  }
+
+  /** The weight shape PyTorch uses for this conv: [C*m, 1, kh, kw]. */
+  weightShape(channels: number): [number, number, number, number] {
+    return [channels * this.spec.channelMultiplier, 1, this.spec.kernelSize[0], this.spec.kernelSize[1]];
+  }
+
+  /** Launches on tensors already in place; no copies. On CUDA it returns once the launch is queued. */
+  forward(x: Tensor, w: Tensor, b?: Tensor, options: ForwardOptions = {}): Tensor {
+    const { args, out } = this.prepare(x, w, b, options);
+    this.checkStatus(this.artifact.launch(...args) as number);
+    return out;
+  }
+
+  /** Host arrays in (float32, converted to the spec's dtype), host array out; waits for the result. */
+  async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array): Promise<Float32Array> {
+    const [, cOut] = this.outputShape(inputShape);
+    if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${cOut} values (this spec has bias: true)`);
+    const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
+    const tensors: Tensor[] = [];
+    const track = (t: Tensor) => (tensors.push(t), t);
+    try {
+      const x = track(Tensor.fromArray(input, inputShape, opts));
+      const w = track(Tensor.fromArray(weight, this.weightShape(inputShape[1]!), opts));
+      const b = bias === undefined ? undefined : track(Tensor.fromArray(bias, [cOut], opts));
+      const out = track(Tensor.empty(this.outputShape(inputShape), opts));
+      const { args } = this.prepare(x, w, b, { out });
+      if (this.target === 'cuda') {
+        this.checkStatus(this.artifact.launch(...args) as number);
+        cudaRuntime(this.env).synchronize();
+      } else {
+        // The CPU loop runs on koffi's worker thread, so the event loop stays free meanwhile.
+        const status = await new Promise<number>((resolve, reject) =>
+          this.artifact.launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))),
+        );
+        this.checkStatus(status);
+      }
+      return out.toArray();
+    } finally {
+      for (const t of tensors) t.dispose();
+    }
+  }
+
+  /** Every check that must pass before a launch: device, dtype, shapes, liveness. */
+  private prepare(x: Tensor, w: Tensor, b: Tensor | undefined, options: ForwardOptions): { args: unknown[]; out: Tensor } {
+    const device = this.target;
+    const expect = (name: string, t: unknown, shape: readonly number[]): Tensor => {
+      if (!(t instanceof Tensor)) throw new SpecError(name, t, `a Tensor of shape ${JSON.stringify(shape)}`);
+      if (t.disposed) throw new SpecError(name, 'a disposed tensor', 'a live Tensor');
+      if (t.device !== device) throw new SpecError(`${name}.device`, t.device, `'${device}' (this kernel's target)`);
+      if (t.dtype !== this.spec.dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${this.spec.dtype}' (the spec's dtype)`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, t.shape, JSON.stringify(shape));
+      return t;
+    };
+    if (!(x instanceof Tensor)) throw new SpecError('x', x, 'a Tensor of shape [N, C, H, W]');
+    const outShape = this.outputShape(x.shape);
+    const [n, c, h, wid] = x.shape as [number, number, number, number];
+    expect('x', x, x.shape);
+    expect('w', w, this.weightShape(c));
+    if (this.spec.bias) expect('b', b, [outShape[1]]);
+    else if (b !== undefined) throw new SpecError('b', 'a bias tensor', 'no bias (this spec has bias: false)');
+    const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
+    return { args: [...this.pointers(x, w, b, out), n, c, h, wid, options.stream ?? 0], out };
+  }
+
+  private pointers(x: Tensor, w: Tensor, b: Tensor | undefined, out: Tensor): unknown[] {
+    if (this.target === 'cuda') return [x.deviceAddress(), w.deviceAddress(), b?.deviceAddress() ?? 0, out.deviceAddress()];
+    return [x.hostBytes(), w.hostBytes(), b?.hostBytes() ?? null, out.hostBytes()];
+  }
+
+  private checkStatus(status: number): void {
+    if (status === 0) return;
+    if (status < 0) throw new DwconvError(`${this.provenance.symbol} rejected its arguments (status ${status})`);
+    if (this.target === 'cuda') cudaRuntime(this.env).check(this.provenance.symbol, status);
+    throw new CudaError(this.provenance.symbol, status, 'launch failed');
+  }
+}

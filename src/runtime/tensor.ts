@@ -1,0 +1,121 @@
+import { decode, DTYPE_BYTES, encode } from '../dtype.js';
+import type { Environment } from '../env.js';
+import { readEnvironment } from '../env.js';
+import { DwconvError, SpecError } from '../errors.js';
+import { DTYPES, type DType } from '../spec.js';
+import { cudaRuntime, type Address } from './cudart.js';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface TensorOptions {
+  readonly dtype?: DType;
+  readonly device?: Device;
+  readonly env?: Environment;
+}
+
+function elementCount(shape: readonly number[]): number {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new SpecError('shape', shape, 'an array of positive integers');
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > Number.MAX_SAFE_INTEGER) throw new SpecError('shape', shape, 'at most 2^53 elements');
+  return n;
+}
+
+function checkOptions(options: TensorOptions): { dtype: DType; device: Device; env: Environment } {
+  const dtype = options.dtype ?? 'float32';
+  if (!(DTYPES as readonly string[]).includes(dtype)) throw new SpecError('dtype', dtype, DTYPES.map((d) => `'${d}'`).join(' | '));
+  const device = options.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw new SpecError('device', device, "'cpu' | 'cuda'");
+  return { dtype, device, env: options.env ?? readEnvironment() };
+}
+
+/** A dense tensor in host memory or on the current CUDA device. Knows its dtype and shape; no strides. */
+export class Tensor {
+  readonly length: number;
+  readonly byteLength: number;
+  private host: Uint8Array | undefined;
+  private address: Address | undefined;
+  private released = false;
+
+  private constructor(
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly device: Device,
+    private readonly env: Environment,
+  ) {
+    this.length = elementCount(shape);
+    this.byteLength = this.length * DTYPE_BYTES[dtype];
+  }
+
+  /** Uninitialized memory (filled with NaN bytes so that unwritten outputs never pass as results). */
+  static empty(shape: readonly number[], options: TensorOptions = {}): Tensor {
+    const { dtype, device, env } = checkOptions(options);
+    const t = new Tensor(Object.freeze([...shape]), dtype, device, env);
+    if (device === 'cpu') {
+      t.host = new Uint8Array(t.byteLength).fill(0xff);
+    } else {
+      const rt = cudaRuntime(env);
+      t.address = rt.malloc(t.byteLength);
+      rt.memset(t.address, 0xff, t.byteLength);
+    }
+    return t;
+  }
+
+  /** Float32 values converted to `dtype` (round to nearest even) and placed on `device`. */
+  static fromArray(values: Float32Array | readonly number[], shape: readonly number[], options: TensorOptions = {}): Tensor {
+    const data = values instanceof Float32Array ? values : Float32Array.from(values);
+    const count = elementCount(shape);
+    if (data.length !== count) throw new SpecError('values.length', data.length, `${count} (the product of shape ${JSON.stringify(shape)})`);
+    const { dtype, device, env } = checkOptions(options);
+    const t = new Tensor(Object.freeze([...shape]), dtype, device, env);
+    const bytes = encode(data, dtype);
+    if (device === 'cpu') {
+      t.host = bytes;
+    } else {
+      const rt = cudaRuntime(env);
+      t.address = rt.malloc(t.byteLength);
+      rt.copyToDevice(t.address, bytes);
+    }
+    return t;
+  }
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  /** The values as float32 (fp16/bf16 widen exactly). Synchronizes with the device. */
+  toArray(): Float32Array {
+    if (this.device === 'cpu') return decode(this.hostBytes(), this.dtype);
+    const bytes = new Uint8Array(this.byteLength);
+    cudaRuntime(this.env).copyToHost(bytes, this.deviceAddress());
+    return decode(bytes, this.dtype);
+  }
+
+  /** The raw storage of a host tensor. */
+  hostBytes(): Uint8Array {
+    this.assertLive();
+    if (!this.host) throw new DwconvError('hostBytes() needs a host (cpu) tensor');
+    return this.host;
+  }
+
+  /** The device address of a CUDA tensor. */
+  deviceAddress(): Address {
+    this.assertLive();
+    if (this.address === undefined) throw new DwconvError('deviceAddress() needs a cuda tensor');
+    return this.address;
+  }
+
+  /** Frees the memory now; later use is an error. Safe to call twice. */
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.address !== undefined) cudaRuntime(this.env).free(this.address);
+    this.address = undefined;
+    this.host = undefined;
+  }
+
+  private assertLive(): void {
+    if (this.released) throw new DwconvError(`this ${this.device} tensor of shape ${JSON.stringify(this.shape)} was disposed`);
+  }
+}

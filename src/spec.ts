@@ -1,0 +1,164 @@
+import { SpecError } from './errors.js';
+
+export const DTYPES = ['float32', 'float16', 'bfloat16'] as const;
+export type DType = (typeof DTYPES)[number];
+export const LAYOUTS = ['NCHW'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+type Pair = number | readonly [number, number];
+
+/** What a user may pass: every field but kernelSize has a PyTorch-like default. */
+export interface SpecInput {
+  /** n or [kh, kw], each 1..31. */
+  readonly kernelSize: Pair;
+  /** n or [sh, sw], each 1..8. Default 1. */
+  readonly stride?: Pair;
+  /** n, [ph, pw] (each 0..64), or 'same' (stride 1 only; extra padding goes bottom/right like PyTorch). Default 0. */
+  readonly padding?: Pair | 'same';
+  /** n or [dh, dw], each 1..8. Default 1. */
+  readonly dilation?: Pair;
+  /** Output channels per input channel, 1..8. Default 1. */
+  readonly channelMultiplier?: number;
+  /** Storage type of input, weight, bias and output; accumulation is float32. Default 'float32'. */
+  readonly dtype?: DType;
+  /** Memory layout of input and output. Default 'NCHW'. */
+  readonly layout?: Layout;
+  /** Whether the kernel adds a per-output-channel bias. Default false. */
+  readonly bias?: boolean;
+}
+
+/** The normalized, frozen, canonical form. padding is [top, bottom, left, right]. */
+export interface KernelSpec {
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number, number, number];
+  readonly dilation: readonly [number, number];
+  readonly channelMultiplier: number;
+  readonly dtype: DType;
+  readonly layout: Layout;
+  readonly bias: boolean;
+}
+
+const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias'] as const;
+export const LIMITS = {
+  kernelSize: [1, 31],
+  stride: [1, 8],
+  padding: [0, 64],
+  dilation: [1, 8],
+  channelMultiplier: [1, 8],
+} as const satisfies Record<string, readonly [number, number]>;
+
+function integerIn(field: string, value: unknown, [lo, hi]: readonly [number, number]): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < lo || value > hi) {
+    throw new SpecError(field, value, `an integer from ${lo} to ${hi}`);
+  }
+  return value;
+}
+
+function pair(field: keyof typeof LIMITS, value: unknown): [number, number] {
+  const range = LIMITS[field];
+  if (Array.isArray(value)) {
+    if (value.length !== 2) throw new SpecError(field, value, `an integer or a pair [h, w] of integers from ${range[0]} to ${range[1]}`);
+    return [integerIn(`${field}[0]`, value[0], range), integerIn(`${field}[1]`, value[1], range)];
+  }
+  const n = integerIn(field, value, range);
+  return [n, n];
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new SpecError(field, value, allowed.map((a) => `'${a}'`).join(' | '));
+  }
+  return value as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Validates every field and returns the canonical, deeply frozen spec. Throws SpecError. */
+export function normalizeSpec(input: unknown): KernelSpec {
+  if (!isPlainObject(input)) throw new SpecError('spec', input, 'an object such as { kernelSize: 3 }');
+  for (const key of Object.keys(input)) {
+    if (!(FIELDS as readonly string[]).includes(key)) throw new SpecError(`spec.${key}`, input[key], `known fields: ${FIELDS.join(', ')}`);
+  }
+  if (input.kernelSize === undefined) throw new SpecError('kernelSize', undefined, 'an integer from 1 to 31 or a pair [kh, kw] (required)');
+  const kernelSize = pair('kernelSize', input.kernelSize);
+  const stride = pair('stride', input.stride ?? 1);
+  const dilation = pair('dilation', input.dilation ?? 1);
+  let padding: [number, number, number, number];
+  if (input.padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new SpecError('padding', 'same', "'same' only with stride 1 (as in PyTorch)");
+    // PyTorch puts the odd extra row/column at the bottom/right.
+    const th = dilation[0] * (kernelSize[0] - 1);
+    const tw = dilation[1] * (kernelSize[1] - 1);
+    padding = [th >> 1, th - (th >> 1), tw >> 1, tw - (tw >> 1)];
+  } else if (typeof input.padding === 'string') {
+    throw new SpecError('padding', input.padding, "an integer from 0 to 64, a pair [ph, pw], or 'same'");
+  } else {
+    const [ph, pw] = pair('padding', input.padding ?? 0);
+    padding = [ph, ph, pw, pw];
+  }
+  const channelMultiplier = integerIn('channelMultiplier', input.channelMultiplier ?? 1, LIMITS.channelMultiplier);
+  const dtype = oneOf('dtype', input.dtype ?? 'float32', DTYPES);
+  const layout = oneOf('layout', input.layout ?? 'NCHW', LAYOUTS);
+  const bias = input.bias ?? false;
+  if (typeof bias !== 'boolean') throw new SpecError('bias', bias, 'true | false');
+  return deepFreeze({ kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  return Object.freeze(value);
+}
+
+/** Same spec, same string: fields in a fixed order, no whitespace. */
+export function canonicalJson(spec: KernelSpec): string {
+  return JSON.stringify(spec, [...FIELDS]);
+}
+
+/** A short name made only of [a-z0-9_], safe as a C symbol suffix and in file names. */
+export function specTag(spec: KernelSpec): string {
+  const [kh, kw] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  const [pt, pb, pl, pr] = spec.padding;
+  const [dh, dw] = spec.dilation;
+  const dt = { float32: 'f32', float16: 'f16', bfloat16: 'bf16' }[spec.dtype];
+  return `k${kh}x${kw}_s${sh}x${sw}_p${pt}_${pb}_${pl}_${pr}_d${dh}x${dw}_m${spec.channelMultiplier}_${dt}_${spec.layout.toLowerCase()}${spec.bias ? '_bias' : ''}`;
+}
+
+/** One line in words, for logs and the CLI. */
+export function describeSpec(spec: KernelSpec): string {
+  const [kh, kw] = spec.kernelSize;
+  const [pt, pb, pl, pr] = spec.padding;
+  const pad = pt === pb && pl === pr ? (pt === pl ? `${pt}` : `${pt}x${pl}`) : `${pt},${pb},${pl},${pr}`;
+  return `${kh}x${kw} stride ${spec.stride.join('x')} pad ${pad} dilation ${spec.dilation.join('x')}${spec.channelMultiplier > 1 ? ` x${spec.channelMultiplier} channels` : ''} ${spec.dtype} ${spec.layout}${spec.bias ? ' +bias' : ''}`;
+}
+
+export type Shape4 = readonly [number, number, number, number];
+
+/** Output shape [N, C*m, Ho, Wo] for an NCHW input shape; SpecError when the input is invalid or the output empty. */
+export function outputShape(spec: KernelSpec, inputShape: unknown): [number, number, number, number] {
+  const [n, c, h, w] = checkShape('inputShape', inputShape);
+  const ho = outputExtent(h, spec.kernelSize[0], spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]);
+  const wo = outputExtent(w, spec.kernelSize[1], spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]);
+  if (ho < 1 || wo < 1) {
+    throw new SpecError('inputShape', inputShape, `H and W large enough for a non-empty output with this ${spec.kernelSize.join('x')} kernel (output would be ${ho}x${wo})`);
+  }
+  return [n, c * spec.channelMultiplier, ho, wo];
+}
+
+export function outputExtent(size: number, k: number, s: number, padTotal: number, d: number): number {
+  return Math.floor((size + padTotal - d * (k - 1) - 1) / s) + 1;
+}
+
+const MAX_DIM = 2 ** 31 - 1;
+export function checkShape(field: string, shape: unknown): [number, number, number, number] {
+  if (!Array.isArray(shape) || shape.length !== 4) throw new SpecError(field, shape, '[N, C, H, W] with 4 positive integers');
+  const dims = shape.map((d, i) => integerIn(`${field}[${i}]`, d, [1, MAX_DIM]));
+  const total = dims.reduce((a, b) => a * b, 1);
+  if (total > Number.MAX_SAFE_INTEGER) throw new SpecError(field, shape, 'at most 2^53 elements');
+  return dims as [number, number, number, number];
+}

@@ -1,0 +1,46 @@
+import type { DType } from '../spec.js';
+
+/**
+ * Allowed |out - ref| relative to the sum of absolute terms: float32 accumulation error stays far
+ * below 1e-5 of it; fp16/bf16 outputs are rounded once (2^-11, 2^-8 relative) on top.
+ */
+export const TOLERANCE: Readonly<Record<DType, number>> = { float32: 1e-5, float16: 2e-3, bfloat16: 1e-2 };
+
+export interface Mismatch {
+  readonly index: number;
+  readonly got: number;
+  readonly expected: number;
+}
+
+export interface Comparison {
+  readonly checked: number;
+  readonly failures: number;
+  /** max |out - ref| / max(magnitude, tiny) over the checked outputs. */
+  readonly maxRelativeError: number;
+  readonly firstFailures: readonly Mismatch[];
+}
+
+/** Compares outputs with the float64 reference; NaN (e.g. an unwritten, poisoned output) always fails. */
+export class Comparer {
+  private checked = 0;
+  private failures = 0;
+  private maxRel = 0;
+  private readonly first: Mismatch[] = [];
+
+  constructor(private readonly dtype: DType) {}
+
+  add(index: number, got: number, expected: number, magnitude: number): void {
+    this.checked++;
+    const scale = Math.max(magnitude, 1e-30);
+    const rel = Math.abs(got - expected) / scale;
+    if (!(rel <= TOLERANCE[this.dtype])) {
+      this.failures++;
+      if (this.first.length < 5) this.first.push({ index, got, expected });
+    }
+    if (!(rel <= this.maxRel)) this.maxRel = Number.isNaN(rel) ? Number.NaN : Math.max(this.maxRel, rel);
+  }
+
+  result(): Comparison {
+    return { checked: this.checked, failures: this.failures, maxRelativeError: this.maxRel, firstFailures: this.first };
+  }
+}

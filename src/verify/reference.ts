@@ -1,0 +1,57 @@
+import type { KernelSpec } from '../spec.js';
+import { outputShape } from '../spec.js';
+
+/** Inputs as the kernel sees them: values already rounded to the spec's dtype. */
+export interface ReferenceInputs {
+  readonly spec: KernelSpec;
+  readonly inputShape: readonly [number, number, number, number];
+  /** Input value at a flat NCHW index (a function, so that huge inputs need not sit in host memory). */
+  readonly input: (index: number) => number;
+  readonly weight: ArrayLike<number>;
+  readonly bias?: ArrayLike<number>;
+}
+
+/** One output in float64, and the sum of the absolute terms (the scale its rounding error grows with). */
+export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
+  const { spec } = r;
+  const [, c, h, w] = r.inputShape;
+  const [kh, kw] = spec.kernelSize;
+  const ci = Math.floor(co / spec.channelMultiplier);
+  const plane = (n * c + ci) * h * w;
+  let value = 0;
+  let magnitude = 0;
+  for (let i = 0; i < kh; i++) {
+    const ih = oh * spec.stride[0] - spec.padding[0] + i * spec.dilation[0];
+    if (ih < 0 || ih >= h) continue;
+    for (let j = 0; j < kw; j++) {
+      const iw = ow * spec.stride[1] - spec.padding[2] + j * spec.dilation[1];
+      if (iw < 0 || iw >= w) continue;
+      const term = r.weight[(co * kh + i) * kw + j]! * r.input(plane + ih * w + iw);
+      value += term;
+      magnitude += Math.abs(term);
+    }
+  }
+  if (spec.bias && r.bias) {
+    value += r.bias[co]!;
+    magnitude += Math.abs(r.bias[co]!);
+  }
+  return { value, magnitude };
+}
+
+/** The whole output in float64 (for small problems). */
+export function reference(r: ReferenceInputs): { values: Float64Array; magnitudes: Float64Array; shape: [number, number, number, number] } {
+  const shape = outputShape(r.spec, r.inputShape);
+  const [n, co, ho, wo] = shape;
+  const values = new Float64Array(n * co * ho * wo);
+  const magnitudes = new Float64Array(values.length);
+  let k = 0;
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < co; b++)
+      for (let y = 0; y < ho; y++)
+        for (let x = 0; x < wo; x++, k++) {
+          const { value, magnitude } = referenceAt(r, a, b, y, x);
+          values[k] = value;
+          magnitudes[k] = magnitude;
+        }
+  return { values, magnitudes, shape };
+}

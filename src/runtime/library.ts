@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import type { FfiLibrary } from './ffi.js';
+import type { FfiFunction, FfiLibrary } from './ffi.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 

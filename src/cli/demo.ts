@@ -1,0 +1,227 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { compile } from '../compile.js';
+import { decode, DTYPE_BYTES, encode, roundTo } from '../dtype.js';
+import { readEnvironment } from '../env.js';
+import { DwconvError } from '../errors.js';
+import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
+import type { Kernel } from '../runtime/kernel.js';
+import { Tensor } from '../runtime/tensor.js';
+import { describeSpec, type SpecInput } from '../spec.js';
+import type { Comparison } from '../verify/compare.js';
+import { fillUniform, freshSeed, uniformAt } from '../verify/random.js';
+import { sampleIndices, verifyOutputs } from '../verify/sample.js';
+import { median } from './stats.js';
+
+export const REFERENCE_SHAPE = [64, 128, 256, 512] as const;
+export const CPU_SHAPE = [8, 32, 128, 256] as const;
+const FULL_CHECK_LIMIT = 4_000_000;
+const SAMPLE_SIZE = 100_000;
+const CHUNK_ELEMENTS = 1 << 24;
+
+export interface DemoOptions {
+  readonly spec: SpecInput;
+  readonly target: 'auto' | 'cuda' | 'cpu';
+  readonly shape?: readonly [number, number, number, number];
+  readonly reps: number;
+  readonly seed?: number;
+  /** Compare with PyTorch through python3 in the same run (CUDA only). */
+  readonly torch: boolean;
+  readonly progress: (line: string) => void;
+}
+
+export interface DemoResult {
+  readonly target: 'cuda' | 'cpu';
+  readonly device: string;
+  readonly spec: string;
+  readonly shape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly seed: number;
+  readonly coldCompileMs: number;
+  readonly cacheHit: { readonly origin: string; readonly loadMs: number; readonly processMs: number };
+  readonly check: Comparison & { readonly mode: 'all' | 'sample' };
+  readonly kernelMs: number;
+  readonly kernelGBps: number;
+  readonly bytesMoved: number;
+  readonly copyMs: number;
+  readonly copyGBps: number;
+  readonly torch?: { readonly ms: number; readonly detail: string } | { readonly unavailable: string };
+}
+
+const cliPath = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** Times the cache hit the way a user meets it: a second process compiling the same spec. */
+async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string): Promise<DemoResult['cacheHit']> {
+  const started = performance.now();
+  const args = [cliPath, 'compile', '--spec-json', JSON.stringify(spec), '--target', target, '--cache-dir', cacheDir, '--json'];
+  const { stdout } = await execa(process.execPath, args, { env: { DWCONV_JIT_CACHE_DIR: cacheDir } });
+  const parsed = JSON.parse(stdout) as { origin: string; loadMs: number };
+  return { origin: parsed.origin, loadMs: parsed.loadMs, processMs: performance.now() - started };
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const env = readEnvironment();
+  const gpu = probeGpu(env);
+  const target = o.target === 'auto' ? (gpu.ok ? 'cuda' : 'cpu') : o.target;
+  if (target === 'cuda' && !gpu.ok) throw new DwconvError(`target cuda: no usable GPU (${gpu.reason})`);
+  const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${(await import('node:os')).cpus()[0]?.model ?? 'unknown'}`;
+  const shape = o.shape ?? (target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
+  const seed = freshSeed(o.seed);
+  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-'));
+  try {
+    o.progress(`target ${target} on ${device}; spec ${JSON.stringify(o.spec)}; input ${shape.join('x')}; seed ${seed}`);
+    const t0 = performance.now();
+    const kernel = await compile(o.spec, { target, cacheDir, log: o.progress });
+    const coldCompileMs = performance.now() - t0;
+    o.progress(`cold compile: ${coldCompileMs.toFixed(0)} ms (${kernel.provenance.symbol})`);
+    const cacheHit = await secondProcessHit(o.spec, target, cacheDir);
+    o.progress(`cache hit in a second process: ${cacheHit.origin}, load ${cacheHit.loadMs.toFixed(1)} ms, process ${cacheHit.processMs.toFixed(0)} ms`);
+    const run = target === 'cuda' ? runCuda : runCpu;
+    const measured = await run(kernel, shape, seed, o);
+    const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o) : undefined;
+    return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, cacheHit, ...measured, ...(torch ? { torch } : {}) };
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps'>;
+
+function randomWeights(kernel: Kernel, shape: readonly number[], seed: number): { w: Float32Array; b: Float32Array | undefined } {
+  const wShape = kernel.weightShape(shape[1]!);
+  const w = roundTo(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), seed ^ 0x5bd1e995), kernel.spec.dtype);
+  const b = kernel.spec.bias ? roundTo(fillUniform(new Float32Array(wShape[0]), seed ^ 0x1b873593), kernel.spec.dtype) : undefined;
+  return { w, b };
+}
+
+async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
+  const rt = cudaRuntime(readEnvironment());
+  const { dtype } = kernel.spec;
+  const elementBytes = DTYPE_BYTES[dtype];
+  const opts = { dtype, device: 'cuda' } as const;
+  const outShape = kernel.outputShape(shape);
+  const inCount = shape.reduce((a, b) => a * b, 1);
+  const outCount = outShape.reduce((a, b) => a * b, 1);
+  const toFree: Tensor[] = [];
+  const events: Address[] = [];
+  try {
+    o.progress(`uploading ${(inCount * elementBytes / 1e9).toFixed(2)} GB of random input`);
+    const x = Tensor.empty(shape, opts);
+    toFree.push(x);
+    const base = BigInt(x.deviceAddress());
+    for (let start = 0; start < inCount; start += CHUNK_ELEMENTS) {
+      const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, inCount - start)), seed, start);
+      rt.copyToDevice(base + BigInt(start * elementBytes), encode(chunk, dtype));
+    }
+    const { w, b } = randomWeights(kernel, shape, seed);
+    const wt = Tensor.fromArray(w, kernel.weightShape(shape[1]), opts);
+    toFree.push(wt);
+    const bt = b ? Tensor.fromArray(b, [b.length], opts) : undefined;
+    if (bt) toFree.push(bt);
+    const out = Tensor.empty(outShape, opts); // NaN-filled: an unwritten output fails the check
+    toFree.push(out);
+    kernel.forward(x, wt, bt, { out });
+    rt.synchronize();
+    o.progress('checking against the float64 reference');
+    const all = outCount <= FULL_CHECK_LIMIT;
+    const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
+    const values = readAt(rt, BigInt(out.deviceAddress()), indices, dtype);
+    const inputAt = (i: number) => roundOne(uniformAt(seed, i), dtype);
+    const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs({ spec: kernel.spec, inputShape: shape, input: inputAt, weight: w, bias: b }, outShape, indices, (k) => values[k]!, dtype) };
+    o.progress(`timing ${o.reps} launches`);
+    const [start, end] = [rt.eventCreate(), rt.eventCreate()];
+    events.push(start, end);
+    const time = (launch: () => void) => {
+      for (let i = 0; i < 3; i++) launch();
+      const ms: number[] = [];
+      for (let i = 0; i < o.reps; i++) {
+        rt.eventRecord(start);
+        launch();
+        rt.eventRecord(end);
+        ms.push(rt.eventElapsedMs(start, end));
+      }
+      return median(ms);
+    };
+    const kernelMs = time(() => kernel.forward(x, wt, bt, { out }));
+    const bytesMoved = (inCount + outCount) * elementBytes;
+    // The floor: a device-to-device copy of the input, which reads and writes about the bytes the conv moves.
+    const copyDst = Tensor.empty(shape, opts);
+    toFree.push(copyDst);
+    const copyMs = time(() => rt.copyDeviceToDevice(copyDst.deviceAddress(), x.deviceAddress(), x.byteLength));
+    return { check, kernelMs, bytesMoved, kernelGBps: bytesMoved / kernelMs / 1e6, copyMs, copyGBps: (2 * x.byteLength) / copyMs / 1e6 };
+  } finally {
+    for (const e of events) rt.eventDestroy(e);
+    for (const t of toFree) t.dispose();
+  }
+}
+
+function roundOne(v: number, dtype: Kernel['spec']['dtype']): number {
+  return dtype === 'float32' ? Math.fround(v) : roundTo(Float32Array.of(v), dtype)[0]!;
+}
+
+/** Reads the outputs at sorted flat indices, one device chunk at a time. */
+function readAt(rt: ReturnType<typeof cudaRuntime>, base: bigint, indices: readonly number[], dtype: Kernel['spec']['dtype']): Float32Array {
+  const bytes = DTYPE_BYTES[dtype];
+  const values = new Float32Array(indices.length);
+  let k = 0;
+  while (k < indices.length) {
+    const first = indices[k]!;
+    const count = Math.min(CHUNK_ELEMENTS, indices[indices.length - 1]! - first + 1);
+    const chunk = new Uint8Array(count * bytes);
+    rt.copyToHost(chunk, base + BigInt(first * bytes));
+    const decoded = decode(chunk, dtype);
+    for (; k < indices.length && indices[k]! < first + count; k++) values[k] = decoded[indices[k]! - first]!;
+  }
+  return values;
+}
+
+async function runCpu(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
+  const { dtype } = kernel.spec;
+  const opts = { dtype, device: 'cpu' } as const;
+  const input = roundTo(fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed), dtype);
+  const { w, b } = randomWeights(kernel, shape, seed);
+  const x = Tensor.fromArray(input, shape, opts);
+  const wt = Tensor.fromArray(w, kernel.weightShape(shape[1]), opts);
+  const bt = b ? Tensor.fromArray(b, [b.length], opts) : undefined;
+  const outShape = kernel.outputShape(shape);
+  const outCount = outShape.reduce((a, c) => a * c, 1);
+  const out = kernel.forward(x, wt, bt); // output starts NaN-filled
+  const result = out.toArray();
+  o.progress('checking against the float64 reference');
+  const all = outCount <= FULL_CHECK_LIMIT;
+  const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
+  const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs({ spec: kernel.spec, inputShape: shape, input: (i) => input[i]!, weight: w, bias: b }, outShape, indices, (k) => result[indices[k]!]!, dtype) };
+  o.progress(`timing ${o.reps} runs`);
+  const time = (f: () => void) => {
+    f();
+    const ms: number[] = [];
+    for (let i = 0; i < o.reps; i++) {
+      const t = performance.now();
+      f();
+      ms.push(performance.now() - t);
+    }
+    return median(ms);
+  };
+  const kernelMs = time(() => kernel.forward(x, wt, bt, { out }));
+  const bytesMoved = x.byteLength + out.byteLength;
+  const src = Buffer.from(x.hostBytes().buffer, x.hostBytes().byteOffset, x.byteLength);
+  const dst = Buffer.alloc(x.byteLength);
+  const copyMs = time(() => src.copy(dst));
+  return { check, kernelMs, bytesMoved, kernelGBps: bytesMoved / kernelMs / 1e6, copyMs, copyGBps: (2 * x.byteLength) / copyMs / 1e6 };
+}
+
+const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
+
+/** PyTorch's time for the same conv, measured by python3 in this run; 'unavailable' with the reason otherwise. */
+async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
+  o.progress('timing PyTorch (python3) on the same problem');
+  const s = kernel.spec;
+  const args = [torchScript, '--shape', shape.join(','), '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : [])];
+  const r = await execa('python3', args, { reject: false, timeout: 600_000 });
+  if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
+  const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };
+  return parsed;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { DwconvError, SpecError } from '../errors.js';
+import { PACKAGE_VERSION } from '../version.js';
+import { compileCommand, parseSpecJson } from './compile-command.js';
+import { runDemo } from './demo.js';
+import { printDemo } from './demo-report.js';
+import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
+
+/** Exit codes: 0 success, 1 a check failed or an operation errored, 2 invalid usage or input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const targetOption = () => new Option('--target <target>', 'where to run').choices(['auto', 'cuda', 'cpu']).default('auto');
+
+function errorJson(err: unknown): object {
+  if (err instanceof SpecError) return { name: err.name, message: err.message, field: err.field, allowed: err.allowed };
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+/** Runs an action; prints errors as text or JSON and sets the exit code. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    const opts = args.find((a): a is { json?: boolean } => typeof a === 'object' && a !== null && !Array.isArray(a) && 'json' in a);
+    try {
+      process.exitCode = await fn(...args);
+    } catch (err) {
+      if (opts?.json) process.stdout.write(`${JSON.stringify({ error: errorJson(err) }, null, 2)}\n`);
+      else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = err instanceof SpecError ? EXIT.usage : EXIT.failed;
+      if (!(err instanceof DwconvError) && !opts?.json && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    }
+  };
+}
+
+const program = new Command('dwconv-jit')
+  .description('Generate, JIT-compile, cache and run specialized depthwise conv kernels')
+  .version(PACKAGE_VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+addSpecFlags(
+  program
+    .command('demo')
+    .description('compile a kernel on the default target, check it against a float64 reference, print timings')
+    .addOption(targetOption())
+    .option('--shape <N,C,H,W>', 'input shape (default: 64,128,256,512 on CUDA, 8,32,128,256 on the CPU)')
+    .option('--reps <n>', 'timed repetitions', '20')
+    .option('--seed <n>', 'random seed (default: fresh each run)')
+    .option('--no-torch', 'skip the PyTorch comparison')
+    .option('--json', 'print the result as JSON'),
+).action(
+  action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; shape?: string; reps: string; seed?: string; torch: boolean; json?: boolean }) => {
+    const reps = Number(o.reps);
+    if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+    if (o.seed !== undefined && !/^\d+$/.test(o.seed)) throw new SpecError('--seed', o.seed, 'a non-negative integer');
+    const result = await runDemo({
+      spec: specFromFlags(o),
+      target: o.target,
+      ...(o.shape ? { shape: parseShape(o.shape) } : {}),
+      reps,
+      ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
+      torch: o.torch,
+      progress: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else printDemo(result, (line) => process.stdout.write(`${line}\n`));
+    return result.check.failures === 0 && result.check.checked > 0 ? EXIT.ok : EXIT.failed;
+  }),
+);
+
+addSpecFlags(
+  program
+    .command('compile')
+    .description('generate, compile (or find in the cache) and load one kernel')
+    .addOption(targetOption())
+    .option('--spec-json <json>', 'the whole spec as JSON (instead of the spec flags)')
+    .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
+    .option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)')
+    .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
+    .option('--json', 'print the result as JSON'),
+).action(
+  action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; cacheDir?: string; cache: boolean; json?: boolean }) => {
+    const spec = o.specJson !== undefined ? parseSpecJson(o.specJson) : specFromFlags(o);
+    const r = await compileCommand({ spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache }, (line) => process.stderr.write(`${line}\n`));
+    if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    else process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target})\n  key      ${r.key}\n  artifact ${r.artifact}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+    return EXIT.ok;
+  }),
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  else throw err;
+}

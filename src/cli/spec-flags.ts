@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import { SpecError } from '../errors.js';
+import type { SpecInput } from '../spec.js';
+
+/** "3" → 3, "3x5" or "3,5" → [3, 5]; validation of the numbers is normalizeSpec's job. */
+function pairOf(field: string, text: string): number | [number, number] {
+  const parts = text.split(/[x,]/).map((p) => (/^\d+$/.test(p.trim()) ? Number(p.trim()) : Number.NaN));
+  if (parts.some(Number.isNaN) || parts.length < 1 || parts.length > 2) throw new SpecError(field, text, 'N or HxW with integers');
+  return parts.length === 1 ? parts[0]! : [parts[0]!, parts[1]!];
+}
+
+export interface SpecFlags {
+  kernelSize: string;
+  stride?: string;
+  padding?: string;
+  dilation?: string;
+  multiplier?: string;
+  dtype?: string;
+  bias?: boolean;
+}
+
+/** Adds the spec's flags to a command. */
+export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {}): Command {
+  return cmd
+    .addOption(new Option('-k, --kernel-size <n|HxW>', 'kernel size, 1..31').default(defaults.kernelSize ?? '3'))
+    .option('--stride <n|HxW>', 'stride, 1..8')
+    .option('--padding <n|HxW|same>', "padding, 0..64, or 'same'")
+    .option('--dilation <n|HxW>', 'dilation, 1..8')
+    .option('--multiplier <m>', 'channel multiplier, 1..8')
+    .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['float32', 'float16', 'bfloat16']))
+    .option('--bias', 'add a per-channel bias');
+}
+
+export function specFromFlags(f: SpecFlags): SpecInput {
+  const spec: Record<string, unknown> = { kernelSize: pairOf('kernelSize', f.kernelSize) };
+  if (f.stride !== undefined) spec.stride = pairOf('stride', f.stride);
+  if (f.padding !== undefined) spec.padding = f.padding === 'same' ? 'same' : pairOf('padding', f.padding);
+  if (f.dilation !== undefined) spec.dilation = pairOf('dilation', f.dilation);
+  if (f.multiplier !== undefined) spec.channelMultiplier = pairOf('channelMultiplier', f.multiplier);
+  if (f.dtype !== undefined) spec.dtype = f.dtype;
+  if (f.bias) spec.bias = true;
+  return spec as unknown as SpecInput;
+}
+
+/** "64,128,256,512" or "64x128x256x512" → [64, 128, 256, 512]. */
+export function parseShape(text: string): [number, number, number, number] {
+  const dims = text.split(/[x,]/).map((p) => (/^\d+$/.test(p.trim()) ? Number(p.trim()) : Number.NaN));
+  if (dims.length !== 4 || dims.some((d) => Number.isNaN(d) || d < 1)) throw new SpecError('shape', text, 'N,C,H,W with four positive integers');
+  return dims as [number, number, number, number];
+}

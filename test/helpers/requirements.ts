@@ -1,0 +1,22 @@
+import { readEnvironment } from '../../src/env.js';
+import { cxxCandidates, nvccCandidates } from '../../src/jit/toolchain.js';
+import { probeGpu } from '../../src/runtime/cudart.js';
+import { accessSync, constants } from 'node:fs';
+
+const executable = (p: string) => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const env = readEnvironment();
+export const hasCxx = cxxCandidates(env).some(executable);
+export const hasNvcc = nvccCandidates(env).some(executable);
+const gpu = probeGpu(env);
+export const hasGpu = gpu.ok;
+export const gpuReason = gpu.ok ? `${gpu.device.name} ${gpu.device.arch}` : gpu.reason;
+if (!hasCxx) console.warn('toolchain tests skipped: no C++ compiler found');
+if (!hasNvcc) console.warn('nvcc tests skipped: nvcc not found');

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Three groups, each skipping itself when its requirement is missing: unit (nothing), toolchain (a C++
+// compiler, nvcc for the CUDA build tests; no GPU), gpu (a usable CUDA device).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'toolchain', include: ['test/toolchain/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
+      { test: { name: 'gpu', include: ['test/gpu/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
+    ],
+  },
+});

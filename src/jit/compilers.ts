@@ -7,15 +7,22 @@ import type { Tool } from './toolchain.js';
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
 export const ARTIFACT_NAME = 'kernel.so';
 
-/** nvcc flags (no paths): a shared library that links the one shared CUDA runtime the process loads. */
+/**
+ * nvcc flags (no paths): a shared library that links the one shared CUDA runtime the process loads,
+ * never unloaded (-z nodelete: its kernels stay registered with the runtime until the process ends).
+ */
 export function nvccFlags(arch: string): string[] {
   const cc = arch.slice(3);
-  return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', `-gencode=arch=compute_${cc},code=sm_${cc}`];
+  return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', '-Xlinker', '-z,nodelete', `-gencode=arch=compute_${cc},code=sm_${cc}`];
 }
 
-/** C++ flags (no paths) for the CPU target: tuned for this machine's CPU, threads through OpenMP. */
+/**
+ * C++ flags (no paths) for the CPU target: tuned for this machine's CPU, threads through OpenMP.
+ * -z nodelete: the library (and so libgomp) stays mapped once loaded; unloading it under OpenMP's idle
+ * worker threads crashed the process at exit.
+ */
 export function cxxFlags(): string[] {
-  return ['-shared', '-fPIC', '-O3', '-march=native', '-std=c++17', '-fopenmp'];
+  return ['-shared', '-fPIC', '-O3', '-march=native', '-std=c++17', '-fopenmp', '-Wl,-z,nodelete'];
 }
 
 export interface CompileOutput {

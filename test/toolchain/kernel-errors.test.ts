@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.js';
+import { SpecError } from '../../src/errors.js';
+import type { Kernel } from '../../src/runtime/kernel.js';
+import { Tensor } from '../../src/runtime/tensor.js';
+import { hasCxx } from '../helpers/requirements.js';
+
+describe.skipIf(!hasCxx)('tensor mismatches are typed errors before any launch (needs a C++ compiler)', () => {
+  let k: Kernel;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-errors-'));
+  beforeAll(async () => {
+    k = await compile({ kernelSize: 3, bias: true, channelMultiplier: 2 }, { target: 'cpu', cacheDir });
+  });
+  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
+  const good = () => ({ x: t([1, 2, 5, 5]), w: t([4, 1, 3, 3]), b: t([4]) });
+
+  const cases: [string, string, () => unknown][] = [
+    ['x of the wrong dtype', 'x.dtype', () => { const g = good(); return k.forward(t([1, 2, 5, 5], 'float16'), g.w, g.b); }],
+    ['x with 3 dims', 'inputShape', () => { const g = good(); return k.forward(t([2, 5, 5]), g.w, g.b); }],
+    ['x too small for the kernel', 'inputShape', () => { const g = good(); return k.forward(t([1, 2, 2, 5]), g.w, g.b); }],
+    ['weight of the wrong shape', 'w.shape', () => { const g = good(); return k.forward(g.x, t([2, 1, 3, 3]), g.b); }],
+    ['missing bias', 'b', () => { const g = good(); return k.forward(g.x, g.w); }],
+    ['bias of the wrong size', 'b.shape', () => { const g = good(); return k.forward(g.x, g.w, t([2])); }],
+    ['a disposed input', 'x', () => { const g = good(); g.x.dispose(); return k.forward(g.x, g.w, g.b); }],
+    ['an output too small', 'out.shape', () => { const g = good(); return k.forward(g.x, g.w, g.b, { out: t([1, 4, 3, 2]) }); }],
+    ['an output of another dtype', 'out.dtype', () => { const g = good(); return k.forward(g.x, g.w, g.b, { out: t([1, 4, 3, 3], 'float16') }); }],
+    ['a plain array as input', 'x', () => { const g = good(); return k.forward([1, 2] as unknown as Tensor, g.w, g.b); }],
+    ['values of the wrong length', 'values.length', () => Tensor.fromArray(new Float32Array(3), [2, 2])],
+    ['a bad tensor dtype', 'dtype', () => Tensor.empty([2], { dtype: 'int8' as 'float32' })],
+  ];
+  it.each(cases)('%s', (_name, field, f) => {
+    let caught: unknown;
+    try {
+      f();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).field).toBe(field);
+  });
+
+  it('run() rejects a missing bias and an input of the wrong length', async () => {
+    await expect(k.run(new Float32Array(50), [1, 2, 5, 5], new Float32Array(36))).rejects.toThrow(SpecError);
+    await expect(k.run(new Float32Array(49), [1, 2, 5, 5], new Float32Array(36), new Float32Array(4))).rejects.toThrow(SpecError);
+  });
+
+  it('run() works on host arrays', async () => {
+    const y = await k.run(new Float32Array(50).fill(1), [1, 2, 5, 5], new Float32Array(36).fill(1), Float32Array.of(0, 1, 2, 3));
+    expect([...y.subarray(0, 2)]).toEqual([9, 9]);
+    expect(y[9]).toBe(10);
+    expect(y.length).toBe(36);
+  });
+});

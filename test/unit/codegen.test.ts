@@ -1,0 +1,53 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../src/codegen/generate.js';
+import { normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
+
+const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url);
+const GOLDEN_SPECS: SpecInput[] = [
+  { kernelSize: 3 },
+  { kernelSize: [5, 3], stride: 2, padding: [2, 1], dilation: [1, 2], channelMultiplier: 2, dtype: 'float16', bias: true },
+  { kernelSize: 4, padding: 'same', dtype: 'bfloat16' },
+];
+
+describe('codegen', () => {
+  for (const input of GOLDEN_SPECS) {
+    const spec = normalizeSpec(input);
+    for (const target of ['cuda', 'cpu'] as const) {
+      it(`${target} ${specTag(spec)} matches its golden file`, () => {
+        const { source } = generate(spec, target);
+        const file = golden(`${target}_${specTag(spec)}.${target === 'cuda' ? 'cu' : 'cpp'}`);
+        if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, source);
+        expect(source).toBe(readFileSync(file, 'utf8'));
+      });
+    }
+  }
+
+  it('is deterministic', () => {
+    const spec = normalizeSpec({ kernelSize: 7, bias: true });
+    expect(generate(spec, 'cuda').source).toBe(generate(normalizeSpec({ kernelSize: [7, 7], bias: true }), 'cuda').source);
+  });
+
+  it('writes out every tap: kh*kw multiply-adds per output, no loop over the window', () => {
+    const spec = normalizeSpec({ kernelSize: [3, 5], dilation: 2, stride: 2 });
+    const g = generate(spec, 'cuda');
+    const tileW = g.variant.tileW!;
+    expect(g.source.match(/acc\d+ = fmaf\(/g)).toHaveLength(3 * 5 * tileW);
+    expect(g.source).not.toMatch(/for \(int (kh|kw|r|s) /);
+    const cpu = generate(spec, 'cpu').source;
+    // three column ranges (left border, interior, right border) per tap row, each summing kw products
+    expect(cpu.match(/wk\[\d+\] \* load_x/g)).toHaveLength(3 * 3 * 5);
+  });
+
+  it('embeds the spec and symbol as a self-description', () => {
+    const g = generate(normalizeSpec({ kernelSize: 3 }), 'cpu');
+    expect(g.symbol).toMatch(/^dwconv_cpu_[a-z0-9_]+$/);
+    expect(g.source).toContain(`extern "C" const char* ${g.symbol}_info(void)`);
+    expect(g.source).toContain(`extern "C" int ${g.symbol}(`);
+  });
+
+  it('narrows the CUDA tile for wide, dilated kernels so a row fits in registers', () => {
+    expect(generate(normalizeSpec({ kernelSize: 3 }), 'cuda').variant.tileW).toBe(4);
+    expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.tileW).toBe(1);
+  });
+});

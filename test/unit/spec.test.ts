@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../../src/errors.js';
+import { canonicalJson, normalizeSpec, outputShape, specTag } from '../../src/spec.js';
+
+describe('normalizeSpec', () => {
+  it('fills PyTorch defaults: nn.Conv2d(C, C, k, groups=C, bias=False)', () => {
+    expect(normalizeSpec({ kernelSize: 3 })).toEqual({
+      kernelSize: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1],
+      channelMultiplier: 1, dtype: 'float32', layout: 'NCHW', bias: false,
+    });
+  });
+
+  it('is frozen, deeply', () => {
+    const s = normalizeSpec({ kernelSize: [3, 5] });
+    expect(Object.isFrozen(s)).toBe(true);
+    expect(Object.isFrozen(s.kernelSize)).toBe(true);
+  });
+
+  it('gives one canonical JSON for equivalent inputs', () => {
+    const a = canonicalJson(normalizeSpec({ kernelSize: 3, stride: [1, 1], padding: 1 }));
+    const b = canonicalJson(normalizeSpec({ padding: [1, 1], kernelSize: [3, 3], dtype: 'float32', bias: false }));
+    expect(a).toBe(b);
+    expect(specTag(normalizeSpec({ kernelSize: 3 }))).toMatch(/^[a-z0-9_]+$/);
+  });
+
+  it("puts 'same' padding's odd extra at the bottom/right like PyTorch", () => {
+    expect(normalizeSpec({ kernelSize: 3, padding: 'same' }).padding).toEqual([1, 1, 1, 1]);
+    expect(normalizeSpec({ kernelSize: [4, 2], padding: 'same' }).padding).toEqual([1, 2, 0, 1]);
+    expect(normalizeSpec({ kernelSize: 3, dilation: 2, padding: 'same' }).padding).toEqual([2, 2, 2, 2]);
+  });
+
+  const invalid: [string, unknown][] = [
+    ['spec', null], ['spec', 3], ['spec', [3]], ['spec', 'k3'],
+    ['kernelSize', {}], ['kernelSize', { kernelSize: 0 }], ['kernelSize', { kernelSize: 32 }], ['kernelSize', { kernelSize: 2.5 }],
+    ['kernelSize', { kernelSize: Number.NaN }], ['kernelSize', { kernelSize: Number.POSITIVE_INFINITY }], ['kernelSize', { kernelSize: '3' }],
+    ['kernelSize', { kernelSize: [3] }], ['kernelSize[1]', { kernelSize: [3, -1] }], ['kernelSize', { kernelSize: 3n }],
+    ['stride', { kernelSize: 3, stride: 0 }], ['stride', { kernelSize: 3, stride: 9 }], ['stride[0]', { kernelSize: 3, stride: [1.5, 1] }],
+    ['padding', { kernelSize: 3, padding: -1 }], ['padding', { kernelSize: 3, padding: 65 }], ['padding', { kernelSize: 3, padding: 'valid' }],
+    ['padding', { kernelSize: 3, padding: 'same', stride: 2 }],
+    ['dilation', { kernelSize: 3, dilation: 0 }], ['dilation', { kernelSize: 3, dilation: 9 }],
+    ['channelMultiplier', { kernelSize: 3, channelMultiplier: 0 }], ['channelMultiplier', { kernelSize: 3, channelMultiplier: 9 }],
+    ['channelMultiplier', { kernelSize: 3, channelMultiplier: [2, 2] }],
+    ['dtype', { kernelSize: 3, dtype: 'float64' }], ['dtype', { kernelSize: 3, dtype: 'FLOAT32' }],
+    ['layout', { kernelSize: 3, layout: 'NHWC ' }], ['layout', { kernelSize: 3, layout: 1 }],
+    ['bias', { kernelSize: 3, bias: 'yes' }], ['bias', { kernelSize: 3, bias: 1 }],
+    ['spec.kernel_size', { kernelSize: 3, kernel_size: 3 }],
+    ['spec.__proto__', JSON.parse('{"kernelSize":3,"__proto__":{"bias":true}}')],
+  ];
+  it.each(invalid)('rejects bad %s with a SpecError naming it', (field, input) => {
+    let caught: unknown;
+    try {
+      normalizeSpec(input);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).field).toBe(field);
+    expect((caught as SpecError).message).toContain('allowed');
+  });
+});
+
+describe('outputShape', () => {
+  it('follows PyTorch output size arithmetic', () => {
+    expect(outputShape(normalizeSpec({ kernelSize: 3 }), [64, 128, 256, 512])).toEqual([64, 128, 254, 510]);
+    expect(outputShape(normalizeSpec({ kernelSize: 3, stride: 2, padding: 1 }), [1, 8, 7, 8])).toEqual([1, 8, 4, 4]);
+    expect(outputShape(normalizeSpec({ kernelSize: 3, dilation: 2, channelMultiplier: 3 }), [2, 4, 9, 5])).toEqual([2, 12, 5, 1]);
+    expect(outputShape(normalizeSpec({ kernelSize: [4, 2], padding: 'same' }), [1, 1, 5, 6])).toEqual([1, 1, 5, 6]);
+  });
+
+  it.each([
+    [[1, 1, 2, 2]], [[1, 1, 3]], [[0, 1, 3, 3]], [[1, 1, 3, 3.5]], [[1, 1, -3, 3]], ['1,1,3,3'], [[1, 1, 2 ** 31, 3]],
+  ])('rejects input shape %j', (shape) => {
+    expect(() => outputShape(normalizeSpec({ kernelSize: 3 }), shape)).toThrow(SpecError);
+  });
+});

@@ -22,3 +22,27 @@ describe('dtype conversion', () => {
     expect(roundTo(Float32Array.of(0.1), 'float16')[0]).toBe(0.0999755859375);
   });
 });
+
+describe('float16 bit conversion against @petamoriken/float16', () => {
+  it('agrees on 200k random float32 values, all 65536 halves, and the edges', async () => {
+    const { getFloat16, setFloat16 } = await import('@petamoriken/float16');
+    const { float16BitsToFloat32, float32BitsToFloat16 } = await import('../../src/dtype.js');
+    const view = new DataView(new ArrayBuffer(4));
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const values: number[] = [0, -0, 65504, 65519, 65520, 1e-8, 2 ** -25, 2 ** -24 * 1.5, 6.1e-5, Infinity, -Infinity];
+    for (let i = 0; i < 200_000; i++) values.push((Math.random() - 0.5) * 2 ** (Math.floor(Math.random() * 40) - 28));
+    for (const v of values) {
+      f32[0] = v;
+      setFloat16(view, 0, f32[0]!, true);
+      expect(float32BitsToFloat16(u32[0]!)).toBe(view.getUint16(0, true));
+    }
+    for (let h = 0; h < 65536; h++) {
+      view.setUint16(0, h, true);
+      const expected = getFloat16(view, 0, true);
+      u32[0] = float16BitsToFloat32(h);
+      if (Number.isNaN(expected)) expect(Number.isNaN(f32[0])).toBe(true);
+      else expect(Object.is(f32[0], expected)).toBe(true);
+    }
+  });
+});

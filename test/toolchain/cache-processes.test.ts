@@ -43,7 +43,8 @@ describe.skipIf(!hasCxx)('cache across processes (needs a C++ compiler)', () => 
     const [key] = entries(root);
     const artifact = join(root, key!, 'kernel.so');
     const bytes = readFileSync(artifact);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const middle = bytes.length >> 1;
+    bytes[middle] = bytes[middle]! ^ 0xff;
     writeFileSync(artifact, bytes);
     const r = await runChild(root, SEED + 200);
     expect(r.origin).toBe('compiled');

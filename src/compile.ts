@@ -1,5 +1,6 @@
 import { generate } from './codegen/generate.js';
 import type { GeneratedSource, Target } from './codegen/common.js';
+import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
 import { readEnvironment, type Environment } from './env.js';
 import { SpecError } from './errors.js';
 import { normalizeArch } from './jit/arch.js';
@@ -22,17 +23,20 @@ export interface CompileOptions {
   readonly cache?: boolean;
   /** Progress messages (compiler invocations and the like). */
   readonly log?: (message: string) => void;
+  /** CUDA only: force a kernel family and tile (see allVariants); default: chosen by heuristic. */
+  readonly variant?: CudaVariant;
   /** Environment to read instead of process.env (for tests and embedding). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'env'];
+const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'variant', 'env'];
 
 interface Resolved {
   readonly spec: KernelSpec;
   readonly target: Target;
   readonly arch: string | undefined;
   readonly env: Environment;
+  readonly variant: CudaVariant | undefined;
   readonly options: CompileOptions;
 }
 
@@ -60,11 +64,13 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
     }
     arch = gpu.device.arch;
   }
-  return { spec, target, arch, env, options };
+  if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
+  const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
+  return { spec, target, arch, env, variant, options };
 }
 
 async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
-  const generated = generate(r.spec, r.target);
+  const generated = generate(r.spec, r.target, r.variant);
   const artifact = await buildArtifact(generated, { env: r.env, arch: r.arch, cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log });
   return { generated, artifact };
 }

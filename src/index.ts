@@ -3,6 +3,7 @@ export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPE
 export type { SpecInput, KernelSpec, DType, Layout } from './spec.js';
 export { generate } from './codegen/generate.js';
 export type { GeneratedSource, Target } from './codegen/common.js';
+export { allVariants, type CudaVariant } from './codegen/variant.js';
 export { Kernel, type ForwardOptions, type KernelProvenance } from './runtime/kernel.js';
 export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
 export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './runtime/cudart.js';

@@ -4,23 +4,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { compile } from '../compile.js';
-import { decode, DTYPE_BYTES, encode, roundTo } from '../dtype.js';
+import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
+import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { describeSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
-import { fillUniform, freshSeed, uniformAt } from '../verify/random.js';
+import { fillUniform, freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
+import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 import { median } from './stats.js';
 
 export const REFERENCE_SHAPE = [64, 128, 256, 512] as const;
 export const CPU_SHAPE = [8, 32, 128, 256] as const;
 const FULL_CHECK_LIMIT = 4_000_000;
 const SAMPLE_SIZE = 100_000;
-const CHUNK_ELEMENTS = 1 << 24;
 
 export interface DemoOptions {
   readonly spec: SpecInput;
@@ -100,82 +100,38 @@ function randomWeights(kernel: Kernel, shape: readonly number[], seed: number): 
 async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
   const rt = cudaRuntime(readEnvironment());
   const { dtype } = kernel.spec;
-  const elementBytes = DTYPE_BYTES[dtype];
   const opts = { dtype, device: 'cuda' } as const;
   const outShape = kernel.outputShape(shape);
   const inCount = shape.reduce((a, b) => a * b, 1);
   const outCount = outShape.reduce((a, b) => a * b, 1);
   const toFree: Tensor[] = [];
-  const events: Address[] = [];
+  const track = (t: Tensor) => (toFree.push(t), t);
   try {
-    o.progress(`uploading ${(inCount * elementBytes / 1e9).toFixed(2)} GB of random input`);
-    const x = Tensor.empty(shape, opts);
-    toFree.push(x);
-    const base = BigInt(x.deviceAddress());
-    for (let start = 0; start < inCount; start += CHUNK_ELEMENTS) {
-      const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, inCount - start)), seed, start);
-      rt.copyToDevice(base + BigInt(start * elementBytes), encode(chunk, dtype));
-    }
+    o.progress(`uploading ${((inCount * DTYPE_BYTES[dtype]) / 1e9).toFixed(2)} GB of random input`);
+    const x = track(Tensor.empty(shape, opts));
+    uploadUniform(rt, x.deviceAddress(), inCount, dtype, seed);
     const { w, b } = randomWeights(kernel, shape, seed);
-    const wt = Tensor.fromArray(w, kernel.weightShape(shape[1]), opts);
-    toFree.push(wt);
-    const bt = b ? Tensor.fromArray(b, [b.length], opts) : undefined;
-    if (bt) toFree.push(bt);
-    const out = Tensor.empty(outShape, opts); // NaN-filled: an unwritten output fails the check
-    toFree.push(out);
+    const wt = track(Tensor.fromArray(w, kernel.weightShape(shape[1]), opts));
+    const bt = b ? track(Tensor.fromArray(b, [b.length], opts)) : undefined;
+    const out = track(Tensor.empty(outShape, opts)); // NaN-filled: an unwritten output fails the check
     kernel.forward(x, wt, bt, { out });
     rt.synchronize();
     o.progress('checking against the float64 reference');
     const all = outCount <= FULL_CHECK_LIMIT;
     const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
-    const values = readAt(rt, BigInt(out.deviceAddress()), indices, dtype);
-    const inputAt = (i: number) => roundOne(uniformAt(seed, i), dtype);
-    const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs({ spec: kernel.spec, inputShape: shape, input: inputAt, weight: w, bias: b }, outShape, indices, (k) => values[k]!, dtype) };
+    const values = readAt(rt, out.deviceAddress(), indices, dtype);
+    const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), weight: w, ...(b ? { bias: b } : {}) };
+    const check = { mode: all ? ('all' as const) : ('sample' as const), ...verifyOutputs(ref, outShape, indices, (k) => values[k]!, dtype) };
     o.progress(`timing ${o.reps} launches`);
-    const [start, end] = [rt.eventCreate(), rt.eventCreate()];
-    events.push(start, end);
-    const time = (launch: () => void) => {
-      for (let i = 0; i < 3; i++) launch();
-      const ms: number[] = [];
-      for (let i = 0; i < o.reps; i++) {
-        rt.eventRecord(start);
-        launch();
-        rt.eventRecord(end);
-        ms.push(rt.eventElapsedMs(start, end));
-      }
-      return median(ms);
-    };
-    const kernelMs = time(() => kernel.forward(x, wt, bt, { out }));
-    const bytesMoved = (inCount + outCount) * elementBytes;
+    const kernelMs = timeLaunches(rt, () => kernel.forward(x, wt, bt, { out }), o.reps);
+    const bytesMoved = x.byteLength + out.byteLength;
     // The floor: a device-to-device copy of the input, which reads and writes about the bytes the conv moves.
-    const copyDst = Tensor.empty(shape, opts);
-    toFree.push(copyDst);
-    const copyMs = time(() => rt.copyDeviceToDevice(copyDst.deviceAddress(), x.deviceAddress(), x.byteLength));
+    const copyDst = track(Tensor.empty(shape, opts));
+    const copyMs = timeLaunches(rt, () => rt.copyDeviceToDevice(copyDst.deviceAddress(), x.deviceAddress(), x.byteLength), o.reps);
     return { check, kernelMs, bytesMoved, kernelGBps: bytesMoved / kernelMs / 1e6, copyMs, copyGBps: (2 * x.byteLength) / copyMs / 1e6 };
   } finally {
-    for (const e of events) rt.eventDestroy(e);
     for (const t of toFree) t.dispose();
   }
-}
-
-function roundOne(v: number, dtype: Kernel['spec']['dtype']): number {
-  return dtype === 'float32' ? Math.fround(v) : roundTo(Float32Array.of(v), dtype)[0]!;
-}
-
-/** Reads the outputs at sorted flat indices, one device chunk at a time. */
-function readAt(rt: ReturnType<typeof cudaRuntime>, base: bigint, indices: readonly number[], dtype: Kernel['spec']['dtype']): Float32Array {
-  const bytes = DTYPE_BYTES[dtype];
-  const values = new Float32Array(indices.length);
-  let k = 0;
-  while (k < indices.length) {
-    const first = indices[k]!;
-    const count = Math.min(CHUNK_ELEMENTS, indices[indices.length - 1]! - first + 1);
-    const chunk = new Uint8Array(count * bytes);
-    rt.copyToHost(chunk, base + BigInt(first * bytes));
-    const decoded = decode(chunk, dtype);
-    for (; k < indices.length && indices[k]! < first + count; k++) values[k] = decoded[indices[k]! - first]!;
-  }
-  return values;
 }
 
 async function runCpu(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { DwconvError, SpecError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
+import { printBench, runBench } from './bench.js';
 import { runDemo } from './demo.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -88,6 +90,28 @@ addSpecFlags(
     return EXIT.ok;
   }),
 );
+
+program
+  .command('bench')
+  .description('time kernels against PyTorch and a device copy on the GPU (not part of npm test)')
+  .option('--filter <text>', 'only cases whose name contains the text, or a group: reference, kernel-size, stride, mobilenet')
+  .option('--variants', 'time every generated variant of each case, not only the default')
+  .option('--reps <n>', 'timed repetitions per kernel', '30')
+  .option('--no-torch', 'skip the PyTorch comparison')
+  .option('--json [file]', 'write the results as JSON to the file (or stdout without one)')
+  .action(
+    action(async (o: { filter?: string; variants?: boolean; reps: string; torch: boolean; json?: string | boolean }) => {
+      const reps = Number(o.reps);
+      if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+      const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, torch: o.torch, progress: (line) => process.stderr.write(`${line}\n`) });
+      if (o.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else {
+        printBench(result, (line) => process.stdout.write(`${line}\n`));
+        if (typeof o.json === 'string') await writeFile(o.json, `${JSON.stringify(result, null, 2)}\n`);
+      }
+      return result.rows.every((r) => r.failures === 0) ? EXIT.ok : EXIT.failed;
+    }),
+  );
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
+import { generateCudaTiled, tiledApplies } from './cuda-tiled.js';
 import { render } from './templates.js';
+import type { CudaVariant } from './variant.js';
 
 const THREADS = 128;
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
@@ -44,7 +46,8 @@ function emitTaps(spec: KernelSpec, tileW: number): string {
   return lines.join('\n');
 }
 
-export function generateCuda(spec: KernelSpec): GeneratedSource {
+/** The direct kernel: one strip of outputs per thread, any stride, dilation and window. */
+export function generateCudaDirect(spec: KernelSpec): GeneratedSource {
   const tileW = chooseTileW(spec);
   const ctx = templateContext(spec, 'cuda');
   const ind = '      ';
@@ -61,5 +64,11 @@ export function generateCuda(spec: KernelSpec): GeneratedSource {
     taps: emitTaps(spec, tileW),
     stores,
   });
-  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tileW, threads: THREADS } };
+  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tiled: 0, tileW, threads: THREADS } };
+}
+
+/** The requested variant, or the default: register-tiled where it applies, else direct. */
+export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
+  if (variant) return variant.kernel === 'tiled' ? generateCudaTiled(spec, variant.tileH) : generateCudaDirect(spec);
+  return tiledApplies(spec) ? generateCudaTiled(spec) : generateCudaDirect(spec);
 }

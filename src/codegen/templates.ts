@@ -17,6 +17,7 @@ function read(name: string): string {
 export function render(name: string, context: object): string {
   if (!registered) {
     hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));
+    hbs.registerPartial('cuda_words', read('cuda/words.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     registered = true;
   }

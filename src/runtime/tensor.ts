@@ -37,6 +37,8 @@ export class Tensor {
   private host: Uint8Array | undefined;
   private address: Address | undefined;
   private released = false;
+  /** Set for views: the tensor that owns the memory (a view never frees it). */
+  private owner: Tensor | undefined;
 
   private constructor(
     readonly shape: readonly number[],
@@ -80,8 +82,21 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * A tensor of `shape` over the first elements of `base` (same dtype and device, no copy). The view
+   * does not own the memory: disposing it is a no-op, and it is unusable once `base` is disposed.
+   */
+  static view(base: Tensor, shape: readonly number[]): Tensor {
+    const t = new Tensor(Object.freeze([...shape]), base.dtype, base.device, base.env);
+    if (t.length > base.length) throw new SpecError('shape', shape, `at most ${base.length} elements (the base tensor's size)`);
+    t.owner = base;
+    if (base.device === 'cpu') t.host = base.hostBytes().subarray(0, t.byteLength);
+    else t.address = base.deviceAddress();
+    return t;
+  }
+
   get disposed(): boolean {
-    return this.released;
+    return this.released || (this.owner?.disposed ?? false);
   }
 
   /** The values as float32 (fp16/bf16 widen exactly). Synchronizes with the device. */
@@ -110,12 +125,12 @@ export class Tensor {
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    if (this.address !== undefined) cudaRuntime(this.env).free(this.address);
+    if (this.address !== undefined && !this.owner) cudaRuntime(this.env).free(this.address);
     this.address = undefined;
     this.host = undefined;
   }
 
   private assertLive(): void {
-    if (this.released) throw new DwconvError(`this ${this.device} tensor of shape ${JSON.stringify(this.shape)} was disposed`);
+    if (this.disposed) throw new DwconvError(`this ${this.device} tensor of shape ${JSON.stringify(this.shape)} was disposed`);
   }
 }

@@ -2,32 +2,42 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
 import { compile } from '../../src/compile.js';
-import { describeSpec, normalizeSpec } from '../../src/spec.js';
+import { describeSpec, normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, inParallel, randomShapes, randomSpecs, SEED } from './property.js';
 
 const SPECS = 100;
 const SHAPES_PER_SPEC = 3;
 
-/** The property test both targets share: 100 random specs × 3 random shapes against float64, all outputs. */
+/**
+ * The property test both targets share: 100 random specs × 3 random shapes against float64, every
+ * output. On CUDA every variant the generator can produce for a spec is checked, not only the default.
+ */
 export function propertySuite(target: 'cpu' | 'cuda', jobs: number = Math.max(1, cpus().length)): void {
-  it(`${SPECS} random specs x ${SHAPES_PER_SPEC} shapes match the float64 reference on ${target} (seed ${SEED})`, async () => {
+  it(`${SPECS} random specs x ${SHAPES_PER_SPEC} shapes${target === 'cuda' ? ' x every variant' : ''} match the float64 reference on ${target} (seed ${SEED})`, async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-prop-${target}-`));
     const specs = randomSpecs(SPECS);
+    type Job = { input: SpecInput; index: number; variant: CudaVariant | undefined };
+    const jobsList = specs.flatMap((input, index): Job[] =>
+      target === 'cuda' ? allVariants(normalizeSpec(input)).map((variant) => ({ input, index, variant })) : [{ input, index, variant: undefined }],
+    );
     const failures: string[] = [];
     let checked = 0;
-    const kernels = await inParallel(specs, jobs, (s) => compile(s, { target, cacheDir }));
-    kernels.forEach((kernel, i) => {
-      const spec = normalizeSpec(specs[i]);
-      for (const [j, shape] of randomShapes(spec, SHAPES_PER_SPEC, SEED + i).entries()) {
-        const r = checkOnShape(kernel, shape, SEED + 1000 * i + j);
+    const kernels = await inParallel(jobsList, jobs, (j) => compile(j.input, { target, cacheDir, ...(j.variant ? { variant: j.variant } : {}) }));
+    kernels.forEach((kernel, k) => {
+      const { index, variant } = jobsList[k]!;
+      const spec = kernel.spec;
+      for (const [j, shape] of randomShapes(spec, SHAPES_PER_SPEC, SEED + index).entries()) {
+        const r = checkOnShape(kernel, shape, SEED + 1000 * index + j);
         checked += r.checked;
         if (r.failures > 0 || r.checked === 0) {
-          failures.push(`${describeSpec(spec)} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong, e.g. ${JSON.stringify(r.firstFailures[0])}`);
+          failures.push(`${describeSpec(spec)} ${JSON.stringify(variant ?? 'default')} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong, e.g. ${JSON.stringify(r.firstFailures[0])}`);
         }
       }
     });
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(checked).toBeGreaterThan(SPECS * SHAPES_PER_SPEC);
+    console.log(`${jobsList.length} kernels (${SPECS} specs), ${checked} outputs checked`);
   });
 }

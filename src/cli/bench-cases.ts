@@ -1,0 +1,34 @@
+import type { SpecInput } from '../spec.js';
+
+export interface BenchCase {
+  readonly name: string;
+  readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet';
+  readonly spec: SpecInput;
+  readonly shape: readonly [number, number, number, number];
+}
+
+const REF = [64, 128, 256, 512] as const;
+
+/** The cases of issue 3: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
+export function benchCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+    cases.push({ name: `reference 3x3 ${dtype}`, group: 'reference', spec: { kernelSize: 3, dtype }, shape: REF });
+  }
+  for (const k of [5, 7, 11, 31]) {
+    cases.push({ name: `${k}x${k} pad ${k >> 1} fp32`, group: 'kernel-size', spec: { kernelSize: k, padding: k >> 1 }, shape: REF });
+  }
+  cases.push({ name: '3x3 stride 2 pad 1 fp32', group: 'stride', spec: { kernelSize: 3, stride: 2, padding: 1 }, shape: REF });
+  // MobileNetV2 depthwise layers (3x3, pad 1) and EfficientNet-B0 5x5 ones, batch 64.
+  const layers: [number, number, number, number][] = [
+    [32, 112, 3, 1], [96, 112, 3, 2], [144, 56, 3, 1], [144, 56, 3, 2], [192, 28, 3, 1], [192, 28, 3, 2],
+    [384, 14, 3, 1], [576, 14, 3, 1], [576, 14, 3, 2], [960, 7, 3, 1],
+    [240, 28, 5, 1], [480, 14, 5, 1], [672, 14, 5, 2], [1152, 7, 5, 1],
+  ];
+  for (const [c, hw, k, s] of layers) {
+    for (const dtype of ['float32', 'float16'] as const) {
+      cases.push({ name: `C${c} ${hw}x${hw} ${k}x${k} s${s} ${dtype}`, group: 'mobilenet', spec: { kernelSize: k, stride: s, padding: k >> 1, dtype }, shape: [64, c, hw, hw] });
+    }
+  }
+  return cases;
+}

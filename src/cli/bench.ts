@@ -1,0 +1,241 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { allVariants, type CudaVariant } from '../codegen/variant.js';
+import { compile } from '../compile.js';
+import { DTYPE_BYTES, roundTo } from '../dtype.js';
+import { readEnvironment } from '../env.js';
+import { DwconvError } from '../errors.js';
+import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
+import type { Kernel } from '../runtime/kernel.js';
+import { Tensor } from '../runtime/tensor.js';
+import { describeSpec, normalizeSpec, type DType } from '../spec.js';
+import { fillUniform, freshSeed } from '../verify/random.js';
+import { sampleIndices, verifyOutputs } from '../verify/sample.js';
+import { benchCases, type BenchCase } from './bench-cases.js';
+import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
+
+export interface BenchOptions {
+  /** Only cases whose name or group contains this text. */
+  readonly filter?: string;
+  /** Time every variant the generator offers, not only the default. */
+  readonly variants: boolean;
+  readonly reps: number;
+  readonly torch: boolean;
+  readonly progress: (line: string) => void;
+}
+
+export interface VariantTiming {
+  readonly variant: Readonly<Record<string, number>>;
+  readonly ms: number;
+  readonly failures: number;
+}
+
+export interface BenchRow {
+  readonly name: string;
+  readonly group: string;
+  readonly spec: string;
+  readonly shape: readonly number[];
+  readonly bytesMoved: number;
+  /** The default variant's median time, and what that variant is. */
+  readonly ms: number;
+  readonly variant: Readonly<Record<string, number>>;
+  readonly gbps: number;
+  readonly copyMs: number;
+  /** copyMs / ms: the fraction of copy bandwidth the kernel reaches. */
+  readonly ofCopy: number;
+  readonly torchMs?: number;
+  readonly speedup?: number;
+  readonly checked: number;
+  readonly failures: number;
+  readonly variants?: readonly VariantTiming[];
+}
+
+export interface BenchResult {
+  readonly device: string;
+  readonly seed: number;
+  readonly torch: string;
+  readonly rows: readonly BenchRow[];
+}
+
+const FLUSH_BYTES = 256 << 20;
+const SAMPLE = 20_000;
+const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
+
+/** One random input pool per dtype, sized for the largest case: cases read a prefix of it. */
+class InputPools {
+  private readonly pools = new Map<DType, Tensor>();
+  constructor(private readonly seed: number, private readonly progress: (l: string) => void) {}
+
+  get(dtype: DType, count: number, sizes: Map<DType, number>): Tensor {
+    let pool = this.pools.get(dtype);
+    if (!pool) {
+      const n = sizes.get(dtype)!;
+      this.progress(`generating ${((n * DTYPE_BYTES[dtype]) / 1e9).toFixed(2)} GB of random ${dtype} input`);
+      pool = Tensor.empty([n], { dtype, device: 'cuda' });
+      uploadUniform(cudaRuntime(readEnvironment()), pool.deviceAddress(), n, dtype, this.seed);
+      this.pools.set(dtype, pool);
+    }
+    if (count > pool.length) throw new DwconvError('internal: input pool too small');
+    return pool;
+  }
+
+  dispose(): void {
+    for (const p of this.pools.values()) p.dispose();
+  }
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const env = readEnvironment();
+  const gpu = probeGpu(env);
+  if (!gpu.ok) throw new DwconvError(`bench needs a usable GPU: ${gpu.reason}`);
+  const seed = freshSeed();
+  const cases = benchCases().filter((c) => !o.filter || c.name.includes(o.filter) || c.group === o.filter);
+  if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(o.filter)}`);
+  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-bench-'));
+  const pools = new InputPools(seed, o.progress);
+  const sizes = new Map<DType, number>();
+  for (const c of cases) {
+    const dtype = normalizeSpec(c.spec).dtype;
+    sizes.set(dtype, Math.max(sizes.get(dtype) ?? 0, c.shape.reduce((a, b) => a * b, 1)));
+  }
+  const flush = Tensor.empty([FLUSH_BYTES / 4], { device: 'cuda' });
+  try {
+    // Compile everything first, in parallel, so timing runs back to back.
+    const jobs = cases.flatMap((c) => (o.variants ? allVariants(normalizeSpec(c.spec)) : [undefined]).map((variant) => ({ c, variant })));
+    o.progress(`compiling ${jobs.length} kernels for ${cases.length} cases`);
+    const kernels = new Map<string, Kernel>();
+    await inParallel(jobs, cpus().length, async ({ c, variant }) => {
+      kernels.set(jobKey(c, variant), await compile(c.spec, { target: 'cuda', cacheDir, ...(variant ? { variant } : {}) }));
+    });
+    const defaults = await Promise.all(cases.map((c) => compile(c.spec, { target: 'cuda', cacheDir })));
+    const torch = o.torch ? await torchTimes(cases, o.progress) : { unavailable: 'skipped (--no-torch)' };
+    const rows: BenchRow[] = [];
+    for (const [i, c] of cases.entries()) {
+      o.progress(`timing ${c.name}`);
+      const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
+      rows.push(measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined));
+    }
+    return { device: `${gpu.device.name} (${gpu.device.arch})`, seed, torch: 'ms' in torch ? torch.detail : torch.unavailable, rows };
+  } finally {
+    flush.dispose();
+    pools.dispose();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+function jobKey(c: BenchCase, v: CudaVariant | undefined): string {
+  return `${c.name}|${JSON.stringify(v ?? null)}`;
+}
+
+function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined): BenchRow {
+  const rt = cudaRuntime(readEnvironment());
+  const spec = def.spec;
+  const { dtype } = spec;
+  const opts = { dtype, device: 'cuda' } as const;
+  const inCount = c.shape.reduce((a, b) => a * b, 1);
+  const pool = pools.get(dtype, inCount, sizes);
+  const outShape = def.outputShape(c.shape);
+  const outCount = outShape.reduce((a, b) => a * b, 1);
+  const wShape = def.weightShape(c.shape[1]);
+  const w = roundTo(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), seed ^ 0x5bd1e995), dtype);
+  const tensors: Tensor[] = [];
+  const track = (t: Tensor) => (tensors.push(t), t);
+  try {
+    const view = Tensor.view(pool, c.shape); // the pool's prefix as this case's input
+
+    const wt = track(Tensor.fromArray(w, wShape, opts));
+    const indices = sampleIndices(outCount, SAMPLE);
+    const ref = { spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), weight: w };
+    const flush = { address: flushAt, bytes: FLUSH_BYTES };
+    const timings: VariantTiming[] = [];
+    let defMs = Number.NaN;
+    let defFailures = 0;
+    let checked = 0;
+    for (const k of candidates) {
+      const out = Tensor.empty(outShape, opts); // NaN-poisoned
+      try {
+        k.forward(view, wt, undefined, { out });
+        rt.synchronize();
+        const got = readAt(rt, out.deviceAddress(), indices, dtype);
+        const r = verifyOutputs(ref, outShape, indices, (j) => got[j]!, dtype);
+        const ms = timeLaunches(rt, () => k.forward(view, wt, undefined, { out }), reps, flush);
+        timings.push({ variant: k.provenance.variant, ms, failures: r.failures });
+        checked += r.checked;
+        if (k.key === def.key) {
+          defMs = ms;
+          defFailures = r.failures;
+        }
+      } finally {
+        out.dispose();
+      }
+    }
+    if (Number.isNaN(defMs)) {
+      const out = track(Tensor.empty(outShape, opts));
+      defMs = timeLaunches(rt, () => def.forward(view, wt, undefined, { out }), reps, flush);
+    }
+    const bytesMoved = (inCount + outCount) * DTYPE_BYTES[dtype];
+    const copyBytes = Math.floor(bytesMoved / 2);
+    const dst = track(Tensor.empty([Math.ceil(copyBytes / 4)], { device: 'cuda' }));
+    const copyMs = timeLaunches(rt, () => rt.copyDeviceToDevice(dst.deviceAddress(), pool.deviceAddress(), copyBytes), reps, flush);
+    return {
+      name: c.name, group: c.group, spec: describeSpec(spec), shape: c.shape, bytesMoved,
+      ms: defMs, variant: def.provenance.variant, gbps: bytesMoved / defMs / 1e6, copyMs, ofCopy: copyMs / defMs,
+      ...(torchMs !== undefined ? { torchMs, speedup: torchMs / defMs } : {}),
+      checked, failures: defFailures + timings.reduce((a, t) => a + t.failures, 0),
+      ...(candidates.length > 1 ? { variants: timings } : {}),
+    };
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
+
+async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; detail: string } | { unavailable: string }> {
+  progress(`timing PyTorch on ${cases.length} cases (python3)`);
+  const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
+  try {
+    const file = join(dir, 'cases.json');
+    await writeFile(file, JSON.stringify(cases.map((c) => {
+      const s = normalizeSpec(c.spec);
+      return { shape: c.shape, kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier, dtype: s.dtype, layout: s.layout, bias: s.bias };
+    })));
+    const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
+    if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
+    const list = JSON.parse(r.stdout) as { ms: number; detail: string }[];
+    return { ms: list.map((t) => t.ms), detail: list[0]?.detail ?? '' };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+/** The bench table, one line per case. */
+export function printBench(r: BenchResult, out: (line: string) => void): void {
+  out(`dwconv-jit bench on ${r.device}; PyTorch: ${r.torch}; seed ${r.seed}`);
+  const head = ['case', 'ms', 'GB/s', 'copy ms', '% copy', 'torch ms', 'speedup', 'variant', 'check'];
+  const rows = r.rows.map((x) => [
+    x.name, x.ms.toFixed(3), x.gbps.toFixed(0), x.copyMs.toFixed(3), `${(100 * x.ofCopy).toFixed(0)}%`,
+    x.torchMs?.toFixed(3) ?? '-', x.speedup ? `${x.speedup.toFixed(2)}x` : '-',
+    Object.entries(x.variant).map(([k, v]) => `${k}=${v}`).join(','), x.failures ? `FAIL ${x.failures}` : `ok ${x.checked}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  out(fmt(head));
+  out(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) out(fmt(row));
+  for (const x of r.rows) {
+    if (!x.variants) continue;
+    const best = [...x.variants].sort((a, b) => a.ms - b.ms)[0]!;
+    out(`  ${x.name}: ${x.variants.map((v) => `${Object.entries(v.variant).filter(([k]) => k !== 'threads').map(([k, n]) => `${k}=${n}`).join(',')} ${v.ms.toFixed(3)}`).join('; ')}; best ${best.ms.toFixed(3)}`);
+  }
+  const speedups = r.rows.filter((x) => x.group === 'mobilenet' && x.speedup).map((x) => x.speedup!);
+  if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${Math.exp(speedups.reduce((a, s) => a + Math.log(s), 0) / speedups.length).toFixed(2)}x, slowest ${Math.min(...speedups).toFixed(2)}x`);
+}

@@ -1,0 +1,65 @@
+import { decode, DTYPE_BYTES, encode, roundTo } from '../dtype.js';
+import type { Address, CudaRuntime } from '../runtime/cudart.js';
+import type { DType } from '../spec.js';
+import { fillUniform, uniformAt } from '../verify/random.js';
+import { median } from './stats.js';
+
+const CHUNK_ELEMENTS = 1 << 24;
+
+/** Fills device memory with uniformAt(seed, i) values stored as `dtype`, one host chunk at a time. */
+export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtype: DType, seed: number): void {
+  const base = BigInt(dst);
+  const bytes = DTYPE_BYTES[dtype];
+  for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
+    const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, count - start)), seed, start);
+    rt.copyToDevice(base + BigInt(start * bytes), encode(chunk, dtype));
+  }
+}
+
+/** The value uploadUniform stored at index i, as the kernel reads it. */
+export function uniformStored(seed: number, i: number, dtype: DType): number {
+  const v = uniformAt(seed, i);
+  return dtype === 'float32' ? Math.fround(v) : roundTo(Float32Array.of(v), dtype)[0]!;
+}
+
+/** Reads device values at sorted flat indices, one chunk at a time. */
+export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[], dtype: DType): Float32Array {
+  const base = BigInt(src);
+  const bytes = DTYPE_BYTES[dtype];
+  const values = new Float32Array(indices.length);
+  let k = 0;
+  while (k < indices.length) {
+    const first = indices[k]!;
+    const count = Math.min(CHUNK_ELEMENTS, indices[indices.length - 1]! - first + 1);
+    const chunk = new Uint8Array(count * bytes);
+    rt.copyToHost(chunk, base + BigInt(first * bytes));
+    const decoded = decode(chunk, dtype);
+    for (; k < indices.length && indices[k]! < first + count; k++) values[k] = decoded[indices[k]! - first]!;
+  }
+  return values;
+}
+
+/**
+ * Median milliseconds of `launch` over `reps` repetitions, each timed with CUDA events after a few
+ * warm-ups; with `flush`, a 256 MB memset before each repetition (outside the timed region) empties
+ * the L2 so small problems are timed from DRAM, as triton's do_bench does.
+ */
+export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, flush?: { address: Address; bytes: number }): number {
+  const start = rt.eventCreate();
+  const end = rt.eventCreate();
+  try {
+    for (let i = 0; i < 3; i++) launch();
+    const ms: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);
+      rt.eventRecord(start);
+      launch();
+      rt.eventRecord(end);
+      ms.push(rt.eventElapsedMs(start, end));
+    }
+    return median(ms);
+  } finally {
+    rt.eventDestroy(start);
+    rt.eventDestroy(end);
+  }
+}

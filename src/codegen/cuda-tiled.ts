@@ -1,0 +1,63 @@
+import type { KernelSpec } from '../spec.js';
+import { DTYPE_BYTES } from '../dtype.js';
+import { templateContext, type GeneratedSource } from './common.js';
+import { render } from './templates.js';
+
+const THREADS = 128;
+
+/** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
+export function tiledApplies(spec: KernelSpec): boolean {
+  const [kh, kw] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  return sh === 1 && sw === 1 && kh * kw <= 49 && spec.padding[2] <= (kw - 1) * spec.dilation[1] && (kw - 1) * spec.dilation[1] <= 24;
+}
+
+/** Outputs per thread along W: one 16-byte vector. */
+export function tiledTileW(spec: KernelSpec): number {
+  return 16 / DTYPE_BYTES[spec.dtype];
+}
+
+/** Default rows per thread: about 32 accumulators per thread. */
+export function defaultTileH(spec: KernelSpec): number {
+  return Math.max(2, 32 / tiledTileW(spec));
+}
+
+function emitBody(spec: KernelSpec, tileW: number, tileH: number) {
+  const [kh, kw] = spec.kernelSize;
+  const [dh, dw] = spec.dilation;
+  const ind = '    ';
+  const weights: string[] = [];
+  for (let r = 0; r < kh; r++) for (let s = 0; s < kw; s++) weights.push(`${ind}const float w${r}_${s} = load_x(wp + ${r * kw + s});`);
+  const accInit = Array.from({ length: tileH }, (_, i) => `${ind}float acc${i}[TW] = {};`).join('\n');
+  const rows: string[] = [];
+  const inputRows = tileH + (kh - 1) * dh;
+  for (let j = 0; j < inputRows; j++) {
+    rows.push(`${ind}{  // input row ih0 + ${j}`);
+    rows.push(`${ind}  float v[NV];`);
+    rows.push(`${ind}  load_row<IN_VEC>(xp + (i64)(ih0 + ${j}) * W, (unsigned)(ih0 + ${j}) < (unsigned)H, ow0, W, v);`);
+    for (let r = 0; r < kh; r++) {
+      const i = j - r * dh; // the output row this input row feeds through tap row r
+      if (i < 0 || i >= tileH) continue;
+      for (let s = 0; s < kw; s++) {
+        for (let t = 0; t < tileW; t++) rows.push(`${ind}  acc${i}[${t}] = fmaf(w${r}_${s}, v[${t + s * dw}], acc${i}[${t}]);`);
+      }
+    }
+    rows.push(`${ind}}`);
+  }
+  const stores: string[] = [];
+  if (spec.bias) stores.push(`${ind}const float bias = load_x(b + co);`);
+  for (let i = 0; i < tileH; i++) {
+    stores.push(`${ind}if (oh0 + ${i} < Ho) {`);
+    if (spec.bias) stores.push(`${ind}  for (int t = 0; t < TW; ++t) acc${i}[t] += bias;`);
+    stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
+    stores.push(`${ind}}`);
+  }
+  return { weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n') };
+}
+
+export function generateCudaTiled(spec: KernelSpec, tileH = defaultTileH(spec)): GeneratedSource {
+  const tileW = tiledTileW(spec);
+  const ctx = templateContext(spec, 'cuda');
+  const source = render('cuda/dwconv_tiled.cu.hbs', { ...ctx, tileW, tileH, threads: THREADS, ...emitBody(spec, tileW, tileH) });
+  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tiled: 1, tileW, tileH, threads: THREADS } };
+}

@@ -1,0 +1,36 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.js';
+import type { SpecInput } from '../../src/spec.js';
+import { checkOnShape, SEED } from '../helpers/property.js';
+import { gpuReason, hasGpu } from '../helpers/requirements.js';
+
+// Shapes that drive the tiled launcher down each of its load/store paths: W a multiple of the
+// vector or not, Wo a multiple of the vector, of half of it, of a quarter, or odd; planes smaller
+// than a tile; rows that end inside a tile.
+const SHAPES: [number, number, number, number][] = [
+  [2, 3, 11, 64], [1, 2, 9, 66], [1, 2, 9, 68], [1, 3, 5, 72], [1, 2, 17, 63], [2, 2, 3, 8], [1, 1, 40, 16], [1, 1, 2, 3],
+];
+const SPECS: SpecInput[] = [];
+for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+  SPECS.push({ kernelSize: 3, dtype }, { kernelSize: 3, padding: 'same', bias: true, dtype }, { kernelSize: [1, 3], dilation: 2, padding: [0, 1], dtype, channelMultiplier: 2 });
+}
+
+describe.skipIf(!hasGpu)(`tiled CUDA kernel load/store paths (needs a GPU: ${gpuReason})`, () => {
+  it.each(SPECS)('%j on every path', async (spec) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-tiled-'));
+    const failures: string[] = [];
+    for (const tileH of [2, 4, 8, 16]) {
+      const k = await compile(spec, { target: 'cuda', cacheDir, variant: { kernel: 'tiled', tileH } });
+      for (const [i, shape] of SHAPES.entries()) {
+        const padded = (spec.padding ?? 0) !== 0;
+        if (!padded && (shape[2] < 3 || shape[3] < 5)) continue;
+        const r = checkOnShape(k, shape, SEED + i);
+        if (r.failures || !r.checked) failures.push(`tileH ${tileH} ${shape.join('x')}: ${r.failures}/${r.checked} ${JSON.stringify(r.firstFailures[0])}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

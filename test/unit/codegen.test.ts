@@ -39,6 +39,14 @@ describe('codegen', () => {
     expect(cpu.match(/wk\[\d+\] \* load_x/g)).toHaveLength(3 * 3 * 5);
   });
 
+  it('tiled variant: kh*kw multiply-adds per output of its TH x TW tile, each input row loaded once', () => {
+    const spec = normalizeSpec({ kernelSize: [3, 5], dilation: [2, 1], padding: 'same', dtype: 'float16' });
+    const g = generate(spec, 'cuda', { kernel: 'tiled', tileH: 4 });
+    expect(g.variant).toMatchObject({ tiled: 1, tileW: 8, tileH: 4 });
+    expect(g.source.match(/acc\d+\[\d+\] = fmaf\(/g)).toHaveLength(3 * 5 * 8 * 4);
+    expect(g.source.match(/load_row<IN_VEC>/g)).toHaveLength(4 + (3 - 1) * 2 + 1); // TH + (KH-1)*DH rows, plus the definition
+  });
+
   it('embeds the spec and symbol as a self-description', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cpu');
     expect(g.symbol).toMatch(/^dwconv_cpu_[a-z0-9_]+$/);

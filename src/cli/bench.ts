@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly reps: number;
   readonly torch: boolean;
   readonly progress: (line: string) => void;
+  /** Called with the rows so far after each case, so an interrupted run still leaves its results. */
+  readonly partial?: (result: BenchResult) => void;
 }
 
 export interface VariantTiming {
@@ -113,12 +115,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const defaults = await Promise.all(cases.map((c) => compile(c.spec, { target: 'cuda', cacheDir })));
     const torch = o.torch ? await torchTimes(cases, o.progress) : { unavailable: 'skipped (--no-torch)' };
     const rows: BenchRow[] = [];
+    const result = (): BenchResult => ({ device: `${gpu.device.name} (${gpu.device.arch})`, seed, torch: 'ms' in torch ? torch.detail : torch.unavailable, rows });
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
       const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
       rows.push(measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined));
+      o.partial?.(result());
     }
-    return { device: `${gpu.device.name} (${gpu.device.arch})`, seed, torch: 'ms' in torch ? torch.detail : torch.unavailable, rows };
+    return result();
   } finally {
     flush.dispose();
     pools.dispose();

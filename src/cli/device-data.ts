@@ -5,6 +5,8 @@ import { fillUniform, uniformAt } from '../verify/random.js';
 import { median } from './stats.js';
 
 const CHUNK_ELEMENTS = 1 << 24;
+/** Indices further apart than this are read with separate copies rather than one copy spanning the gap. */
+const MAX_GAP = 1 << 14;
 
 /** Fills device memory with uniformAt(seed, i) values stored as `dtype`, one host chunk at a time. */
 export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtype: DType, seed: number): void {
@@ -22,7 +24,7 @@ export function uniformStored(seed: number, i: number, dtype: DType): number {
   return dtype === 'float32' ? Math.fround(v) : roundTo(Float32Array.of(v), dtype)[0]!;
 }
 
-/** Reads device values at sorted flat indices, one chunk at a time. */
+/** Reads device values at sorted flat indices: nearby indices share one copy, far ones get their own. */
 export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[], dtype: DType): Float32Array {
   const base = BigInt(src);
   const bytes = DTYPE_BYTES[dtype];
@@ -30,7 +32,9 @@ export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[]
   let k = 0;
   while (k < indices.length) {
     const first = indices[k]!;
-    const count = Math.min(CHUNK_ELEMENTS, indices[indices.length - 1]! - first + 1);
+    let last = k;
+    while (last + 1 < indices.length && indices[last + 1]! - first < CHUNK_ELEMENTS && indices[last + 1]! - indices[last]! < MAX_GAP) last++;
+    const count = indices[last]! - first + 1;
     const chunk = new Uint8Array(count * bytes);
     rt.copyToHost(chunk, base + BigInt(first * bytes));
     const decoded = decode(chunk, dtype);

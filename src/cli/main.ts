@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { DwconvError, SpecError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
-import { printBench, runBench } from './bench.js';
+import { printBench, runBench, type BenchResult } from './bench.js';
 import { runDemo } from './demo.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -103,7 +104,10 @@ program
     action(async (o: { filter?: string; variants?: boolean; reps: string; torch: boolean; json?: string | boolean }) => {
       const reps = Number(o.reps);
       if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
-      const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, torch: o.torch, progress: (line) => process.stderr.write(`${line}\n`) });
+      const started = performance.now();
+      const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+      const partial = typeof o.json === 'string' ? (r: BenchResult) => writeFileSync(o.json as string, `${JSON.stringify(r, null, 2)}\n`) : undefined;
+      const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, torch: o.torch, progress, ...(partial ? { partial } : {}) });
       if (o.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
         printBench(result, (line) => process.stdout.write(`${line}\n`));

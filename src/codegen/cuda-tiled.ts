@@ -17,9 +17,9 @@ export function tiledTileW(spec: KernelSpec): number {
   return 16 / DTYPE_BYTES[spec.dtype];
 }
 
-/** Default rows per thread: about 32 accumulators per thread. */
+/** Default rows per thread, from run 3's sweep on the H100 (docs/perf.md): 4 for fp32 and fp16, 2 for bf16. */
 export function defaultTileH(spec: KernelSpec): number {
-  return Math.max(2, 32 / tiledTileW(spec));
+  return spec.dtype === 'bfloat16' ? 2 : 4;
 }
 
 function emitBody(spec: KernelSpec, tileW: number, tileH: number) {

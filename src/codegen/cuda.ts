@@ -46,8 +46,11 @@ function emitTaps(spec: KernelSpec, tileW: number): string {
   return lines.join('\n');
 }
 
-/** The direct kernel: one strip of outputs per thread, any stride, dilation and window. */
-export function generateCudaDirect(spec: KernelSpec): GeneratedSource {
+/** Default output rows per thread for the direct kernel. */
+export const DIRECT_TILE_H = 2;
+
+/** The direct kernel: TW x TH outputs per thread, each row from its own loads; any stride, dilation and window. */
+export function generateCudaDirect(spec: KernelSpec, tileH = DIRECT_TILE_H): GeneratedSource {
   const tileW = chooseTileW(spec);
   const ctx = templateContext(spec, 'cuda');
   const ind = '      ';
@@ -59,16 +62,17 @@ export function generateCudaDirect(spec: KernelSpec): GeneratedSource {
   const source = render('cuda/dwconv.cu.hbs', {
     ...ctx,
     tileW,
+    tileH,
     threads: THREADS,
     accInit: `${ind}float ${accs};`,
     taps: emitTaps(spec, tileW),
     stores,
   });
-  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tiled: 0, tileW, threads: THREADS } };
+  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tiled: 0, tileW, tileH, threads: THREADS } };
 }
 
 /** The requested variant, or the default: register-tiled where it applies, else direct. */
 export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
-  if (variant) return variant.kernel === 'tiled' ? generateCudaTiled(spec, variant.tileH) : generateCudaDirect(spec);
+  if (variant) return variant.kernel === 'tiled' ? generateCudaTiled(spec, variant.tileH) : generateCudaDirect(spec, variant.tileH);
   return tiledApplies(spec) ? generateCudaTiled(spec) : generateCudaDirect(spec);
 }

@@ -18,6 +18,7 @@ export function render(name: string, context: object): string {
   if (!registered) {
     hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));
     hbs.registerPartial('cuda_words', read('cuda/words.hbs'));
+    hbs.registerPartial('cuda_tiles', read('cuda/tiles.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     registered = true;
   }

@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { cpus } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TILE_HEIGHTS } from '../../src/codegen/variant.js';
 import { compile } from '../../src/compile.js';
 import type { SpecInput } from '../../src/spec.js';
-import { checkOnShape, SEED } from '../helpers/property.js';
+import { checkOnShape, inParallel, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
 // Shapes that drive the tiled launcher down each of its load/store paths: W a multiple of the
@@ -19,10 +21,16 @@ for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
 }
 
 describe.skipIf(!hasGpu)(`tiled CUDA kernel load/store paths (needs a GPU: ${gpuReason})`, () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-tiled-'));
+  beforeAll(async () => {
+    // Compile every (spec, tile height) at once; the tests below then hit the in-process cache.
+    const jobs = SPECS.flatMap((spec) => TILE_HEIGHTS.tiled.map((tileH) => ({ spec, tileH })));
+    await inParallel(jobs, cpus().length, ({ spec, tileH }) => compile(spec, { target: 'cuda', cacheDir, variant: { kernel: 'tiled', tileH } }));
+  });
+
   it.each(SPECS)('%j on every path', async (spec) => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-tiled-'));
     const failures: string[] = [];
-    for (const tileH of [2, 4, 8, 16]) {
+    for (const tileH of TILE_HEIGHTS.tiled) {
       const k = await compile(spec, { target: 'cuda', cacheDir, variant: { kernel: 'tiled', tileH } });
       for (const [i, shape] of SHAPES.entries()) {
         const padded = (spec.padding ?? 0) !== 0;

@@ -30,7 +30,7 @@ export interface BenchOptions {
 }
 
 export interface VariantTiming {
-  readonly variant: Readonly<Record<string, number>>;
+  readonly variant: Readonly<Record<string, string | number>>;
   readonly ms: number;
   readonly failures: number;
 }
@@ -43,7 +43,7 @@ export interface BenchRow {
   readonly bytesMoved: number;
   /** The default variant's median time, and what that variant is. */
   readonly ms: number;
-  readonly variant: Readonly<Record<string, number>>;
+  readonly variant: Readonly<Record<string, string | number>>;
   readonly gbps: number;
   readonly copyMs: number;
   /** copyMs / ms: the fraction of copy bandwidth the kernel reaches. */

@@ -12,8 +12,8 @@ export interface GeneratedSource {
   readonly source: string;
   /** The canonical spec this source implements. */
   readonly specJson: string;
-  /** Outputs per thread along W (CUDA) and threads per block: part of the variant. */
-  readonly variant: Readonly<Record<string, number>>;
+  /** Which kernel family and tile sizes the source holds (CUDA); empty for the CPU. */
+  readonly variant: Readonly<Record<string, string | number>>;
 }
 
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */

@@ -1,9 +1,5 @@
-import type { KernelSpec } from '../spec.js';
 import { DTYPE_BYTES } from '../dtype.js';
-import { templateContext, type GeneratedSource } from './common.js';
-import { render } from './templates.js';
-
-const THREADS = 128;
+import type { KernelSpec } from '../spec.js';
 
 /** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
 export function tiledApplies(spec: KernelSpec): boolean {
@@ -12,17 +8,14 @@ export function tiledApplies(spec: KernelSpec): boolean {
   return sh === 1 && sw === 1 && kh * kw <= 49 && spec.padding[2] <= (kw - 1) * spec.dilation[1] && (kw - 1) * spec.dilation[1] <= 24;
 }
 
-/** Outputs per thread along W: one 16-byte vector. */
-export function tiledTileW(spec: KernelSpec): number {
-  return 16 / DTYPE_BYTES[spec.dtype];
-}
-
 /** Default rows per thread, from run 3's sweep on the H100 (docs/perf.md): 4 for fp32 and fp16, 2 for bf16. */
-export function defaultTileH(spec: KernelSpec): number {
+export function defaultTiledTileH(spec: KernelSpec): number {
   return spec.dtype === 'bfloat16' ? 2 : 4;
 }
 
-function emitBody(spec: KernelSpec, tileW: number, tileH: number) {
+/** The spec-dependent text of the tiled kernel (templates/cuda/tiled.hbs). */
+export function tiledParts(spec: KernelSpec, tileH: number) {
+  const tileW = 16 / DTYPE_BYTES[spec.dtype]; // one 16-byte vector along W
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
   const ind = '    ';
@@ -30,8 +23,7 @@ function emitBody(spec: KernelSpec, tileW: number, tileH: number) {
   for (let r = 0; r < kh; r++) for (let s = 0; s < kw; s++) weights.push(`${ind}const float w${r}_${s} = load_x(wp + ${r * kw + s});`);
   const accInit = Array.from({ length: tileH }, (_, i) => `${ind}float acc${i}[TW] = {};`).join('\n');
   const rows: string[] = [];
-  const inputRows = tileH + (kh - 1) * dh;
-  for (let j = 0; j < inputRows; j++) {
+  for (let j = 0; j < tileH + (kh - 1) * dh; j++) {
     rows.push(`${ind}{  // input row ih0 + ${j}`);
     rows.push(`${ind}  float v[NV];`);
     rows.push(`${ind}  load_row<IN_VEC>(xp + (i64)(ih0 + ${j}) * W, (unsigned)(ih0 + ${j}) < (unsigned)H, ow0, W, v);`);
@@ -52,12 +44,5 @@ function emitBody(spec: KernelSpec, tileW: number, tileH: number) {
     stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
     stores.push(`${ind}}`);
   }
-  return { weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n') };
-}
-
-export function generateCudaTiled(spec: KernelSpec, tileH = defaultTileH(spec)): GeneratedSource {
-  const tileW = tiledTileW(spec);
-  const ctx = templateContext(spec, 'cuda');
-  const source = render('cuda/dwconv_tiled.cu.hbs', { ...ctx, tileW, tileH, threads: THREADS, ...emitBody(spec, tileW, tileH) });
-  return { target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, variant: { tiled: 1, tileW, tileH, threads: THREADS } };
+  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n') };
 }

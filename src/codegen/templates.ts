@@ -19,6 +19,8 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));
     hbs.registerPartial('cuda_words', read('cuda/words.hbs'));
     hbs.registerPartial('cuda_tiles', read('cuda/tiles.hbs'));
+    hbs.registerPartial('cuda_direct', read('cuda/direct.hbs'));
+    hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     registered = true;
   }

@@ -13,7 +13,7 @@ export interface EntryMeta {
   readonly parts: KeyParts;
   readonly symbol: string;
   readonly spec: unknown;
-  readonly variant: Readonly<Record<string, number>>;
+  readonly variant: Readonly<Record<string, string | number>>;
   readonly files: { readonly source: string; readonly artifact: string };
   readonly artifactBytes: number;
   readonly artifactSha256: string;

@@ -20,7 +20,7 @@ export interface KernelProvenance {
   readonly origin: 'memory' | 'disk' | 'compiled';
   readonly compileMilliseconds: number;
   readonly loadMilliseconds: number;
-  readonly variant: Readonly<Record<string, number>>;
+  readonly variant: Readonly<Record<string, string | number>>;
 }
 
 /** A compiled, loaded depthwise convolution for one spec. */

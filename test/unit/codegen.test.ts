@@ -31,7 +31,8 @@ describe('codegen', () => {
   it('writes out every tap: kh*kw multiply-adds per output, no loop over the window', () => {
     const spec = normalizeSpec({ kernelSize: [3, 5], dilation: 2, stride: 2 });
     const g = generate(spec, 'cuda');
-    const tileW = g.variant.tileW!;
+    expect(g.variant.kernel).toBe('direct');
+    const tileW = Number(g.variant.directTileW);
     expect(g.source.match(/acc\d+ = fmaf\(/g)).toHaveLength(3 * 5 * tileW);
     expect(g.source).not.toMatch(/for \(int (kh|kw|r|s) /);
     const cpu = generate(spec, 'cpu').source;
@@ -42,7 +43,8 @@ describe('codegen', () => {
   it('tiled variant: kh*kw multiply-adds per output of its TH x TW tile, each input row loaded once', () => {
     const spec = normalizeSpec({ kernelSize: [3, 5], dilation: [2, 1], padding: 'same', dtype: 'float16' });
     const g = generate(spec, 'cuda', { kernel: 'tiled', tileH: 4 });
-    expect(g.variant).toMatchObject({ tiled: 1, tileW: 8, tileH: 4 });
+    expect(g.variant).toEqual({ kernel: 'tiled', tiledTileW: 8, tiledTileH: 4 });
+    expect(g.source).not.toContain('_direct(');
     expect(g.source.match(/acc\d+\[\d+\] = fmaf\(/g)).toHaveLength(3 * 5 * 8 * 4);
     expect(g.source.match(/load_row<IN_VEC>\(/g)).toHaveLength(4 + (3 - 1) * 2); // TH + (KH-1)*DH input rows
   });
@@ -54,8 +56,16 @@ describe('codegen', () => {
     expect(g.source).toContain(`extern "C" int ${g.symbol}(`);
   });
 
-  it('narrows the CUDA tile for wide, dilated kernels so a row fits in registers', () => {
-    expect(generate(normalizeSpec({ kernelSize: 3 }), 'cuda').variant.tileW).toBe(4);
-    expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.tileW).toBe(1);
+  it('narrows the direct tile for wide, dilated kernels so a row fits in registers', () => {
+    expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.directTileW).toBe(4);
+    expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.directTileW).toBe(1);
+  });
+
+  it('by default holds both kernel families where the tiled one applies, and lets the launcher choose', () => {
+    const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
+    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4 });
+    expect(g.source).toContain('if (tiled::suits(W, Wo, x)) return tiled::run(');
+    expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
+    expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
   });
 });

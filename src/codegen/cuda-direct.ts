@@ -1,0 +1,47 @@
+import type { KernelSpec } from '../spec.js';
+
+/** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
+const MAX_COLUMNS = 48;
+
+/** Default output rows per thread: 1 was best or within noise in run 4's sweep (docs/perf.md). */
+export const DIRECT_TILE_H = 1;
+
+/** Input columns (relative to the strip's first) that outputs 0..tileW-1 read in one tap row. */
+function columnsRead(spec: KernelSpec, tileW: number): number[] {
+  const cols = new Set<number>();
+  for (let t = 0; t < tileW; t++) for (let s = 0; s < spec.kernelSize[1]; s++) cols.add(t * spec.stride[1] + s * spec.dilation[1]);
+  return [...cols].sort((a, b) => a - b);
+}
+
+export function directTileW(spec: KernelSpec): number {
+  for (const tileW of [4, 2]) if (columnsRead(spec, tileW).length <= MAX_COLUMNS) return tileW;
+  return 1;
+}
+
+/** The spec-dependent text of the direct kernel (templates/cuda/direct.hbs): every tap written out. */
+export function directParts(spec: KernelSpec, tileH: number) {
+  const tileW = directTileW(spec);
+  const [kh, kw] = spec.kernelSize;
+  const ind = '      ';
+  const lines: string[] = [];
+  const cols = columnsRead(spec, tileW);
+  for (let r = 0; r < kh; r++) {
+    lines.push(`${ind}{  // tap row ${r}`);
+    lines.push(`${ind}  const int ih = ih0 + ${r * spec.dilation[0]};`);
+    lines.push(`${ind}  if ((unsigned)ih < (unsigned)H) {`);
+    lines.push(`${ind}    const storage_t* xr = xp + (i64)ih * W + iw0;`);
+    for (const j of cols) lines.push(`${ind}    const float x${j} = (unsigned)(iw0 + ${j}) < (unsigned)W ? load_x(xr + ${j}) : 0.f;`);
+    for (let s = 0; s < kw; s++) {
+      lines.push(`${ind}    const float w${s} = load_x(wp + ${r * kw + s});`);
+      for (let t = 0; t < tileW; t++) lines.push(`${ind}    acc${t} = fmaf(w${s}, x${t * spec.stride[1] + s * spec.dilation[1]}, acc${t});`);
+    }
+    lines.push(`${ind}  }`);
+    lines.push(`${ind}}`);
+  }
+  const biasTerm = spec.bias ? ' + bias' : '';
+  const stores = Array.from({ length: tileW }, (_, t) =>
+    t === 0 ? `${ind}store_y(yr, acc0${biasTerm});` : `${ind}if (ow0 + ${t} < Wo) store_y(yr + ${t}, acc${t}${biasTerm});`,
+  ).join('\n');
+  const accInit = `${ind}float ${Array.from({ length: tileW }, (_, t) => `acc${t} = 0.f`).join(', ')};`;
+  return { tileW, tileH, accInit, taps: lines.join('\n'), stores };
+}

@@ -1,4 +1,6 @@
 export { compile, build, type CompileOptions } from './compile.js';
+export { compileTuned, type TuneOptions, type TunedKernel } from './tune.js';
+export type { TuningRecord } from './jit/tuning-store.js';
 export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPES, LAYOUTS, LIMITS } from './spec.js';
 export type { SpecInput, KernelSpec, DType, Layout } from './spec.js';
 export { generate } from './codegen/generate.js';

@@ -81,13 +81,21 @@ addSpecFlags(
     .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
     .option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)')
     .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
+    .option('--tune-for <N,C,H,W>', 'CUDA: time every variant on this input shape, keep the fastest (recorded in the cache)')
     .option('--json', 'print the result as JSON'),
 ).action(
-  action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; cacheDir?: string; cache: boolean; json?: boolean }) => {
+  action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }) => {
     const spec = o.specJson !== undefined ? parseSpecJson(o.specJson) : specFromFlags(o);
-    const r = await compileCommand({ spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache }, (line) => process.stderr.write(`${line}\n`));
+    const r = await compileCommand(
+      { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
+      (line) => process.stderr.write(`${line}\n`),
+    );
     if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-    else process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target})\n  key      ${r.key}\n  artifact ${r.artifact}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+    else {
+      const variant = Object.entries(r.variant).map(([k, v]) => `${k}=${v}`).join(', ');
+      process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+      if (r.tuning) process.stdout.write(`  tuning   ${r.tuning.tuned ? 'timed now' : 'recorded choice reused'}: ${Object.entries(r.tuning.timings).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join('; ')}\n`);
+    }
     return EXIT.ok;
   }),
 );

@@ -37,6 +37,8 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     [['compile', '--spec-json', '{"kernelSize":3,"evil":"$(reboot)"}', '--json'], 'spec.evil'],
     [['compile', '--kernel-size', '3', '--arch', 'sm_90;ls', '--target', 'cuda', '--json'], 'arch'],
     [['demo', '--shape', '1,2,3', '--json'], 'shape'],
+    [['compile', '--tune-for', '1,2,8,8', '--target', 'cpu', '--json'], '--tune-for'],
+    [['compile', '--tune-for', '1,2,8', '--json'], 'shape'],
   ])('%j exits 2 with a JSON error naming the field', async (args, field) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);

@@ -1,0 +1,105 @@
+import { allVariants, type CudaVariant } from './codegen/variant.js';
+import { compile, type CompileOptions } from './compile.js';
+import { readEnvironment } from './env.js';
+import { SpecError } from './errors.js';
+import { defaultCacheDir } from './jit/build.js';
+import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from './jit/tuning-store.js';
+import { cudaRuntime, probeGpu } from './runtime/cudart.js';
+import type { Kernel } from './runtime/kernel.js';
+import { Tensor } from './runtime/tensor.js';
+import { canonicalJson, checkShape, normalizeSpec } from './spec.js';
+import { fillUniform } from './verify/random.js';
+import { PACKAGE_VERSION } from './version.js';
+
+export interface TuneOptions extends Omit<CompileOptions, 'variant' | 'target'> {
+  /** Timed repetitions per candidate (median). Default 10. */
+  readonly reps?: number;
+}
+
+export interface TunedKernel {
+  readonly kernel: Kernel;
+  /** Whether this call timed the candidates (false: a recorded choice was reused). */
+  readonly tuned: boolean;
+  readonly record: TuningRecord;
+}
+
+const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}` : 'default');
+
+/**
+ * The fastest kernel for this spec on this input shape and GPU: every variant the generator offers
+ * is compiled, checked to launch, and timed with CUDA events on random data of the real shape; the
+ * choice is recorded in the cache (keyed by spec, shape class and GPU name), so a later process
+ * compiles the winner without timing again.
+ */
+export async function compileTuned(specInput: unknown, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
+  const { reps = 10, ...compileOptions } = options;
+  const spec = normalizeSpec(specInput);
+  const shape = checkShape('tuneFor', inputShape);
+  if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
+  const env = readEnvironment(options.env);
+  const gpu = probeGpu(env);
+  if (!gpu.ok) throw new SpecError('options.target', 'cuda', `a usable GPU to tune on (${gpu.reason})`);
+  const root = options.cacheDir ?? defaultCacheDir(env);
+  const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${gpu.device.name} ${gpu.device.arch}`, package: PACKAGE_VERSION };
+  const key = tuningKey(parts);
+  const base: CompileOptions = { ...compileOptions, target: 'cuda' };
+  const known = options.cache === false ? undefined : await readTuning(root, key);
+  if (known) {
+    const kernel = await compile(spec, { ...base, ...(known.variant ? { variant: known.variant } : {}) });
+    return { kernel, tuned: false, record: known };
+  }
+  const candidates: (CudaVariant | null)[] = [null, ...allVariants(spec)];
+  const kernels = await Promise.all(candidates.map((v) => compile(spec, { ...base, ...(v ? { variant: v } : {}) })));
+  const timings = timeCandidates(kernels, shape, reps, env);
+  let best = 0;
+  for (let i = 1; i < kernels.length; i++) if (timings[i]! < timings[best]!) best = i;
+  const record: TuningRecord = {
+    key, ...parts, variant: candidates[best] ?? null,
+    timings: Object.fromEntries(candidates.map((v, i) => [label(v), timings[i]!])),
+    createdAt: new Date().toISOString(),
+  };
+  if (options.cache !== false) await writeTuning(root, record);
+  return { kernel: kernels[best]!, tuned: true, record };
+}
+
+function timeCandidates(kernels: Kernel[], shape: [number, number, number, number], reps: number, env: ReturnType<typeof readEnvironment>): number[] {
+  const rt = cudaRuntime(env);
+  const k0 = kernels[0]!;
+  const opts = { dtype: k0.spec.dtype, device: 'cuda' as const, env };
+  const count = shape.reduce((a, b) => a * b, 1);
+  const wShape = k0.weightShape(shape[1]);
+  const tensors: Tensor[] = [];
+  const track = (t: Tensor) => (tensors.push(t), t);
+  const start = rt.eventCreate();
+  const end = rt.eventCreate();
+  try {
+    // Random data: timing on zeros can flatter a kernel. Large inputs are filled on the device in one
+    // pattern repeated, which is as good as fresh values for timing.
+    const pattern = fillUniform(new Float32Array(Math.min(count, 1 << 20)), 12345);
+    const x = track(Tensor.empty(shape, opts));
+    const chunk = track(Tensor.fromArray(pattern, [pattern.length], opts));
+    for (let at = 0; at < count; at += pattern.length) {
+      const n = Math.min(pattern.length, count - at);
+      rt.copyDeviceToDevice(BigInt(x.deviceAddress()) + BigInt(at * (x.byteLength / count)), chunk.deviceAddress(), n * (x.byteLength / count));
+    }
+    const w = track(Tensor.fromArray(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), 777), wShape, opts));
+    const b = k0.spec.bias ? track(Tensor.fromArray(fillUniform(new Float32Array(wShape[0]), 999), [wShape[0]], opts)) : undefined;
+    const out = track(Tensor.empty(k0.outputShape(shape), opts));
+    return kernels.map((k) => {
+      for (let i = 0; i < 2; i++) k.forward(x, w, b, { out });
+      const ms: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        rt.eventRecord(start);
+        k.forward(x, w, b, { out });
+        rt.eventRecord(end);
+        ms.push(rt.eventElapsedMs(start, end));
+      }
+      ms.sort((p, q) => p - q);
+      return ms[ms.length >> 1]!;
+    });
+  } finally {
+    rt.eventDestroy(start);
+    rt.eventDestroy(end);
+    for (const t of tensors) t.dispose();
+  }
+}

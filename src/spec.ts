@@ -13,8 +13,12 @@ export interface SpecInput {
   readonly kernelSize: Pair;
   /** n or [sh, sw], each 1..8. Default 1. */
   readonly stride?: Pair;
-  /** n, [ph, pw] (each 0..64), or 'same' (stride 1 only; extra padding goes bottom/right like PyTorch). Default 0. */
-  readonly padding?: Pair | 'same';
+  /**
+   * n, [ph, pw], [top, bottom, left, right] (each 0..64), or 'same' (stride 1 only; the odd extra row
+   * or column goes bottom/right like PyTorch). Default 0. The 4-element form is the canonical one, so a
+   * normalized spec is a valid input.
+   */
+  readonly padding?: Pair | readonly [number, number, number, number] | 'same';
   /** n or [dh, dw], each 1..8. Default 1. */
   readonly dilation?: Pair;
   /** Output channels per input channel, 1..8. Default 1. */
@@ -96,7 +100,10 @@ export function normalizeSpec(input: unknown): KernelSpec {
     const tw = dilation[1] * (kernelSize[1] - 1);
     padding = [th >> 1, th - (th >> 1), tw >> 1, tw - (tw >> 1)];
   } else if (typeof input.padding === 'string') {
-    throw new SpecError('padding', input.padding, "an integer from 0 to 64, a pair [ph, pw], or 'same'");
+    throw new SpecError('padding', input.padding, "an integer from 0 to 64, [ph, pw], [top, bottom, left, right], or 'same'");
+  } else if (Array.isArray(input.padding) && input.padding.length === 4) {
+    const p = input.padding as unknown[];
+    padding = [0, 1, 2, 3].map((i) => integerIn(`padding[${i}]`, p[i], LIMITS.padding)) as [number, number, number, number];
   } else {
     const [ph, pw] = pair('padding', input.padding ?? 0);
     padding = [ph, ph, pw, pw];

@@ -23,6 +23,12 @@ describe('normalizeSpec', () => {
     expect(specTag(normalizeSpec({ kernelSize: 3 }))).toMatch(/^[a-z0-9_]+$/);
   });
 
+  it('accepts its own output: normalizing twice changes nothing', () => {
+    const once = normalizeSpec({ kernelSize: [4, 2], padding: 'same', dilation: [2, 1], bias: true, dtype: 'bfloat16' });
+    expect(normalizeSpec(once)).toEqual(once);
+    expect(normalizeSpec({ kernelSize: 3, padding: [1, 2, 0, 3] }).padding).toEqual([1, 2, 0, 3]);
+  });
+
   it("puts 'same' padding's odd extra at the bottom/right like PyTorch", () => {
     expect(normalizeSpec({ kernelSize: 3, padding: 'same' }).padding).toEqual([1, 1, 1, 1]);
     expect(normalizeSpec({ kernelSize: [4, 2], padding: 'same' }).padding).toEqual([1, 2, 0, 1]);
@@ -37,6 +43,7 @@ describe('normalizeSpec', () => {
     ['stride', { kernelSize: 3, stride: 0 }], ['stride', { kernelSize: 3, stride: 9 }], ['stride[0]', { kernelSize: 3, stride: [1.5, 1] }],
     ['padding', { kernelSize: 3, padding: -1 }], ['padding', { kernelSize: 3, padding: 65 }], ['padding', { kernelSize: 3, padding: 'valid' }],
     ['padding', { kernelSize: 3, padding: 'same', stride: 2 }],
+    ['padding[3]', { kernelSize: 3, padding: [1, 1, 1, 65] }], ['padding', { kernelSize: 3, padding: [1, 1, 1] }],
     ['dilation', { kernelSize: 3, dilation: 0 }], ['dilation', { kernelSize: 3, dilation: 9 }],
     ['channelMultiplier', { kernelSize: 3, channelMultiplier: 0 }], ['channelMultiplier', { kernelSize: 3, channelMultiplier: 9 }],
     ['channelMultiplier', { kernelSize: 3, channelMultiplier: [2, 2] }],

@@ -85,18 +85,19 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
     const w = track(Tensor.fromArray(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), 777), wShape, opts));
     const b = k0.spec.bias ? track(Tensor.fromArray(fillUniform(new Float32Array(wShape[0]), 999), [wShape[0]], opts)) : undefined;
     const out = track(Tensor.empty(k0.outputShape(shape), opts));
-    return kernels.map((k) => {
-      for (let i = 0; i < 2; i++) k.forward(x, w, b, { out });
-      const ms: number[] = [];
-      for (let i = 0; i < reps; i++) {
+    // Rounds over all candidates rather than one candidate after another: an idle GPU clocks up
+    // during the first milliseconds of work, and the candidate timed first would pay for it.
+    for (let i = 0; i < 3; i++) for (const k of kernels) k.forward(x, w, b, { out });
+    const ms: number[][] = kernels.map(() => []);
+    for (let i = 0; i < reps; i++) {
+      kernels.forEach((k, j) => {
         rt.eventRecord(start);
         k.forward(x, w, b, { out });
         rt.eventRecord(end);
-        ms.push(rt.eventElapsedMs(start, end));
-      }
-      ms.sort((p, q) => p - q);
-      return ms[ms.length >> 1]!;
-    });
+        ms[j]!.push(rt.eventElapsedMs(start, end));
+      });
+    }
+    return ms.map((m) => m.sort((p, q) => p - q)[m.length >> 1]!);
   } finally {
     rt.eventDestroy(start);
     rt.eventDestroy(end);

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { generate } from './codegen/generate.js';
 import type { GeneratedSource, Target } from './codegen/common.js';
 import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
@@ -50,19 +52,22 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   if (options.compiler !== undefined && !['auto', 'nvcc'].includes(options.compiler)) throw new SpecError('options.compiler', options.compiler, "'auto' | 'nvcc'");
   if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new SpecError('options.cache', options.cache, 'true | false');
   if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) throw new SpecError('options.cacheDir', options.cacheDir, 'a directory path');
+  // Probed at most once: it loads the CUDA runtime and asks the driver.
+  let gpu: ReturnType<typeof probeGpu> | undefined;
+  const probe = () => (gpu ??= probeGpu(env));
   let target: Target;
   if (requested !== 'auto') target = requested;
   else if (env.target === 'cuda' || env.target === 'cpu') target = env.target;
   else if (env.target !== undefined) throw new SpecError('DWCONV_JIT_TARGET', env.target, "'cuda' | 'cpu'");
-  else target = probeGpu(env).ok ? 'cuda' : 'cpu';
+  else target = probe().ok ? 'cuda' : 'cpu';
   let arch = options.arch === undefined ? undefined : normalizeArch(options.arch);
-  if (target === 'cuda' && arch === undefined) {
-    const gpu = probeGpu(env);
-    if (!gpu.ok) {
-      if (needDevice) throw new SpecError('options.target', 'cuda', `a usable GPU (${gpu.reason}); use target 'cpu', or pass arch to build without one`);
-      throw new SpecError('options.arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${gpu.reason})`);
+  if (target === 'cuda' && (needDevice || arch === undefined)) {
+    const found = probe();
+    if (!found.ok) {
+      if (needDevice) throw new SpecError('options.target', 'cuda', `a usable GPU (${found.reason}); use target 'cpu', or build() with an arch to compile without one`);
+      throw new SpecError('options.arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${found.reason})`);
     }
-    arch = gpu.device.arch;
+    arch ??= found.device.arch;
   }
   if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
   const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
@@ -88,6 +93,8 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
   if (r.target === 'cuda') cudaRuntime(r.env); // the artifact must bind to the runtime instance we call
   const loaded = loadArtifact(artifact.path, generated.symbol, r.target, generated.specJson);
   const loadMilliseconds = performance.now() - started;
+  // Uncached: the library stays mapped after its private folder is gone.
+  if (r.options.cache === false) await rm(dirname(artifact.path), { recursive: true, force: true });
   return new Kernel(r.spec, r.target, {
     key: artifact.key,
     symbol: generated.symbol,
@@ -99,7 +106,10 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
   }, loaded, r.env);
 }
 
-/** Compiles into the cache without loading: works for CUDA without a GPU when `arch` is given. */
+/**
+ * Compiles into the cache without loading: works for CUDA without a GPU when `arch` is given.
+ * With `cache: false` the artifact lies in a fresh temporary folder that the caller owns.
+ */
 export async function build(specInput: unknown, options: CompileOptions = {}): Promise<Artifact> {
   return (await buildFor(resolve(specInput, options, false))).artifact;
 }

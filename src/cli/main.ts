@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DwconvError, SpecError } from '../errors.js';
 import { PACKAGE_VERSION } from '../version.js';
+import { cacheRoot, cacheStats, clearCache, findEntry, listEntries, verifyCache, type EntryRow } from './cache-command.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
 import { printBench, runBench, type BenchResult } from './bench.js';
 import { runDemo } from './demo.js';
+import { runDoctor } from './doctor.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
 
@@ -124,6 +127,112 @@ program
       return result.rows.every((r) => r.failures === 0) ? EXIT.ok : EXIT.failed;
     }),
   );
+
+const cacheCmd = program.command('cache').description('inspect and maintain the kernel cache');
+const cacheDirOption = () => new Option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)');
+const print = (json: boolean | undefined, value: unknown, text: () => string) =>
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+
+cacheCmd
+  .command('path')
+  .description('print the cache directory')
+  .addOption(cacheDirOption())
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; json?: boolean }) => {
+    const root = cacheRoot(o.cacheDir);
+    print(o.json, { path: root }, () => root);
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('ls')
+  .description('one row per entry: key, spec, target, compiler, arch, size, created, state')
+  .addOption(cacheDirOption())
+  .option('--target <target>', 'only entries for this target (cuda or cpu)')
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; target?: string; json?: boolean }) => {
+    const rows = (await listEntries(cacheRoot(o.cacheDir))).filter((r) => !o.target || r.target === o.target);
+    print(o.json, rows, () => formatEntries(rows));
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('show <key-prefix>')
+  .description("an entry's metadata, key parts and files")
+  .addOption(cacheDirOption())
+  .option('--source', 'print the generated source')
+  .option('--json', 'print JSON')
+  .action(action(async (prefix: string, o: { cacheDir?: string; source?: boolean; json?: boolean }) => {
+    const e = await findEntry(cacheRoot(o.cacheDir), prefix);
+    if (o.source) {
+      process.stdout.write(await readFile(join(e.dir, e.meta.files.source), 'utf8'));
+      return EXIT.ok;
+    }
+    print(o.json, e, () => `${e.key}\n  folder  ${e.dir}\n  state   ${e.problem ?? 'ok'}\n${JSON.stringify(e.meta, null, 2).replace(/^/gm, '  ')}`);
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('stats')
+  .description('entries, bytes, broken entries, compile-time distribution')
+  .addOption(cacheDirOption())
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; json?: boolean }) => {
+    const s = await cacheStats(cacheRoot(o.cacheDir));
+    print(o.json, s, () => [
+      `cache ${s.root}`,
+      `  entries    ${s.entries} (${Object.entries(s.byTarget).map(([t, n]) => `${n} ${t}`).join(', ') || 'none'}), ${s.broken} broken, ${s.leftovers} leftovers of interrupted writes`,
+      `  size       ${(s.bytes / 2 ** 20).toFixed(1)} MiB`,
+      `  compile    ${s.compileMs ? `min ${s.compileMs.min.toFixed(0)} ms, median ${s.compileMs.median.toFixed(0)} ms, max ${s.compileMs.max.toFixed(0)} ms` : '-'}`,
+    ].join('\n'));
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('verify')
+  .description('check every entry (whole, artifact matches its hash); exit 1 when any is broken')
+  .addOption(cacheDirOption())
+  .option('--fix', 'remove broken entries and leftovers of interrupted writes')
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; fix?: boolean; json?: boolean }) => {
+    const r = await verifyCache(cacheRoot(o.cacheDir), !!o.fix);
+    print(o.json, r, () => [`${r.checked} entries checked, ${r.broken.length} broken${o.fix ? `, ${r.removed} removed` : ''}`, ...r.broken.map((b) => `  ${b.key.slice(0, 12)}  ${b.problem}`)].join('\n'));
+    return r.broken.length === 0 || o.fix ? EXIT.ok : EXIT.failed;
+  }));
+
+cacheCmd
+  .command('clear')
+  .description('remove every entry')
+  .addOption(cacheDirOption())
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; json?: boolean }) => {
+    const r = await clearCache(cacheRoot(o.cacheDir));
+    print(o.json, r, () => `${r.removed} entries removed`);
+    return EXIT.ok;
+  }));
+
+program
+  .command('doctor')
+  .description('what this machine offers: compilers, CUDA runtime and GPUs, the FFI library, the cache directory')
+  .addOption(cacheDirOption())
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; json?: boolean }) => {
+    const r = await runDoctor(o.cacheDir);
+    print(o.json, r, () => [
+      `dwconv-jit ${r.version}`,
+      ...r.checks.map((c) => `  ${c.ok ? 'ok     ' : 'missing'}  ${c.name}: ${c.detail}${c.fix ? `\n           fix: ${c.fix}` : ''}`),
+      r.usable ? 'usable: kernels can be compiled and run here' : 'not usable: see the fixes above',
+    ].join('\n'));
+    return r.usable ? EXIT.ok : EXIT.failed;
+  }));
+
+function formatEntries(rows: readonly EntryRow[]): string {
+  if (rows.length === 0) return '(no entries)';
+  const head = ['key', 'spec', 'target', 'arch', 'size', 'created', 'state'];
+  const body = rows.map((r) => [r.key.slice(0, 12), r.spec, r.target, r.arch.length > 24 ? `${r.arch.slice(0, 21)}...` : r.arch, `${(r.bytes / 1024).toFixed(0)} KiB`, r.createdAt.slice(0, 19), r.problem ?? 'ok']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [head, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
 
 try {
   await program.parseAsync(process.argv);

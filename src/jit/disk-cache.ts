@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
@@ -63,37 +63,63 @@ export class DiskCache {
 
   /** A complete entry whose artifact matches its recorded sha256, or undefined. A broken entry is removed. */
   async get(key: string): Promise<CacheEntry | undefined> {
+    const found = await this.inspect(key);
+    if (found.problem && found.problem !== 'missing') await this.discard(this.entryDir(key));
+    return found.entry;
+  }
+
+  /** The entry if it is whole and its artifact matches its hash, else what is wrong with it. Changes nothing. */
+  async inspect(key: string): Promise<{ entry?: CacheEntry; problem?: string }> {
     const dir = this.entryDir(key);
     let metaText: string;
     try {
       metaText = await readFile(join(dir, META_NAME), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CacheError('cannot read cache entry', dir, { cause: err });
-      if (await exists(dir)) await this.discard(dir); // a folder without its commit marker
-      return undefined;
+      return { problem: (await exists(dir)) ? 'no meta.json (an interrupted write)' : 'missing' };
     }
-    const entry = await this.validate(dir, key, metaText);
-    if (!entry) await this.discard(dir);
-    return entry;
-  }
-
-  private async validate(dir: string, key: string, metaText: string): Promise<CacheEntry | undefined> {
     let meta: EntryMeta;
     try {
       meta = JSON.parse(metaText) as EntryMeta;
     } catch {
-      return undefined;
+      return { problem: 'meta.json is not valid JSON' };
     }
-    if (meta.format !== CACHE_FORMAT_VERSION || meta.key !== key || typeof meta.files?.artifact !== 'string' || meta.files.artifact.includes('/')) return undefined;
+    if (meta.format !== CACHE_FORMAT_VERSION) return { problem: `cache format ${String(meta.format)}, this version reads ${CACHE_FORMAT_VERSION}` };
+    if (meta.key !== key) return { problem: 'meta.json names another key' };
+    if (typeof meta.files?.artifact !== 'string' || meta.files.artifact.includes('/')) return { problem: 'meta.json names no artifact inside the entry' };
     const artifactPath = join(dir, meta.files.artifact);
     let bytes: Buffer;
     try {
       bytes = await readFile(artifactPath);
     } catch {
-      return undefined;
+      return { problem: 'the artifact is missing' };
     }
-    if (bytes.length !== meta.artifactBytes || sha256(bytes) !== meta.artifactSha256) return undefined;
-    return { dir, artifactPath, meta };
+    if (bytes.length !== meta.artifactBytes) return { problem: `the artifact has ${bytes.length} bytes, meta.json says ${meta.artifactBytes}` };
+    if (sha256(bytes) !== meta.artifactSha256) return { problem: 'the artifact does not match its sha256' };
+    return { entry: { dir, artifactPath, meta } };
+  }
+
+  /** The keys of every entry folder, whole or not. */
+  async keys(): Promise<string[]> {
+    return (await readdir(this.root)).filter((name) => KEY_PATTERN.test(name)).sort();
+  }
+
+  /** Removes an entry (moved aside first, so no reader sees it half deleted). */
+  async remove(key: string): Promise<void> {
+    await this.discard(this.entryDir(key));
+  }
+
+  /** Leftovers of interrupted writes and removals (.tmp, .trash). */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for (const sub of ['.tmp', '.trash']) {
+      try {
+        out.push(...(await readdir(join(this.root, sub))).map((n) => join(this.root, sub, n)));
+      } catch {
+        // none
+      }
+    }
+    return out;
   }
 
   /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasCxx } from '../helpers/requirements.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,10 +12,6 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-cli-'));
 const run = (args: string[]) => execa(process.execPath, [cli, ...args], { reject: false, env: { DWCONV_JIT_CACHE_DIR: cacheDir, DWCONV_JIT_TARGET: 'cpu' } });
 
 describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
-  beforeAll(async () => {
-    await execa('npm', ['run', 'build', '--silent'], { cwd: root });
-  });
-
   it('demo --json compiles, checks every output, times, and exits 0', async () => {
     const r = await run(['demo', '--target', 'cpu', '--shape', '2,3,19,33', '--kernel-size', '3x5', '--padding', 'same', '--bias', '--reps', '3', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);

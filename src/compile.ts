@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generate } from './codegen/generate.js';
 import type { GeneratedSource, Target } from './codegen/common.js';
 import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
@@ -25,13 +26,21 @@ export interface CompileOptions {
   readonly cache?: boolean;
   /** Progress messages (compiler invocations and the like). */
   readonly log?: (message: string) => void;
+  /**
+   * Read-only precompiled cache directories searched before the writable cache; an entry is used
+   * only if it embeds code for the GPU in use. Default: DWCONV_JIT_PRECOMPILED, then the package's cache/.
+   */
+  readonly precompiled?: readonly string[];
   /** CUDA only: force a kernel family and tile (see allVariants); default: chosen by heuristic. */
   readonly variant?: CudaVariant;
   /** Environment to read instead of process.env (for tests and embedding). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'variant', 'env'];
+const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'env'];
+
+/** The package's own precompiled layer (`npm run precompile` fills it). */
+export const PACKAGE_CACHE_DIR = fileURLToPath(new URL('../cache/', import.meta.url));
 
 interface Resolved {
   readonly spec: KernelSpec;
@@ -52,6 +61,9 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   if (options.compiler !== undefined && !['auto', 'nvcc'].includes(options.compiler)) throw new SpecError('options.compiler', options.compiler, "'auto' | 'nvcc'");
   if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new SpecError('options.cache', options.cache, 'true | false');
   if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) throw new SpecError('options.cacheDir', options.cacheDir, 'a directory path');
+  if (options.precompiled !== undefined && (!Array.isArray(options.precompiled) || options.precompiled.some((d) => typeof d !== 'string' || d === ''))) {
+    throw new SpecError('options.precompiled', options.precompiled, 'an array of directory paths');
+  }
   // Probed at most once: it loads the CUDA runtime and asks the driver.
   let gpu: ReturnType<typeof probeGpu> | undefined;
   const probe = () => (gpu ??= probeGpu(env));
@@ -76,7 +88,11 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
 
 async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
   const generated = generate(r.spec, r.target, r.variant);
-  const artifact = await buildArtifact(generated, { env: r.env, arch: r.arch, cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log });
+  const precompiled = r.options.precompiled ?? [...r.env.precompiled, PACKAGE_CACHE_DIR];
+  const artifact = await buildArtifact(generated, {
+    env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled,
+    cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log,
+  });
   return { generated, artifact };
 }
 

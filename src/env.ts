@@ -1,3 +1,5 @@
+import { delimiter } from 'node:path';
+
 /** Every environment variable the library reads, read here and nowhere else. */
 export interface Environment {
   /** DWCONV_JIT_CACHE_DIR: the writable cache directory (default: the per-user cache dir). */
@@ -14,6 +16,8 @@ export interface Environment {
   readonly path: string;
   /** DWCONV_JIT_TARGET: overrides target 'auto' ('cuda' | 'cpu'). */
   readonly target: string | undefined;
+  /** DWCONV_JIT_PRECOMPILED: read-only precompiled cache directories (PATH-style list), searched first. */
+  readonly precompiled: readonly string[];
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -26,5 +30,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     cxx: nonEmpty(env.CXX),
     path: env.PATH ?? '',
     target: nonEmpty(env.DWCONV_JIT_TARGET),
+    precompiled: (env.DWCONV_JIT_PRECOMPILED ?? '').split(delimiter).filter(Boolean),
   };
 }

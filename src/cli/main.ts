@@ -9,6 +9,8 @@ import { cacheRoot, cacheStats, clearCache, findEntry, listEntries, verifyCache,
 import { compileCommand, parseSpecJson } from './compile-command.js';
 import { printBench, runBench, type BenchResult } from './bench.js';
 import { runDemo } from './demo.js';
+import { PACKAGE_CACHE_DIR } from '../compile.js';
+import { precompile } from '../precompile.js';
 import { runDoctor } from './doctor.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -132,6 +134,34 @@ const cacheCmd = program.command('cache').description('inspect and maintain the 
 const cacheDirOption = () => new Option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)');
 const print = (json: boolean | undefined, value: unknown, text: () => string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+
+program
+  .command('precompile <manifest>')
+  .description('build every config of a JSON manifest into a cache directory (CUDA without a GPU: SASS per arch + PTX)')
+  .option('--out <dir>', "output cache directory (default: the package's cache/, searched read-only at run time)")
+  .option('--jobs <n>', 'compiles at once (default: the number of cores)')
+  .option('--json', 'print the summary as JSON')
+  .action(action(async (file: string, o: { out?: string; jobs?: string; json?: boolean }) => {
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(await readFile(file, 'utf8'));
+    } catch (cause) {
+      throw new SpecError('manifest', file, `a readable JSON file (${(cause as Error).message})`);
+    }
+    const jobs = o.jobs === undefined ? undefined : Number(o.jobs);
+    const tty = process.stderr.isTTY && !o.json;
+    const summary = await precompile(manifest, {
+      out: o.out ?? PACKAGE_CACHE_DIR,
+      ...(jobs !== undefined ? { jobs } : {}),
+      onResult: (r, done, total) => {
+        const line = `[${done}/${total}] ${r.status.padEnd(6)} ${r.target} ${r.spec}${r.error ? `: ${r.error}` : ''}`;
+        if (tty) process.stderr.write(`\r\x1b[K${line}${r.status === 'failed' || done === total ? '\n' : ''}`);
+        else process.stderr.write(`${line}\n`);
+      },
+    });
+    print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s`);
+    return summary.failed === 0 ? EXIT.ok : EXIT.failed;
+  }));
 
 cacheCmd
   .command('path')

@@ -8,12 +8,19 @@ import { PACKAGE_VERSION } from '../version.js';
 import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from './compilers.js';
 import { DiskCache, type EntryMeta } from './disk-cache.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
+import { identityOf, openLayer } from './layers.js';
 import { findCxx, findNvcc, type Tool } from './toolchain.js';
 
 export interface BuildOptions {
   readonly env: Environment;
-  /** Normalized CUDA arch ('sm_90'); required for the CUDA target. */
-  readonly arch?: string;
+  /** Normalized CUDA archs to embed machine code for ('sm_90'); at least one for the CUDA target. */
+  readonly archs?: readonly string[];
+  /** CUDA: also embed PTX of the newest arch, for GPUs newer than all of them. */
+  readonly ptx?: boolean;
+  /** Read-only precompiled cache directories, searched (for `deviceArch`) before the writable cache. */
+  readonly precompiled?: readonly string[];
+  /** The arch of the GPU in use, for the precompiled layers; default: the single entry of archs. */
+  readonly deviceArch?: string;
   /** The writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache dir. */
   readonly cacheDir?: string;
   /** false: compile into a private temporary folder, neither reading nor writing the cache. */
@@ -25,8 +32,8 @@ export interface Artifact {
   readonly key: string;
   readonly path: string;
   readonly parts: KeyParts;
-  /** Where it came from: this process's memory, the disk cache, or a compile just now. */
-  readonly origin: 'memory' | 'disk' | 'compiled';
+  /** Where it came from: this process's memory, a precompiled layer, the disk cache, or a compile just now. */
+  readonly origin: 'memory' | 'precompiled' | 'disk' | 'compiled';
   /** Compile time when origin is 'compiled', else 0. */
   readonly compileMilliseconds: number;
   readonly meta?: EntryMeta;
@@ -48,23 +55,40 @@ interface Plan {
 
 async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
   const tool = generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
-  if (generated.target === 'cuda' && !opts.arch) throw new Error('internal: the CUDA target needs an arch');
+  const archs = opts.archs ?? [];
+  if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
   const parts: KeyParts = {
     format: CACHE_FORMAT_VERSION,
     package: PACKAGE_VERSION,
     target: generated.target,
     sourceSha256: sha256(generated.source),
     compiler: { kind: tool.kind, version: tool.version },
-    flags: generated.target === 'cuda' ? nvccFlags(opts.arch!) : cxxFlags(),
-    arch: generated.target === 'cuda' ? opts.arch! : cpuIdentity(),
+    flags: generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
+    arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
   return { tool, parts, key: cacheKey(parts) };
 }
 
 const inFlight = new Map<string, Promise<Artifact>>();
 
-/** The artifact for this source: from memory, from the disk cache, or compiled and committed. */
+/** A precompiled entry for this source that runs here: found without any compiler installed. */
+async function fromLayers(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact | undefined> {
+  const identity = identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sha256(generated.source) });
+  const arch = generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
+  if (!arch) return undefined;
+  for (const dir of opts.precompiled ?? []) {
+    const entry = await (await openLayer(dir))?.find(identity, generated.target, arch);
+    if (entry) return { key: entry.meta.key, path: entry.artifactPath, parts: entry.meta.parts, origin: 'precompiled', compileMilliseconds: 0, meta: entry.meta };
+  }
+  return undefined;
+}
+
+/** The artifact for this source: from memory, a precompiled layer, the disk cache, or compiled and committed. */
 export async function buildArtifact(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
+  if (opts.cache !== false) {
+    const layered = await fromLayers(generated, opts);
+    if (layered) return layered;
+  }
   const { tool, parts, key } = await plan(generated, opts);
   if (opts.cache === false) {
     const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));

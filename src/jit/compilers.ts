@@ -10,10 +10,17 @@ export const ARTIFACT_NAME = 'kernel.so';
 /**
  * nvcc flags (no paths): a shared library that links the one shared CUDA runtime the process loads,
  * never unloaded (-z nodelete: its kernels stay registered with the runtime until the process ends).
+ * One fatbin: machine code (SASS) for each arch, plus PTX of the newest one when `ptx` is set so
+ * that newer GPUs can JIT it.
  */
-export function nvccFlags(arch: string): string[] {
-  const cc = arch.slice(3);
-  return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', '-Xlinker', '-z,nodelete', `-gencode=arch=compute_${cc},code=sm_${cc}`];
+export function nvccFlags(archs: readonly string[], ptx = false): string[] {
+  const gencode = archs.map((arch) => {
+    const cc = arch.slice(3);
+    return `-gencode=arch=compute_${cc},code=sm_${cc}`;
+  });
+  const newest = [...archs].sort((a, b) => parseInt(a.slice(3), 10) - parseInt(b.slice(3), 10)).at(-1);
+  if (ptx && newest) gencode.push(`-gencode=arch=compute_${newest.slice(3)},code=compute_${newest.slice(3)}`);
+  return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', '-Xlinker', '-z,nodelete', ...gencode];
 }
 
 /**

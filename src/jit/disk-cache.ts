@@ -56,6 +56,11 @@ export class DiskCache {
     return new DiskCache(root);
   }
 
+  /** A cache that is only read (a precompiled layer): no creation, no permission changes, nothing removed. */
+  static readOnly(root: string): DiskCache {
+    return new DiskCache(root);
+  }
+
   entryDir(key: string): string {
     if (!KEY_PATTERN.test(key)) throw new CacheError(`not a cache key: ${key}`, this.root);
     return join(this.root, key);

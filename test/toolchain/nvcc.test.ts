@@ -36,7 +36,7 @@ describe.skipIf(!hasNvcc)('nvcc builds the CUDA source without a GPU (needs nvcc
   it('reports a compile failure with the log and the numbered source', async () => {
     const nvcc = await findNvcc(readEnvironment());
     const work = mkdtempSync(join(tmpdir(), 'dwconv-nvcc-bad-'));
-    const err = await compileSource(nvcc, 'cuda', 'extern "C" int f() { return undeclared; }\n', nvccFlags('sm_90'), work).catch((e: unknown) => e);
+    const err = await compileSource(nvcc, 'cuda', 'extern "C" int f() { return undeclared; }\n', nvccFlags(['sm_90']), work).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CompileError);
     expect((err as CompileError).log).toMatch(/undeclared/);
     expect((err as CompileError).message).toContain('1 | extern "C" int f()');

@@ -1,0 +1,133 @@
+import { cpus } from 'node:os';
+import { generate } from './codegen/generate.js';
+import type { Target } from './codegen/common.js';
+import { readEnvironment } from './env.js';
+import { DwconvError, SpecError } from './errors.js';
+import { normalizeArch } from './jit/arch.js';
+import { buildArtifact } from './jit/build.js';
+import { describeSpec, normalizeSpec, type SpecInput } from './spec.js';
+
+/**
+ * A precompile manifest (JSON):
+ *
+ *     { "targets": ["cuda"], "archs": ["sm_80", "sm_90"], "ptx": true,
+ *       "specs": [{ "kernelSize": 3 }],
+ *       "grids": [{ "kernelSize": [3, 5], "stride": [1, 2], "dtype": ["float32", "float16"] }] }
+ *
+ * A grid lists the alternatives of each field (a pair alternative is itself an array: [3, [3, 5]]);
+ * its cross product joins `specs`. Every config is built for every target.
+ */
+export interface Manifest {
+  readonly targets?: readonly Target[];
+  readonly archs?: readonly string[];
+  readonly ptx?: boolean;
+  readonly specs?: readonly unknown[];
+  readonly grids?: readonly Readonly<Record<string, readonly unknown[]>>[];
+}
+
+export interface PrecompileJob {
+  readonly spec: unknown;
+  readonly target: Target;
+}
+
+export interface JobResult {
+  readonly target: Target;
+  readonly spec: string;
+  readonly status: 'built' | 'reused' | 'failed';
+  readonly key?: string;
+  readonly milliseconds: number;
+  readonly error?: string;
+}
+
+export interface PrecompileSummary {
+  readonly out: string;
+  readonly archs: readonly string[];
+  readonly ptx: boolean;
+  readonly built: number;
+  readonly reused: number;
+  readonly failed: number;
+  readonly milliseconds: number;
+  readonly results: readonly JobResult[];
+}
+
+const MANIFEST_FIELDS = ['targets', 'archs', 'ptx', 'specs', 'grids'];
+const MAX_JOBS = 10_000;
+
+function cross(grid: Readonly<Record<string, readonly unknown[]>>, where: string): Record<string, unknown>[] {
+  let out: Record<string, unknown>[] = [{}];
+  for (const [field, values] of Object.entries(grid)) {
+    if (!Array.isArray(values) || values.length === 0) throw new SpecError(`${where}.${field}`, values, 'a non-empty array of alternatives');
+    out = out.flatMap((partial) => values.map((v) => ({ ...partial, [field]: v })));
+    if (out.length > MAX_JOBS) throw new SpecError(where, grid, `at most ${MAX_JOBS} configs`);
+  }
+  return out;
+}
+
+/** Checks the manifest's structure (a SpecError names what is wrong) and lists its jobs; each spec is validated when built. */
+export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; archs: string[]; ptx: boolean } {
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new SpecError('manifest', manifest, 'a JSON object with specs and/or grids');
+  const m = manifest as Record<string, unknown>;
+  for (const key of Object.keys(m)) if (!MANIFEST_FIELDS.includes(key)) throw new SpecError(`manifest.${key}`, m[key], `known fields: ${MANIFEST_FIELDS.join(', ')}`);
+  const targets = (m.targets ?? ['cuda']) as unknown[];
+  if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => t !== 'cuda' && t !== 'cpu')) throw new SpecError('manifest.targets', m.targets, "a non-empty array of 'cuda' | 'cpu'");
+  const archList = (m.archs ?? ['sm_80', 'sm_90']) as unknown[];
+  if (!Array.isArray(archList) || archList.length === 0) throw new SpecError('manifest.archs', m.archs, "a non-empty array such as ['sm_80', 'sm_90']");
+  const archs = [...new Set(archList.map((a) => normalizeArch(a)))];
+  const ptx = m.ptx ?? true;
+  if (typeof ptx !== 'boolean') throw new SpecError('manifest.ptx', ptx, 'true | false');
+  if (m.specs !== undefined && !Array.isArray(m.specs)) throw new SpecError('manifest.specs', m.specs, 'an array of specs');
+  if (m.grids !== undefined && !Array.isArray(m.grids)) throw new SpecError('manifest.grids', m.grids, 'an array of grids');
+  const specs: unknown[] = [...((m.specs as unknown[] | undefined) ?? [])];
+  ((m.grids as unknown[] | undefined) ?? []).forEach((grid, i) => {
+    if (typeof grid !== 'object' || grid === null || Array.isArray(grid)) throw new SpecError(`manifest.grids[${i}]`, grid, 'an object of field: [alternatives]');
+    specs.push(...cross(grid as Record<string, unknown[]>, `manifest.grids[${i}]`));
+  });
+  if (specs.length === 0) throw new SpecError('manifest', manifest, 'at least one spec or grid');
+  const jobs = specs.flatMap((spec) => (targets as Target[]).map((target) => ({ spec, target })));
+  if (jobs.length > MAX_JOBS) throw new SpecError('manifest', `${jobs.length} configs`, `at most ${MAX_JOBS}`);
+  return { jobs, archs, ptx };
+}
+
+function label(spec: unknown): string {
+  try {
+    return describeSpec(normalizeSpec(spec));
+  } catch {
+    return JSON.stringify(spec) ?? String(spec);
+  }
+}
+
+/**
+ * Builds every config of the manifest into `out` (a cache directory), `jobs` at a time. CUDA code
+ * is built for the manifest's archs (plus PTX) without needing a GPU. One failure does not stop the
+ * others; each result says what happened.
+ */
+export async function precompile(manifest: unknown, options: { out: string; jobs?: number; onResult?: (r: JobResult, done: number, total: number) => void }): Promise<PrecompileSummary> {
+  const { jobs, archs, ptx } = expandManifest(manifest);
+  const parallel = options.jobs ?? cpus().length;
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
+  const env = readEnvironment();
+  const started = performance.now();
+  const results: JobResult[] = new Array(jobs.length);
+  let next = 0;
+  let done = 0;
+  const runOne = async (job: PrecompileJob): Promise<JobResult> => {
+    const t0 = performance.now();
+    try {
+      const spec = normalizeSpec(job.spec as SpecInput);
+      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: options.out });
+      return { target: job.target, spec: describeSpec(spec), status: artifact.origin === 'compiled' ? 'built' : 'reused', key: artifact.key, milliseconds: performance.now() - t0 };
+    } catch (err) {
+      const error = err instanceof DwconvError ? err.message.split('\n')[0]! : String(err);
+      return { target: job.target, spec: label(job.spec), status: 'failed', milliseconds: performance.now() - t0, error };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await runOne(jobs[i]!);
+      options.onResult?.(results[i]!, ++done, jobs.length);
+    }
+  }));
+  const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
+  return { out: options.out, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
+}

@@ -16,6 +16,8 @@ export interface Environment {
   readonly path: string;
   /** DWCONV_JIT_TARGET: overrides target 'auto' ('cuda' | 'cpu'). */
   readonly target: string | undefined;
+  /** DWCONV_JIT_CACHE_MAX_SIZE: a size ('2G'); after each compile the cache is pruned to it, least recently used first. */
+  readonly cacheMaxSize: string | undefined;
   /** DWCONV_JIT_PRECOMPILED: read-only precompiled cache directories (PATH-style list), searched first. */
   readonly precompiled: readonly string[];
 }
@@ -30,6 +32,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     cxx: nonEmpty(env.CXX),
     path: env.PATH ?? '',
     target: nonEmpty(env.DWCONV_JIT_TARGET),
+    cacheMaxSize: nonEmpty(env.DWCONV_JIT_CACHE_MAX_SIZE),
     precompiled: (env.DWCONV_JIT_PRECOMPILED ?? '').split(delimiter).filter(Boolean),
   };
 }

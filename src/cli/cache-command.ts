@@ -1,9 +1,10 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEnvironment } from '../env.js';
 import { SpecError } from '../errors.js';
 import { defaultCacheDir } from '../jit/build.js';
 import { DiskCache, type EntryMeta } from '../jit/disk-cache.js';
+import { entryBytes } from '../jit/prune.js';
 import { describeSpec, normalizeSpec } from '../spec.js';
 import { median } from './stats.js';
 
@@ -17,6 +18,9 @@ export interface EntryRow {
   readonly variant: string;
   readonly bytes: number;
   readonly createdAt: string;
+  /** Kept by the cache itself (a log of uses per entry), not by file access times. */
+  readonly lastUsed: string;
+  readonly hits: number;
   readonly compileMs: number;
   /** null when the entry is whole and its artifact matches its hash. */
   readonly problem: string | null;
@@ -24,12 +28,6 @@ export interface EntryRow {
 
 export function cacheRoot(cacheDir?: string): string {
   return cacheDir ?? defaultCacheDir(readEnvironment());
-}
-
-async function folderBytes(dir: string, files: readonly string[]): Promise<number> {
-  let total = 0;
-  for (const f of files) total += await stat(join(dir, f)).then((s) => s.size, () => 0);
-  return total;
 }
 
 function describeMetaSpec(meta: EntryMeta): string {
@@ -48,6 +46,7 @@ export async function listEntries(root: string): Promise<EntryRow[]> {
     const { entry, problem } = await cache.inspect(key);
     let meta = entry?.meta;
     if (!meta) meta = await readFile(join(root, key, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as EntryMeta, () => undefined);
+    const usage = await cache.usage(key, meta?.createdAt ?? '?');
     rows.push({
       key,
       spec: meta ? describeMetaSpec(meta) : '?',
@@ -55,8 +54,10 @@ export async function listEntries(root: string): Promise<EntryRow[]> {
       compiler: meta?.parts?.compiler ? `${meta.parts.compiler.kind} ${meta.parts.compiler.version.replace(/^.*release /, '').slice(0, 40)}` : '?',
       arch: meta?.parts?.arch ?? '?',
       variant: meta?.variant ? Object.entries(meta.variant).map(([k, v]) => `${k}=${v}`).join(',') : '',
-      bytes: meta?.files ? await folderBytes(join(root, key), [meta.files.artifact, meta.files.source, 'meta.json']) : 0,
+      bytes: await entryBytes(join(root, key)),
       createdAt: meta?.createdAt ?? '?',
+      lastUsed: usage.lastUsed,
+      hits: usage.hits,
       compileMs: meta?.compileMilliseconds ?? 0,
       problem: problem ?? null,
     });

@@ -11,6 +11,9 @@ import { printBench, runBench, type BenchResult } from './bench.js';
 import { runDemo } from './demo.js';
 import { PACKAGE_CACHE_DIR } from '../compile.js';
 import { precompile } from '../precompile.js';
+import { explain } from '../explain.js';
+import { exportBundle, importBundle } from '../jit/bundle.js';
+import { parseDuration, parseSize, pruneCache } from '../jit/prune.js';
 import { runDoctor } from './doctor.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -230,6 +233,68 @@ cacheCmd
     return r.broken.length === 0 || o.fix ? EXIT.ok : EXIT.failed;
   }));
 
+addSpecFlags(
+  cacheCmd
+    .command('explain')
+    .description('whether a spec is cached; on a miss, the nearest entry and which key parts differ')
+    .addOption(targetOption())
+    .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
+    .addOption(cacheDirOption())
+    .option('--json', 'print JSON'),
+).action(action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string; json?: boolean }) => {
+  const r = await explain(specFromFlags(o), { target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
+  print(o.json, r, () => [
+    `${r.spec} (${r.target}): key ${r.key.slice(0, 12)}`,
+    r.cached ? `  cached: ${r.cached === 'disk' ? 'in the cache' : 'in a precompiled layer'}` : '  not cached: compile() would compile it',
+    ...(r.nearest ? [`  nearest entry ${r.nearest.key.slice(0, 12)} (${r.nearest.spec}) differs in: ${r.nearest.differs.join(', ')}`] : []),
+  ].join('\n'));
+  return EXIT.ok;
+}));
+
+cacheCmd
+  .command('prune')
+  .description('remove broken entries, old leftovers of interrupted writes, and entries past an age or size limit (least recently used first)')
+  .addOption(cacheDirOption())
+  .option('--max-size <size>', 'keep at most this much, e.g. 500M or 2G')
+  .option('--older-than <age>', 'remove entries unused for this long, e.g. 30d or 12h')
+  .option('--json', 'print JSON')
+  .action(action(async (o: { cacheDir?: string; maxSize?: string; olderThan?: string; json?: boolean }) => {
+    const r = await pruneCache(cacheRoot(o.cacheDir), {
+      ...(o.maxSize ? { maxBytes: parseSize('--max-size', o.maxSize) } : {}),
+      ...(o.olderThan ? { olderThanMs: parseDuration('--older-than', o.olderThan) } : {}),
+    });
+    print(o.json, r, () => [
+      `${r.removed.length} entries removed, ${r.leftoversRemoved} leftovers; ${(r.bytesBefore / 2 ** 20).toFixed(1)} MiB -> ${(r.bytesAfter / 2 ** 20).toFixed(1)} MiB`,
+      ...r.removed.map((e) => `  ${e.key.slice(0, 12)}  ${e.reason}`),
+    ].join('\n'));
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('export <file>')
+  .description('write entries (all, or those whose key starts with --key) into one bundle file')
+  .addOption(cacheDirOption())
+  .option('--key <prefix...>', 'only entries whose key starts with one of these')
+  .option('--json', 'print JSON')
+  .action(action(async (file: string, o: { cacheDir?: string; key?: string[]; json?: boolean }) => {
+    const root = cacheRoot(o.cacheDir);
+    const keys = (await listEntries(root)).map((r) => r.key).filter((k) => !o.key || o.key.some((p) => k.startsWith(p)));
+    const r = await exportBundle(root, keys, file);
+    print(o.json, { file, ...r }, () => `${r.exported} entries written to ${file}${r.skipped.length ? `; ${r.skipped.length} broken ones skipped` : ''}`);
+    return EXIT.ok;
+  }));
+
+cacheCmd
+  .command('import <file>')
+  .description('add the entries of a bundle, every one checked before anything is written')
+  .addOption(cacheDirOption())
+  .option('--json', 'print JSON')
+  .action(action(async (file: string, o: { cacheDir?: string; json?: boolean }) => {
+    const r = await importBundle(cacheRoot(o.cacheDir), file);
+    print(o.json, { file, ...r }, () => `${r.imported} entries imported, ${r.present} already present`);
+    return EXIT.ok;
+  }));
+
 cacheCmd
   .command('clear')
   .description('remove every entry')
@@ -258,8 +323,12 @@ program
 
 function formatEntries(rows: readonly EntryRow[]): string {
   if (rows.length === 0) return '(no entries)';
-  const head = ['key', 'spec', 'target', 'arch', 'size', 'created', 'state'];
-  const body = rows.map((r) => [r.key.slice(0, 12), r.spec, r.target, r.arch.length > 24 ? `${r.arch.slice(0, 21)}...` : r.arch, `${(r.bytes / 1024).toFixed(0)} KiB`, r.createdAt.slice(0, 19), r.problem ?? 'ok']);
+  const head = ['key', 'spec', 'target', 'compiler', 'arch', 'size', 'created', 'last used', 'hits', 'state'];
+  const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 3)}...` : t);
+  const body = rows.map((r) => [
+    r.key.slice(0, 12), r.spec, r.target, cut(r.compiler, 18), cut(r.arch, 24), `${(r.bytes / 1024).toFixed(0)} KiB`,
+    r.createdAt.slice(0, 19), r.lastUsed.slice(0, 19), String(r.hits), r.problem ?? 'ok',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   return [head, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

@@ -9,6 +9,7 @@ import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from '
 import { DiskCache, type EntryMeta } from './disk-cache.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
 import { identityOf, openLayer } from './layers.js';
+import { parseSize, pruneCache } from './prune.js';
 import { findCxx, findNvcc, type Tool } from './toolchain.js';
 
 export interface BuildOptions {
@@ -47,13 +48,14 @@ export function cpuIdentity(): string {
   return `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}`;
 }
 
-interface Plan {
+export interface Plan {
   readonly tool: Tool;
   readonly parts: KeyParts;
   readonly key: string;
 }
 
-async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
+/** The key this source would get here, and its named parts (finds the compiler, compiles nothing). */
+export async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
   const tool = generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
   const archs = opts.archs ?? [];
   if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
@@ -72,7 +74,7 @@ async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Pla
 const inFlight = new Map<string, Promise<Artifact>>();
 
 /** A precompiled entry for this source that runs here: found without any compiler installed. */
-async function fromLayers(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact | undefined> {
+export async function fromLayers(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact | undefined> {
   const identity = identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sha256(generated.source) });
   const arch = generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
   if (!arch) return undefined;
@@ -124,5 +126,9 @@ async function lookupOrCompile(root: string, generated: GeneratedSource, tool: T
       compileMilliseconds: out.milliseconds,
     };
   });
+  if (opts.env.cacheMaxSize !== undefined) {
+    const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key });
+    if (pruned.removed.length) opts.log?.(`pruned ${pruned.removed.length} cache entries to stay under ${opts.env.cacheMaxSize}`);
+  }
   return { key, path: entry.artifactPath, parts, origin: 'compiled', compileMilliseconds, meta: entry.meta };
 }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
 
 export const META_NAME = 'meta.json';
+/** One line (a millisecond timestamp) appended per use: last use and hit count without read-modify-write races. */
+export const USES_NAME = 'uses.log';
 
 /** meta.json: written last inside the entry, so its presence marks a complete entry. */
 export interface EntryMeta {
@@ -70,7 +72,20 @@ export class DiskCache {
   async get(key: string): Promise<CacheEntry | undefined> {
     const found = await this.inspect(key);
     if (found.problem && found.problem !== 'missing') await this.discard(this.entryDir(key));
+    if (found.entry) await this.recordUse(key);
     return found.entry;
+  }
+
+  /** Appends a use (O_APPEND: concurrent writers never lose one). Not file access times: many mounts do not keep them. */
+  async recordUse(key: string): Promise<void> {
+    await appendFile(join(this.entryDir(key), USES_NAME), `${Date.now()}\n`, { mode: 0o600 }).catch(() => undefined);
+  }
+
+  /** Hits and the last use (or the creation time when never used). */
+  async usage(key: string, createdAt: string): Promise<{ hits: number; lastUsed: string }> {
+    const text = await readFile(join(this.entryDir(key), USES_NAME), 'utf8').catch(() => '');
+    const stamps = text.split('\n').filter(Boolean).map(Number).filter(Number.isFinite);
+    return { hits: stamps.length, lastUsed: stamps.length ? new Date(Math.max(...stamps)).toISOString() : createdAt };
   }
 
   /** The entry if it is whole and its artifact matches its hash, else what is wrong with it. Changes nothing. */

@@ -1,0 +1,66 @@
+import { generate } from './codegen/generate.js';
+import { PACKAGE_CACHE_DIR } from './compile.js';
+import { readEnvironment } from './env.js';
+import { SpecError } from './errors.js';
+import { normalizeArch } from './jit/arch.js';
+import { defaultCacheDir, fromLayers, plan } from './jit/build.js';
+import { DiskCache } from './jit/disk-cache.js';
+import type { KeyParts } from './jit/key.js';
+import { probeGpu } from './runtime/cudart.js';
+import { describeSpec, normalizeSpec } from './spec.js';
+
+export interface Explanation {
+  readonly spec: string;
+  readonly target: 'cuda' | 'cpu';
+  readonly key: string;
+  readonly parts: KeyParts;
+  /** Where compile() would find it, or false when it would compile. */
+  readonly cached: 'precompiled' | 'disk' | false;
+  /** On a miss: the entry whose key parts differ least, and which parts differ. */
+  readonly nearest?: { readonly key: string; readonly spec: string; readonly differs: readonly string[] };
+}
+
+const PART_NAMES = ['format', 'package', 'target', 'sourceSha256', 'compiler', 'flags', 'arch'] as const;
+
+function differingParts(a: KeyParts, b: KeyParts): string[] {
+  return PART_NAMES.filter((name) => JSON.stringify(a[name]) !== JSON.stringify(b[name]));
+}
+
+/** Whether compile() would find this spec in a cache, and if not, why not: the nearest entry and the key parts that differ. */
+export async function explain(specInput: unknown, options: { target?: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string } = {}): Promise<Explanation> {
+  const spec = normalizeSpec(specInput);
+  const env = readEnvironment();
+  let target = options.target ?? 'auto';
+  let arch = options.arch === undefined ? undefined : normalizeArch(options.arch);
+  if (target === 'auto' || (target === 'cuda' && !arch)) {
+    const gpu = probeGpu(env);
+    if (target === 'auto') target = gpu.ok ? 'cuda' : 'cpu';
+    if (target === 'cuda' && !arch) {
+      if (!gpu.ok) throw new SpecError('arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${gpu.reason})`);
+      arch = gpu.device.arch;
+    }
+  }
+  const generated = generate(spec, target);
+  const opts = { env, ...(arch ? { archs: [arch], deviceArch: arch } : {}), precompiled: [...env.precompiled, PACKAGE_CACHE_DIR] };
+  const { parts, key } = await plan(generated, opts);
+  const base = { spec: describeSpec(spec), target, key, parts };
+  if (await fromLayers(generated, opts)) return { ...base, cached: 'precompiled' };
+  const cache = await DiskCache.open(options.cacheDir ?? defaultCacheDir(env));
+  if ((await cache.inspect(key)).entry) return { ...base, cached: 'disk' };
+  let nearest: Explanation['nearest'];
+  for (const other of await cache.keys()) {
+    const { entry } = await cache.inspect(other);
+    if (!entry) continue;
+    const differs = differingParts(parts, entry.meta.parts);
+    if (!nearest || differs.length < nearest.differs.length) {
+      let otherSpec = '?';
+      try {
+        otherSpec = describeSpec(normalizeSpec(entry.meta.spec));
+      } catch {
+        // described as '?'
+      }
+      nearest = { key: other, spec: otherSpec, differs };
+    }
+  }
+  return { ...base, cached: false, ...(nearest ? { nearest } : {}) };
+}

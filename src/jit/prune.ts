@@ -1,0 +1,95 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SpecError } from '../errors.js';
+import { DiskCache } from './disk-cache.js';
+
+export interface PruneOptions {
+  /** Remove least recently used entries until the cache holds at most this many bytes. */
+  readonly maxBytes?: number;
+  /** Remove entries not used (or, never used, not created) within this many milliseconds. */
+  readonly olderThanMs?: number;
+  /** Never remove this key (the entry just built). */
+  readonly keep?: string;
+  /** Leftovers of interrupted writes younger than this are left alone: they may be a live compile. Default 1 h. */
+  readonly leftoverAgeMs?: number;
+}
+
+export interface PruneResult {
+  readonly removed: readonly { readonly key: string; readonly reason: string; readonly bytes: number }[];
+  readonly leftoversRemoved: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
+/** Bytes of every file in an entry folder (source, artifact, meta.json, uses.log). */
+export async function entryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(join(dir, name)).then((s) => s.size, () => 0);
+  return total;
+}
+
+/** Removes broken entries, old leftovers of interrupted writes, then what the age and size limits ask, least recently used first. */
+export async function pruneCache(root: string, o: PruneOptions): Promise<PruneResult> {
+  const cache = await DiskCache.open(root);
+  const now = Date.now();
+  const removed: { key: string; reason: string; bytes: number }[] = [];
+  const live: { key: string; bytes: number; lastUsed: number }[] = [];
+  for (const key of await cache.keys()) {
+    const bytes = await entryBytes(cache.entryDir(key));
+    const { entry, problem } = await cache.inspect(key);
+    if (!entry) {
+      if (problem === 'missing') continue;
+      await cache.remove(key);
+      removed.push({ key, reason: `broken: ${problem}`, bytes });
+      continue;
+    }
+    const { lastUsed } = await cache.usage(key, entry.meta.createdAt);
+    live.push({ key, bytes, lastUsed: Date.parse(lastUsed) || 0 });
+  }
+  const bytesBefore = [...live, ...removed].reduce((a, e) => a + e.bytes, 0);
+  let leftoversRemoved = 0;
+  for (const path of await cache.leftovers()) {
+    const age = now - (await stat(path).then((s) => s.mtimeMs, () => now));
+    if (age >= (o.leftoverAgeMs ?? 3_600_000)) {
+      await rm(path, { recursive: true, force: true });
+      leftoversRemoved++;
+    }
+  }
+  live.sort((a, b) => a.lastUsed - b.lastUsed);
+  const drop = async (e: (typeof live)[number], reason: string) => {
+    await cache.remove(e.key);
+    removed.push({ key: e.key, reason, bytes: e.bytes });
+  };
+  let kept = live;
+  if (o.olderThanMs !== undefined) {
+    const cutoff = now - o.olderThanMs;
+    for (const e of live) if (e.lastUsed < cutoff && e.key !== o.keep) await drop(e, `last used ${new Date(e.lastUsed).toISOString()}`);
+    kept = live.filter((e) => !removed.some((r) => r.key === e.key));
+  }
+  if (o.maxBytes !== undefined) {
+    let total = kept.reduce((a, e) => a + e.bytes, 0);
+    for (const e of [...kept]) {
+      if (total <= o.maxBytes) break;
+      if (e.key === o.keep) continue;
+      await drop(e, `over the size limit of ${o.maxBytes} bytes (least recently used)`);
+      total -= e.bytes;
+      kept = kept.filter((k) => k !== e);
+    }
+  }
+  return { removed, leftoversRemoved, bytesBefore, bytesAfter: kept.reduce((a, e) => a + e.bytes, 0) };
+}
+
+/** "500M", "2G", "64KiB", "1000" → bytes. */
+export function parseSize(field: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(text.trim());
+  if (!m) throw new SpecError(field, text, 'a size such as 500M, 2G or 1048576');
+  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * scale);
+}
+
+/** "30d", "12h", "45m", "90s", "2w" → milliseconds. */
+export function parseDuration(field: string, text: string): number {
+  const m = /^(\d+)\s*([smhdw])$/.exec(text.trim());
+  if (!m) throw new SpecError(field, text, 'a duration such as 30d, 12h, 45m, 90s or 2w');
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+}

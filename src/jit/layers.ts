@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { embeddedCode } from './fatbin.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
 import { DiskCache, META_NAME, type CacheEntry, type EntryMeta } from './disk-cache.js';
 
@@ -71,7 +72,10 @@ export class PrecompiledLayer {
       const fits = target === 'cuda' ? runsOn(embeddedArchs(meta.parts.arch), arch) : meta.parts.arch === arch;
       if (!fits) continue;
       const { entry } = await this.cache.inspect(key);
-      if (entry) return entry;
+      if (!entry) continue;
+      // The metadata said it fits; the artifact's own fatbins must agree before it is loaded.
+      if (target === 'cuda' && !runsOn(embeddedCode(await readFile(entry.artifactPath)), arch)) continue;
+      return entry;
     }
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { SpecError } from '../../src/errors.js';
+import { embeddedCode } from '../../src/jit/fatbin.js';
 import { embeddedArchs, runsOn } from '../../src/jit/layers.js';
 import { expandManifest, precompile } from '../../src/precompile.js';
 import { hasCxx, hasNvcc } from '../helpers/requirements.js';
@@ -102,5 +103,9 @@ describe.skipIf(!hasNvcc)('precompile for CUDA without a GPU (needs nvcc)', () =
     const meta = (await import(join(out, r.results[0]!.key!, 'meta.json'), { with: { type: 'json' } })).default as { parts: { arch: string; flags: string[] } };
     expect(meta.parts.arch).toBe('sm_80+sm_90+ptx');
     expect(meta.parts.flags).toEqual(expect.arrayContaining(['-gencode=arch=compute_80,code=sm_80', '-gencode=arch=compute_90,code=sm_90', '-gencode=arch=compute_90,code=compute_90']));
+    // What the artifact itself embeds, read from its fatbins: the layer lookup trusts this, not meta.json.
+    const code = embeddedCode(readFileSync(join(out, r.results[0]!.key!, 'kernel.so')));
+    expect(code).toEqual({ sass: ['sm_80', 'sm_90'], ptx: 'compute_90' });
+    expect(runsOn(code, 'sm_90') && runsOn(code, 'sm_86') && !runsOn(code, 'sm_75')).toBe(true);
   });
 });

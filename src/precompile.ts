@@ -41,6 +41,7 @@ export interface JobResult {
 
 export interface PrecompileSummary {
   readonly out: string;
+  readonly targets: readonly Target[];
   readonly archs: readonly string[];
   readonly ptx: boolean;
   readonly built: number;
@@ -64,7 +65,7 @@ function cross(grid: Readonly<Record<string, readonly unknown[]>>, where: string
 }
 
 /** Checks the manifest's structure (a SpecError names what is wrong) and lists its jobs; each spec is validated when built. */
-export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; archs: string[]; ptx: boolean } {
+export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; targets: Target[]; archs: string[]; ptx: boolean } {
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new SpecError('manifest', manifest, 'a JSON object with specs and/or grids');
   const m = manifest as Record<string, unknown>;
   for (const key of Object.keys(m)) if (!MANIFEST_FIELDS.includes(key)) throw new SpecError(`manifest.${key}`, m[key], `known fields: ${MANIFEST_FIELDS.join(', ')}`);
@@ -85,7 +86,7 @@ export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; arch
   if (specs.length === 0) throw new SpecError('manifest', manifest, 'at least one spec or grid');
   const jobs = specs.flatMap((spec) => (targets as Target[]).map((target) => ({ spec, target })));
   if (jobs.length > MAX_JOBS) throw new SpecError('manifest', `${jobs.length} configs`, `at most ${MAX_JOBS}`);
-  return { jobs, archs, ptx };
+  return { jobs, targets: targets as Target[], archs, ptx };
 }
 
 function label(spec: unknown): string {
@@ -102,7 +103,7 @@ function label(spec: unknown): string {
  * others; each result says what happened.
  */
 export async function precompile(manifest: unknown, options: { out: string; jobs?: number; onResult?: (r: JobResult, done: number, total: number) => void }): Promise<PrecompileSummary> {
-  const { jobs, archs, ptx } = expandManifest(manifest);
+  const { jobs, targets, archs, ptx } = expandManifest(manifest);
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
@@ -129,5 +130,5 @@ export async function precompile(manifest: unknown, options: { out: string; jobs
     }
   }));
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
-  return { out: options.out, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
+  return { out: options.out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
 }

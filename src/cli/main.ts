@@ -162,7 +162,7 @@ program
         else process.stderr.write(`${line}\n`);
       },
     });
-    print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s`);
+    print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.targets.map((t) => (t === 'cuda' ? `cuda (${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''})` : t)).join(' and ')}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s`);
     return summary.failed === 0 ? EXIT.ok : EXIT.failed;
   }));
 

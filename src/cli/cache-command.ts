@@ -85,6 +85,9 @@ export interface CacheStats {
   readonly bytes: number;
   readonly byTarget: Readonly<Record<string, number>>;
   readonly compileMs: { readonly min: number; readonly median: number; readonly max: number } | null;
+  /** Loads served from an entry after the compile that made it; each entry was one miss (one compile). */
+  readonly hits: number;
+  readonly misses: number;
   readonly leftovers: number;
 }
 
@@ -101,14 +104,16 @@ export async function cacheStats(root: string): Promise<CacheStats> {
     bytes: rows.reduce((a, r) => a + r.bytes, 0),
     byTarget,
     compileMs: times.length ? { min: Math.min(...times), median: median(times), max: Math.max(...times) } : null,
+    hits: rows.reduce((a, r) => a + r.hits, 0),
+    misses: rows.length,
     leftovers: (await cache.leftovers()).length,
   };
 }
 
-/** Checks every entry; with `fix`, removes the broken ones and the leftovers of interrupted writes. */
-export async function verifyCache(root: string, fix: boolean): Promise<{ checked: number; broken: { key: string; problem: string }[]; removed: number }> {
+/** Checks every entry; with `fix`, moves the broken ones to .quarantine/ and removes the leftovers of interrupted writes. */
+export async function verifyCache(root: string, fix: boolean): Promise<{ checked: number; broken: { key: string; problem: string; quarantinedTo?: string }[]; removed: number }> {
   const cache = await DiskCache.open(root);
-  const broken: { key: string; problem: string }[] = [];
+  const broken: { key: string; problem: string; quarantinedTo?: string }[] = [];
   const keys = await cache.keys();
   for (const key of keys) {
     const { problem } = await cache.inspect(key);
@@ -117,7 +122,7 @@ export async function verifyCache(root: string, fix: boolean): Promise<{ checked
   let removed = 0;
   if (fix) {
     for (const b of broken) {
-      await cache.remove(b.key);
+      b.quarantinedTo = await cache.quarantine(b.key);
       removed++;
     }
     for (const path of await cache.leftovers()) {

@@ -158,8 +158,13 @@ program
       ...(jobs !== undefined ? { jobs } : {}),
       onResult: (r, done, total) => {
         const line = `[${done}/${total}] ${r.status.padEnd(6)} ${r.target} ${r.spec}${r.error ? `: ${r.error}` : ''}`;
-        if (tty) process.stderr.write(`\r\x1b[K${line}${r.status === 'failed' || done === total ? '\n' : ''}`);
-        else process.stderr.write(`${line}\n`);
+        if (!tty) process.stderr.write(`${line}\n`);
+        else if (r.status === 'failed') process.stderr.write(`\r\x1b[K${line}\n`);
+        else {
+          const width = 30;
+          const filled = Math.round((width * done) / total);
+          process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${r.spec}${done === total ? '\n' : ''}`);
+        }
       },
     });
     print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.targets.map((t) => (t === 'cuda' ? `cuda (${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''})` : t)).join(' and ')}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s`);
@@ -216,6 +221,7 @@ cacheCmd
       `cache ${s.root}`,
       `  entries    ${s.entries} (${Object.entries(s.byTarget).map(([t, n]) => `${n} ${t}`).join(', ') || 'none'}), ${s.broken} broken, ${s.leftovers} leftovers of interrupted writes`,
       `  size       ${(s.bytes / 2 ** 20).toFixed(1)} MiB`,
+      `  use        ${s.hits} hits, ${s.misses} misses (compiles)`,
       `  compile    ${s.compileMs ? `min ${s.compileMs.min.toFixed(0)} ms, median ${s.compileMs.median.toFixed(0)} ms, max ${s.compileMs.max.toFixed(0)} ms` : '-'}`,
     ].join('\n'));
     return EXIT.ok;
@@ -225,7 +231,7 @@ cacheCmd
   .command('verify')
   .description('check every entry (whole, artifact matches its hash); exit 1 when any is broken')
   .addOption(cacheDirOption())
-  .option('--fix', 'remove broken entries and leftovers of interrupted writes')
+  .option('--fix', 'move broken entries to .quarantine/ and remove leftovers of interrupted writes')
   .option('--json', 'print JSON')
   .action(action(async (o: { cacheDir?: string; fix?: boolean; json?: boolean }) => {
     const r = await verifyCache(cacheRoot(o.cacheDir), !!o.fix);

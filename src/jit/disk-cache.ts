@@ -129,6 +129,15 @@ export class DiskCache {
     await this.discard(this.entryDir(key));
   }
 
+  /** Moves an entry into .quarantine/ (kept for inspection, never loaded); returns where it went. */
+  async quarantine(key: string): Promise<string> {
+    const dir = join(this.root, '.quarantine');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const to = join(dir, `${key}-${Date.now()}`);
+    await rename(this.entryDir(key), to);
+    return to;
+  }
+
   /** Leftovers of interrupted writes and removals (.tmp, .trash). */
   async leftovers(): Promise<string[]> {
     const out: string[] = [];

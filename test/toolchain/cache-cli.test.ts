@@ -19,7 +19,7 @@ describe.skipIf(!hasCxx)('cache and doctor commands (needs a C++ compiler)', () 
   it('on an empty cache: path, ls, stats, verify all answer', async () => {
     expect((await json(['cache', 'path'])).out).toEqual({ path: cacheDir });
     expect((await json(['cache', 'ls'])).out).toEqual([]);
-    expect((await json(['cache', 'stats'])).out).toMatchObject({ entries: 0, broken: 0, bytes: 0, compileMs: null, leftovers: 0 });
+    expect((await json(['cache', 'stats'])).out).toMatchObject({ entries: 0, broken: 0, bytes: 0, compileMs: null, hits: 0, misses: 0, leftovers: 0 });
     expect(await json(['cache', 'verify'])).toMatchObject({ code: 0, out: { checked: 0, broken: [] } });
   });
 
@@ -45,6 +45,7 @@ describe.skipIf(!hasCxx)('cache and doctor commands (needs a C++ compiler)', () 
     expect(verify.code).toBe(1);
     expect(verify.out).toMatchObject({ checked: 2, broken: [{ key }] });
     expect(await json(['cache', 'verify', '--fix'])).toMatchObject({ code: 0, out: { removed: 2 } });
+    expect(readdirSync(join(cacheDir, '.quarantine'))[0]).toMatch(new RegExp(`^${key}-\\d+$`));
     expect(readdirSync(join(cacheDir, '.tmp'))).toEqual([]);
     expect(await json(['cache', 'verify'])).toMatchObject({ code: 0, out: { checked: 1, broken: [] } });
 

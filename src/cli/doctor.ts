@@ -6,6 +6,7 @@ import { defaultCacheDir } from '../jit/build.js';
 import { DiskCache } from '../jit/disk-cache.js';
 import { findCxx, findNvcc } from '../jit/toolchain.js';
 import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
+import { probeNvrtc } from '../runtime/nvrtc.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 export interface Check {
@@ -40,6 +41,10 @@ export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
     (err: unknown) => ({ name: 'nvcc (CUDA target)', ok: false, detail: message(err), fix: fixOf(err, 'install the CUDA toolkit') }),
   );
   checks.push(nvcc);
+  const nvrtc = probeNvrtc(env);
+  checks.push(nvrtc.ok
+    ? { name: 'NVRTC', ok: true, detail: `${nvrtc.path}: ${nvrtc.version} (not used yet: the in-process compiler is issue 5)` }
+    : { name: 'NVRTC', ok: false, detail: `not found; searched ${nvrtc.searched.slice(0, 4).join(', ')}, ...`, fix: 'optional: install the CUDA toolkit (or libnvrtc) and add its lib64 to LD_LIBRARY_PATH; nvcc is used meanwhile' });
   let runtimeOk = false;
   try {
     const rt = cudaRuntime(env);
@@ -68,7 +73,7 @@ export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
   } catch (err) {
     checks.push({ name: 'cache directory', ok: false, detail: message(err), fix: 'set DWCONV_JIT_CACHE_DIR (or --cache-dir) to a directory of your own, mode 700' });
   }
-  const cacheOk = checks[checks.length - 1]!.ok;
+  const cacheOk = checks.at(-1)!.ok;
   const usable = cacheOk && (cxx.ok || (gpu.ok && nvcc.ok));
   return { version: PACKAGE_VERSION, checks, usable };
 }

@@ -57,7 +57,7 @@ describe.skipIf(!hasCxx)('cache and doctor commands (needs a C++ compiler)', () 
     const r = await json(['doctor']);
     expect(r.code).toBe(0);
     const checks = (r.out as unknown as { checks: { name: string; ok: boolean }[]; usable: boolean }).checks;
-    expect(checks.map((c) => c.name)).toEqual(['node', 'C++ compiler (CPU target)', 'nvcc (CUDA target)', 'CUDA runtime', 'GPU', 'cache directory']);
+    expect(checks.map((c) => c.name)).toEqual(['node', 'C++ compiler (CPU target)', 'nvcc (CUDA target)', 'NVRTC', 'CUDA runtime', 'GPU', 'cache directory']);
     expect(checks.find((c) => c.name === 'C++ compiler (CPU target)')?.ok).toBe(true);
     expect((r.out as unknown as { usable: boolean }).usable).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
@@ -71,7 +71,7 @@ export class DiskCache {
   /** A complete entry whose artifact matches its recorded sha256, or undefined. A broken entry is removed. */
   async get(key: string): Promise<CacheEntry | undefined> {
     const found = await this.inspect(key);
-    if (found.problem && found.problem !== 'missing') await this.discard(this.entryDir(key));
+    if (found.problem && found.problem !== 'missing') await this.discard(this.entryDir(key), key);
     if (found.entry) await this.recordUse(key);
     return found.entry;
   }
@@ -90,13 +90,23 @@ export class DiskCache {
 
   /** The entry if it is whole and its artifact matches its hash, else what is wrong with it. Changes nothing. */
   async inspect(key: string): Promise<{ entry?: CacheEntry; problem?: string }> {
-    const dir = this.entryDir(key);
+    return this.inspectDir(this.entryDir(key), key);
+  }
+
+  private async inspectDir(dir: string, key: string): Promise<{ entry?: CacheEntry; problem?: string }> {
+    // An entry (or a file in it) that is a symlink could point anywhere: refused, never followed to a load.
+    const dirStat = await lstat(dir).catch(() => undefined);
+    if (!dirStat) return { problem: 'missing' };
+    if (!dirStat.isDirectory()) return { problem: dirStat.isSymbolicLink() ? 'the entry is a symlink' : 'the entry is not a directory' };
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if ((await lstat(join(dir, name)).catch(() => undefined))?.isSymbolicLink()) return { problem: `${name} is a symlink` };
+    }
     let metaText: string;
     try {
       metaText = await readFile(join(dir, META_NAME), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CacheError('cannot read cache entry', dir, { cause: err });
-      return { problem: (await exists(dir)) ? 'no meta.json (an interrupted write)' : 'missing' };
+      return { problem: 'no meta.json (an interrupted write)' };
     }
     let meta: EntryMeta;
     try {
@@ -189,8 +199,12 @@ export class DiskCache {
     }
   }
 
-  /** Moves a broken entry aside first, so no reader ever sees it half deleted. */
-  private async discard(dir: string): Promise<void> {
+  /**
+   * Moves an entry aside first, so no reader ever sees it half deleted. With `brokenKey`, what was
+   * moved is checked again: if another process replaced the broken entry with a sound one meanwhile,
+   * that one is put back rather than deleted under the process that just built it.
+   */
+  private async discard(dir: string, brokenKey?: string): Promise<void> {
     const trash = join(this.root, '.trash');
     await mkdir(trash, { recursive: true, mode: 0o700 });
     const aside = join(trash, `${randomBytes(8).toString('hex')}`);
@@ -200,15 +214,10 @@ export class DiskCache {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else removed it
       throw new CacheError('cannot remove a broken cache entry', dir, { cause: err });
     }
+    if (brokenKey !== undefined && (await this.inspectDir(aside, brokenKey)).entry) {
+      const restored = await rename(aside, dir).then(() => true, () => false);
+      if (restored) return;
+    }
     await rm(aside, { recursive: true, force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

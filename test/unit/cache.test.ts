@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,33 @@ describe('DiskCache', () => {
     const entry = await cache.put(key, fakeBuild('original', { n: 0 }));
     damage(entry.dir);
     expect(await cache.get(key)).toBeUndefined();
+  });
+
+  it('refuses an entry that is a symlink, or holds one, instead of following it to a load', async () => {
+    const root = freshRoot();
+    const cache = await DiskCache.open(root);
+    const entry = await cache.put(key, fakeBuild('original', { n: 0 }));
+    const outside = mkdtempSync(join(tmpdir(), 'dwconv-outside-'));
+    writeFileSync(join(outside, 'kernel.so'), 'original');
+    rmSync(entry.artifactPath);
+    symlinkSync(join(outside, 'kernel.so'), entry.artifactPath);
+    expect((await cache.inspect(key)).problem).toBe('kernel.so is a symlink');
+    rmSync(entry.dir, { recursive: true });
+    symlinkSync(outside, entry.dir);
+    expect((await cache.inspect(key)).problem).toBe('the entry is a symlink');
+    expect(await cache.get(key)).toBeUndefined();
+  });
+
+  it('discarding a broken entry never deletes a fresh one that replaced it meanwhile', async () => {
+    const root = freshRoot();
+    const cache = await DiskCache.open(root);
+    const first = await cache.put(key, fakeBuild('original', { n: 0 }));
+    writeFileSync(first.artifactPath, 'broken!!');
+    expect((await cache.inspect(key)).problem).toBeDefined(); // this process judges it broken...
+    await cache.remove(key); // ...another one removes it and commits a fresh entry
+    await cache.put(key, fakeBuild('original', { n: 0 }));
+    await (cache as unknown as { discard(dir: string, key?: string): Promise<void> }).discard(cache.entryDir(key), key);
+    expect((await cache.inspect(key)).entry).toBeDefined();
   });
 
   it('lets concurrent puts of one key end with one valid entry', async () => {

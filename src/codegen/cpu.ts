@@ -2,25 +2,40 @@ import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
 import { render } from './templates.js';
 
-/** The sum of one tap row's kw products for output column `ow`, reading row pointer `xr`; `checked` guards each column. */
-function rowSum(spec: KernelSpec, r: number, checked: boolean): string {
+/** Windows larger than this get a run-time loop over tap rows: fully unrolled, 31x31 took g++ over a minute. */
+const UNROLL_ROWS_UP_TO_TAPS = 49;
+
+/**
+ * The sum of one tap row's kw products for output column `ow`, reading row pointer `xr`; `checked`
+ * guards each column. `row` is the tap row: a literal, or the loop variable `r`.
+ */
+function rowSum(spec: KernelSpec, row: number | 'r', checked: boolean): string {
   const [, kw] = spec.kernelSize;
   const terms: string[] = [];
   for (let s = 0; s < kw; s++) {
     const col = `iw + ${s * spec.dilation[1]}`;
     const load = `load_x(xr + ${col})`;
-    terms.push(checked ? `((unsigned long long)(${col}) < (unsigned long long)W ? wk[${r * kw + s}] * ${load} : 0.f)` : `wk[${r * kw + s}] * ${load}`);
+    const w = row === 'r' ? `wr[${s}]` : `wk[${row * kw + s}]`;
+    terms.push(checked ? `((unsigned long long)(${col}) < (unsigned long long)W ? ${w} * ${load} : 0.f)` : `${w} * ${load}`);
   }
   return terms.join('\n              + ');
 }
 
 function emitTaps(spec: KernelSpec): string {
-  const [kh] = spec.kernelSize;
+  const [kh, kw] = spec.kernelSize;
   const ind = '      ';
   const lines: string[] = [];
-  for (let r = 0; r < kh; r++) {
-    lines.push(`${ind}{  // tap row ${r}`);
-    lines.push(`${ind}  const i64 ih = oh * SH - PT + ${r * spec.dilation[0]};`);
+  const rowLoop = kh * kw > UNROLL_ROWS_UP_TO_TAPS;
+  const rows: (number | 'r')[] = rowLoop ? ['r'] : Array.from({ length: kh }, (_, r) => r);
+  for (const r of rows) {
+    if (r === 'r') {
+      lines.push(`${ind}for (int r = 0; r < KH; ++r) {  // tap rows (the kw taps of each are unrolled)`);
+      lines.push(`${ind}  const float* wr = wk + r * ${kw};`);
+      lines.push(`${ind}  const i64 ih = oh * SH - PT + (i64)r * DH;`);
+    } else {
+      lines.push(`${ind}{  // tap row ${r}`);
+      lines.push(`${ind}  const i64 ih = oh * SH - PT + ${r * spec.dilation[0]};`);
+    }
     lines.push(`${ind}  if (ih >= 0 && ih < H) {`);
     lines.push(`${ind}    const storage_t* xr = xp + ih * W;`);
     for (const [from, to, checked] of [['0', 'lo', true], ['lo', 'hi', false], ['hi', 'Wo', true]] as const) {

@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from '../version.js';
 import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from './compilers.js';
 import { DiskCache, type EntryMeta } from './disk-cache.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
+import { withKeyLock } from './key-lock.js';
 import { identityOf, openLayer } from './layers.js';
 import { parseSize, pruneCache } from './prune.js';
 import { findCxx, findNvcc, type Tool } from './toolchain.js';
@@ -111,6 +112,15 @@ async function lookupOrCompile(root: string, generated: GeneratedSource, tool: T
   const cache = await DiskCache.open(root);
   const hit = await cache.get(key);
   if (hit) return { key, path: hit.artifactPath, parts, origin: 'disk', compileMilliseconds: 0, meta: hit.meta };
+  return withKeyLock(root, key, opts.env.lockTimeoutMs, async () => {
+    // Another process may have compiled it while we waited for the lock.
+    const built = await cache.get(key);
+    if (built) return { key, path: built.artifactPath, parts, origin: 'disk' as const, compileMilliseconds: 0, meta: built.meta };
+    return compileInto(cache, root, generated, tool, parts, key, opts);
+  });
+}
+
+async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, tool: Tool, parts: KeyParts, key: string, opts: BuildOptions): Promise<Artifact> {
   opts.log?.(`compiling ${generated.symbol} with ${tool.path}`);
   let compileMilliseconds = 0;
   const entry = await cache.put(key, async (work) => {

@@ -29,7 +29,8 @@ export interface CompileOptions {
   readonly log?: (message: string) => void;
   /**
    * Read-only precompiled cache directories searched before the writable cache; an entry is used
-   * only if it embeds code for the GPU in use. Default: DWCONV_JIT_PRECOMPILED, then the package's cache/.
+   * only if it embeds code for the GPU in use. Default for compile(): DWCONV_JIT_PRECOMPILED, then the
+   * package's cache/; for build(), none (it is asked to fill the cache).
    */
   readonly precompiled?: readonly string[];
   /** CUDA only: force a kernel family and tile (see allVariants); default: chosen by heuristic. */
@@ -50,6 +51,8 @@ interface Resolved {
   readonly env: Environment;
   readonly variant: CudaVariant | undefined;
   readonly options: CompileOptions;
+  /** compile() (loads the kernel here) rather than build() (fills a cache). */
+  readonly forLoading: boolean;
 }
 
 function resolve(specInput: unknown, options: CompileOptions, needDevice: boolean): Resolved {
@@ -85,12 +88,13 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   }
   if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
   const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
-  return { spec, target, arch, env, variant, options };
+  return { spec, target, arch, env, variant, options, forLoading: needDevice };
 }
 
 async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
   const generated = generate(r.spec, r.target, r.variant);
-  const precompiled = r.options.precompiled ?? [...r.env.precompiled, PACKAGE_CACHE_DIR];
+  // compile() loads, so any precompiled layer that fits will do; build() is asked to fill the cache, so by default it does not look there.
+  const precompiled = r.options.precompiled ?? (r.forLoading ? [...r.env.precompiled, PACKAGE_CACHE_DIR] : []);
   const artifact = await buildArtifact(generated, {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled,
     cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log,

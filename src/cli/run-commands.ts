@@ -1,0 +1,97 @@
+// The commands that run kernels: demo, compile, bench.
+import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { SpecError } from '../errors.js';
+import { printBench, runBench, type BenchResult } from './bench.js';
+import { action, EXIT, targetOption } from './common.js';
+import { compileCommand, parseSpecJson } from './compile-command.js';
+import { printDemo } from './demo-report.js';
+import { runDemo } from './demo.js';
+import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
+
+export function registerRunCommands(program: Command): void {
+  addSpecFlags(
+    program
+      .command('demo')
+      .description('compile a kernel on the default target, check it against a float64 reference, print timings')
+      .addOption(targetOption())
+      .option('--shape <N,C,H,W>', 'input shape (default: 64,128,256,512 on CUDA, 8,32,128,256 on the CPU)')
+      .option('--reps <n>', 'timed repetitions', '20')
+      .option('--seed <n>', 'random seed (default: fresh each run)')
+      .option('--no-torch', 'skip the PyTorch comparison')
+      .option('--json', 'print the result as JSON'),
+  ).action(
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; shape?: string; reps: string; seed?: string; torch: boolean; json?: boolean }) => {
+      const reps = Number(o.reps);
+      if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+      if (o.seed !== undefined && !/^\d+$/.test(o.seed)) throw new SpecError('--seed', o.seed, 'a non-negative integer');
+      const result = await runDemo({
+        spec: specFromFlags(o),
+        target: o.target,
+        ...(o.shape ? { shape: parseShape(o.shape) } : {}),
+        reps,
+        ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
+        torch: o.torch,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else printDemo(result, (line) => process.stdout.write(`${line}\n`));
+      return result.check.failures === 0 && result.check.checked > 0 ? EXIT.ok : EXIT.failed;
+    }),
+  );
+
+  addSpecFlags(
+    program
+      .command('compile')
+      .description('generate, compile (or find in the cache) and load one kernel')
+      .addOption(targetOption())
+      .option('--spec-json <json>', 'the whole spec as JSON (instead of the spec flags)')
+      .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
+      .option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)')
+      .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
+      .option('--tune-for <N,C,H,W>', 'CUDA: time every variant on this input shape, keep the fastest (recorded in the cache)')
+      .option('--json', 'print the result as JSON'),
+  ).action(
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }) => {
+      const spec = o.specJson !== undefined ? parseSpecJson(o.specJson) : specFromFlags(o);
+      const r = await compileCommand(
+        { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
+        (line) => process.stderr.write(`${line}\n`),
+      );
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        const variant = Object.entries(r.variant).map(([k, v]) => `${k}=${v}`).join(', ');
+        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+        if (r.tuning) process.stdout.write(`  tuning   ${r.tuning.tuned ? 'timed now' : 'recorded choice reused'}: ${Object.entries(r.tuning.timings).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join('; ')}\n`);
+      }
+      return EXIT.ok;
+    }),
+  );
+
+  program
+    .command('bench')
+    .description('time kernels against PyTorch and a device copy on the GPU (not part of npm test)')
+    .option('--filter <text>', 'only cases whose name contains the text, or a group: reference, kernel-size, stride, mobilenet')
+    .option('--variants', 'time every generated variant of each case, not only the default')
+    .option('--reps <n>', 'timed repetitions per kernel', '30')
+    .option('--no-torch', 'skip the PyTorch comparison')
+    .option('--json [file]', 'write the results as JSON to the file (or stdout without one)')
+    .action(
+      action(async (o: { filter?: string; variants?: boolean; reps: string; torch: boolean; json?: string | boolean }) => {
+        const reps = Number(o.reps);
+        if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+        const started = performance.now();
+        const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+        const partial = typeof o.json === 'string' ? (r: BenchResult) => writeFileSync(o.json as string, `${JSON.stringify(r, null, 2)}\n`) : undefined;
+        const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, torch: o.torch, progress, ...(partial ? { partial } : {}) });
+        if (o.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          printBench(result, (line) => process.stdout.write(`${line}\n`));
+          if (typeof o.json === 'string') await writeFile(o.json, `${JSON.stringify(result, null, 2)}\n`);
+        }
+        return result.rows.every((r) => r.failures === 0) ? EXIT.ok : EXIT.failed;
+      }),
+    );
+
+}

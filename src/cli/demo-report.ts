@@ -11,7 +11,9 @@ export function printDemo(r: DemoResult, out: (line: string) => void): void {
   out(`  check       ${c.failures === 0 ? 'PASS' : 'FAIL'}: ${c.checked} outputs (${c.mode === 'all' ? 'all of them' : 'random sample'}) vs float64, max error ${c.maxRelativeError.toExponential(2)} of the term magnitude, ${c.failures} failures`);
   for (const f of c.firstFailures) out(`              output ${f.index}: got ${f.got}, expected ${f.expected}`);
   out(`  kernel      ${ms(r.kernelMs)} median, ${r.kernelGBps.toFixed(0)} GB/s (${(r.bytesMoved / 1e9).toFixed(2)} GB moved)`);
-  out(`  copy        ${ms(r.copyMs)} for the input's bytes, ${r.copyGBps.toFixed(0)} GB/s (read+write): kernel at ${((100 * r.kernelGBps) / r.copyGBps).toFixed(0)}% of copy bandwidth`);
+  const how = r.copyThreads ? `memcpy on ${r.copyThreads} threads` : 'device to device';
+  const single = r.singleThreadCopyGBps ? `; one thread ${r.singleThreadCopyGBps.toFixed(0)} GB/s` : '';
+  out(`  copy        ${ms(r.copyMs)} for the input's bytes (${how}), ${r.copyGBps.toFixed(0)} GB/s read+write${single}: kernel at ${((100 * r.kernelGBps) / r.copyGBps).toFixed(0)}% of copy bandwidth`);
   if (r.torch && 'ms' in r.torch) out(`  pytorch     ${ms(r.torch.ms)} (${r.torch.detail}): ${(r.torch.ms / r.kernelMs).toFixed(2)}x`);
   else if (r.torch) out(`  pytorch     not measured: ${r.torch.unavailable}`);
 }

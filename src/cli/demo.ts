@@ -15,6 +15,7 @@ import type { Comparison } from '../verify/compare.js';
 import { fillUniform, freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
+import { parallelCopyMs } from './parallel-copy.js';
 import { median } from './stats.js';
 
 export const REFERENCE_SHAPE = [64, 128, 256, 512] as const;
@@ -46,8 +47,12 @@ export interface DemoResult {
   readonly kernelMs: number;
   readonly kernelGBps: number;
   readonly bytesMoved: number;
+  /** The floor: a copy of the input's bytes (CUDA: device to device; CPU: memcpy on every core). */
   readonly copyMs: number;
   readonly copyGBps: number;
+  /** CPU only: the same copy on one thread, for scale. */
+  readonly singleThreadCopyGBps?: number;
+  readonly copyThreads?: number;
   readonly torch?: { readonly ms: number; readonly detail: string } | { readonly unavailable: string };
 }
 
@@ -88,7 +93,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
 }
 
-type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps'>;
+type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps' | 'singleThreadCopyGBps' | 'copyThreads'>;
 
 function randomWeights(kernel: Kernel, shape: readonly number[], seed: number): { w: Float32Array; b: Float32Array | undefined } {
   const wShape = kernel.weightShape(shape[1]!);
@@ -165,8 +170,13 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   const bytesMoved = x.byteLength + out.byteLength;
   const src = Buffer.from(x.hostBytes().buffer, x.hostBytes().byteOffset, x.byteLength);
   const dst = Buffer.alloc(x.byteLength);
-  const copyMs = time(() => src.copy(dst));
-  return { check, kernelMs, bytesMoved, kernelGBps: bytesMoved / kernelMs / 1e6, copyMs, copyGBps: (2 * x.byteLength) / copyMs / 1e6 };
+  const singleMs = time(() => src.copy(dst));
+  const allCores = await parallelCopyMs(x.hostBytes(), o.reps);
+  const gbps = (ms: number) => (2 * x.byteLength) / ms / 1e6;
+  return {
+    check, kernelMs, bytesMoved, kernelGBps: bytesMoved / kernelMs / 1e6,
+    copyMs: allCores.ms, copyGBps: gbps(allCores.ms), singleThreadCopyGBps: gbps(singleMs), copyThreads: allCores.threads,
+  };
 }
 
 const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));

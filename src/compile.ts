@@ -8,6 +8,7 @@ import { readEnvironment, type Environment } from './env.js';
 import { SpecError } from './errors.js';
 import { normalizeArch } from './jit/arch.js';
 import { buildArtifact, type Artifact } from './jit/build.js';
+import { lockTimeoutMs } from './jit/key-lock.js';
 import { parseSize } from './jit/prune.js';
 import { Kernel } from './runtime/kernel.js';
 import { loadArtifact } from './runtime/library.js';
@@ -60,7 +61,9 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   if (typeof options !== 'object' || options === null) throw new SpecError('options', options, 'an object');
   for (const key of Object.keys(options)) if (!OPTION_FIELDS.includes(key)) throw new SpecError(`options.${key}`, (options as Record<string, unknown>)[key], `known options: ${OPTION_FIELDS.join(', ')}`);
   const env = readEnvironment(options.env);
-  if (env.cacheMaxSize !== undefined) parseSize('DWCONV_JIT_CACHE_MAX_SIZE', env.cacheMaxSize); // fail before compiling, not after
+  // Environment settings fail here, before anything is compiled.
+  if (env.cacheMaxSize !== undefined) parseSize('DWCONV_JIT_CACHE_MAX_SIZE', env.cacheMaxSize);
+  lockTimeoutMs(env.lockTimeout);
   const requested = options.target ?? 'auto';
   if (!['auto', 'cuda', 'cpu'].includes(requested)) throw new SpecError('options.target', requested, "'auto' | 'cuda' | 'cpu'");
   if (options.compiler !== undefined && !['auto', 'nvcc'].includes(options.compiler)) throw new SpecError('options.compiler', options.compiler, "'auto' | 'nvcc'");

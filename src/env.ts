@@ -19,7 +19,7 @@ export interface Environment {
   /** DWCONV_JIT_CACHE_MAX_SIZE: a size ('2G'); after each compile the cache is pruned to it, least recently used first. */
   readonly cacheMaxSize: string | undefined;
   /** DWCONV_JIT_LOCK_TIMEOUT: milliseconds to wait for another live process compiling the same kernel (default 600000). */
-  readonly lockTimeoutMs: number;
+  readonly lockTimeout: string | undefined;
   /** DWCONV_JIT_PRECOMPILED: read-only precompiled cache directories (PATH-style list), searched first. */
   readonly precompiled: readonly string[];
 }
@@ -35,7 +35,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     path: env.PATH ?? '',
     target: nonEmpty(env.DWCONV_JIT_TARGET),
     cacheMaxSize: nonEmpty(env.DWCONV_JIT_CACHE_MAX_SIZE),
-    lockTimeoutMs: /^\d+$/.test(env.DWCONV_JIT_LOCK_TIMEOUT ?? '') ? Number(env.DWCONV_JIT_LOCK_TIMEOUT) : 600_000,
+    lockTimeout: nonEmpty(env.DWCONV_JIT_LOCK_TIMEOUT),
     precompiled: (env.DWCONV_JIT_PRECOMPILED ?? '').split(delimiter).filter(Boolean),
   };
 }

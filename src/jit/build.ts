@@ -8,7 +8,7 @@ import { PACKAGE_VERSION } from '../version.js';
 import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from './compilers.js';
 import { DiskCache, type EntryMeta } from './disk-cache.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
-import { withKeyLock } from './key-lock.js';
+import { lockTimeoutMs, withKeyLock } from './key-lock.js';
 import { identityOf, openLayer } from './layers.js';
 import { parseSize, pruneCache } from './prune.js';
 import { findCxx, findNvcc, type Tool } from './toolchain.js';
@@ -112,7 +112,7 @@ async function lookupOrCompile(root: string, generated: GeneratedSource, tool: T
   const cache = await DiskCache.open(root);
   const hit = await cache.get(key);
   if (hit) return { key, path: hit.artifactPath, parts, origin: 'disk', compileMilliseconds: 0, meta: hit.meta };
-  return withKeyLock(root, key, opts.env.lockTimeoutMs, async () => {
+  return withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {
     // Another process may have compiled it while we waited for the lock.
     const built = await cache.get(key);
     if (built) return { key, path: built.artifactPath, parts, origin: 'disk' as const, compileMilliseconds: 0, meta: built.meta };

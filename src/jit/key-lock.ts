@@ -3,13 +3,20 @@ import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CacheError } from '../errors.js';
+import { CacheError, SpecError } from '../errors.js';
 
 interface Holder {
   readonly pid: number;
   readonly host: string;
   readonly token: string;
   readonly since: string;
+}
+
+/** DWCONV_JIT_LOCK_TIMEOUT in milliseconds (default 10 minutes); anything but a whole number is a SpecError. */
+export function lockTimeoutMs(value: string | undefined): number {
+  if (value === undefined) return 600_000;
+  if (!/^\d{1,9}$/.test(value)) throw new SpecError('DWCONV_JIT_LOCK_TIMEOUT', value, 'milliseconds, an integer from 0 to 999999999');
+  return Number(value);
 }
 
 /** A lock file of another host is taken as abandoned after this long (its pid cannot be checked from here). */

@@ -4,14 +4,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { CacheError } from '../../src/errors.js';
-import { withKeyLock } from '../../src/jit/key-lock.js';
+import { CacheError, SpecError } from '../../src/errors.js';
+import { lockTimeoutMs, withKeyLock } from '../../src/jit/key-lock.js';
 import { hasCxx } from '../helpers/requirements.js';
 
 const child = fileURLToPath(new URL('../fixtures/compile-and-check.ts', import.meta.url));
 const KEY = 'c'.repeat(64);
 
 describe('compile lock', () => {
+  it('takes its timeout from DWCONV_JIT_LOCK_TIMEOUT, and a bad value is a SpecError', () => {
+    expect(lockTimeoutMs(undefined)).toBe(600_000);
+    expect(lockTimeoutMs('250')).toBe(250);
+    expect(() => lockTimeoutMs('10s')).toThrow(SpecError);
+  });
+
   it('a live holder is waited for, then the error names its pid and host', async () => {
     const root = mkdtempSync(join(tmpdir(), 'dwconv-lock-'));
     mkdirSync(join(root, '.locks'));

@@ -5,6 +5,7 @@ import { readEnvironment } from './env.js';
 import { DwconvError, SpecError } from './errors.js';
 import { normalizeArch } from './jit/arch.js';
 import { buildArtifact } from './jit/build.js';
+import { inParallel } from './parallel.js';
 import { describeSpec, normalizeSpec, type SpecInput } from './spec.js';
 
 /**
@@ -108,8 +109,6 @@ export async function precompile(manifest: unknown, options: { out: string; jobs
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
   const started = performance.now();
-  const results: JobResult[] = new Array(jobs.length);
-  let next = 0;
   let done = 0;
   const runOne = async (job: PrecompileJob): Promise<JobResult> => {
     const t0 = performance.now();
@@ -122,13 +121,11 @@ export async function precompile(manifest: unknown, options: { out: string; jobs
       return { target: job.target, spec: label(job.spec), status: 'failed', milliseconds: performance.now() - t0, error };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await runOne(jobs[i]!);
-      options.onResult?.(results[i]!, ++done, jobs.length);
-    }
-  }));
+  const results = await inParallel(jobs, parallel, async (job) => {
+    const result = await runOne(job);
+    options.onResult?.(result, ++done, jobs.length);
+    return result;
+  });
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
   return { out: options.out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
 }

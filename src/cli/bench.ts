@@ -14,6 +14,7 @@ import { Tensor } from '../runtime/tensor.js';
 import { describeSpec, normalizeSpec, type DType } from '../spec.js';
 import { fillUniform, freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
+import { inParallel } from '../parallel.js';
 import { benchCases, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 
@@ -212,13 +213,6 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
 }
 
 /** The bench table, one line per case. */

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -72,7 +72,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const gpu = probeGpu(env);
   const target = o.target === 'auto' ? (gpu.ok ? 'cuda' : 'cpu') : o.target;
   if (target === 'cuda' && !gpu.ok) throw new DwconvError(`target cuda: no usable GPU (${gpu.reason})`);
-  const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${(await import('node:os')).cpus()[0]?.model ?? 'unknown'}`;
+  const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${cpus()[0]?.model ?? 'unknown'}`;
   const shape = o.shape ?? (target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
   const seed = freshSeed(o.seed);
   const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-'));

@@ -7,3 +7,8 @@ export function normalizeArch(arch: unknown): string {
   if (!m) throw new SpecError('arch', arch, "a CUDA compute capability such as 'sm_90', '90' or 'sm_90a'");
   return `sm_${m[1]}${m[2]}`;
 }
+
+/** The newest of some 'sm_XY' archs (by compute capability), or undefined for none. */
+export function newestArch(archs: readonly string[]): string | undefined {
+  return [...archs].sort((a, b) => parseInt(a.slice(3), 10) - parseInt(b.slice(3), 10)).at(-1);
+}

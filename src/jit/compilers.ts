@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { CompileError } from '../errors.js';
+import { newestArch } from './arch.js';
 import type { Tool } from './toolchain.js';
 
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
@@ -18,7 +19,7 @@ export function nvccFlags(archs: readonly string[], ptx = false): string[] {
     const cc = arch.slice(3);
     return `-gencode=arch=compute_${cc},code=sm_${cc}`;
   });
-  const newest = [...archs].sort((a, b) => parseInt(a.slice(3), 10) - parseInt(b.slice(3), 10)).at(-1);
+  const newest = newestArch(archs);
   if (ptx && newest) gencode.push(`-gencode=arch=compute_${newest.slice(3)},code=compute_${newest.slice(3)}`);
   return ['-shared', '-Xcompiler', '-fPIC', '-O3', '-std=c++17', '-cudart', 'shared', '-Xlinker', '-z,nodelete', ...gencode];
 }

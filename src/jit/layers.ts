@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { newestArch } from './arch.js';
 import { embeddedCode } from './fatbin.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
 import { DiskCache, META_NAME, type CacheEntry, type EntryMeta } from './disk-cache.js';
@@ -16,7 +17,7 @@ export function identityOf(parts: Pick<KeyParts, 'format' | 'package' | 'target'
 export function embeddedArchs(arch: string): { sass: string[]; ptx: string | null } {
   const list = arch.split('+');
   const sass = list.filter((a) => /^sm_\d+a?$/.test(a));
-  const newest = [...sass].sort((a, b) => parseInt(a.slice(3), 10) - parseInt(b.slice(3), 10)).at(-1);
+  const newest = newestArch(sass);
   return { sass, ptx: list.includes('ptx') && newest ? `compute_${newest.slice(3).replace(/a$/, '')}` : null };
 }
 

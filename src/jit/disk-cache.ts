@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
@@ -44,7 +45,7 @@ export class DiskCache {
     try {
       await mkdir(root, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new CacheError('cannot create the cache directory', root, { cause });
+      throw storageError('cannot create the cache directory', root, cause);
     }
     const st = await stat(root);
     if (!st.isDirectory()) throw new CacheError('the cache path is not a directory', root);
@@ -55,6 +56,10 @@ export class DiskCache {
     if ((st.mode & 0o022) !== 0) {
       throw new CacheError(`the cache directory is writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 700 on it`, root);
     }
+    // No silent fallback to a temporary cache: it would hide the misconfiguration and recompile every run.
+    await access(root, constants.W_OK | constants.X_OK).catch((cause: unknown) => {
+      throw storageError('the cache directory is not writable', root, cause);
+    });
     return new DiskCache(root);
   }
 
@@ -168,8 +173,13 @@ export class DiskCache {
   async put(key: string, build: (workDir: string) => Promise<EntryDraft>): Promise<CacheEntry> {
     const dir = this.entryDir(key);
     const tmpRoot = join(this.root, '.tmp');
-    await mkdir(tmpRoot, { recursive: true, mode: 0o700 });
-    const work = await mkdtemp(join(tmpRoot, `${key.slice(0, 16)}-${process.pid}-`));
+    let work: string;
+    try {
+      await mkdir(tmpRoot, { recursive: true, mode: 0o700 });
+      work = await mkdtemp(join(tmpRoot, `${key.slice(0, 16)}-${process.pid}-`));
+    } catch (cause) {
+      throw storageError('cannot start a cache entry', tmpRoot, cause);
+    }
     try {
       const draft = await build(work);
       const bytes = await readFile(join(work, draft.files.artifact));
@@ -181,21 +191,26 @@ export class DiskCache {
         artifactSha256: sha256(bytes),
         createdAt: new Date().toISOString(),
       };
-      await writeFile(join(work, META_NAME), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(join(work, META_NAME), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 }).catch((cause: unknown) => {
+        throw storageError('cannot write the entry', dir, cause);
+      });
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           await rename(work, dir);
           return { dir, artifactPath: join(dir, meta.files.artifact), meta };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw new CacheError('cannot commit cache entry', dir, { cause: err });
+          if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw storageError('cannot commit cache entry', dir, err);
           const winner = await this.get(key); // removes the existing entry if it is broken
           if (winner) return winner;
         }
       }
       throw new CacheError('cannot commit cache entry: it keeps being replaced', dir);
+    } catch (err) {
+      // A build that failed for lack of space says so, whatever step hit it.
+      throw err instanceof CacheError || !isStorageFault(err) ? err : storageError('cannot write the entry', dir, err);
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true }); // nothing partial stays behind
     }
   }
 
@@ -220,4 +235,24 @@ export class DiskCache {
     }
     await rm(aside, { recursive: true, force: true });
   }
+}
+
+const STORAGE_FAULTS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device: free some, or point DWCONV_JIT_CACHE_DIR at another disk',
+  EDQUOT: 'the disk quota is exhausted: free some, or point DWCONV_JIT_CACHE_DIR at another disk',
+  EROFS: 'the file system is read-only: point DWCONV_JIT_CACHE_DIR at a writable directory',
+  EACCES: 'permission denied: point DWCONV_JIT_CACHE_DIR at a directory this user can write',
+  EPERM: 'operation not permitted: point DWCONV_JIT_CACHE_DIR at a directory this user can write',
+  EFBIG: 'a file grew past the size limit (ulimit -f)',
+};
+
+function isStorageFault(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' && (err as NodeJS.ErrnoException).code! in STORAGE_FAULTS;
+}
+
+/** A CacheError that says what the file system refused and what to do about it. */
+export function storageError(what: string, path: string, cause: unknown): CacheError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const why = code !== undefined && code in STORAGE_FAULTS ? `: ${STORAGE_FAULTS[code]}` : '';
+  return new CacheError(`${what}${why}`, path, { cause });
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError, SpecError } from '../errors.js';
+import { storageError } from './disk-cache.js';
 
 interface Holder {
   readonly pid: number;
@@ -47,7 +48,9 @@ async function readHolder(path: string): Promise<Holder | undefined> {
  */
 export async function withKeyLock<T>(root: string, key: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
   const dir = join(root, '.locks');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
+    throw storageError('cannot create the lock directory', dir, cause);
+  });
   const path = join(dir, `${key}.lock`);
   const me: Holder = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
   const deadline = Date.now() + timeoutMs;
@@ -56,7 +59,12 @@ export async function withKeyLock<T>(root: string, key: string, timeoutMs: numbe
       await writeFile(path, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CacheError('cannot create a compile lock', path, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        // 'wx' created the file before the write ran out of space: it is ours, and empty.
+        if (code === 'ENOSPC' || code === 'EDQUOT') await unlink(path).catch(() => undefined);
+        throw storageError('cannot create a compile lock', path, err);
+      }
     }
     const holder = await readHolder(path);
     const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);

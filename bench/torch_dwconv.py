@@ -29,14 +29,59 @@ def time_case(torch, F, do_bench, case):
     stride, dilation = case.get("stride", [1, 1]), case.get("dilation", [1, 1])
     symmetric = top == bottom and left == right
 
-    def run():
+    def conv():
         if symmetric:
             return F.conv2d(x, wt, b, stride, (top, left), dilation, groups=c)
         return F.conv2d(F.pad(x, (left, right, top, bottom)), wt, b, stride, 0, dilation, groups=c)
 
+    # The fused epilogue as eager PyTorch runs it: one op (one pass over memory) each.
+    activation, residual = case.get("activation", "none"), case.get("residual", "none")
+    act = activation_fn(F, torch, activation, case.get("negativeSlope", 0.01))
+    r = torch.rand_like(conv()) * 2 - 1 if residual != "none" else None
+    bn = None
+    if case.get("batchNorm"):
+        bn = [torch.rand(c * m, device="cuda", dtype=dtype) for _ in range(4)]  # mean, var, gamma, beta
+
+    def run():
+        y = conv()
+        if bn is not None:
+            y = F.batch_norm(y, bn[0], bn[1], bn[2], bn[3], False, 0.0, 1e-5)
+        if residual == "before-activation":
+            y = y + r
+        if act is not None:
+            y = act(y)
+        if residual == "after-activation":
+            y = y + r
+        return y
+
+    ms, how = bench(torch, do_bench, run)
+    result = {"ms": ms}
+    if case.get("compile"):
+        try:
+            compiled = torch.compile(run)
+            compiled()
+            result["compiledMs"] = bench(torch, do_bench, compiled)[0]
+        except Exception as e:  # torch.compile needs a working triton/inductor: report, do not fail
+            result["compiledUnavailable"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    ops = "".join(f" +{o}" for o, on in (("batch_norm", bn is not None), (activation, act is not None), ("residual", residual != "none")) if on)
+    del x, wt, b, r, bn
+    torch.cuda.empty_cache()
+    layout = case.get("layout", "NCHW")
+    result["detail"] = f"torch {torch.__version__} F.conv2d groups=C{ops} {case['dtype']} {layout}, {how}" + ("" if symmetric else " (with F.pad)")
+    return result
+
+
+def activation_fn(F, torch, name, slope):
+    return {
+        "none": None, "relu": F.relu, "relu6": F.relu6, "leaky_relu": lambda y: F.leaky_relu(y, slope),
+        "silu": F.silu, "gelu": F.gelu, "gelu_tanh": lambda y: F.gelu(y, approximate="tanh"),
+        "hardswish": F.hardswish, "sigmoid": torch.sigmoid,
+    }[name]
+
+
+def bench(torch, do_bench, run):
     if do_bench is not None:
-        ms = do_bench(run, warmup=50, rep=300, return_mode="median")
-        how = "triton do_bench median"
+        return do_bench(run, warmup=50, rep=300, return_mode="median"), "triton do_bench median"
     else:
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         for _ in range(5):
@@ -48,12 +93,7 @@ def time_case(torch, F, do_bench, case):
             end.record()
             end.synchronize()
             times.append(start.elapsed_time(end))
-        ms = sorted(times)[len(times) // 2]
-        how = "CUDA events median of 20"
-    del x, wt, b
-    torch.cuda.empty_cache()
-    layout = case.get("layout", "NCHW")
-    return {"ms": ms, "detail": f"torch {torch.__version__} F.conv2d groups=C {case['dtype']} {layout}, {how}" + ("" if symmetric else " (with F.pad)")}
+        return sorted(times)[len(times) // 2], "CUDA events median of 20"
 
 
 def main():
@@ -68,6 +108,11 @@ def main():
     p.add_argument("--dtype", default="float32")
     p.add_argument("--layout", default="NCHW")
     p.add_argument("--bias", action="store_true")
+    p.add_argument("--batchNorm", action="store_true")
+    p.add_argument("--activation", default="none")
+    p.add_argument("--negativeSlope", type=float, default=0.01)
+    p.add_argument("--residual", default="none")
+    p.add_argument("--compile", action="store_true", help="also time torch.compile of the same ops")
     a = p.parse_args()
     try:
         import torch
@@ -87,7 +132,7 @@ def main():
     else:
         if a.shape is None or a.kernel is None:
             sys.exit("--shape and --kernel are required without --cases")
-        case = {k: getattr(a, k) for k in ("shape", "kernel", "stride", "padding", "dilation", "multiplier", "dtype", "layout", "bias")}
+        case = {k: getattr(a, k) for k in ("shape", "kernel", "stride", "padding", "dilation", "multiplier", "dtype", "layout", "bias", "batchNorm", "activation", "negativeSlope", "residual", "compile")}
         print(json.dumps(time_case(torch, F, do_bench, case)))
 
 

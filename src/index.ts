@@ -1,12 +1,13 @@
 export { compile, build, type CompileOptions } from './compile.js';
 export { compileTuned, type TuneOptions, type TunedKernel } from './tune.js';
 export type { TuningRecord } from './jit/tuning-store.js';
-export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPES, LAYOUTS, LIMITS } from './spec.js';
-export type { SpecInput, KernelSpec, DType, Layout } from './spec.js';
+export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS } from './spec.js';
+export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual } from './spec.js';
+export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
 export { generate } from './codegen/generate.js';
 export type { GeneratedSource, Target } from './codegen/common.js';
 export { allVariants, type CudaVariant } from './codegen/variant.js';
-export { Kernel, type ForwardOptions, type KernelProvenance } from './runtime/kernel.js';
+export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
 export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
 export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './runtime/cudart.js';
 export type { Artifact } from './jit/build.js';

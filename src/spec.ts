@@ -4,6 +4,13 @@ export const DTYPES = ['float32', 'float16', 'bfloat16'] as const;
 export type DType = (typeof DTYPES)[number];
 export const LAYOUTS = ['NCHW'] as const;
 export type Layout = (typeof LAYOUTS)[number];
+export const ACTIVATIONS = ['none', 'relu', 'relu6', 'leaky_relu', 'silu', 'gelu', 'gelu_tanh', 'hardswish', 'sigmoid'] as const;
+/** As in PyTorch: gelu is the erf form (approximate='none'), gelu_tanh the tanh form. */
+export type Activation = (typeof ACTIVATIONS)[number];
+export const RESIDUALS = ['none', 'after-activation', 'before-activation'] as const;
+export type Residual = (typeof RESIDUALS)[number];
+/** PyTorch's default negative_slope for leaky_relu. */
+export const DEFAULT_NEGATIVE_SLOPE = 0.01;
 
 type Pair = number | readonly [number, number];
 
@@ -29,6 +36,20 @@ export interface SpecInput {
   readonly layout?: Layout;
   /** Whether the kernel adds a per-output-channel bias. Default false. */
   readonly bias?: boolean;
+  /**
+   * Per-output-channel float32 scale and shift after the bias: a folded BatchNorm (see foldBatchNorm).
+   * Default false.
+   */
+  readonly batchNorm?: boolean;
+  /** Applied after bias and batchNorm, in float32. Default 'none'. */
+  readonly activation?: Activation;
+  /** leaky_relu only: the slope for negative inputs, a finite number (stored as float32). Default 0.01. */
+  readonly negativeSlope?: number;
+  /**
+   * Adds a tensor of the output's shape and dtype: after the activation (true or 'after-activation',
+   * as in a MobileNetV2 block) or before it ('before-activation', as in a ResNet block). Default 'none'.
+   */
+  readonly residual?: boolean | Residual;
 }
 
 /** The normalized, frozen, canonical form. padding is [top, bottom, left, right]. */
@@ -41,9 +62,14 @@ export interface KernelSpec {
   readonly dtype: DType;
   readonly layout: Layout;
   readonly bias: boolean;
+  readonly batchNorm: boolean;
+  readonly activation: Activation;
+  /** Present only when activation is 'leaky_relu'. */
+  readonly negativeSlope?: number;
+  readonly residual: Residual;
 }
 
-const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias'] as const;
+const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual'] as const;
 export const LIMITS = {
   kernelSize: [1, 31],
   stride: [1, 8],
@@ -111,9 +137,31 @@ export function normalizeSpec(input: unknown): KernelSpec {
   const channelMultiplier = integerIn('channelMultiplier', input.channelMultiplier ?? 1, LIMITS.channelMultiplier);
   const dtype = oneOf('dtype', input.dtype ?? 'float32', DTYPES);
   const layout = oneOf('layout', input.layout ?? 'NCHW', LAYOUTS);
-  const bias = input.bias ?? false;
-  if (typeof bias !== 'boolean') throw new SpecError('bias', bias, 'true | false');
-  return deepFreeze({ kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias });
+  const bias = boolean('bias', input.bias);
+  const batchNorm = boolean('batchNorm', input.batchNorm);
+  const activation = oneOf('activation', input.activation ?? 'none', ACTIVATIONS);
+  const negativeSlope = slope(activation, input.negativeSlope);
+  const residual = input.residual === true ? 'after-activation' : input.residual === false ? 'none' : oneOf('residual', input.residual ?? 'none', RESIDUALS);
+  return deepFreeze({
+    kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias, batchNorm, activation,
+    ...(negativeSlope === undefined ? {} : { negativeSlope }), residual,
+  });
+}
+
+function boolean(field: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new SpecError(field, value, 'true | false');
+  return value ?? false;
+}
+
+/** The float32 slope for leaky_relu; none for other activations. It is baked into source, so only finite numbers pass. */
+function slope(activation: Activation, value: unknown): number | undefined {
+  if (activation !== 'leaky_relu') {
+    if (value !== undefined) throw new SpecError('negativeSlope', value, "no value unless activation is 'leaky_relu'");
+    return undefined;
+  }
+  const v = value ?? DEFAULT_NEGATIVE_SLOPE;
+  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 1e6) throw new SpecError('negativeSlope', v, 'a finite number of magnitude at most 1e6');
+  return Math.fround(v);
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -133,7 +181,14 @@ export function specTag(spec: KernelSpec): string {
   const [pt, pb, pl, pr] = spec.padding;
   const [dh, dw] = spec.dilation;
   const dt = { float32: 'f32', float16: 'f16', bfloat16: 'bf16' }[spec.dtype];
-  return `k${kh}x${kw}_s${sh}x${sw}_p${pt}_${pb}_${pl}_${pr}_d${dh}x${dw}_m${spec.channelMultiplier}_${dt}_${spec.layout.toLowerCase()}${spec.bias ? '_bias' : ''}`;
+  return `k${kh}x${kw}_s${sh}x${sw}_p${pt}_${pb}_${pl}_${pr}_d${dh}x${dw}_m${spec.channelMultiplier}_${dt}_${spec.layout.toLowerCase()}${epilogueTag(spec)}`;
+}
+
+/** The epilogue part of specTag. The leaky slope is not in it (it is not a valid identifier); the cache key covers it. */
+function epilogueTag(spec: KernelSpec): string {
+  const res = { none: '', 'after-activation': '_res', 'before-activation': '_preres' }[spec.residual];
+  const act = spec.activation === 'none' ? '' : `_${spec.activation}`;
+  return `${spec.bias ? '_bias' : ''}${spec.batchNorm ? '_bn' : ''}${spec.residual === 'before-activation' ? res : ''}${act}${spec.residual === 'after-activation' ? res : ''}`;
 }
 
 /** One line in words, for logs and the CLI. */
@@ -141,7 +196,14 @@ export function describeSpec(spec: KernelSpec): string {
   const [kh, kw] = spec.kernelSize;
   const [pt, pb, pl, pr] = spec.padding;
   const pad = pt === pb && pl === pr ? (pt === pl ? `${pt}` : `${pt}x${pl}`) : `${pt},${pb},${pl},${pr}`;
-  return `${kh}x${kw} stride ${spec.stride.join('x')} pad ${pad} dilation ${spec.dilation.join('x')}${spec.channelMultiplier > 1 ? ` x${spec.channelMultiplier} channels` : ''} ${spec.dtype} ${spec.layout}${spec.bias ? ' +bias' : ''}`;
+  return `${kh}x${kw} stride ${spec.stride.join('x')} pad ${pad} dilation ${spec.dilation.join('x')}${spec.channelMultiplier > 1 ? ` x${spec.channelMultiplier} channels` : ''} ${spec.dtype} ${spec.layout}${describeEpilogue(spec)}`;
+}
+
+function describeEpilogue(spec: KernelSpec): string {
+  const act = spec.activation === 'none' ? '' : ` ${spec.activation}${spec.negativeSlope === undefined ? '' : `(${spec.negativeSlope})`}`;
+  const pre = spec.residual === 'before-activation' ? ' +residual' : '';
+  const post = spec.residual === 'after-activation' ? ' +residual' : '';
+  return `${spec.bias ? ' +bias' : ''}${spec.batchNorm ? ' +bn' : ''}${pre}${act}${post}`;
 }
 
 export type Shape4 = readonly [number, number, number, number];

@@ -8,6 +8,7 @@ import { cudaRuntime, probeGpu } from './runtime/cudart.js';
 import type { Kernel } from './runtime/kernel.js';
 import { Tensor } from './runtime/tensor.js';
 import { canonicalJson, checkShape, normalizeSpec } from './spec.js';
+import { randomParameters } from './verify/operands.js';
 import { fillUniform } from './verify/random.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -76,23 +77,36 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
     // Random data: timing on zeros can flatter a kernel. Large inputs are filled on the device in one
     // pattern repeated, which is as good as fresh values for timing.
     const pattern = fillUniform(new Float32Array(Math.min(count, 1 << 20)), 12345);
-    const x = track(Tensor.empty(shape, opts));
     const chunk = track(Tensor.fromArray(pattern, [pattern.length], opts));
-    for (let at = 0; at < count; at += pattern.length) {
-      const n = Math.min(pattern.length, count - at);
-      rt.copyDeviceToDevice(BigInt(x.deviceAddress()) + BigInt(at * (x.byteLength / count)), chunk.deviceAddress(), n * (x.byteLength / count));
-    }
-    const w = track(Tensor.fromArray(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), 777), wShape, opts));
-    const b = k0.spec.bias ? track(Tensor.fromArray(fillUniform(new Float32Array(wShape[0]), 999), [wShape[0]], opts)) : undefined;
-    const out = track(Tensor.empty(k0.outputShape(shape), opts));
+    const patterned = (s: readonly number[]) => {
+      const t = track(Tensor.empty(s, opts));
+      const elements = s.reduce((a, b) => a * b, 1);
+      const bytes = t.byteLength / elements;
+      for (let at = 0; at < elements; at += pattern.length) {
+        rt.copyDeviceToDevice(BigInt(t.deviceAddress()) + BigInt(at * bytes), chunk.deviceAddress(), Math.min(pattern.length, elements - at) * bytes);
+      }
+      return t;
+    };
+    const x = patterned(shape);
+    const p = randomParameters(k0.spec, shape[1], 777);
+    const f32 = { ...opts, dtype: 'float32' } as const;
+    const w = track(Tensor.fromArray(p.w, wShape, opts));
+    const b = p.bias ? track(Tensor.fromArray(p.bias, [wShape[0]], opts)) : undefined;
+    const outShape = k0.outputShape(shape);
+    const out = track(Tensor.empty(outShape, opts));
+    const epilogue = {
+      ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [wShape[0]], f32)) } : {}),
+      ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [wShape[0]], f32)) } : {}),
+      ...(k0.spec.residual !== 'none' ? { residual: patterned(outShape) } : {}),
+    };
     // Rounds over all candidates rather than one candidate after another: an idle GPU clocks up
     // during the first milliseconds of work, and the candidate timed first would pay for it.
-    for (let i = 0; i < 3; i++) for (const k of kernels) k.forward(x, w, b, { out });
+    for (let i = 0; i < 3; i++) for (const k of kernels) k.forward(x, w, b, { ...epilogue, out });
     const ms: number[][] = kernels.map(() => []);
     for (let i = 0; i < reps; i++) {
       kernels.forEach((k, j) => {
         rt.eventRecord(start);
-        k.forward(x, w, b, { out });
+        k.forward(x, w, b, { ...epilogue, out });
         rt.eventRecord(end);
         ms[j]!.push(rt.eventElapsedMs(start, end));
       });

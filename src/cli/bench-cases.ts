@@ -2,7 +2,7 @@ import type { SpecInput } from '../spec.js';
 
 export interface BenchCase {
   readonly name: string;
-  readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet';
+  readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet' | 'fused';
   readonly spec: SpecInput;
   readonly shape: readonly [number, number, number, number];
 }
@@ -19,6 +19,18 @@ export function benchCases(): BenchCase[] {
     cases.push({ name: `${k}x${k} pad ${k >> 1} fp32`, group: 'kernel-size', spec: { kernelSize: k, padding: k >> 1 }, shape: REF });
   }
   cases.push({ name: '3x3 stride 2 pad 1 fp32', group: 'stride', spec: { kernelSize: 3, stride: 2, padding: 1 }, shape: REF });
+  // Issue 4's fused epilogues on the reference problem: each against eager PyTorch running the same ops.
+  const fused: [string, Omit<SpecInput, 'kernelSize'>][] = [
+    ['+bias+relu6', { bias: true, activation: 'relu6' }],
+    ['+bias+bn+relu6', { bias: true, batchNorm: true, activation: 'relu6' }],
+    ['+bias+silu', { bias: true, activation: 'silu' }],
+    ['+bias+gelu', { bias: true, activation: 'gelu' }],
+    ['+bias+bn+residual', { bias: true, batchNorm: true, residual: true }],
+  ];
+  for (const [what, epi] of fused) {
+    cases.push({ name: `reference 3x3 fp32 ${what}`, group: 'fused', spec: { kernelSize: 3, ...epi }, shape: REF });
+  }
+  cases.push({ name: 'reference 3x3 bf16 +bias+bn+relu6', group: 'fused', spec: { kernelSize: 3, dtype: 'bfloat16', bias: true, batchNorm: true, activation: 'relu6' }, shape: REF });
   // MobileNetV2 depthwise layers (3x3, pad 1) and EfficientNet-B0 5x5 ones, batch 64.
   const layers: [number, number, number, number][] = [
     [32, 112, 3, 1], [96, 112, 3, 2], [144, 56, 3, 1], [144, 56, 3, 2], [192, 28, 3, 1], [192, 28, 3, 2],

@@ -5,14 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile } from '../compile.js';
-import { DTYPE_BYTES, roundTo } from '../dtype.js';
+import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { describeSpec, normalizeSpec, type DType } from '../spec.js';
-import { fillUniform, freshSeed } from '../verify/random.js';
+import { randomParameters } from '../verify/operands.js';
+import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
 import { benchCases, type BenchCase } from './bench-cases.js';
@@ -145,15 +146,31 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   const outShape = def.outputShape(c.shape);
   const outCount = outShape.reduce((a, b) => a * b, 1);
   const wShape = def.weightShape(c.shape[1]);
-  const w = roundTo(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), seed ^ 0x5bd1e995), dtype);
+  const p = randomParameters(spec, c.shape[1], seed ^ 0x5bd1e995);
+  const residualSeed = seed ^ 0x2545f491;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   try {
     const view = Tensor.view(pool, c.shape); // the pool's prefix as this case's input
-
-    const wt = track(Tensor.fromArray(w, wShape, opts));
+    const wt = track(Tensor.fromArray(p.w, wShape, opts));
+    const bt = p.bias ? track(Tensor.fromArray(p.bias, [wShape[0]], opts)) : undefined;
+    const f32 = { ...opts, dtype: 'float32' } as const;
+    let residual: Tensor | undefined;
+    if (spec.residual !== 'none') {
+      residual = track(Tensor.empty(outShape, opts));
+      uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
+    }
+    const epilogue = {
+      ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [wShape[0]], f32)) } : {}),
+      ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [wShape[0]], f32)) } : {}),
+      ...(residual ? { residual } : {}),
+    };
     const indices = sampleIndices(outCount, SAMPLE);
-    const ref = { spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), weight: w };
+    const ref = {
+      spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), weight: p.w,
+      ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}),
+      ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),
+    };
     const flush = { address: flushAt, bytes: FLUSH_BYTES };
     const timings: VariantTiming[] = [];
     let defMs = Number.NaN;
@@ -162,11 +179,11 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
     for (const k of candidates) {
       const out = Tensor.empty(outShape, opts); // NaN-poisoned
       try {
-        k.forward(view, wt, undefined, { out });
+        k.forward(view, wt, bt, { ...epilogue, out });
         rt.synchronize();
         const got = readAt(rt, out.deviceAddress(), indices, dtype);
         const r = verifyOutputs(ref, outShape, indices, (j) => got[j]!, dtype);
-        const ms = timeLaunches(rt, () => k.forward(view, wt, undefined, { out }), reps, flush);
+        const ms = timeLaunches(rt, () => k.forward(view, wt, bt, { ...epilogue, out }), reps, flush);
         timings.push({ variant: k.provenance.variant, ms, failures: r.failures });
         checked += r.checked;
         if (k.key === def.key) {
@@ -179,10 +196,10 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
     }
     if (Number.isNaN(defMs)) {
       const out = track(Tensor.empty(outShape, opts));
-      defMs = timeLaunches(rt, () => def.forward(view, wt, undefined, { out }), reps, flush);
+      defMs = timeLaunches(rt, () => def.forward(view, wt, bt, { ...epilogue, out }), reps, flush);
     }
-    const bytesMoved = (inCount + outCount) * DTYPE_BYTES[dtype];
-    const copyBytes = Math.floor(bytesMoved / 2);
+    const bytesMoved = (inCount + outCount * (residual ? 2 : 1)) * DTYPE_BYTES[dtype];
+    const copyBytes = Math.floor(bytesMoved / 2); // a copy moves twice its size
     const dst = track(Tensor.empty([Math.ceil(copyBytes / 4)], { device: 'cuda' }));
     const copyMs = timeLaunches(rt, () => rt.copyDeviceToDevice(dst.deviceAddress(), pool.deviceAddress(), copyBytes), reps, flush);
     return {
@@ -204,7 +221,11 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
     const file = join(dir, 'cases.json');
     await writeFile(file, JSON.stringify(cases.map((c) => {
       const s = normalizeSpec(c.spec);
-      return { shape: c.shape, kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier, dtype: s.dtype, layout: s.layout, bias: s.bias };
+      return {
+        shape: c.shape, kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier,
+        dtype: s.dtype, layout: s.layout, bias: s.bias, batchNorm: s.batchNorm, activation: s.activation, residual: s.residual,
+        ...(s.negativeSlope === undefined ? {} : { negativeSlope: s.negativeSlope }),
+      };
     })));
     const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };

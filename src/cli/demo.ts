@@ -12,6 +12,7 @@ import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { describeSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
+import { randomParameters } from '../verify/operands.js';
 import { fillUniform, freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
@@ -95,11 +96,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps' | 'singleThreadCopyGBps' | 'copyThreads'>;
 
-function randomWeights(kernel: Kernel, shape: readonly number[], seed: number): { w: Float32Array; b: Float32Array | undefined } {
-  const wShape = kernel.weightShape(shape[1]!);
-  const w = roundTo(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), seed ^ 0x5bd1e995), kernel.spec.dtype);
-  const b = kernel.spec.bias ? roundTo(fillUniform(new Float32Array(wShape[0]), seed ^ 0x1b873593), kernel.spec.dtype) : undefined;
-  return { w, b };
+/** Device tensors of the weights and epilogue parameters, and the host values the reference needs. */
+function parameterTensors(kernel: Kernel, shape: readonly number[], seed: number, track: (t: Tensor) => Tensor) {
+  const p = randomParameters(kernel.spec, shape[1]!, seed ^ 0x5bd1e995);
+  const opts = { dtype: kernel.spec.dtype, device: kernel.target } as const;
+  const f32 = { ...opts, dtype: 'float32' } as const;
+  const [cOut] = kernel.weightShape(shape[1]!);
+  const tensors = {
+    wt: track(Tensor.fromArray(p.w, kernel.weightShape(shape[1]!), opts)),
+    bt: p.bias ? track(Tensor.fromArray(p.bias, [cOut], opts)) : undefined,
+    ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [cOut], f32)) } : {}),
+    ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [cOut], f32)) } : {}),
+  };
+  const ref = { weight: p.w, ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}) };
+  return { ...tensors, ref };
 }
 
 async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
@@ -115,21 +125,29 @@ async function runCuda(kernel: Kernel, shape: readonly [number, number, number, 
     o.progress(`uploading ${((inCount * DTYPE_BYTES[dtype]) / 1e9).toFixed(2)} GB of random input`);
     const x = track(Tensor.empty(shape, opts));
     uploadUniform(rt, x.deviceAddress(), inCount, dtype, seed);
-    const { w, b } = randomWeights(kernel, shape, seed);
-    const wt = track(Tensor.fromArray(w, kernel.weightShape(shape[1]), opts));
-    const bt = b ? track(Tensor.fromArray(b, [b.length], opts)) : undefined;
+    const { wt, bt, ref: params, ...epi } = parameterTensors(kernel, shape, seed, track);
+    const residualSeed = seed ^ 0x2545f491;
+    let residual: Tensor | undefined;
+    if (kernel.spec.residual !== 'none') {
+      residual = track(Tensor.empty(outShape, opts));
+      uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
+    }
+    const options = { ...epi, ...(residual ? { residual } : {}) };
     const out = track(Tensor.empty(outShape, opts)); // NaN-filled: an unwritten output fails the check
-    kernel.forward(x, wt, bt, { out });
+    kernel.forward(x, wt, bt, { ...options, out });
     rt.synchronize();
     o.progress('checking against the float64 reference');
     const all = outCount <= FULL_CHECK_LIMIT;
     const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
     const values = readAt(rt, out.deviceAddress(), indices, dtype);
-    const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), weight: w, ...(b ? { bias: b } : {}) };
+    const ref = {
+      spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), ...params,
+      ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),
+    };
     const check = { mode: all ? ('all' as const) : ('sample' as const), ...verifyOutputs(ref, outShape, indices, (k) => values[k]!, dtype) };
     o.progress(`timing ${o.reps} launches`);
-    const kernelMs = timeLaunches(rt, () => kernel.forward(x, wt, bt, { out }), o.reps);
-    const bytesMoved = x.byteLength + out.byteLength;
+    const kernelMs = timeLaunches(rt, () => kernel.forward(x, wt, bt, { ...options, out }), o.reps);
+    const bytesMoved = x.byteLength + out.byteLength + (residual?.byteLength ?? 0);
     // The floor: a device-to-device copy of the input, which reads and writes about the bytes the conv moves.
     const copyDst = track(Tensor.empty(shape, opts));
     const copyMs = timeLaunches(rt, () => rt.copyDeviceToDevice(copyDst.deviceAddress(), x.deviceAddress(), x.byteLength), o.reps);
@@ -143,18 +161,20 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   const { dtype } = kernel.spec;
   const opts = { dtype, device: 'cpu' } as const;
   const input = roundTo(fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed), dtype);
-  const { w, b } = randomWeights(kernel, shape, seed);
   const x = Tensor.fromArray(input, shape, opts);
-  const wt = Tensor.fromArray(w, kernel.weightShape(shape[1]), opts);
-  const bt = b ? Tensor.fromArray(b, [b.length], opts) : undefined;
+  const { wt, bt, ref: params, ...epi } = parameterTensors(kernel, shape, seed, (t) => t);
   const outShape = kernel.outputShape(shape);
   const outCount = outShape.reduce((a, c) => a * c, 1);
-  const out = kernel.forward(x, wt, bt); // output starts NaN-filled
+  const res = kernel.spec.residual === 'none' ? undefined : roundTo(fillUniform(new Float32Array(outCount), seed ^ 0x2545f491), dtype);
+  const residual = res ? Tensor.fromArray(res, outShape, opts) : undefined;
+  const options = { ...epi, ...(residual ? { residual } : {}) };
+  const out = kernel.forward(x, wt, bt, options); // output starts NaN-filled
   const result = out.toArray();
   o.progress('checking against the float64 reference');
   const all = outCount <= FULL_CHECK_LIMIT;
   const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
-  const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs({ spec: kernel.spec, inputShape: shape, input: (i) => input[i]!, weight: w, bias: b }, outShape, indices, (k) => result[indices[k]!]!, dtype) };
+  const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => input[i]!, ...params, ...(res ? { residual: (i: number) => res[i]! } : {}) };
+  const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs(ref, outShape, indices, (k) => result[indices[k]!]!, dtype) };
   o.progress(`timing ${o.reps} runs`);
   const time = (f: () => void) => {
     f();
@@ -166,8 +186,8 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
     }
     return median(ms);
   };
-  const kernelMs = time(() => kernel.forward(x, wt, bt, { out }));
-  const bytesMoved = x.byteLength + out.byteLength;
+  const kernelMs = time(() => kernel.forward(x, wt, bt, { ...options, out }));
+  const bytesMoved = x.byteLength + out.byteLength + (residual?.byteLength ?? 0);
   const src = Buffer.from(x.hostBytes().buffer, x.hostBytes().byteOffset, x.byteLength);
   const dst = Buffer.alloc(x.byteLength);
   const singleMs = time(() => src.copy(dst));
@@ -185,7 +205,8 @@ const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.
 async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
   o.progress('timing PyTorch (python3) on the same problem');
   const s = kernel.spec;
-  const args = [torchScript, '--shape', shape.join(','), '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : [])];
+  const args = [torchScript, '--shape', shape.join(','), '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
+    ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)])];
   const r = await execa('python3', args, { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
   const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };

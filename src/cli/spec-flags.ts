@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SpecError } from '../errors.js';
-import type { SpecInput } from '../spec.js';
+import { ACTIVATIONS, type SpecInput } from '../spec.js';
 
 /** "3" → 3, "3x5" or "3,5" → [3, 5]; validation of the numbers is normalizeSpec's job. */
 function pairOf(field: string, text: string): number | [number, number] {
@@ -17,6 +17,10 @@ export interface SpecFlags {
   multiplier?: string;
   dtype?: string;
   bias?: boolean;
+  batchNorm?: boolean;
+  activation?: string;
+  negativeSlope?: string;
+  residual?: string;
 }
 
 /** Adds the spec's flags to a command. */
@@ -28,7 +32,11 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--dilation <n|HxW>', 'dilation, 1..8')
     .option('--multiplier <m>', 'channel multiplier, 1..8')
     .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['float32', 'float16', 'bfloat16']))
-    .option('--bias', 'add a per-channel bias');
+    .option('--bias', 'add a per-channel bias')
+    .option('--batch-norm', 'fuse a per-channel scale and shift (a folded BatchNorm)')
+    .addOption(new Option('--activation <name>', 'fused activation').choices([...ACTIVATIONS]))
+    .option('--negative-slope <x>', 'leaky_relu slope (default 0.01)')
+    .addOption(new Option('--residual [where]', 'add a residual tensor after (default) or before the activation').choices(['after-activation', 'before-activation']));
 }
 
 export function specFromFlags(f: SpecFlags): SpecInput {
@@ -39,6 +47,14 @@ export function specFromFlags(f: SpecFlags): SpecInput {
   if (f.multiplier !== undefined) spec.channelMultiplier = pairOf('channelMultiplier', f.multiplier);
   if (f.dtype !== undefined) spec.dtype = f.dtype;
   if (f.bias) spec.bias = true;
+  if (f.batchNorm) spec.batchNorm = true;
+  if (f.activation !== undefined) spec.activation = f.activation;
+  if (f.negativeSlope !== undefined) {
+    const slope = Number(f.negativeSlope);
+    if (f.negativeSlope.trim() === '' || !Number.isFinite(slope)) throw new SpecError('negativeSlope', f.negativeSlope, 'a finite number');
+    spec.negativeSlope = slope;
+  }
+  if (f.residual !== undefined) spec.residual = (f.residual as unknown) === true ? 'after-activation' : f.residual;
   return spec as unknown as SpecInput;
 }
 

@@ -1,5 +1,6 @@
 import { canonicalJson, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
+import { epilogueFunction } from './epilogue.js';
 
 export type Target = 'cuda' | 'cpu';
 
@@ -36,5 +37,8 @@ export function templateContext(spec: KernelSpec, target: Target) {
     multiplier: spec.channelMultiplier,
     dtype: spec.dtype,
     bias: spec.bias,
+    batchNorm: spec.batchNorm,
+    residual: spec.residual !== 'none',
+    epilogue: epilogueFunction(spec, target),
   };
 }

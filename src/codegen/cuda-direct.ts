@@ -1,4 +1,5 @@
 import type { KernelSpec } from '../spec.js';
+import { hasEpilogue } from './epilogue.js';
 
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
 const MAX_COLUMNS = 48;
@@ -38,9 +39,13 @@ export function directParts(spec: KernelSpec, tileH: number) {
     lines.push(`${ind}  }`);
     lines.push(`${ind}}`);
   }
-  const biasTerm = spec.bias ? ' + bias' : '';
+  const value = (t: number) => {
+    if (!hasEpilogue(spec)) return `acc${t}`;
+    const res = spec.residual === 'none' ? '0.f' : `load_r(rr + ${t})`;
+    return `epilogue(acc${t}, ce.bias, ce.scale, ce.shift, ${res})`;
+  };
   const stores = Array.from({ length: tileW }, (_, t) =>
-    t === 0 ? `${ind}store_y(yr, acc0${biasTerm});` : `${ind}if (ow0 + ${t} < Wo) store_y(yr + ${t}, acc${t}${biasTerm});`,
+    t === 0 ? `${ind}store_y(yr, ${value(0)});` : `${ind}if (ow0 + ${t} < Wo) store_y(yr + ${t}, ${value(t)});`,
   ).join('\n');
   const accInit = `${ind}float ${Array.from({ length: tileW }, (_, t) => `acc${t} = 0.f`).join(', ')};`;
   return { tileW, tileH, accInit, taps: lines.join('\n'), stores };

@@ -1,5 +1,6 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
+import { hasEpilogue } from './epilogue.js';
 
 /** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
 export function tiledApplies(spec: KernelSpec): boolean {
@@ -37,10 +38,15 @@ export function tiledParts(spec: KernelSpec, tileH: number) {
     rows.push(`${ind}}`);
   }
   const stores: string[] = [];
-  if (spec.bias) stores.push(`${ind}const float bias = load_x(b + co);`);
+  if (hasEpilogue(spec)) stores.push(`${ind}const ChannelEpi ce = channel_epi(e, co);`);
   for (let i = 0; i < tileH; i++) {
     stores.push(`${ind}if (oh0 + ${i} < Ho) {`);
-    if (spec.bias) stores.push(`${ind}  for (int t = 0; t < TW; ++t) acc${i}[t] += bias;`);
+    if (spec.residual !== 'none') {
+      stores.push(`${ind}  float res[TW];`);
+      stores.push(`${ind}  load_residual_row<OUT_VEC>(e.r + (plane * Ho + oh0 + ${i}) * (i64)Wo, ow0, Wo, res);`);
+    }
+    const res = spec.residual === 'none' ? '0.f' : 'res[t]';
+    if (hasEpilogue(spec)) stores.push(`${ind}  for (int t = 0; t < TW; ++t) acc${i}[t] = epilogue(acc${i}[t], ce.bias, ce.scale, ce.shift, ${res});`);
     stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
     stores.push(`${ind}}`);
   }

@@ -1,12 +1,29 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { outputShape, type KernelSpec } from '../spec.js';
+import { outputShape, type DType, type KernelSpec } from '../spec.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
 
-export interface ForwardOptions {
-  /** A tensor of the output's shape, dtype and device to write into; default: a new one. */
+/** The tensors a fused epilogue reads, beside the bias. */
+export interface EpilogueTensors {
+  /** batchNorm: float32 [C*m], multiplies the conv (+ bias). See foldBatchNorm. */
+  readonly scale?: Tensor;
+  /** batchNorm: float32 [C*m], added after the scale. */
+  readonly shift?: Tensor;
+  /** residual: the output's shape and dtype; `out` may be this very tensor (an in-place add). */
+  readonly residual?: Tensor;
+}
+
+/** Host-array forms of the epilogue tensors for Kernel.run. */
+export interface EpilogueArrays {
+  readonly scale?: Float32Array;
+  readonly shift?: Float32Array;
+  readonly residual?: Float32Array;
+}
+
+export interface ForwardOptions extends EpilogueTensors {
+  /** A tensor of the output's shape, dtype and device to write into; default: a new one. It may not overlap an input other than the residual. */
   readonly out?: Tensor;
   /** CUDA stream address (from CudaRuntime.streamCreate); default: the legacy default stream. Ignored on the CPU. */
   readonly stream?: Address;
@@ -54,19 +71,28 @@ export class Kernel {
     return out;
   }
 
-  /** Host arrays in (float32, converted to the spec's dtype), host array out; waits for the result. */
-  async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array): Promise<Float32Array> {
-    const [, cOut] = this.outputShape(inputShape);
+  /**
+   * Host arrays in (float32, converted to the spec's dtype; scale and shift stay float32), host array
+   * out; waits for the result.
+   */
+  async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
+    const outShape = this.outputShape(inputShape);
+    const cOut = outShape[1];
     if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${cOut} values (this spec has bias: true)`);
     const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
     const tensors: Tensor[] = [];
     const track = (t: Tensor) => (tensors.push(t), t);
+    const optional = (a: Float32Array | undefined, shape: readonly number[], dtype: DType) =>
+      a === undefined ? undefined : track(Tensor.fromArray(a, shape, { ...opts, dtype }));
     try {
       const x = track(Tensor.fromArray(input, inputShape, opts));
       const w = track(Tensor.fromArray(weight, this.weightShape(inputShape[1]!), opts));
-      const b = bias === undefined ? undefined : track(Tensor.fromArray(bias, [cOut], opts));
-      const out = track(Tensor.empty(this.outputShape(inputShape), opts));
-      const { args } = this.prepare(x, w, b, { out });
+      const b = optional(bias, [cOut], this.spec.dtype);
+      const scale = optional(epilogue.scale, [cOut], 'float32');
+      const shift = optional(epilogue.shift, [cOut], 'float32');
+      const residual = optional(epilogue.residual, outShape, this.spec.dtype);
+      const out = track(Tensor.empty(outShape, opts));
+      const { args } = this.prepare(x, w, b, { out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}) });
       if (this.target === 'cuda') {
         this.checkStatus(this.artifact.launch(...args) as number);
         cudaRuntime(this.env).synchronize();
@@ -86,11 +112,11 @@ export class Kernel {
   /** Every check that must pass before a launch: device, dtype, shapes, liveness. */
   private prepare(x: Tensor, w: Tensor, b: Tensor | undefined, options: ForwardOptions): { args: unknown[]; out: Tensor } {
     const device = this.target;
-    const expect = (name: string, t: unknown, shape: readonly number[]): Tensor => {
+    const expect = (name: string, t: unknown, shape: readonly number[], dtype: DType = this.spec.dtype): Tensor => {
       if (!(t instanceof Tensor)) throw new SpecError(name, t, `a Tensor of shape ${JSON.stringify(shape)}`);
       if (t.disposed) throw new SpecError(name, 'a disposed tensor', 'a live Tensor');
       if (t.device !== device) throw new SpecError(`${name}.device`, t.device, `'${device}' (this kernel's target)`);
-      if (t.dtype !== this.spec.dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${this.spec.dtype}' (the spec's dtype)`);
+      if (t.dtype !== dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : ''}`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, t.shape, JSON.stringify(shape));
       return t;
     };
@@ -99,15 +125,28 @@ export class Kernel {
     const [n, c, h, wid] = x.shape as [number, number, number, number];
     expect('x', x, x.shape);
     expect('w', w, this.weightShape(c));
+    const absent = (name: string, t: unknown, why: string) => {
+      if (t !== undefined) throw new SpecError(name, `a ${name} tensor`, `none (${why})`);
+      return undefined;
+    };
     if (this.spec.bias) expect('b', b, [outShape[1]]);
-    else if (b !== undefined) throw new SpecError('b', 'a bias tensor', 'no bias (this spec has bias: false)');
+    else absent('b', b, 'this spec has bias: false');
+    const bn = this.spec.batchNorm;
+    const scale = bn ? expect('scale', options.scale, [outShape[1]], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
+    const shift = bn ? expect('shift', options.shift, [outShape[1]], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
+    const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape) : absent('residual', options.residual, "this spec has residual: 'none'");
     const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
-    return { args: [...this.pointers(x, w, b, out), n, c, h, wid, options.stream ?? 0], out };
+    const inputs = { x, w, b, scale, shift } as const;
+    for (const [name, t] of Object.entries(inputs)) {
+      if (t && out.overlaps(t)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');
+    }
+    if (residual && out.overlaps(residual) && !out.sameMemory(residual)) throw new SpecError('out', 'memory partly shared with residual', 'the residual tensor itself or memory apart from it');
+    return { args: [...this.pointers([x, w, b, scale, shift, residual, out]), n, c, h, wid, options.stream ?? 0], out };
   }
 
-  private pointers(x: Tensor, w: Tensor, b: Tensor | undefined, out: Tensor): unknown[] {
-    if (this.target === 'cuda') return [x.deviceAddress(), w.deviceAddress(), b?.deviceAddress() ?? 0, out.deviceAddress()];
-    return [x.hostBytes(), w.hostBytes(), b?.hostBytes() ?? null, out.hostBytes()];
+  private pointers(tensors: readonly (Tensor | undefined)[]): unknown[] {
+    if (this.target === 'cuda') return tensors.map((t) => t?.deviceAddress() ?? 0);
+    return tensors.map((t) => t?.hostBytes() ?? null);
   }
 
   private checkStatus(status: number): void {

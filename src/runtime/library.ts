@@ -33,6 +33,6 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
     throw new DwconvError(`kernel library ${path} describes itself as ${JSON.stringify(info)}, not as ${symbol} (abi ${ABI_VERSION}, ${target}, ${specJson})`);
   }
   const ptr = target === 'cuda' ? 'uintptr_t' : 'void*';
-  const launch = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
+  const launch = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
   return { launch, info };
 }

@@ -121,6 +121,27 @@ export class Tensor {
     return this.address;
   }
 
+  /** Whether the two tensors share any byte of memory (a view and its base do). */
+  overlaps(other: Tensor): boolean {
+    const [a, b] = [this.memoryRange(), other.memoryRange()];
+    return a.space === b.space && a.start < b.end && b.start < a.end;
+  }
+
+  /** Whether the two tensors are the same bytes: same start and the same length. */
+  sameMemory(other: Tensor): boolean {
+    const [a, b] = [this.memoryRange(), other.memoryRange()];
+    return a.space === b.space && a.start === b.start && a.end === b.end;
+  }
+
+  private memoryRange(): { space: ArrayBufferLike | 'cuda'; start: bigint; end: bigint } {
+    if (this.device === 'cpu') {
+      const h = this.hostBytes();
+      return { space: h.buffer, start: BigInt(h.byteOffset), end: BigInt(h.byteOffset + h.byteLength) };
+    }
+    const start = BigInt(this.deviceAddress());
+    return { space: 'cuda', start, end: start + BigInt(this.byteLength) };
+  }
+
   /** Frees the memory now; later use is an error. Safe to call twice. */
   dispose(): void {
     if (this.released) return;

@@ -1,5 +1,6 @@
 import type { KernelSpec } from '../spec.js';
-import { outputShape } from '../spec.js';
+import { outputExtent, outputShape } from '../spec.js';
+import { activate, activationSlopeBound } from './activation.js';
 
 /** Inputs as the kernel sees them: values already rounded to the spec's dtype. */
 export interface ReferenceInputs {
@@ -9,9 +10,18 @@ export interface ReferenceInputs {
   readonly input: (index: number) => number;
   readonly weight: ArrayLike<number>;
   readonly bias?: ArrayLike<number>;
+  /** batchNorm: per-output-channel scale and shift. */
+  readonly scale?: ArrayLike<number>;
+  readonly shift?: ArrayLike<number>;
+  /** residual: the value at a flat output index, already rounded to the spec's dtype. */
+  readonly residual?: (index: number) => number;
 }
 
-/** One output in float64, and the sum of the absolute terms (the scale its rounding error grows with). */
+/**
+ * One output in float64, and the scale its float32 rounding error grows with: the sum of the absolute
+ * terms, carried through the epilogue (times |scale|, plus |shift| and |residual|, times the
+ * activation's slope bound, plus the activated value itself for the activation's own rounding).
+ */
 export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
   const { spec } = r;
   const [, c, h, w] = r.inputShape;
@@ -34,6 +44,28 @@ export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: numbe
   if (spec.bias && r.bias) {
     value += r.bias[co]!;
     magnitude += Math.abs(r.bias[co]!);
+  }
+  if (spec.batchNorm && r.scale && r.shift) {
+    value = value * r.scale[co]! + r.shift[co]!;
+    magnitude = magnitude * Math.abs(r.scale[co]!) + Math.abs(r.shift[co]!);
+  }
+  let res = 0;
+  if (spec.residual !== 'none' && r.residual) {
+    const ho = outputExtent(h, kh, spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]);
+    const wo = outputExtent(w, kw, spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]);
+    res = r.residual(((n * c * spec.channelMultiplier + co) * ho + oh) * wo + ow);
+  }
+  if (spec.residual === 'before-activation') {
+    value += res;
+    magnitude += Math.abs(res);
+  }
+  if (spec.activation !== 'none') {
+    value = activate(spec.activation, value, spec.negativeSlope);
+    magnitude = magnitude * activationSlopeBound(spec.activation, spec.negativeSlope) + Math.abs(value);
+  }
+  if (spec.residual === 'after-activation') {
+    value += res;
+    magnitude += Math.abs(res);
   }
   return { value, magnitude };
 }

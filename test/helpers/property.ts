@@ -1,11 +1,10 @@
 import fc from 'fast-check';
-import { roundTo } from '../../src/dtype.js';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
-import { outputExtent, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { randomOperands } from '../../src/verify/operands.js';
 import { Comparer, type Comparison } from '../../src/verify/compare.js';
 import { reference } from '../../src/verify/reference.js';
-import { fillUniform } from '../../src/verify/random.js';
 
 /** Fresh each run unless DWCONV_TEST_SEED is set; tests print it so that a failure can be replayed. */
 export const SEED = process.env.DWCONV_TEST_SEED ? Number(process.env.DWCONV_TEST_SEED) >>> 0 : (Math.random() * 2 ** 31) >>> 0;
@@ -23,8 +22,16 @@ export const specArbitrary: fc.Arbitrary<SpecInput> = fc
     channelMultiplier: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }),
     dtype: fc.constantFrom('float32' as const, 'float16' as const, 'bfloat16' as const),
     bias: fc.boolean(),
+    batchNorm: fc.boolean(),
+    activation: fc.oneof({ weight: 3, arbitrary: fc.constant('none' as const) }, { weight: 5, arbitrary: fc.constantFrom(...ACTIVATIONS) }),
+    negativeSlope: fc.double({ min: -2, max: 2, noNaN: true }),
+    residual: fc.constantFrom(...RESIDUALS),
   })
-  .map((s) => (s.padding === 'same' ? { ...s, stride: 1 } : s));
+  .map(({ negativeSlope, ...s }) => ({
+    ...s,
+    ...(s.padding === 'same' ? { stride: 1 } : {}),
+    ...(s.activation === 'leaky_relu' ? { negativeSlope } : {}),
+  }));
 
 export function randomSpecs(count: number, seed = SEED): SpecInput[] {
   return fc.sample(specArbitrary, { seed, numRuns: count });
@@ -47,26 +54,33 @@ export function randomShapes(spec: KernelSpec, count: number, seed: number): [nu
 
 /** Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with float64. */
 export function checkOnShape(kernel: Kernel, shape: readonly [number, number, number, number], seed: number): Comparison {
-  const { dtype } = kernel.spec;
+  const { spec } = kernel;
   const device = kernel.target;
-  const count = shape.reduce((a, b) => a * b, 1);
-  const x = roundTo(fillUniform(new Float32Array(count), seed), dtype);
-  const wShape = kernel.weightShape(shape[1]);
-  const w = roundTo(fillUniform(new Float32Array(wShape.reduce((a, b) => a * b, 1)), seed + 1), dtype);
-  const b = kernel.spec.bias ? roundTo(fillUniform(new Float32Array(wShape[0]), seed + 2), dtype) : undefined;
-  const opts = { dtype, device } as const;
-  const tensors = [Tensor.fromArray(x, shape, opts), Tensor.fromArray(w, wShape, opts), ...(b ? [Tensor.fromArray(b, [b.length], opts)] : [])];
-  const out = Tensor.empty(kernel.outputShape(shape), opts); // 0xff bytes: NaN in every dtype
+  const o = randomOperands(spec, shape, seed);
+  const outShape = kernel.outputShape(shape);
+  const opts = { dtype: spec.dtype, device } as const;
+  const tensor = (a: Float32Array | undefined, s: readonly number[], dtype = spec.dtype) => (a ? Tensor.fromArray(a, s, { ...opts, dtype }) : undefined);
+  const [x, w, b, scale, shift, residual] = [
+    tensor(o.x, shape)!, tensor(o.w, kernel.weightShape(shape[1]))!, tensor(o.bias, [outShape[1]]),
+    tensor(o.scale, [outShape[1]], 'float32'), tensor(o.shift, [outShape[1]], 'float32'), tensor(o.residual, outShape),
+  ];
+  const out = Tensor.empty(outShape, opts); // 0xff bytes: NaN in every dtype
+  const tensors = [x, w, b, scale, shift, residual, out].filter((t): t is Tensor => t !== undefined);
   try {
-    kernel.forward(tensors[0]!, tensors[1]!, tensors[2], { out });
+    kernel.forward(x, w, b, { out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}) });
     const got = out.toArray(); // synchronizes on CUDA
-    const ref = reference({ spec: kernel.spec, inputShape: shape, input: (i) => x[i]!, weight: w, ...(b ? { bias: b } : {}) });
-    const comparer = new Comparer(dtype);
+    const r = o.residual;
+    const ref = reference({
+      spec, inputShape: shape, input: (i) => o.x[i]!, weight: o.w,
+      ...(o.bias ? { bias: o.bias } : {}), ...(o.scale && o.shift ? { scale: o.scale, shift: o.shift } : {}),
+      ...(r ? { residual: (i: number) => r[i]! } : {}),
+    });
+    const comparer = new Comparer(spec.dtype);
     for (let i = 0; i < got.length; i++) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
     if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
     return comparer.result();
   } finally {
-    for (const t of [...tensors, out]) t.dispose();
+    for (const t of tensors) t.dispose();
   }
 }
 

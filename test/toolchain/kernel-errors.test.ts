@@ -54,3 +54,49 @@ describe.skipIf(!hasCxx)('tensor mismatches are typed errors before any launch (
     expect(y.length).toBe(36);
   });
 });
+
+describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a C++ compiler)', () => {
+  let k: Kernel;
+  let plain: Kernel;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-epi-errors-'));
+  beforeAll(async () => {
+    [k, plain] = await Promise.all([
+      compile({ kernelSize: 3, batchNorm: true, activation: 'relu', residual: true }, { target: 'cpu', cacheDir }),
+      compile({ kernelSize: 3 }, { target: 'cpu', cacheDir }),
+    ]);
+  });
+  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
+  const good = () => ({ x: t([1, 2, 5, 5]), w: t([2, 1, 3, 3]), scale: t([2]), shift: t([2]), residual: t([1, 2, 3, 3]) });
+
+  const cases: [string, string, () => unknown][] = [
+    ['missing scale', 'scale', () => { const { x, w, shift, residual } = good(); return k.forward(x, w, undefined, { shift, residual }); }],
+    ['missing shift', 'shift', () => { const { x, w, scale, residual } = good(); return k.forward(x, w, undefined, { scale, residual }); }],
+    ['scale of the wrong size', 'scale.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, scale: t([3]) }); }],
+    ['scale in float16 (it is float32)', 'scale.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, scale: t([2], 'float16') }); }],
+    ['missing residual', 'residual', () => { const { x, w, scale, shift } = good(); return k.forward(x, w, undefined, { scale, shift }); }],
+    ['residual of the input shape', 'residual.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, residual: t([1, 2, 5, 5]) }); }],
+    ['out that is the input', 'out', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, out: Tensor.view(g.x, [1, 2, 3, 3]) }); }],
+    ['out over the scale', 'out', () => { const g = good(); const big = t([1, 2, 3, 3]); return k.forward(g.x, g.w, undefined, { ...g, scale: Tensor.view(big, [2]), out: big }); }],
+    ['scale given to a spec without batchNorm', 'scale', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { scale: g.scale }); }],
+    ['residual given to a spec without one', 'residual', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { residual: g.residual }); }],
+  ];
+  it.each(cases)('%s', (_name, field, f) => {
+    let caught: unknown;
+    try {
+      f();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).field).toBe(field);
+  });
+
+  it('out may be the residual itself: an in-place add', () => {
+    const g = good();
+    const residual = Tensor.fromArray(Float32Array.from({ length: 18 }, (_, i) => i / 10 - 1), [1, 2, 3, 3]);
+    const expected = k.forward(g.x, g.w, undefined, { ...g, residual }).toArray();
+    const y = k.forward(g.x, g.w, undefined, { ...g, residual, out: residual });
+    expect(y).toBe(residual);
+    expect([...residual.toArray()]).toEqual([...expected]);
+  });
+});

@@ -7,7 +7,20 @@ describe('normalizeSpec', () => {
     expect(normalizeSpec({ kernelSize: 3 })).toEqual({
       kernelSize: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1],
       channelMultiplier: 1, dtype: 'float32', layout: 'NCHW', bias: false,
+      batchNorm: false, activation: 'none', residual: 'none',
     });
+  });
+
+  it('normalizes the epilogue: residual true is after the activation, the leaky slope is a float32 present only for leaky_relu', () => {
+    expect(normalizeSpec({ kernelSize: 3, residual: true }).residual).toBe('after-activation');
+    expect(normalizeSpec({ kernelSize: 3, residual: false }).residual).toBe('none');
+    expect(normalizeSpec({ kernelSize: 3, activation: 'leaky_relu' }).negativeSlope).toBe(Math.fround(0.01));
+    expect(normalizeSpec({ kernelSize: 3, activation: 'leaky_relu', negativeSlope: 0.2 }).negativeSlope).toBe(Math.fround(0.2));
+    expect('negativeSlope' in normalizeSpec({ kernelSize: 3, activation: 'relu' })).toBe(false);
+    const full = normalizeSpec({ kernelSize: 3, bias: true, batchNorm: true, activation: 'leaky_relu', negativeSlope: -0.3, residual: 'before-activation' });
+    expect(normalizeSpec(full)).toEqual(full);
+    expect(specTag(full)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_bias_bn_preres_leaky_relu');
+    expect(canonicalJson(full)).toContain('"activation":"leaky_relu","negativeSlope":-0.30000001192092896,"residual":"before-activation"');
   });
 
   it('is frozen, deeply', () => {
@@ -50,6 +63,15 @@ describe('normalizeSpec', () => {
     ['dtype', { kernelSize: 3, dtype: 'float64' }], ['dtype', { kernelSize: 3, dtype: 'FLOAT32' }],
     ['layout', { kernelSize: 3, layout: 'NHWC ' }], ['layout', { kernelSize: 3, layout: 1 }],
     ['bias', { kernelSize: 3, bias: 'yes' }], ['bias', { kernelSize: 3, bias: 1 }],
+    ['batchNorm', { kernelSize: 3, batchNorm: 'true' }], ['batchNorm', { kernelSize: 3, batchNorm: null }],
+    ['activation', { kernelSize: 3, activation: 'ReLU' }], ['activation', { kernelSize: 3, activation: 'gelu"); system("x' }],
+    ['activation', { kernelSize: 3, activation: ['relu'] }],
+    ['negativeSlope', { kernelSize: 3, activation: 'leaky_relu', negativeSlope: Number.NaN }],
+    ['negativeSlope', { kernelSize: 3, activation: 'leaky_relu', negativeSlope: Number.POSITIVE_INFINITY }],
+    ['negativeSlope', { kernelSize: 3, activation: 'leaky_relu', negativeSlope: '0.1' }],
+    ['negativeSlope', { kernelSize: 3, activation: 'leaky_relu', negativeSlope: 1e300 }],
+    ['negativeSlope', { kernelSize: 3, activation: 'relu', negativeSlope: 0.1 }],
+    ['residual', { kernelSize: 3, residual: 'yes' }], ['residual', { kernelSize: 3, residual: 1 }],
     ['spec.kernel_size', { kernelSize: 3, kernel_size: 3 }],
     ['spec.__proto__', JSON.parse('{"kernelSize":3,"__proto__":{"bias":true}}')],
   ];

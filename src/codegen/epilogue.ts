@@ -1,0 +1,67 @@
+import type { Activation, KernelSpec } from '../spec.js';
+import type { Target } from './common.js';
+
+/** A float32 value as a C literal that reads back exactly (9 significant digits round-trip a float). */
+export function floatLiteral(value: number): string {
+  const v = Math.fround(value);
+  if (!Number.isFinite(v)) throw new Error(`not a finite float: ${value}`); // normalizeSpec lets none through
+  return `${v.toPrecision(9)}f`;
+}
+
+/** The activation of float z as a C expression; the math functions are the float ones of each target. */
+function activationExpr(activation: Activation, target: Target, negativeSlope: number | undefined): string {
+  const fn = (name: 'exp' | 'erf' | 'tanh') => (target === 'cuda' ? `${name}f` : `std::${name}`);
+  switch (activation) {
+    case 'none': return 'z';
+    // Written as z < 0 ? ... : z so that NaN passes through, as in PyTorch.
+    case 'relu': return 'z < 0.f ? 0.f : z';
+    case 'relu6': return 'z < 0.f ? 0.f : (z > 6.f ? 6.f : z)';
+    case 'leaky_relu': return `z < 0.f ? z * ${floatLiteral(negativeSlope ?? 0.01)} : z`;
+    case 'silu': return `z / (1.f + ${fn('exp')}(-z))`;
+    case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`;
+    case 'gelu_tanh': return `0.5f * z * (1.f + ${fn('tanh')}(0.797884561f * (z + 0.044715f * z * z * z)))`;
+    case 'hardswish': return 'z <= -3.f ? 0.f : (z >= 3.f ? z : z * (z + 3.f) * (1.f / 6.f))';
+    case 'sigmoid': return `1.f / (1.f + ${fn('exp')}(-z))`;
+  }
+}
+
+/**
+ * The fused epilogue as one inline function of the accumulator and the per-element operands, in the
+ * spec's order: bias, batchNorm (scale, shift), residual before the activation, activation, residual
+ * after it. Callers pass 0 for operands the spec lacks; the compiler drops them.
+ */
+export function epilogueFunction(spec: KernelSpec, target: Target): string {
+  const qualifier = target === 'cuda' ? '__device__ __forceinline__' : 'static inline';
+  const fma = target === 'cuda' ? 'fmaf' : 'std::fma';
+  const body: string[] = [];
+  if (spec.bias) body.push('  z += bias;');
+  if (spec.batchNorm) body.push(`  z = ${fma}(z, scale, shift);`);
+  if (spec.residual === 'before-activation') body.push('  z += res;');
+  if (spec.activation !== 'none') body.push(`  z = ${activationExpr(spec.activation, target, spec.negativeSlope)};`);
+  if (spec.residual === 'after-activation') body.push('  z += res;');
+  const unused = ['bias', 'scale', 'shift', 'res'].map((n) => `(void)${n};`).join(' ');
+  return [
+    `// Epilogue: ${describeEpilogueOrder(spec)}.`,
+    `${qualifier} float epilogue(float z, float bias, float scale, float shift, float res) {`,
+    `  ${unused}`,
+    ...body,
+    '  return z;',
+    '}',
+  ].join('\n');
+}
+
+function describeEpilogueOrder(spec: KernelSpec): string {
+  const steps = [
+    spec.bias && 'bias',
+    spec.batchNorm && 'scale and shift',
+    spec.residual === 'before-activation' && 'residual',
+    spec.activation !== 'none' && spec.activation,
+    spec.residual === 'after-activation' && 'residual',
+  ].filter(Boolean);
+  return steps.length ? steps.join(', then ') : 'none';
+}
+
+/** Whether the spec has any epilogue beyond the plain convolution. */
+export function hasEpilogue(spec: KernelSpec): boolean {
+  return spec.bias || spec.batchNorm || spec.activation !== 'none' || spec.residual !== 'none';
+}

@@ -1,0 +1,63 @@
+// The compute-sanitizer matrix (issue 7): every spec below, as the default source and as every
+// pinned variant, on shapes that hit the edges (odd widths, planes smaller than a tile, rows too
+// short for vectors, vector-aligned rows), each output checked against float64 after a NaN poison.
+// Run by test/gpu/sanitize.sh under memcheck, racecheck, initcheck and synccheck; with --compile-only it
+// fills the cache first, so the sanitized passes time kernels, not nvcc.
+// Usage: node --import tsx test/gpu/sanitize-matrix.ts [--compile-only] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
+import { compile } from '../../src/compile.js';
+import { describeSpec, normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { checkOnShape, inParallel } from '../helpers/property.js';
+
+const SPECS: SpecInput[] = [
+  { kernelSize: 3 },
+  { kernelSize: 3, dtype: 'float16', bias: true },
+  { kernelSize: 3, dtype: 'bfloat16', padding: 1 },
+  { kernelSize: 3, stride: 2, padding: 1, bias: true },
+  { kernelSize: 3, dilation: 2, padding: 'same', dtype: 'float16' },
+  { kernelSize: [1, 7], padding: [0, 3], dtype: 'bfloat16' },
+  { kernelSize: 5, padding: 2, channelMultiplier: 2 },
+  { kernelSize: 7, padding: 3, dtype: 'float16' },
+  { kernelSize: 11, padding: 5, stride: [1, 2] },
+  { kernelSize: 31, padding: 15, dtype: 'bfloat16' },
+  { kernelSize: [2, 4], padding: [1, 0, 3, 1], stride: [2, 3], dilation: [3, 1] },
+  // Fused forms: every epilogue operand, each dtype, both kernel families.
+  { kernelSize: 3, padding: 1, bias: true, batchNorm: true, activation: 'relu6', residual: true },
+  { kernelSize: 3, padding: 1, dtype: 'float16', batchNorm: true, activation: 'gelu', residual: 'before-activation' },
+  { kernelSize: 5, stride: 2, padding: 2, dtype: 'bfloat16', bias: true, activation: 'leaky_relu', negativeSlope: 0.1, residual: true },
+];
+
+/** N, C, H, W: a plane smaller than any tile; odd widths; rows long enough for vectors in every dtype. */
+const SHAPES: [number, number, number, number][] = [[1, 3, 2, 3], [2, 3, 17, 29], [1, 2, 13, 64], [2, 1, 9, 136]];
+
+const args = process.argv.slice(2);
+const compileOnly = args.includes('--compile-only');
+const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+
+type Job = { input: SpecInput; variant: CudaVariant | undefined };
+const jobs = SPECS.flatMap((input): Job[] => [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, variant })));
+const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
+if (compileOnly) {
+  console.log(`${kernels.length} kernels compiled (${SPECS.length} specs)`);
+  process.exit(0);
+}
+
+let launches = 0;
+let checked = 0;
+const failures: string[] = [];
+kernels.forEach((kernel, k) => {
+  for (const [i, shape] of SHAPES.entries()) {
+    if (shape[2] + kernel.spec.padding[0] + kernel.spec.padding[1] < (kernel.spec.kernelSize[0] - 1) * kernel.spec.dilation[0] + 1) continue;
+    if (shape[3] + kernel.spec.padding[2] + kernel.spec.padding[3] < (kernel.spec.kernelSize[1] - 1) * kernel.spec.dilation[1] + 1) continue;
+    const r = checkOnShape(kernel, shape, 1000 * k + i);
+    launches++;
+    checked += r.checked;
+    if (r.failures > 0 || r.checked === 0) failures.push(`${describeSpec(kernel.spec)} ${JSON.stringify(jobs[k]!.variant ?? 'default')} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong`);
+  }
+});
+const summary = { specs: SPECS.length, kernels: kernels.length, launches, outputsChecked: checked, failures };
+console.log(JSON.stringify(summary));
+if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+process.exit(failures.length === 0 ? 0 : 1);

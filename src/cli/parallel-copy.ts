@@ -24,8 +24,16 @@ export async function parallelCopyMs(source: Uint8Array, reps: number, threads =
   });
   try {
     const round = () => Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
-      w.once('error', reject);
+      const done = () => {
+        w.off('error', fail);
+        resolve();
+      };
+      const fail = (err: unknown) => {
+        w.off('message', done);
+        reject(err);
+      };
+      w.once('message', done);
+      w.once('error', fail);
       w.postMessage(0);
     })));
     await round(); // warm-up: page faults of the destination

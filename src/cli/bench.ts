@@ -51,6 +51,8 @@ export interface BenchRow {
   /** copyMs / ms: the fraction of copy bandwidth the kernel reaches. */
   readonly ofCopy: number;
   readonly torchMs?: number;
+  /** torch.compile of the same ops (fused cases), when it works on the machine. */
+  readonly torchCompiledMs?: number;
   readonly speedup?: number;
   readonly checked: number;
   readonly failures: number;
@@ -121,7 +123,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
       const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
-      rows.push(measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined));
+      rows.push(measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined, 'ms' in torch ? torch.compiledMs[i] : undefined));
       o.partial?.(result());
     }
     return result();
@@ -136,7 +138,7 @@ function jobKey(c: BenchCase, v: CudaVariant | undefined): string {
   return `${c.name}|${JSON.stringify(v ?? null)}`;
 }
 
-function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined): BenchRow {
+function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): BenchRow {
   const rt = cudaRuntime(readEnvironment());
   const spec = def.spec;
   const { dtype } = spec;
@@ -206,6 +208,7 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
       name: c.name, group: c.group, spec: describeSpec(spec), shape: c.shape, bytesMoved,
       ms: defMs, variant: def.provenance.variant, gbps: bytesMoved / defMs / 1e6, copyMs, ofCopy: copyMs / defMs,
       ...(torchMs !== undefined ? { torchMs, speedup: torchMs / defMs } : {}),
+      ...(torchCompiledMs !== undefined ? { torchCompiledMs } : {}),
       checked, failures: defFailures + timings.reduce((a, t) => a + t.failures, 0),
       ...(candidates.length > 1 ? { variants: timings } : {}),
     };
@@ -214,7 +217,7 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   }
 }
 
-async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; detail: string } | { unavailable: string }> {
+async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
   progress(`timing PyTorch on ${cases.length} cases (python3)`);
   const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
   try {
@@ -225,12 +228,14 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
         shape: c.shape, kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier,
         dtype: s.dtype, layout: s.layout, bias: s.bias, batchNorm: s.batchNorm, activation: s.activation, residual: s.residual,
         ...(s.negativeSlope === undefined ? {} : { negativeSlope: s.negativeSlope }),
+        compile: c.group === 'fused', // eager PyTorch runs one pass per op; inductor fuses the elementwise tail
       };
     })));
     const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
-    const list = JSON.parse(r.stdout) as { ms: number; detail: string }[];
-    return { ms: list.map((t) => t.ms), detail: list[0]?.detail ?? '' };
+    const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; detail: string }[];
+    for (const [i, t] of list.entries()) if (t.compiledUnavailable) progress(`torch.compile unavailable for ${cases[i]!.name}: ${t.compiledUnavailable}`);
+    return { ms: list.map((t) => t.ms), compiledMs: list.map((t) => t.compiledMs), detail: list[0]?.detail ?? '' };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -239,10 +244,10 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
 /** The bench table, one line per case. */
 export function printBench(r: BenchResult, out: (line: string) => void): void {
   out(`dwconv-jit bench on ${r.device}; PyTorch: ${r.torch}; seed ${r.seed}`);
-  const head = ['case', 'ms', 'GB/s', 'copy ms', '% copy', 'torch ms', 'speedup', 'variant', 'check'];
+  const head = ['case', 'ms', 'GB/s', 'copy ms', '% copy', 'torch ms', 'speedup', 'compiled ms', 'variant', 'check'];
   const rows = r.rows.map((x) => [
     x.name, x.ms.toFixed(3), x.gbps.toFixed(0), x.copyMs.toFixed(3), `${(100 * x.ofCopy).toFixed(0)}%`,
-    x.torchMs?.toFixed(3) ?? '-', x.speedup ? `${x.speedup.toFixed(2)}x` : '-',
+    x.torchMs?.toFixed(3) ?? '-', x.speedup ? `${x.speedup.toFixed(2)}x` : '-', x.torchCompiledMs?.toFixed(3) ?? '-',
     Object.entries(x.variant).map(([k, v]) => `${k}=${v}`).join(','), x.failures ? `FAIL ${x.failures}` : `ok ${x.checked}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -6,6 +6,13 @@ out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 export DWCONV_JIT_CACHE_DIR="${DWCONV_JIT_CACHE_DIR:-$(mktemp -d)/cache}"
 matrix=(node --import tsx test/gpu/sanitize-matrix.ts)
+# Negative control: memcheck must catch a known out-of-bounds write, or a clean run below means nothing.
+nvcc -arch=native -o "$out/control" test/gpu/sanitizer-control.cu
+if compute-sanitizer --tool memcheck --error-exitcode 99 --log-file "$out/control.log" "$out/control"; then
+  echo "control: memcheck missed a known out-of-bounds write; see $out/control.log"
+  exit 1
+fi
+echo "control: memcheck caught the known out-of-bounds write ($(grep -c 'Invalid __global__ write' "$out/control.log") report)"
 "${matrix[@]}" --compile-only
 status=0
 for tool in memcheck racecheck initcheck synccheck; do

@@ -11,7 +11,7 @@ import { DwconvError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { describeSpec, normalizeSpec, type DType } from '../spec.js';
+import { describeSpec, normalizeSpec, outputShape, type DType } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
@@ -104,8 +104,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const pools = new InputPools(seed, o.progress);
   const sizes = new Map<DType, number>();
   for (const c of cases) {
-    const dtype = normalizeSpec(c.spec).dtype;
-    sizes.set(dtype, Math.max(sizes.get(dtype) ?? 0, c.shape.reduce((a, b) => a * b, 1)));
+    const spec = normalizeSpec(c.spec);
+    // The pool is also the source of the copy that moves as many bytes as the case: (in + out [+ residual]) / 2.
+    const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    const moved = count(c.shape) + count(outputShape(spec, c.shape)) * (spec.residual === 'none' ? 1 : 2);
+    sizes.set(spec.dtype, Math.max(sizes.get(spec.dtype) ?? 0, count(c.shape), Math.ceil(moved / 2)));
   }
   const flush = Tensor.empty([FLUSH_BYTES / 4], { device: 'cuda' });
   try {

@@ -17,11 +17,13 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
     case 'relu': return 'z < 0.f ? 0.f : z';
     case 'relu6': return 'z < 0.f ? 0.f : (z > 6.f ? 6.f : z)';
     case 'leaky_relu': return `z < 0.f ? z * ${floatLiteral(negativeSlope ?? 0.01)} : z`;
-    case 'silu': return `z / (1.f + ${fn('exp')}(-z))`;
+    // On CUDA the hardware exp2 and divide (a few ulp, far inside the fp32 tolerance): run 4 measured the
+    // full-precision forms at 5.3% over the plain kernel, against a 5% budget.
+    case 'silu': return target === 'cuda' ? '__fdividef(z, 1.f + __expf(-z))' : `z / (1.f + ${fn('exp')}(-z))`;
     case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`;
     case 'gelu_tanh': return `0.5f * z * (1.f + ${fn('tanh')}(0.797884561f * (z + 0.044715f * z * z * z)))`;
     case 'hardswish': return 'z <= -3.f ? 0.f : (z >= 3.f ? z : z * (z + 3.f) * (1.f / 6.f))';
-    case 'sigmoid': return `1.f / (1.f + ${fn('exp')}(-z))`;
+    case 'sigmoid': return target === 'cuda' ? '__fdividef(1.f, 1.f + __expf(-z))' : `1.f / (1.f + ${fn('exp')}(-z))`;
   }
 }
 

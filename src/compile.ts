@@ -10,16 +10,22 @@ import { normalizeArch } from './jit/arch.js';
 import { buildArtifact, type Artifact } from './jit/build.js';
 import { lockTimeoutMs } from './jit/key-lock.js';
 import { parseSize } from './jit/prune.js';
-import { Kernel } from './runtime/kernel.js';
-import { loadArtifact } from './runtime/library.js';
+import { Kernel, type KernelProvenance } from './runtime/kernel.js';
+import { loadArtifact, loadCubin } from './runtime/library.js';
+import { probeNvrtc } from './runtime/nvrtc.js';
+import { CUBIN_NAME } from './jit/compilers.js';
 import { cudaRuntime, probeGpu } from './runtime/cudart.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
 
 export interface CompileOptions {
   /** 'auto' (default): 'cuda' when a GPU is usable, else 'cpu'. DWCONV_JIT_TARGET overrides 'auto'. */
   readonly target?: 'auto' | Target;
-  /** CUDA compiler; 'auto' (default) is nvcc for now. */
-  readonly compiler?: 'auto' | 'nvcc';
+  /**
+   * CUDA compiler. 'auto' (default; DWCONV_JIT_COMPILER overrides it): for compile(), NVRTC when
+   * libnvrtc loads (in-process, a cubin for the GPU in use), else nvcc; for build(), nvcc (a library
+   * that can hold several archs and PTX). The kernel's provenance says which was used.
+   */
+  readonly compiler?: CompilerChoice;
   /** CUDA arch such as 'sm_90'; default: the arch of the current GPU. Required to build CUDA code without a GPU. */
   readonly arch?: string | number;
   /** Writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
@@ -40,6 +46,9 @@ export interface CompileOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+export const COMPILERS = ['auto', 'nvcc', 'nvrtc'] as const;
+export type CompilerChoice = (typeof COMPILERS)[number];
+
 const OPTION_FIELDS = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'env'];
 
 /** The package's own precompiled layer (`npm run precompile` fills it). */
@@ -51,6 +60,8 @@ interface Resolved {
   readonly arch: string | undefined;
   readonly env: Environment;
   readonly variant: CudaVariant | undefined;
+  /** The CUDA compiler this call uses (nvcc for the CPU target, where it is unused). */
+  readonly compiler: 'nvcc' | 'nvrtc';
   readonly options: CompileOptions;
   /** compile() (loads the kernel here) rather than build() (fills a cache). */
   readonly forLoading: boolean;
@@ -66,7 +77,10 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   lockTimeoutMs(env.lockTimeout);
   const requested = options.target ?? 'auto';
   if (!['auto', 'cuda', 'cpu'].includes(requested)) throw new SpecError('options.target', requested, "'auto' | 'cuda' | 'cpu'");
-  if (options.compiler !== undefined && !['auto', 'nvcc'].includes(options.compiler)) throw new SpecError('options.compiler', options.compiler, "'auto' | 'nvcc'");
+  const choice = options.compiler ?? env.compiler ?? 'auto';
+  if (!(COMPILERS as readonly string[]).includes(choice)) {
+    throw new SpecError(options.compiler === undefined ? 'DWCONV_JIT_COMPILER' : 'options.compiler', choice, COMPILERS.map((c) => `'${c}'`).join(' | '));
+  }
   if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new SpecError('options.cache', options.cache, 'true | false');
   if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) throw new SpecError('options.cacheDir', options.cacheDir, 'a directory path');
   if (options.precompiled !== undefined && (!Array.isArray(options.precompiled) || options.precompiled.some((d) => typeof d !== 'string' || d === ''))) {
@@ -91,7 +105,8 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   }
   if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
   const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
-  return { spec, target, arch, env, variant, options, forLoading: needDevice };
+  const compiler = choice === 'auto' ? (needDevice && target === 'cuda' && probeNvrtc(env).ok ? 'nvrtc' : 'nvcc') : (choice as 'nvcc' | 'nvrtc');
+  return { spec, target, arch, env, variant, compiler, options, forLoading: needDevice };
 }
 
 async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
@@ -100,7 +115,7 @@ async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; arti
   const precompiled = r.options.precompiled ?? (r.forLoading ? [...r.env.precompiled, PACKAGE_CACHE_DIR] : []);
   const artifact = await buildArtifact(generated, {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled,
-    cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log,
+    cacheDir: r.options.cacheDir, cache: r.options.cache, log: r.options.log, compiler: r.compiler,
   });
   return { generated, artifact };
 }
@@ -116,7 +131,10 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
   const { generated, artifact } = await buildFor(r);
   const started = performance.now();
   if (r.target === 'cuda') cudaRuntime(r.env); // the artifact must bind to the runtime instance we call
-  const loaded = loadArtifact(artifact.path, generated.symbol, r.target, generated.specJson);
+  const cubin = artifact.path.endsWith(CUBIN_NAME);
+  const loaded = cubin
+    ? loadCubin(artifact.path, r.env, generated.launch!, r.spec, generated.symbol, artifact.parts.compiler.version)
+    : loadArtifact(artifact.path, generated.symbol, r.target, generated.specJson);
   const loadMilliseconds = performance.now() - started;
   // Uncached: the library stays mapped after its private folder is gone.
   if (r.options.cache === false) await rm(dirname(artifact.path), { recursive: true, force: true });
@@ -128,6 +146,7 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
     compileMilliseconds: artifact.compileMilliseconds,
     loadMilliseconds,
     variant: generated.variant,
+    compiler: artifact.parts.compiler.kind as KernelProvenance['compiler'],
   }, loaded, r.env);
 }
 

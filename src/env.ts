@@ -22,6 +22,10 @@ export interface Environment {
   readonly lockTimeout: string | undefined;
   /** DWCONV_JIT_PRECOMPILED: read-only precompiled cache directories (PATH-style list), searched first. */
   readonly precompiled: readonly string[];
+  /** DWCONV_JIT_NVRTC: an explicit libnvrtc path, tried first. */
+  readonly nvrtc: string | undefined;
+  /** DWCONV_JIT_COMPILER: the default CUDA compiler when options.compiler is not given ('auto' | 'nvcc' | 'nvrtc'). */
+  readonly compiler: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -37,5 +41,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     cacheMaxSize: nonEmpty(env.DWCONV_JIT_CACHE_MAX_SIZE),
     lockTimeout: nonEmpty(env.DWCONV_JIT_LOCK_TIMEOUT),
     precompiled: (env.DWCONV_JIT_PRECOMPILED ?? '').split(delimiter).filter(Boolean),
+    nvrtc: nonEmpty(env.DWCONV_JIT_NVRTC),
+    compiler: nonEmpty(env.DWCONV_JIT_COMPILER),
   };
 }

@@ -15,6 +15,16 @@ export interface GeneratedSource {
   readonly specJson: string;
   /** Which kernel family and tile sizes the source holds (CUDA); empty for the CPU. */
   readonly variant: Readonly<Record<string, string | number>>;
+  /** CUDA: the extern "C" entry points and tile sizes, for launching a cubin without the nvcc host launcher. */
+  readonly launch?: CudaLaunchInfo;
+}
+
+/** What a launcher needs beside the spec: threads per block, and per kernel family its tile and entry points. */
+export interface CudaLaunchInfo {
+  readonly threads: number;
+  readonly direct?: { readonly tileW: number; readonly tileH: number; readonly entry: string };
+  /** entries in the order they are tried: see tiledEntries. */
+  readonly tiled?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly inVec: number; readonly outVec: number }[] };
 }
 
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */

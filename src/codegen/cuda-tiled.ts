@@ -14,8 +14,32 @@ export function defaultTiledTileH(spec: KernelSpec): number {
   return spec.dtype === 'bfloat16' ? 2 : 4;
 }
 
+/** One extern "C" entry point of the tiled kernel: input and output vector widths in elements. */
+export interface TiledEntry {
+  readonly name: string;
+  readonly inVec: number;
+  readonly outVec: number;
+}
+
+/**
+ * The entry points in the order the launcher tries them, each with its condition as C (for the nvcc
+ * launcher; the NVRTC launcher in src/runtime/cubin-launch.ts makes the same choice): the widest
+ * loads and stores the row lengths and the pointers' alignment allow. y16: y (and the residual)
+ * 16-byte aligned; in_vec: rows of whole input vectors and x aligned.
+ */
+export function tiledEntries(symbol: string, tileW: number): (TiledEntry & { readonly when: string })[] {
+  const entry = (inVec: number, outVec: number, when: string) => ({ name: `${symbol}_tiled_${inVec}_${outVec}`, inVec, outVec, when });
+  return [
+    entry(1, 1, '!in_vec'),
+    entry(tileW, tileW, `y16 && Wo % ${tileW} == 0`),
+    entry(tileW, tileW / 2, `y16 && Wo % ${tileW / 2} == 0`),
+    ...(tileW >= 8 ? [entry(tileW, tileW / 4, `y16 && Wo % ${tileW / 4} == 0`)] : []),
+    entry(tileW, 1, 'true'),
+  ];
+}
+
 /** The spec-dependent text of the tiled kernel (templates/cuda/tiled.hbs). */
-export function tiledParts(spec: KernelSpec, tileH: number) {
+export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   const tileW = 16 / DTYPE_BYTES[spec.dtype]; // one 16-byte vector along W
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
@@ -50,5 +74,6 @@ export function tiledParts(spec: KernelSpec, tileH: number) {
     stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
     stores.push(`${ind}}`);
   }
-  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n') };
+  const choices = tiledEntries(symbol, tileW);
+  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries: choices, choices };
 }

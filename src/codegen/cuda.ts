@@ -17,12 +17,17 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
   const useDirect = variant ? variant.kernel === 'direct' : true;
   const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
-  const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec)) : false;
+  const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
   const families = [direct && 'direct', tiled && 'tiled'].filter(Boolean).join(', ');
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled });
   const kernel = direct && tiled ? 'auto' : tiled ? 'tiled' : 'direct';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
+    launch: {
+      threads: THREADS,
+      ...(direct ? { direct: { tileW: direct.tileW, tileH: direct.tileH, entry: `${ctx.symbol}_direct` } } : {}),
+      ...(tiled ? { tiled: { tileW: tiled.tileW, tileH: tiled.tileH, entries: tiled.entries.map(({ name, inVec, outVec }) => ({ name, inVec, outVec })) } } : {}),
+    },
     variant: {
       kernel,
       ...(direct ? { directTileW: direct.tileW, directTileH: direct.tileH } : {}),

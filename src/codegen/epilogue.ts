@@ -33,7 +33,7 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
  * after it. Callers pass 0 for operands the spec lacks; the compiler drops them.
  */
 export function epilogueFunction(spec: KernelSpec, target: Target): string {
-  const qualifier = target === 'cuda' ? '__device__ __forceinline__' : 'static inline';
+  const qualifier = target === 'cuda' ? '[[maybe_unused]] __device__ __forceinline__' : 'static inline';
   const fma = target === 'cuda' ? 'fmaf' : 'std::fma';
   const body: string[] = [];
   if (spec.bias) body.push('  z += bias;');

@@ -5,7 +5,9 @@ import envPaths from 'env-paths';
 import type { GeneratedSource } from '../codegen/common.js';
 import type { Environment } from '../env.js';
 import { PACKAGE_VERSION } from '../version.js';
-import { ARTIFACT_NAME, compileSource, cxxFlags, nvccFlags, SOURCE_NAME } from './compilers.js';
+import { SpecError } from '../errors.js';
+import { nvrtc } from '../runtime/nvrtc.js';
+import { ARTIFACT_NAME, compileNvrtc, compileSource, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, SOURCE_NAME, type CompileOutput } from './compilers.js';
 import { DiskCache, type EntryMeta } from './disk-cache.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
 import { lockTimeoutMs, withKeyLock } from './key-lock.js';
@@ -28,6 +30,8 @@ export interface BuildOptions {
   /** false: compile into a private temporary folder, neither reading nor writing the cache. */
   readonly cache?: boolean;
   readonly log?: (message: string) => void;
+  /** CUDA: nvcc (a shared library with its host launcher, any number of archs) or NVRTC (a cubin for archs[0]). Default nvcc. */
+  readonly compiler?: 'nvcc' | 'nvrtc';
 }
 
 export interface Artifact {
@@ -57,19 +61,29 @@ export interface Plan {
 
 /** The key this source would get here, and its named parts (finds the compiler, compiles nothing). */
 export async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
-  const tool = generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
   const archs = opts.archs ?? [];
   if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
+  const useNvrtc = generated.target === 'cuda' && opts.compiler === 'nvrtc';
+  if (useNvrtc && (archs.length !== 1 || opts.ptx)) throw new SpecError('options.compiler', 'nvrtc', "'nvcc' for several archs or PTX (an NVRTC build is a cubin for one arch)");
+  const tool: Tool = useNvrtc
+    ? (({ path, version }) => ({ kind: 'nvrtc' as const, path, version: `NVRTC ${version}` }))(nvrtc(opts.env))
+    : generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
   const parts: KeyParts = {
     format: CACHE_FORMAT_VERSION,
     package: PACKAGE_VERSION,
     target: generated.target,
     sourceSha256: sha256(generated.source),
     compiler: { kind: tool.kind, version: tool.version },
-    flags: generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
+    flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
   return { tool, parts, key: cacheKey(parts) };
+}
+
+/** Compiles with the planned tool into `work`: nvcc or the C++ compiler as a child process, NVRTC in-process. */
+function compileWith(tool: Tool, generated: GeneratedSource, flags: readonly string[], work: string, env: Environment): Promise<CompileOutput> {
+  if (tool.kind === 'nvrtc') return compileNvrtc(nvrtc(env), generated.source, flags, work);
+  return compileSource(tool, generated.language, generated.source, flags, work);
 }
 
 const inFlight = new Map<string, Promise<Artifact>>();
@@ -95,7 +109,7 @@ export async function buildArtifact(generated: GeneratedSource, opts: BuildOptio
   const { tool, parts, key } = await plan(generated, opts);
   if (opts.cache === false) {
     const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
-    const out = await compileSource(tool, generated.language, generated.source, parts.flags, work);
+    const out = await compileWith(tool, generated, parts.flags, work, opts.env);
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   }
   const root = opts.cacheDir ?? defaultCacheDir(opts.env);
@@ -124,14 +138,14 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   opts.log?.(`compiling ${generated.symbol} with ${tool.path}`);
   let compileMilliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await compileSource(tool, generated.language, generated.source, parts.flags, work);
+    const out = await compileWith(tool, generated, parts.flags, work, opts.env);
     compileMilliseconds = out.milliseconds;
     return {
       parts,
       symbol: generated.symbol,
       spec: JSON.parse(generated.specJson) as unknown,
       variant: generated.variant,
-      files: { source: SOURCE_NAME[generated.language], artifact: ARTIFACT_NAME },
+      files: { source: SOURCE_NAME[generated.language], artifact: tool.kind === 'nvrtc' ? CUBIN_NAME : ARTIFACT_NAME },
       compilerPath: tool.path,
       compileMilliseconds: out.milliseconds,
     };

@@ -3,10 +3,30 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
+import type { Nvrtc } from '../runtime/nvrtc.js';
 import type { Tool } from './toolchain.js';
 
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
 export const ARTIFACT_NAME = 'kernel.so';
+/** An NVRTC build: device code only, loaded through the driver API. */
+export const CUBIN_NAME = 'kernel.cubin';
+
+/**
+ * NVRTC options: a cubin for one real arch (no PTX: NVRTC builds are made for the GPU in use), the
+ * same language level as nvcc. 177: the spec's unused constants (DH in a 1-row window) are not news.
+ */
+export function nvrtcOptions(arch: string): string[] {
+  return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177'];
+}
+
+/** Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the source and the library. */
+export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string): Promise<CompileOutput> {
+  await writeFile(join(workDir, SOURCE_NAME.cuda), source, { mode: 0o600 });
+  const out = await compiler.compile(source, options);
+  const artifactPath = join(workDir, CUBIN_NAME);
+  await writeFile(artifactPath, out.cubin, { mode: 0o600 });
+  return { artifactPath, log: out.log, milliseconds: out.milliseconds };
+}
 
 /**
  * nvcc flags (no paths): a shared library that links the one shared CUDA runtime the process loads,

@@ -6,7 +6,7 @@ import { ToolchainNotFoundError } from '../errors.js';
 
 /** A compiler found on this machine: where it is and what it says its version is. */
 export interface Tool {
-  readonly kind: 'nvcc' | 'cxx';
+  readonly kind: 'nvcc' | 'cxx' | 'nvrtc';
   readonly path: string;
   /** The first line that identifies the version; part of the cache key. */
   readonly version: string;

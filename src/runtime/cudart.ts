@@ -156,6 +156,11 @@ export class CudaRuntime {
     else this.check('cudaStreamSynchronize', this.f.streamSynchronize(stream) as number);
   }
 
+  /** Makes the current device's primary context current on this thread (cudaFree(0) initializes it), for driver API calls. */
+  ensureContext(): void {
+    this.check('cudaFree(0)', this.f.free(0) as number);
+  }
+
   /** Returns and resets the last launch or call error: 0 when nothing failed. */
   lastError(): number {
     return this.f.getLastError() as number;

@@ -38,6 +38,8 @@ export interface KernelProvenance {
   readonly compileMilliseconds: number;
   readonly loadMilliseconds: number;
   readonly variant: Readonly<Record<string, string | number>>;
+  /** What built the artifact: nvcc, NVRTC, or the C++ compiler (CPU). */
+  readonly compiler: 'nvcc' | 'nvrtc' | 'cxx';
 }
 
 /** A compiled, loaded depthwise convolution for one spec. */
@@ -67,7 +69,7 @@ export class Kernel {
   /** Launches on tensors already in place; no copies. On CUDA it returns once the launch is queued. */
   forward(x: Tensor, w: Tensor, b?: Tensor, options: ForwardOptions = {}): Tensor {
     const { args, out } = this.prepare(x, w, b, options);
-    this.checkStatus(this.artifact.launch(...args) as number);
+    this.checkStatus(this.artifact.launch(...args));
     return out;
   }
 
@@ -94,14 +96,11 @@ export class Kernel {
       const out = track(Tensor.empty(outShape, opts));
       const { args } = this.prepare(x, w, b, { out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}) });
       if (this.target === 'cuda') {
-        this.checkStatus(this.artifact.launch(...args) as number);
+        this.checkStatus(this.artifact.launch(...args));
         cudaRuntime(this.env).synchronize();
       } else {
         // The CPU loop runs on koffi's worker thread, so the event loop stays free meanwhile.
-        const status = await new Promise<number>((resolve, reject) =>
-          this.artifact.launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))),
-        );
-        this.checkStatus(status);
+        this.checkStatus(await (this.artifact.launchAsync ?? ((...a: unknown[]) => Promise.resolve(this.artifact.launch(...a))))(...args));
       }
       return out.toArray();
     } finally {

@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
 import koffi from 'koffi';
+import type { CudaLaunchInfo } from '../codegen/common.js';
+import type { Environment } from '../env.js';
+import type { KernelSpec } from '../spec.js';
+import { cubinLauncher } from './cubin-launch.js';
+import { cudaDriver } from './cuda-driver.js';
 import type { FfiFunction, FfiLibrary } from './ffi.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
@@ -7,7 +13,10 @@ export type TargetDevice = 'cuda' | 'cpu';
 
 /** The launcher of a loaded artifact and what it says about itself. */
 export interface LoadedArtifact {
-  readonly launch: FfiFunction;
+  /** (x, w, b, scale, shift, residual, y, N, C, H, W, stream) -> 0, -1 for arguments it cannot take, or a CUDA error. */
+  readonly launch: (...args: unknown[]) => number;
+  /** CPU: the same call on koffi's worker thread, so the event loop stays free. */
+  readonly launchAsync?: (...args: unknown[]) => Promise<number>;
   readonly info: { readonly abi: number; readonly symbol: string; readonly target: string; readonly spec: unknown };
 }
 
@@ -33,6 +42,18 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
     throw new DwconvError(`kernel library ${path} describes itself as ${JSON.stringify(info)}, not as ${symbol} (abi ${ABI_VERSION}, ${target}, ${specJson})`);
   }
   const ptr = target === 'cuda' ? 'uintptr_t' : 'void*';
-  const launch = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
-  return { launch, info };
+  const launch: FfiFunction = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
+  const launchAsync = (...args: unknown[]) =>
+    new Promise<number>((resolve, reject) => launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))));
+  return { launch: (...args) => launch(...args) as number, launchAsync, info };
+}
+
+/**
+ * Loads a cubin (an NVRTC build) through the driver API. A cubin carries no self-description: its
+ * identity is the cache entry's (the key covers the source), and every entry point is looked up now.
+ */
+export function loadCubin(path: string, env: Environment, info: CudaLaunchInfo, spec: KernelSpec, symbol: string, producedBy: string): LoadedArtifact {
+  const driver = cudaDriver(env);
+  const module = driver.loadModule(readFileSync(path), producedBy);
+  return { launch: cubinLauncher(driver, module, info, spec) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
 }

@@ -1,6 +1,7 @@
 import { readEnvironment } from '../../src/env.js';
 import { cxxCandidates, nvccCandidates } from '../../src/jit/toolchain.js';
 import { probeGpu } from '../../src/runtime/cudart.js';
+import { probeNvrtc } from '../../src/runtime/nvrtc.js';
 import { accessSync, constants } from 'node:fs';
 
 const executable = (p: string) => {
@@ -20,3 +21,8 @@ export const hasGpu = gpu.ok;
 export const gpuReason = gpu.ok ? `${gpu.device.name} ${gpu.device.arch}` : gpu.reason;
 if (!hasCxx) console.warn('toolchain tests skipped: no C++ compiler found');
 if (!hasNvcc) console.warn('nvcc tests skipped: nvcc not found');
+const nvrtcProbe = probeNvrtc(env);
+/** libnvrtc loads (CI installs Debian's libnvrtc11.2; the GPU machine has CUDA 13's). */
+export const hasNvrtc = nvrtcProbe.ok;
+export const nvrtcReason = nvrtcProbe.ok ? `NVRTC ${nvrtcProbe.version}` : `no libnvrtc in ${nvrtcProbe.searched.slice(0, 3).join(', ')}, ...`;
+if (!hasNvrtc) console.warn('NVRTC tests skipped: libnvrtc not found');

@@ -1,0 +1,108 @@
+// The host side of an NVRTC build: what the nvcc launcher in templates/cuda/dwconv.cu.hbs does in C
+// (argument checks, the kernel family and vector widths for this call, the tile grid), done here and
+// launched through the driver API. The GPU property tests run both paths over every variant.
+import koffi from 'koffi';
+import type { CudaLaunchInfo } from '../codegen/common.js';
+import { outputExtent, type KernelSpec } from '../spec.js';
+import { CudaError } from '../errors.js';
+import type { Address } from './cudart.js';
+import type { CudaDriver, CuFunction } from './cuda-driver.js';
+
+const INT_LIMIT = 2 ** 31 - 1;
+
+/** The kernels' TileGrid, as laid out in templates/cuda/tiles.hbs (64 bytes, 8-aligned). */
+const GRID_BYTES = 64;
+/** Argument values: x, w, EpiArgs {b, scale, shift, r}, y, C, H, W, Ho, Wo, TileGrid. */
+const OFFSETS = [0, 8, 16, 48, 56, 60, 64, 68, 72, 80] as const;
+const PARAM_BYTES = 80 + GRID_BYTES;
+
+/** (n * m) >> 32 + n) >> s == n / d for every 32-bit n: the magic numbers of FastDiv. */
+export function fastDiv(d: number): { d: number; m: number; s: number } {
+  let s = 0;
+  while (s < 31 && 2 ** s < d) s++;
+  const m = ((1n << 32n) * ((1n << BigInt(s)) - BigInt(d))) / BigInt(d) + 1n;
+  return { d, m: Number(m & 0xffffffffn), s };
+}
+
+/** Writes a TileGrid for tilesW x tilesH tiles per plane, `channels` output channels and `n` images. */
+export function writeTileGrid(view: DataView, at: number, tilesW: number, tilesH: number, channels: number, n: number): bigint {
+  const tiles = BigInt(tilesW) * BigInt(tilesH) * BigInt(channels) * BigInt(n);
+  view.setInt32(at, tilesW, true);
+  view.setInt32(at + 4, tilesH, true);
+  view.setInt32(at + 8, channels, true);
+  view.setBigInt64(at + 16, tiles, true);
+  for (const [i, d] of [tilesW, tilesH, channels].entries()) {
+    const f = fastDiv(d);
+    view.setUint32(at + 24 + 12 * i, f.d, true);
+    view.setUint32(at + 28 + 12 * i, f.m, true);
+    view.setUint32(at + 32 + 12 * i, f.s, true);
+  }
+  view.setUint8(at + 60, tiles < 2n ** 31n ? 1 : 0);
+  return tiles;
+}
+
+/** Blocks along x, and along y beyond 2^31 - 1 of them (grid_blocks in tiles.hbs). */
+export function gridBlocks(tiles: bigint, threads: number): [number, number] {
+  const blocks = (tiles + BigInt(threads) - 1n) / BigInt(threads);
+  const gx = blocks < BigInt(INT_LIMIT) ? blocks : BigInt(INT_LIMIT);
+  return [Number(gx), Number((blocks + gx - 1n) / gx)];
+}
+
+const big = (a: Address) => BigInt(a);
+
+/**
+ * A launcher with the artifact ABI (x, w, b, scale, shift, r, y, N, C, H, W, stream) -> status: 0, or
+ * -1 for arguments the kernel cannot take; a failed launch throws a CudaError.
+ */
+export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLaunchInfo, spec: KernelSpec) {
+  const fn = new Map<string, CuFunction>();
+  const get = (name: string) => {
+    let f = fn.get(name);
+    if (f === undefined) fn.set(name, (f = driver.getFunction(module, name)));
+    return f;
+  };
+  // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
+  if (info.direct) get(info.direct.entry);
+  for (const e of info.tiled?.entries ?? []) get(e.name);
+  const block = koffi.alloc('uint8_t', PARAM_BYTES);
+  const view = new DataView(koffi.view(block, PARAM_BYTES));
+  const base = koffi.address(block);
+  const params = BigUint64Array.from(OFFSETS, (o) => base + BigInt(o));
+  const [kh, kw] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  const [dh, dw] = spec.dilation;
+  const padH = spec.padding[0] + spec.padding[1];
+  const padW = spec.padding[2] + spec.padding[3];
+  const m = spec.channelMultiplier;
+
+  return (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
+    if (!big(x) || !big(w) || !big(y) || N < 1 || C < 1 || H < 1 || W < 1) return -1;
+    if ((spec.bias && !big(b)) || (spec.batchNorm && (!big(scale) || !big(shift))) || (spec.residual !== 'none' && !big(r))) return -1;
+    if (H + padH < dh * (kh - 1) + 1 || W + padW < dw * (kw - 1) + 1) return -1;
+    const Ho = outputExtent(H, kh, sh, padH, dh);
+    const Wo = outputExtent(W, kw, sw, padW, dw);
+    if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
+    let entry: string;
+    let tileW: number;
+    let tileH: number;
+    const tiled = info.tiled;
+    const suits = tiled !== undefined && W % tiled.tileW === 0 && Wo >= 4 * tiled.tileW && big(x) % 16n === 0n;
+    if (tiled && (!info.direct || suits)) {
+      const inVec = W % tiled.tileW === 0 && big(x) % 16n === 0n;
+      const y16 = big(y) % 16n === 0n && big(r) % 16n === 0n; // the residual is read with the stores' width
+      const pick = tiled.entries.find((e) => (e.inVec === 1 ? !inVec : e.outVec === 1 || (y16 && Wo % e.outVec === 0)));
+      if (!pick) return -1;
+      [entry, tileW, tileH] = [pick.name, tiled.tileW, tiled.tileH];
+    } else if (info.direct) {
+      [entry, tileW, tileH] = [info.direct.entry, info.direct.tileW, info.direct.tileH];
+    } else {
+      return -1;
+    }
+    for (const [i, a] of [x, w, b, scale, shift, r, y].entries()) view.setBigUint64(8 * i, big(a), true); // offsets 0..48
+    for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(56 + 4 * i, v, true);
+    const tiles = writeTileGrid(view, 80, Math.ceil(Wo / tileW), Math.ceil(Ho / tileH), C * m, N);
+    const status = driver.launch(get(entry), gridBlocks(tiles, info.threads), info.threads, stream, params);
+    if (status !== 0) throw new CudaError(`cuLaunchKernel(${entry})`, status, driver.errorName(status));
+    return 0;
+  };
+}

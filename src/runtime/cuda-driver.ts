@@ -1,0 +1,90 @@
+// The CUDA driver API through koffi, loaded on first use: modules from cubins, and launches. It works
+// in the runtime's primary context, so streams and device pointers are shared with cudart.ts.
+import koffi from 'koffi';
+import type { Environment } from '../env.js';
+import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
+import { cudaRuntime, type Address } from './cudart.js';
+import type { FfiFunction, FfiLibrary } from './ffi.js';
+
+/** Results that mean: this code was built for something this driver or GPU cannot run. */
+const TOO_NEW = new Map<number, string>([
+  [209, 'CUDA_ERROR_NO_BINARY_FOR_GPU'],
+  [218, 'CUDA_ERROR_INVALID_PTX'],
+  [222, 'CUDA_ERROR_UNSUPPORTED_PTX_VERSION'],
+]);
+
+export type CuFunction = unknown;
+
+export class CudaDriver {
+  private readonly f: Record<string, FfiFunction>;
+
+  private constructor(readonly version: number, lib: FfiLibrary) {
+    const fn = (proto: string) => lib.func(proto);
+    this.f = {
+      moduleLoadData: fn('int cuModuleLoadData(_Out_ void** module, const uint8_t* image)'),
+      moduleGetFunction: fn('int cuModuleGetFunction(_Out_ void** fn, void* module, const char* name)'),
+      launch: fn('int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned shmem, uintptr_t stream, void* params, void* extra)'),
+      errorName: fn('int cuGetErrorName(int error, _Out_ const char** name)'),
+    };
+  }
+
+  static load(env: Environment): CudaDriver {
+    cudaRuntime(env).ensureContext(); // the runtime's primary context becomes current: modules load into it
+    for (const path of ['libcuda.so.1', 'libcuda.so']) {
+      let lib: FfiLibrary;
+      try {
+        lib = koffi.load(path);
+      } catch {
+        continue;
+      }
+      const version: number[] = [0];
+      lib.func('int cuDriverGetVersion(_Out_ int* v)')(version);
+      return new CudaDriver(version[0]!, lib);
+    }
+    throw new ToolchainNotFoundError('the CUDA driver (libcuda.so.1)', ['libcuda.so.1', 'libcuda.so'], 'install the NVIDIA driver');
+  }
+
+  /** Loads a cubin into the current context; a driver too old for it is a clear error that says what to do. */
+  loadModule(image: Uint8Array, producedBy: string): unknown {
+    const mod: unknown[] = [null];
+    const status = this.f.moduleLoadData!(mod, image) as number;
+    if (TOO_NEW.has(status)) {
+      throw new DwconvError(
+        `the CUDA driver (version ${this.formatVersion()}) cannot load code from ${producedBy} (${TOO_NEW.get(status)}): ` +
+        "NVRTC is newer than the driver supports, or built for another GPU. Update the driver, point DWCONV_JIT_NVRTC at an NVRTC no newer than the driver, or use compiler: 'nvcc'",
+      );
+    }
+    this.check('cuModuleLoadData', status);
+    return mod[0];
+  }
+
+  getFunction(module: unknown, name: string): CuFunction {
+    const fn: unknown[] = [null];
+    this.check(`cuModuleGetFunction(${name})`, this.f.moduleGetFunction!(fn, module, name) as number);
+    return fn[0];
+  }
+
+  /** Queues a launch; `params` is the kernelParams array (addresses of each argument's value). */
+  launch(fn: CuFunction, grid: readonly [number, number], threads: number, stream: Address, params: BigUint64Array): number {
+    return this.f.launch!(fn, grid[0], grid[1], 1, threads, 1, 1, 0, stream, params, null) as number;
+  }
+
+  errorName(status: number): string {
+    const name: (string | null)[] = [null];
+    return (this.f.errorName!(status, name) as number) === 0 && name[0] ? name[0] : `CUresult ${status}`;
+  }
+
+  private check(call: string, status: number): void {
+    if (status !== 0) throw new CudaError(call, status, this.errorName(status));
+  }
+
+  private formatVersion(): string {
+    return `${Math.floor(this.version / 1000)}.${(this.version % 1000) / 10}`;
+  }
+}
+
+let driver: CudaDriver | undefined;
+export function cudaDriver(env: Environment): CudaDriver {
+  driver ??= CudaDriver.load(env);
+  return driver;
+}

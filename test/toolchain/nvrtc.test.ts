@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build, compile } from '../../src/compile.js';
+import { generate } from '../../src/codegen/generate.js';
+import { readEnvironment } from '../../src/env.js';
+import { CompileError, SpecError } from '../../src/errors.js';
+import { DiskCache } from '../../src/jit/disk-cache.js';
+import { nvrtc, nvrtcCandidates } from '../../src/runtime/nvrtc.js';
+import { normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
+
+const EM_CUDA = 190;
+
+describe('NVRTC search order', () => {
+  it('tries DWCONV_JIT_NVRTC, then CUDA_HOME, then the sonames', () => {
+    const c = nvrtcCandidates(readEnvironment({ DWCONV_JIT_NVRTC: '/opt/x/libnvrtc.so', CUDA_HOME: '/opt/cuda', PATH: '' }));
+    expect(c[0]).toBe('/opt/x/libnvrtc.so');
+    expect(c[1]).toBe('/opt/cuda/lib64/libnvrtc.so.13');
+    expect(c.at(-1)).toBe('libnvrtc.so');
+  });
+
+  it('rejects an unknown compiler choice, from options or the environment', async () => {
+    await expect(build({ kernelSize: 3 }, { target: 'cuda', arch: 'sm_90', compiler: 'clang' as 'nvcc' })).rejects.toMatchObject({ field: 'options.compiler' });
+    await expect(build({ kernelSize: 3 }, { target: 'cuda', arch: 'sm_90', env: { ...process.env, DWCONV_JIT_COMPILER: 'gcc' } })).rejects.toMatchObject({ field: 'DWCONV_JIT_COMPILER' });
+  });
+});
+
+describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcReason})`, () => {
+  // NVRTC 11.8 (Debian's, in CI) emits up to sm_90; sm_80 runs on every GPU of the last years.
+  const arch = 'sm_80';
+  const specs: SpecInput[] = [
+    { kernelSize: 3 },
+    { kernelSize: 3, dtype: 'float16', bias: true, batchNorm: true, activation: 'gelu', residual: true },
+    { kernelSize: 7, stride: 2, padding: 3, dtype: 'bfloat16', activation: 'leaky_relu', negativeSlope: 0.3 },
+    { kernelSize: 31, padding: 15, dilation: 2 },
+  ];
+
+  it('compiles the same source nvcc gets into a cubin holding every entry point, cached under an NVRTC key', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-nvrtc-'));
+    for (const spec of specs) {
+      const a = await build(spec, { target: 'cuda', arch, compiler: 'nvrtc', cacheDir });
+      expect(a.origin).toBe('compiled');
+      expect(a.path.endsWith('kernel.cubin')).toBe(true);
+      const cubin = readFileSync(a.path);
+      expect(cubin.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      expect(cubin.readUInt16LE(18)).toBe(EM_CUDA);
+      const launch = generate(normalizeSpec(spec), 'cuda').launch!;
+      for (const name of [launch.direct?.entry, ...(launch.tiled?.entries.map((e) => e.name) ?? [])].filter(Boolean)) {
+        expect(cubin.includes(Buffer.from(`${name}\0`)), `${name} in the cubin`).toBe(true);
+      }
+      expect(a.parts.compiler.kind).toBe('nvrtc');
+      expect(a.parts.flags).toContain(`--gpu-architecture=${arch}`);
+      const viaNvcc = await build(spec, { target: 'cuda', arch, cacheDir, compiler: 'nvcc' }).catch(() => undefined);
+      if (viaNvcc) expect(viaNvcc.key).not.toBe(a.key); // one source, two compilers: two entries
+      const again = await build(spec, { target: 'cuda', arch, compiler: 'nvrtc', cacheDir });
+      expect(again.key).toBe(a.key);
+      expect(['memory', 'disk']).toContain(again.origin);
+    }
+    const cache = await DiskCache.open(cacheDir);
+    for (const key of await cache.keys()) expect((await cache.inspect(key)).entry).toBeDefined();
+  });
+
+  it('a compile error carries the NVRTC log and the numbered source', async () => {
+    const err = await nvrtc(readEnvironment()).compile('__global__ void k() { undeclared(); }', [`--gpu-architecture=${arch}`]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CompileError);
+    expect((err as CompileError).message).toMatch(/NVRTC_ERROR_COMPILATION[\s\S]*undeclared[\s\S]*1 \| __global__/);
+  });
+
+  it('is refused for several archs or PTX, which only nvcc can put in one artifact', async () => {
+    await expect(build({ kernelSize: 3 }, { target: 'cuda', arch, compiler: 'nvrtc', cache: false, precompiled: [] }).then(() => 'ok')).resolves.toBe('ok');
+    const err = await import('../../src/jit/build.js').then((m) => m.plan(generate(normalizeSpec({ kernelSize: 3 }), 'cuda'), { env: readEnvironment(), archs: ['sm_80', 'sm_90'], compiler: 'nvrtc' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+  });
+
+  it('compile() without a GPU still says so rather than compiling', async () => {
+    await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(SpecError);
+  });
+});

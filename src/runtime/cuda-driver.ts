@@ -23,7 +23,7 @@ export class CudaDriver {
     this.f = {
       moduleLoadData: fn('int cuModuleLoadData(_Out_ void** module, const uint8_t* image)'),
       moduleGetFunction: fn('int cuModuleGetFunction(_Out_ void** fn, void* module, const char* name)'),
-      launch: fn('int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned shmem, uintptr_t stream, void* params, void* extra)'),
+      launch: fn('int cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t stream, void* params, void* extra)'),
       errorName: fn('int cuGetErrorName(int error, _Out_ const char** name)'),
     };
   }

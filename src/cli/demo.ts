@@ -43,6 +43,8 @@ export interface DemoResult {
   readonly outputShape: readonly number[];
   readonly seed: number;
   readonly coldCompileMs: number;
+  /** What compiled it: nvcc, nvrtc, or cxx (the CPU target). */
+  readonly compiler: string;
   readonly cacheHit: { readonly origin: string; readonly loadMs: number; readonly processMs: number };
   readonly check: Comparison & { readonly mode: 'all' | 'sample' };
   readonly kernelMs: number;
@@ -88,7 +90,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const run = target === 'cuda' ? runCuda : runCpu;
     const measured = await run(kernel, shape, seed, o);
     const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o) : undefined;
-    return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, cacheHit, ...measured, ...(torch ? { torch } : {}) };
+    return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
   } finally {
     await rm(cacheDir, { recursive: true, force: true });
   }

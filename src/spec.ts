@@ -2,7 +2,7 @@ import { SpecError } from './errors.js';
 
 export const DTYPES = ['float32', 'float16', 'bfloat16'] as const;
 export type DType = (typeof DTYPES)[number];
-export const LAYOUTS = ['NCHW'] as const;
+export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 export const ACTIVATIONS = ['none', 'relu', 'relu6', 'leaky_relu', 'silu', 'gelu', 'gelu_tanh', 'hardswish', 'sigmoid'] as const;
 /** As in PyTorch: gelu is the erf form (approximate='none'), gelu_tanh the tanh form. */
@@ -32,7 +32,10 @@ export interface SpecInput {
   readonly channelMultiplier?: number;
   /** Storage type of input, weight, bias and output; accumulation is float32. Default 'float32'. */
   readonly dtype?: DType;
-  /** Memory layout of input and output. Default 'NCHW'. */
+  /**
+   * Memory layout of input, output and residual; shapes are given in the same order ([N, H, W, C] for
+   * NHWC, PyTorch's channels_last). Weights stay [C*m, 1, kh, kw]. Default 'NCHW'.
+   */
   readonly layout?: Layout;
   /** Whether the kernel adds a per-output-channel bias. Default false. */
   readonly bias?: boolean;
@@ -208,15 +211,34 @@ function describeEpilogue(spec: KernelSpec): string {
 
 export type Shape4 = readonly [number, number, number, number];
 
-/** Output shape [N, C*m, Ho, Wo] for an NCHW input shape; SpecError when the input is invalid or the output empty. */
+/** [N, C, H, W] of a shape given in the spec's layout. */
+export function logicalDims(spec: KernelSpec, shape: readonly [number, number, number, number]): [number, number, number, number] {
+  const [a, b, c, d] = shape;
+  return spec.layout === 'NHWC' ? [a, d, b, c] : [a, b, c, d];
+}
+
+/** A shape in the spec's layout from [N, C, H, W]. */
+export function inLayout(spec: KernelSpec, [n, c, h, w]: readonly [number, number, number, number]): [number, number, number, number] {
+  return spec.layout === 'NHWC' ? [n, h, w, c] : [n, c, h, w];
+}
+
+/** The input channel count of a shape in the spec's layout. */
+export function channelsOf(spec: KernelSpec, shape: readonly number[]): number {
+  return shape[spec.layout === 'NHWC' ? 3 : 1]!;
+}
+
+/**
+ * Output shape for an input shape, both in the spec's layout ([N, C*m, Ho, Wo] for NCHW, [N, Ho, Wo,
+ * C*m] for NHWC); SpecError when the input is invalid or the output empty.
+ */
 export function outputShape(spec: KernelSpec, inputShape: unknown): [number, number, number, number] {
-  const [n, c, h, w] = checkShape('inputShape', inputShape);
+  const [n, c, h, w] = logicalDims(spec, checkShape('inputShape', inputShape, spec.layout));
   const ho = outputExtent(h, spec.kernelSize[0], spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]);
   const wo = outputExtent(w, spec.kernelSize[1], spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]);
   if (ho < 1 || wo < 1) {
     throw new SpecError('inputShape', inputShape, `H and W large enough for a non-empty output with this ${spec.kernelSize.join('x')} kernel (output would be ${ho}x${wo})`);
   }
-  return [n, c * spec.channelMultiplier, ho, wo];
+  return inLayout(spec, [n, c * spec.channelMultiplier, ho, wo]);
 }
 
 export function outputExtent(size: number, k: number, s: number, padTotal: number, d: number): number {
@@ -224,8 +246,8 @@ export function outputExtent(size: number, k: number, s: number, padTotal: numbe
 }
 
 const MAX_DIM = 2 ** 31 - 1;
-export function checkShape(field: string, shape: unknown): [number, number, number, number] {
-  if (!Array.isArray(shape) || shape.length !== 4) throw new SpecError(field, shape, '[N, C, H, W] with 4 positive integers');
+export function checkShape(field: string, shape: unknown, layout: Layout = 'NCHW'): [number, number, number, number] {
+  if (!Array.isArray(shape) || shape.length !== 4) throw new SpecError(field, shape, `[${layout.split('').join(', ')}] with 4 positive integers`);
   const dims = shape.map((d, i) => integerIn(`${field}[${i}]`, d, [1, MAX_DIM]));
   const total = dims.reduce((a, b) => a * b, 1);
   if (total > Number.MAX_SAFE_INTEGER) throw new SpecError(field, shape, 'at most 2^53 elements');

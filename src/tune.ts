@@ -7,7 +7,7 @@ import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } fro
 import { cudaRuntime, probeGpu } from './runtime/cudart.js';
 import type { Kernel } from './runtime/kernel.js';
 import { Tensor } from './runtime/tensor.js';
-import { canonicalJson, checkShape, normalizeSpec } from './spec.js';
+import { canonicalJson, channelsOf, checkShape, normalizeSpec } from './spec.js';
 import { randomParameters } from './verify/operands.js';
 import { fillUniform } from './verify/random.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -68,7 +68,7 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
   const k0 = kernels[0]!;
   const opts = { dtype: k0.spec.dtype, device: 'cuda' as const, env };
   const count = shape.reduce((a, b) => a * b, 1);
-  const wShape = k0.weightShape(shape[1]);
+  const wShape = k0.weightShape(channelsOf(k0.spec, shape));
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   const start = rt.eventCreate();
@@ -88,7 +88,7 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
       return t;
     };
     const x = patterned(shape);
-    const p = randomParameters(k0.spec, shape[1], 777);
+    const p = randomParameters(k0.spec, channelsOf(k0.spec, shape), 777);
     const f32 = { ...opts, dtype: 'float32' } as const;
     const w = track(Tensor.fromArray(p.w, wShape, opts));
     const b = p.bias ? track(Tensor.fromArray(p.bias, [wShape[0]], opts)) : undefined;

@@ -4,6 +4,7 @@ export interface BenchCase {
   readonly name: string;
   readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet' | 'fused';
   readonly spec: SpecInput;
+  /** In the spec's layout. */
   readonly shape: readonly [number, number, number, number];
 }
 
@@ -14,6 +15,9 @@ export function benchCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
     cases.push({ name: `reference 3x3 ${dtype}`, group: 'reference', spec: { kernelSize: 3, dtype }, shape: REF });
+  }
+  for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+    cases.push({ name: `reference 3x3 ${dtype} NHWC`, group: 'reference', spec: { kernelSize: 3, dtype, layout: 'NHWC' }, shape: [REF[0], REF[2], REF[3], REF[1]] });
   }
   for (const k of [5, 7, 11, 31]) {
     cases.push({ name: `${k}x${k} pad ${k >> 1} fp32`, group: 'kernel-size', spec: { kernelSize: k, padding: k >> 1 }, shape: REF });

@@ -11,7 +11,7 @@ import { DwconvError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { describeSpec, normalizeSpec, outputShape, type DType } from '../spec.js';
+import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
@@ -150,8 +150,8 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   const pool = pools.get(dtype, inCount, sizes);
   const outShape = def.outputShape(c.shape);
   const outCount = outShape.reduce((a, b) => a * b, 1);
-  const wShape = def.weightShape(c.shape[1]);
-  const p = randomParameters(spec, c.shape[1], seed ^ 0x5bd1e995);
+  const wShape = def.weightShape(channelsOf(spec, c.shape));
+  const p = randomParameters(spec, channelsOf(spec, c.shape), seed ^ 0x5bd1e995);
   const residualSeed = seed ^ 0x2545f491;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
@@ -228,7 +228,7 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
     await writeFile(file, JSON.stringify(cases.map((c) => {
       const s = normalizeSpec(c.spec);
       return {
-        shape: c.shape, kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier,
+        shape: logicalDims(s, c.shape), kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier,
         dtype: s.dtype, layout: s.layout, bias: s.bias, batchNorm: s.batchNorm, activation: s.activation, residual: s.residual,
         ...(s.negativeSlope === undefined ? {} : { negativeSlope: s.negativeSlope }),
         compile: c.group === 'fused', // eager PyTorch runs one pass per op; inductor fuses the elementwise tail

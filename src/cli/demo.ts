@@ -10,7 +10,7 @@ import { DwconvError } from '../errors.js';
 import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { describeSpec, type SpecInput } from '../spec.js';
+import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
 import { randomParameters } from '../verify/operands.js';
 import { fillUniform, freshSeed } from '../verify/random.js';
@@ -76,7 +76,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const target = o.target === 'auto' ? (gpu.ok ? 'cuda' : 'cpu') : o.target;
   if (target === 'cuda' && !gpu.ok) throw new DwconvError(`target cuda: no usable GPU (${gpu.reason})`);
   const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${cpus()[0]?.model ?? 'unknown'}`;
-  const shape = o.shape ?? (target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
+  // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
+  const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
   const seed = freshSeed(o.seed);
   const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-'));
   try {
@@ -100,12 +101,13 @@ type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMov
 
 /** Device tensors of the weights and epilogue parameters, and the host values the reference needs. */
 function parameterTensors(kernel: Kernel, shape: readonly number[], seed: number, track: (t: Tensor) => Tensor) {
-  const p = randomParameters(kernel.spec, shape[1]!, seed ^ 0x5bd1e995);
+  const channels = channelsOf(kernel.spec, shape);
+  const p = randomParameters(kernel.spec, channels, seed ^ 0x5bd1e995);
   const opts = { dtype: kernel.spec.dtype, device: kernel.target } as const;
   const f32 = { ...opts, dtype: 'float32' } as const;
-  const [cOut] = kernel.weightShape(shape[1]!);
+  const [cOut] = kernel.weightShape(channels);
   const tensors = {
-    wt: track(Tensor.fromArray(p.w, kernel.weightShape(shape[1]!), opts)),
+    wt: track(Tensor.fromArray(p.w, kernel.weightShape(channels), opts)),
     bt: p.bias ? track(Tensor.fromArray(p.bias, [cOut], opts)) : undefined,
     ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [cOut], f32)) } : {}),
     ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [cOut], f32)) } : {}),
@@ -207,7 +209,7 @@ const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.
 async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
   o.progress('timing PyTorch (python3) on the same problem');
   const s = kernel.spec;
-  const args = [torchScript, '--shape', shape.join(','), '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
+  const args = [torchScript, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
     ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)])];
   const r = await execa('python3', args, { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };

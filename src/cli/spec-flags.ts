@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SpecError } from '../errors.js';
-import { ACTIVATIONS, type SpecInput } from '../spec.js';
+import { ACTIVATIONS, LAYOUTS, type SpecInput } from '../spec.js';
 
 /** "3" → 3, "3x5" or "3,5" → [3, 5]; validation of the numbers is normalizeSpec's job. */
 function pairOf(field: string, text: string): number | [number, number] {
@@ -16,6 +16,7 @@ export interface SpecFlags {
   dilation?: string;
   multiplier?: string;
   dtype?: string;
+  layout?: string;
   bias?: boolean;
   batchNorm?: boolean;
   activation?: string;
@@ -32,6 +33,7 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--dilation <n|HxW>', 'dilation, 1..8')
     .option('--multiplier <m>', 'channel multiplier, 1..8')
     .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['float32', 'float16', 'bfloat16']))
+    .addOption(new Option('--layout <layout>', 'memory layout (shapes are given in its order)').choices([...LAYOUTS]))
     .option('--bias', 'add a per-channel bias')
     .option('--batch-norm', 'fuse a per-channel scale and shift (a folded BatchNorm)')
     .addOption(new Option('--activation <name>', 'fused activation').choices([...ACTIVATIONS]))
@@ -46,6 +48,7 @@ export function specFromFlags(f: SpecFlags): SpecInput {
   if (f.dilation !== undefined) spec.dilation = pairOf('dilation', f.dilation);
   if (f.multiplier !== undefined) spec.channelMultiplier = pairOf('channelMultiplier', f.multiplier);
   if (f.dtype !== undefined) spec.dtype = f.dtype;
+  if (f.layout !== undefined) spec.layout = f.layout;
   if (f.bias) spec.bias = true;
   if (f.batchNorm) spec.batchNorm = true;
   if (f.activation !== undefined) spec.activation = f.activation;

@@ -25,6 +25,8 @@ export interface CudaLaunchInfo {
   readonly direct?: { readonly tileW: number; readonly tileH: number; readonly entry: string };
   /** entries in the order they are tried: see tiledEntries. */
   readonly tiled?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly inVec: number; readonly outVec: number }[] };
+  /** NHWC: entries by channels per thread (the vector one first, when there is one). */
+  readonly nhwc?: { readonly tileW: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }
 
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */
@@ -46,6 +48,7 @@ export function templateContext(spec: KernelSpec, target: Target) {
     padW: pl + pr,
     multiplier: spec.channelMultiplier,
     dtype: spec.dtype,
+    layout: spec.layout,
     bias: spec.bias,
     batchNorm: spec.batchNorm,
     residual: spec.residual !== 'none',

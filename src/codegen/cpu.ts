@@ -52,6 +52,6 @@ function emitTaps(spec: KernelSpec): string {
 
 export function generateCpu(spec: KernelSpec): GeneratedSource {
   const ctx = templateContext(spec, 'cpu');
-  const source = render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
+  const source = spec.layout === 'NHWC' ? render('cpu/dwconv_nhwc.cpp.hbs', ctx) : render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
   return { target: 'cpu', symbol: ctx.symbol, language: 'c++', source, specJson: ctx.specJson, variant: {} };
 }

@@ -1,6 +1,7 @@
 import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
 import { DIRECT_TILE_H, directParts } from './cuda-direct.js';
+import { nhwcParts } from './cuda-nhwc.js';
 import { defaultTiledTileH, tiledApplies, tiledParts } from './cuda-tiled.js';
 import { render } from './templates.js';
 import type { CudaVariant } from './variant.js';
@@ -14,12 +15,13 @@ const THREADS = 128;
  */
 export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
   const ctx = templateContext(spec, 'cuda');
+  if (spec.layout === 'NHWC') return generateNhwc(spec, ctx);
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
   const useDirect = variant ? variant.kernel === 'direct' : true;
   const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
   const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
   const families = [direct && 'direct', tiled && 'tiled'].filter(Boolean).join(', ');
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, nhwc: false });
   const kernel = direct && tiled ? 'auto' : tiled ? 'tiled' : 'direct';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
@@ -33,5 +35,17 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
       ...(direct ? { directTileW: direct.tileW, directTileH: direct.tileH } : {}),
       ...(tiled ? { tiledTileW: tiled.tileW, tiledTileH: tiled.tileH } : {}),
     },
+  };
+}
+
+/** NHWC: one kernel family (vector and scalar entry points), no variants. */
+function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>): GeneratedSource {
+  const parts = nhwcParts(spec, ctx.symbol);
+  const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc });
+  return {
+    target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
+    launch: { threads: THREADS, nhwc: { tileW: parts.tileW, entries: parts.entries } },
+    variant: { kernel: 'nhwc', nhwcTileW: parts.tileW, nhwcVector: parts.vec },
   };
 }

@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 const root = new URL('../../templates/', import.meta.url);
 const hbs = Handlebars.create();
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 
 let registered = false;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -21,6 +22,7 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_tiles', read('cuda/tiles.hbs'));
     hbs.registerPartial('cuda_direct', read('cuda/direct.hbs'));
     hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
+    hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     registered = true;
   }

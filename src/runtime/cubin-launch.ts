@@ -63,7 +63,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   };
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
   if (info.direct) get(info.direct.entry);
-  for (const e of info.tiled?.entries ?? []) get(e.name);
+  for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
   const view = new DataView(koffi.view(block, PARAM_BYTES));
   const base = koffi.address(block);
@@ -82,6 +82,14 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
+    if (info.nhwc) {
+      // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
+      const misaligned = (big(x) | big(y) | big(r)) % 16n !== 0n;
+      const pick = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
+      fill(x, w, b, scale, shift, r, y, C, H, W, Ho, Wo);
+      const tiles = writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / info.nhwc.tileW), Ho, N);
+      return launch(pick.name, tiles);
+    }
     let entry: string;
     let tileW: number;
     let tileH: number;
@@ -98,11 +106,20 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     } else {
       return -1;
     }
-    for (const [i, a] of [x, w, b, scale, shift, r, y].entries()) view.setBigUint64(8 * i, big(a), true); // offsets 0..48
-    for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(56 + 4 * i, v, true);
+    fill(x, w, b, scale, shift, r, y, C, H, W, Ho, Wo);
     const tiles = writeTileGrid(view, 80, Math.ceil(Wo / tileW), Math.ceil(Ho / tileH), C * m, N);
-    const status = driver.launch(get(entry), gridBlocks(tiles, info.threads), info.threads, stream, params);
-    if (status !== 0) throw new CudaError(`cuLaunchKernel(${entry})`, status, driver.errorName(status));
-    return 0;
+    return launch(entry, tiles);
+
+    function launch(name: string, tiles: bigint): number {
+      const status = driver.launch(get(name), gridBlocks(tiles, info.threads), info.threads, stream, params);
+      if (status !== 0) throw new CudaError(`cuLaunchKernel(${name})`, status, driver.errorName(status));
+      return 0;
+    }
   };
+
+  /** The arguments before the tile grid: x, w, EpiArgs {b, scale, shift, r}, y at 0..48, then C, H, W, Ho, Wo. */
+  function fill(...[x, w, b, scale, shift, r, y, C, H, W, Ho, Wo]: [Address, Address, Address, Address, Address, Address, Address, number, number, number, number, number]): void {
+    for (const [i, a] of [x, w, b, scale, shift, r, y].entries()) view.setBigUint64(8 * i, big(a), true);
+    for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(56 + 4 * i, v, true);
+  }
 }

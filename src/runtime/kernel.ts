@@ -1,6 +1,6 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { outputShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, logicalDims, outputShape, type DType, type KernelSpec } from '../spec.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
@@ -56,7 +56,7 @@ export class Kernel {
     return this.provenance.key;
   }
 
-  /** [N, C*m, Ho, Wo] for an [N, C, H, W] input. */
+  /** [N, C*m, Ho, Wo] for an [N, C, H, W] input; in NHWC order for an NHWC spec. */
   outputShape(inputShape: readonly number[]): [number, number, number, number] {
     return outputShape(this.spec, inputShape);
   }
@@ -79,7 +79,7 @@ export class Kernel {
    */
   async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
     const outShape = this.outputShape(inputShape);
-    const cOut = outShape[1];
+    const cOut = channelsOf(this.spec, outShape);
     if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${cOut} values (this spec has bias: true)`);
     const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
     const tensors: Tensor[] = [];
@@ -88,7 +88,7 @@ export class Kernel {
       a === undefined ? undefined : track(Tensor.fromArray(a, shape, { ...opts, dtype }));
     try {
       const x = track(Tensor.fromArray(input, inputShape, opts));
-      const w = track(Tensor.fromArray(weight, this.weightShape(inputShape[1]!), opts));
+      const w = track(Tensor.fromArray(weight, this.weightShape(channelsOf(this.spec, inputShape)), opts));
       const b = optional(bias, [cOut], this.spec.dtype);
       const scale = optional(epilogue.scale, [cOut], 'float32');
       const shift = optional(epilogue.shift, [cOut], 'float32');
@@ -121,18 +121,19 @@ export class Kernel {
     };
     if (!(x instanceof Tensor)) throw new SpecError('x', x, 'a Tensor of shape [N, C, H, W]');
     const outShape = this.outputShape(x.shape);
-    const [n, c, h, wid] = x.shape as [number, number, number, number];
+    const [n, c, h, wid] = logicalDims(this.spec, x.shape as [number, number, number, number]);
     expect('x', x, x.shape);
     expect('w', w, this.weightShape(c));
     const absent = (name: string, t: unknown, why: string) => {
       if (t !== undefined) throw new SpecError(name, `a ${name} tensor`, `none (${why})`);
       return undefined;
     };
-    if (this.spec.bias) expect('b', b, [outShape[1]]);
+    const cOut = c * this.spec.channelMultiplier;
+    if (this.spec.bias) expect('b', b, [cOut]);
     else absent('b', b, 'this spec has bias: false');
     const bn = this.spec.batchNorm;
-    const scale = bn ? expect('scale', options.scale, [outShape[1]], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
-    const shift = bn ? expect('shift', options.shift, [outShape[1]], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
+    const scale = bn ? expect('scale', options.scale, [cOut], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
+    const shift = bn ? expect('shift', options.shift, [cOut], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
     const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape) : absent('residual', options.residual, "this spec has residual: 'none'");
     const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
     const inputs = { x, w, b, scale, shift } as const;

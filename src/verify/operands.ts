@@ -1,5 +1,5 @@
 import { roundTo } from '../dtype.js';
-import { outputShape, type KernelSpec } from '../spec.js';
+import { channelsOf, outputShape, type KernelSpec } from '../spec.js';
 import { fillUniform } from './random.js';
 
 /** The per-channel inputs of one call: weights and what the epilogue needs, rounded to the spec's dtype. */
@@ -38,7 +38,7 @@ export function randomOperands(spec: KernelSpec, inputShape: readonly [number, n
   const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const stored = (a: Float32Array) => roundTo(a, spec.dtype);
   return {
-    ...randomParameters(spec, inputShape[1], seed),
+    ...randomParameters(spec, channelsOf(spec, inputShape), seed),
     x: stored(uniform(count(inputShape), seed)),
     ...(spec.residual !== 'none' ? { residual: stored(uniform(count(outputShape(spec, inputShape)), seed + 5)) } : {}),
   };

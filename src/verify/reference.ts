@@ -1,12 +1,12 @@
 import type { KernelSpec } from '../spec.js';
-import { outputExtent, outputShape } from '../spec.js';
+import { logicalDims, outputExtent, outputShape } from '../spec.js';
 import { activate, activationSlopeBound } from './activation.js';
 
 /** Inputs as the kernel sees them: values already rounded to the spec's dtype. */
 export interface ReferenceInputs {
   readonly spec: KernelSpec;
   readonly inputShape: readonly [number, number, number, number];
-  /** Input value at a flat NCHW index (a function, so that huge inputs need not sit in host memory). */
+  /** Input value at a flat index in the spec's layout (a function, so that huge inputs need not sit in host memory). */
   readonly input: (index: number) => number;
   readonly weight: ArrayLike<number>;
   readonly bias?: ArrayLike<number>;
@@ -24,10 +24,11 @@ export interface ReferenceInputs {
  */
 export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
   const { spec } = r;
-  const [, c, h, w] = r.inputShape;
+  const [, c, h, w] = logicalDims(spec, r.inputShape);
   const [kh, kw] = spec.kernelSize;
   const ci = Math.floor(co / spec.channelMultiplier);
-  const plane = (n * c + ci) * h * w;
+  const nhwc = spec.layout === 'NHWC';
+  const inputIndex = (ih: number, iw: number) => (nhwc ? ((n * h + ih) * w + iw) * c + ci : ((n * c + ci) * h + ih) * w + iw);
   let value = 0;
   let magnitude = 0;
   for (let i = 0; i < kh; i++) {
@@ -36,7 +37,7 @@ export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: numbe
     for (let j = 0; j < kw; j++) {
       const iw = ow * spec.stride[1] - spec.padding[2] + j * spec.dilation[1];
       if (iw < 0 || iw >= w) continue;
-      const term = r.weight[(co * kh + i) * kw + j]! * r.input(plane + ih * w + iw);
+      const term = r.weight[(co * kh + i) * kw + j]! * r.input(inputIndex(ih, iw));
       value += term;
       magnitude += Math.abs(term);
     }
@@ -53,7 +54,8 @@ export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: numbe
   if (spec.residual !== 'none' && r.residual) {
     const ho = outputExtent(h, kh, spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]);
     const wo = outputExtent(w, kw, spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]);
-    res = r.residual(((n * c * spec.channelMultiplier + co) * ho + oh) * wo + ow);
+    const cOut = c * spec.channelMultiplier;
+    res = r.residual(nhwc ? ((n * ho + oh) * wo + ow) * cOut + co : ((n * cOut + co) * ho + oh) * wo + ow);
   }
   if (spec.residual === 'before-activation') {
     value += res;
@@ -73,17 +75,29 @@ export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: numbe
 /** The whole output in float64 (for small problems). */
 export function reference(r: ReferenceInputs): { values: Float64Array; magnitudes: Float64Array; shape: [number, number, number, number] } {
   const shape = outputShape(r.spec, r.inputShape);
-  const [n, co, ho, wo] = shape;
-  const values = new Float64Array(n * co * ho * wo);
-  const magnitudes = new Float64Array(values.length);
-  let k = 0;
-  for (let a = 0; a < n; a++)
-    for (let b = 0; b < co; b++)
-      for (let y = 0; y < ho; y++)
-        for (let x = 0; x < wo; x++, k++) {
-          const { value, magnitude } = referenceAt(r, a, b, y, x);
-          values[k] = value;
-          magnitudes[k] = magnitude;
-        }
+  const count = shape.reduce((a, b) => a * b, 1);
+  const values = new Float64Array(count);
+  const magnitudes = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const [n, co, oh, ow] = outputCoords(r.spec, shape, k);
+    const { value, magnitude } = referenceAt(r, n, co, oh, ow);
+    values[k] = value;
+    magnitudes[k] = magnitude;
+  }
   return { values, magnitudes, shape };
+}
+
+/** [n, co, oh, ow] of a flat output index, for an output shape in the spec's layout. */
+export function outputCoords(spec: KernelSpec, outShape: readonly [number, number, number, number], flat: number): [number, number, number, number] {
+  const [, co, ho, wo] = logicalDims(spec, outShape);
+  if (spec.layout === 'NHWC') {
+    const c = flat % co;
+    const ow = Math.floor(flat / co) % wo;
+    const oh = Math.floor(flat / (co * wo)) % ho;
+    return [Math.floor(flat / (co * wo * ho)), c, oh, ow];
+  }
+  const ow = flat % wo;
+  const oh = Math.floor(flat / wo) % ho;
+  const c = Math.floor(flat / (wo * ho)) % co;
+  return [Math.floor(flat / (wo * ho * co)), c, oh, ow];
 }

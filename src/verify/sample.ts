@@ -1,6 +1,6 @@
 import type { DType } from '../spec.js';
 import { Comparer, type Comparison } from './compare.js';
-import { referenceAt, type ReferenceInputs } from './reference.js';
+import { outputCoords, referenceAt, type ReferenceInputs } from './reference.js';
 
 /** Distinct sorted flat output indices: all of them when count >= total, else a uniform random sample. */
 export function sampleIndices(total: number, count: number, random: () => number = Math.random): number[] {
@@ -21,13 +21,9 @@ export function verifyOutputs(
   outputAt: (k: number) => number,
   dtype: DType,
 ): Comparison {
-  const [, co, ho, wo] = outShape;
   const comparer = new Comparer(dtype);
   indices.forEach((flat, k) => {
-    const ow = flat % wo;
-    const oh = Math.floor(flat / wo) % ho;
-    const c = Math.floor(flat / (wo * ho)) % co;
-    const n = Math.floor(flat / (wo * ho * co));
+    const [n, c, oh, ow] = outputCoords(ref.spec, outShape, flat);
     const { value, magnitude } = referenceAt(ref, n, c, oh, ow);
     comparer.add(flat, outputAt(k), value, magnitude);
   });

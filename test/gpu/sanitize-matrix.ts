@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
 import { compile } from '../../src/compile.js';
-import { describeSpec, normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { describeSpec, inLayout, normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, inParallel } from '../helpers/property.js';
 
 const SPECS: SpecInput[] = [
@@ -27,10 +27,18 @@ const SPECS: SpecInput[] = [
   { kernelSize: 3, padding: 1, bias: true, batchNorm: true, activation: 'relu6', residual: true },
   { kernelSize: 3, padding: 1, dtype: 'float16', batchNorm: true, activation: 'gelu', residual: 'before-activation' },
   { kernelSize: 5, stride: 2, padding: 2, dtype: 'bfloat16', bias: true, activation: 'leaky_relu', negativeSlope: 0.1, residual: true },
+  // NHWC: vector and scalar channel paths, multiplier, a fused epilogue.
+  { kernelSize: 3, layout: 'NHWC' },
+  { kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true },
+  { kernelSize: 5, stride: 2, padding: 2, layout: 'NHWC', dtype: 'bfloat16', channelMultiplier: 2 },
+  { kernelSize: 7, padding: 3, layout: 'NHWC', dilation: [1, 2] },
 ];
 
-/** N, C, H, W: a plane smaller than any tile; odd widths; rows long enough for vectors in every dtype. */
-const SHAPES: [number, number, number, number][] = [[1, 3, 2, 3], [2, 3, 17, 29], [1, 2, 13, 64], [2, 1, 9, 136]];
+/**
+ * N, C, H, W (put in each spec's layout): a plane smaller than any tile; odd widths; rows long enough
+ * for vectors in every dtype; channel counts that are and are not whole NHWC vectors.
+ */
+const SHAPES: [number, number, number, number][] = [[1, 3, 2, 3], [2, 3, 17, 29], [1, 2, 13, 64], [2, 1, 9, 136], [1, 16, 5, 11]];
 
 const args = process.argv.slice(2);
 const compileOnly = args.includes('--compile-only');
@@ -48,9 +56,10 @@ let launches = 0;
 let checked = 0;
 const failures: string[] = [];
 kernels.forEach((kernel, k) => {
-  for (const [i, shape] of SHAPES.entries()) {
-    if (shape[2] + kernel.spec.padding[0] + kernel.spec.padding[1] < (kernel.spec.kernelSize[0] - 1) * kernel.spec.dilation[0] + 1) continue;
-    if (shape[3] + kernel.spec.padding[2] + kernel.spec.padding[3] < (kernel.spec.kernelSize[1] - 1) * kernel.spec.dilation[1] + 1) continue;
+  for (const [i, nchw] of SHAPES.entries()) {
+    if (nchw[2] + kernel.spec.padding[0] + kernel.spec.padding[1] < (kernel.spec.kernelSize[0] - 1) * kernel.spec.dilation[0] + 1) continue;
+    if (nchw[3] + kernel.spec.padding[2] + kernel.spec.padding[3] < (kernel.spec.kernelSize[1] - 1) * kernel.spec.dilation[1] + 1) continue;
+    const shape = inLayout(kernel.spec, nchw);
     const r = checkOnShape(kernel, shape, 1000 * k + i);
     launches++;
     checked += r.checked;

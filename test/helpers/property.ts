@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
-import { ACTIVATIONS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, channelsOf, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { randomOperands } from '../../src/verify/operands.js';
 import { Comparer, type Comparison } from '../../src/verify/compare.js';
 import { reference } from '../../src/verify/reference.js';
@@ -26,6 +26,7 @@ export const specArbitrary: fc.Arbitrary<SpecInput> = fc
     activation: fc.oneof({ weight: 3, arbitrary: fc.constant('none' as const) }, { weight: 5, arbitrary: fc.constantFrom(...ACTIVATIONS) }),
     negativeSlope: fc.double({ min: -2, max: 2, noNaN: true }),
     residual: fc.constantFrom(...RESIDUALS),
+    layout: fc.constantFrom(...LAYOUTS),
   })
   .map(({ negativeSlope, ...s }) => ({
     ...s,
@@ -37,19 +38,22 @@ export function randomSpecs(count: number, seed = SEED): SpecInput[] {
   return fc.sample(specArbitrary, { seed, numRuns: count });
 }
 
-/** Random input shapes with non-empty outputs, odd sizes included, some smaller than a CUDA tile. */
+/**
+ * Random input shapes (in the spec's layout) with non-empty outputs, odd sizes included, some smaller
+ * than a CUDA tile; channel counts include multiples of 8 so NHWC's channel vectors are exercised.
+ */
 export function randomShapes(spec: KernelSpec, count: number, seed: number): [number, number, number, number][] {
   const extent = (k: number, d: number, padTotal: number) => Math.max(1, d * (k - 1) + 1 - padTotal);
   const [kh, kw] = spec.kernelSize;
   const shapeArb = fc.tuple(
     fc.integer({ min: 1, max: 2 }),
-    fc.integer({ min: 1, max: 5 }),
+    fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }) }, { weight: 1, arbitrary: fc.constantFrom(8, 16, 24) }),
     fc.integer({ min: 0, max: 13 }).map((e) => extent(kh, spec.dilation[0], spec.padding[0] + spec.padding[1]) + e),
     fc.integer({ min: 0, max: 41 }).map((e) => extent(kw, spec.dilation[1], spec.padding[2] + spec.padding[3]) + e),
   );
   return fc.sample(shapeArb, { seed, numRuns: count }).filter(([, , h, w]) =>
     outputExtent(h, kh, spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]) >= 1 &&
-    outputExtent(w, kw, spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]) >= 1);
+    outputExtent(w, kw, spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]) >= 1).map((nchw) => inLayout(spec, nchw));
 }
 
 /** Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with float64. */
@@ -58,11 +62,12 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
   const device = kernel.target;
   const o = randomOperands(spec, shape, seed);
   const outShape = kernel.outputShape(shape);
+  const cOut = channelsOf(spec, outShape);
   const opts = { dtype: spec.dtype, device } as const;
   const tensor = (a: Float32Array | undefined, s: readonly number[], dtype = spec.dtype) => (a ? Tensor.fromArray(a, s, { ...opts, dtype }) : undefined);
   const [x, w, b, scale, shift, residual] = [
-    tensor(o.x, shape)!, tensor(o.w, kernel.weightShape(shape[1]))!, tensor(o.bias, [outShape[1]]),
-    tensor(o.scale, [outShape[1]], 'float32'), tensor(o.shift, [outShape[1]], 'float32'), tensor(o.residual, outShape),
+    tensor(o.x, shape)!, tensor(o.w, kernel.weightShape(channelsOf(spec, shape)))!, tensor(o.bias, [cOut]),
+    tensor(o.scale, [cOut], 'float32'), tensor(o.shift, [cOut], 'float32'), tensor(o.residual, outShape),
   ];
   const out = Tensor.empty(outShape, opts); // 0xff bytes: NaN in every dtype
   const tensors = [x, w, b, scale, shift, residual, out].filter((t): t is Tensor => t !== undefined);

@@ -9,6 +9,7 @@ const GOLDEN_SPECS: SpecInput[] = [
   { kernelSize: [5, 3], stride: 2, padding: [2, 1], dilation: [1, 2], channelMultiplier: 2, dtype: 'float16', bias: true },
   { kernelSize: 4, padding: 'same', dtype: 'bfloat16' },
   { kernelSize: 3, padding: 1, dtype: 'float16', bias: true, batchNorm: true, activation: 'leaky_relu', negativeSlope: 0.2, residual: true },
+  { kernelSize: 3, padding: 1, layout: 'NHWC', bias: true, activation: 'relu6' },
 ];
 
 describe('codegen', () => {

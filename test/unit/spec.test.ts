@@ -96,6 +96,12 @@ describe('outputShape', () => {
     expect(outputShape(normalizeSpec({ kernelSize: [4, 2], padding: 'same' }), [1, 1, 5, 6])).toEqual([1, 1, 5, 6]);
   });
 
+  it('takes and gives NHWC shapes in NHWC order', () => {
+    const s = normalizeSpec({ kernelSize: 3, stride: 2, padding: 1, channelMultiplier: 2, layout: 'NHWC' });
+    expect(outputShape(s, [1, 7, 8, 3])).toEqual([1, 4, 4, 6]);
+    expect(() => outputShape(s, [1, 7, 8])).toThrow(/\[N, H, W, C\]/);
+  });
+
   it.each([
     [[1, 1, 2, 2]], [[1, 1, 3]], [[0, 1, 3, 3]], [[1, 1, 3, 3.5]], [[1, 1, -3, 3]], ['1,1,3,3'], [[1, 1, 2 ** 31, 3]],
   ])('rejects input shape %j', (shape) => {

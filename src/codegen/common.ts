@@ -26,7 +26,7 @@ export interface CudaLaunchInfo {
   /** entries in the order they are tried: see tiledEntries. */
   readonly tiled?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly inVec: number; readonly outVec: number }[] };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
-  readonly nhwc?: { readonly tileW: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
+  readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }
 
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */

@@ -17,39 +17,53 @@ export function nhwcVector(spec: KernelSpec): number {
   return spec.channelMultiplier === 1 ? 16 / DTYPE_BYTES[spec.dtype] : 1;
 }
 
-/**
- * The spec-dependent text of the NHWC kernel (templates/cuda/nhwc.hbs). Each thread computes VEC
- * consecutive channels of TW consecutive outputs along W in one output row; per tap row it loads the
- * input column vectors the tile needs once and feeds every output that reads them.
- */
-export function nhwcParts(spec: KernelSpec, symbol: string) {
+/** Default tile (run 9 of session 2 picks; see docs/perf.md): output rows and columns per thread. */
+export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number } {
   const vec = nhwcVector(spec);
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= MAX_FLOATS) ?? 1;
+  return { tileH: 2, tileW: vec > 4 ? Math.min(tileW, 2) : tileW };
+}
+
+/**
+ * The spec-dependent text of the NHWC kernel (templates/cuda/nhwc.hbs). Each thread computes VEC
+ * consecutive channels of a TH x TW tile of outputs. It walks the input rows the tile needs once;
+ * per row it loads the column vectors the tile reads once and feeds every output row that row
+ * touches (sliding rows), so an input vector is loaded once per thread rather than once per tap.
+ */
+export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW: number) {
+  const vec = nhwcVector(spec);
   const [kh, kw] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  const [dh, dw] = spec.dilation;
   const cols = columnsRead(spec, tileW);
-  const ind = '    ';
-  const taps: string[] = [];
-  for (let r = 0; r < kh; r++) {
-    taps.push(`${ind}{  // tap row ${r}`);
-    taps.push(`${ind}  const int ih = ih0 + ${r * spec.dilation[0]};`);
-    taps.push(`${ind}  if ((unsigned)ih < (unsigned)H) {`);
-    taps.push(`${ind}    const storage_t* xr = xn + (i64)ih * W * C + ci0;`);
-    for (const j of cols) taps.push(`${ind}    float c${j}[VEC];`, `${ind}    load_column<VEC>(xr, iw0 + ${j}, W, C, c${j});`);
-    for (let s = 0; s < kw; s++) {
-      taps.push(`${ind}    {`);
-      taps.push(`${ind}      float wv[VEC];`);
-      taps.push(`${ind}#pragma unroll`);
-      taps.push(`${ind}      for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + ${r * kw + s});`);
-      for (let t = 0; t < tileW; t++) {
-        taps.push(`${ind}#pragma unroll`);
-        taps.push(`${ind}      for (int v = 0; v < VEC; ++v) acc[${t}][v] = fmaf(wv[v], c${t * spec.stride[1] + s * spec.dilation[1]}[v], acc[${t}][v]);`);
+  const ind = '  ';
+  // Input row offset j (from the tile's first) -> the (output row i, tap row r) pairs it feeds.
+  const feeds = new Map<number, [number, number][]>();
+  for (let i = 0; i < tileH; i++) for (let r = 0; r < kh; r++) feeds.set(i * sh + r * dh, [...(feeds.get(i * sh + r * dh) ?? []), [i, r]]);
+  const rows: string[] = [];
+  for (const j of [...feeds.keys()].sort((a, b) => a - b)) {
+    rows.push(`${ind}{  // input row ih0 + ${j}`);
+    rows.push(`${ind}  const int ih = ih0 + ${j};`);
+    rows.push(`${ind}  if ((unsigned)ih < (unsigned)H) {`);
+    rows.push(`${ind}    const storage_t* xr = xn + (i64)ih * W * C + ci0;`);
+    for (const c of cols) rows.push(`${ind}    float c${c}[VEC];`, `${ind}    load_column<VEC>(xr, iw0 + ${c}, W, C, c${c});`);
+    for (const [i, r] of feeds.get(j)!) {
+      for (let s = 0; s < kw; s++) {
+        rows.push(`${ind}    {  // output row ${i}, tap (${r}, ${s})`);
+        rows.push(`${ind}      float wv[VEC];`);
+        rows.push(`${ind}#pragma unroll`);
+        rows.push(`${ind}      for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + ${r * kw + s});`);
+        for (let t = 0; t < tileW; t++) {
+          rows.push(`${ind}#pragma unroll`);
+          rows.push(`${ind}      for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * sw + s * dw}[v], acc[${i}][${t}][v]);`);
+        }
+        rows.push(`${ind}    }`);
       }
-      taps.push(`${ind}    }`);
     }
-    taps.push(`${ind}  }`);
-    taps.push(`${ind}}`);
+    rows.push(`${ind}  }`);
+    rows.push(`${ind}}`);
   }
   const res = spec.residual !== 'none';
   const entries = [...(vec > 1 ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
-  return { vec, tileW, taps: taps.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries };
+  return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries };
 }

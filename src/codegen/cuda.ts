@@ -1,7 +1,7 @@
 import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
 import { DIRECT_TILE_H, directParts } from './cuda-direct.js';
-import { nhwcParts } from './cuda-nhwc.js';
+import { defaultNhwcTile, nhwcParts } from './cuda-nhwc.js';
 import { defaultTiledTileH, tiledApplies, tiledParts } from './cuda-tiled.js';
 import { render } from './templates.js';
 import type { CudaVariant } from './variant.js';
@@ -15,7 +15,7 @@ const THREADS = 128;
  */
 export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
   const ctx = templateContext(spec, 'cuda');
-  if (spec.layout === 'NHWC') return generateNhwc(spec, ctx);
+  if (spec.layout === 'NHWC') return generateNhwc(spec, ctx, variant);
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
   const useDirect = variant ? variant.kernel === 'direct' : true;
   const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
@@ -38,14 +38,15 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   };
 }
 
-/** NHWC: one kernel family (vector and scalar entry points), no variants. */
-function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>): GeneratedSource {
-  const parts = nhwcParts(spec, ctx.symbol);
+/** NHWC: one kernel family (vector and scalar entry points); a variant pins its tile. */
+function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>, variant: CudaVariant | undefined): GeneratedSource {
+  const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW! } : defaultNhwcTile(spec);
+  const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW);
   const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
-    launch: { threads: THREADS, nhwc: { tileW: parts.tileW, entries: parts.entries } },
-    variant: { kernel: 'nhwc', nhwcTileW: parts.tileW, nhwcVector: parts.vec },
+    launch: { threads: THREADS, nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries } },
+    variant: { kernel: 'nhwc', nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
   };
 }

@@ -87,7 +87,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
       const misaligned = (big(x) | big(y) | big(r)) % 16n !== 0n;
       const pick = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
       fill(x, w, b, scale, shift, r, y, C, H, W, Ho, Wo);
-      const tiles = writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / info.nhwc.tileW), Ho, N);
+      const tiles = writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / info.nhwc.tileW), Math.ceil(Ho / info.nhwc.tileH), N);
       return launch(pick.name, tiles);
     }
     let entry: string;

@@ -12,16 +12,25 @@ function columnsRead(spec: KernelSpec, tileW: number): number[] {
   return [...cols].sort((a, b) => a - b);
 }
 
-/** Channels per thread on the vector path: one 16-byte access. Only without a channel multiplier (else channels are not contiguous per input). */
+/** Channels per thread on the vector path, at most: one 16-byte access. Only without a channel multiplier (else channels are not contiguous per input). */
 export function nhwcVector(spec: KernelSpec): number {
   return spec.channelMultiplier === 1 ? 16 / DTYPE_BYTES[spec.dtype] : 1;
 }
 
-/** Default tile (run 9 of session 2 picks; see docs/perf.md): output rows and columns per thread. */
-export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number } {
+/** The vector widths a variant may pick: 16-byte accesses, or 8-byte ones (half the registers per thread). */
+export function nhwcVectors(spec: KernelSpec): number[] {
+  const full = nhwcVector(spec);
+  return full > 1 ? [full, full / 2] : [1];
+}
+
+/**
+ * Default tile: 2 rows x 4 columns (run 9 of session 2: best of the 6 tiles in every dtype, see
+ * docs/perf.md), narrower when a wide window would hold too many columns; 16-byte vectors.
+ */
+export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number; vec: number } {
   const vec = nhwcVector(spec);
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= MAX_FLOATS) ?? 1;
-  return { tileH: 2, tileW: vec > 4 ? Math.min(tileW, 2) : tileW };
+  return { tileH: 2, tileW, vec };
 }
 
 /**
@@ -30,8 +39,7 @@ export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: numbe
  * per row it loads the column vectors the tile reads once and feeds every output row that row
  * touches (sliding rows), so an input vector is loaded once per thread rather than once per tap.
  */
-export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW: number) {
-  const vec = nhwcVector(spec);
+export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW: number, vec: number) {
   const [kh, kw] = spec.kernelSize;
   const [sh, sw] = spec.stride;
   const [dh, dw] = spec.dilation;

@@ -40,8 +40,8 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
 
 /** NHWC: one kernel family (vector and scalar entry points); a variant pins its tile. */
 function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>, variant: CudaVariant | undefined): GeneratedSource {
-  const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW! } : defaultNhwcTile(spec);
-  const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW);
+  const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
+  const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW, tile.vec);
   const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc });
   return {

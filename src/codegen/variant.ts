@@ -1,5 +1,6 @@
 import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
+import { nhwcVectors } from './cuda-nhwc.js';
 import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
@@ -9,22 +10,26 @@ export interface CudaVariant {
   readonly tileH: number;
   /** nhwc only: outputs along W per thread. */
   readonly tileW?: number;
+  /** nhwc only: channels per thread on the vector path (see nhwcVectors). */
+  readonly vec?: number;
 }
 
-export const TILE_HEIGHTS = { direct: [1, 2, 4], tiled: [2, 4, 8, 16], nhwc: [1, 2, 4] } as const;
+/** nhwc: run 9 of session 2 measured 4 rows slower than 2 in every dtype, so variants stop at 2. */
+export const TILE_HEIGHTS = { direct: [1, 2, 4], tiled: [2, 4, 8, 16], nhwc: [1, 2] } as const;
 export const NHWC_TILE_WIDTHS = [2, 4] as const;
 
 export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVariant {
   if (typeof variant !== 'object' || variant === null) throw new SpecError('options.variant', variant, "{ kernel: 'direct' | 'tiled' | 'nhwc', tileH, tileW? }");
   const v = variant as Record<string, unknown>;
-  for (const key of Object.keys(v)) if (key !== 'kernel' && key !== 'tileH' && key !== 'tileW') throw new SpecError(`options.variant.${key}`, v[key], 'kernel, tileH, tileW');
+  for (const key of Object.keys(v)) if (!['kernel', 'tileH', 'tileW', 'vec'].includes(key)) throw new SpecError(`options.variant.${key}`, v[key], 'kernel, tileH, tileW, vec');
   if (spec.layout === 'NHWC') {
     if (v.kernel !== 'nhwc') throw new SpecError('options.variant.kernel', v.kernel, "'nhwc' (the NHWC layout's kernel)");
     if (typeof v.tileH !== 'number' || !(TILE_HEIGHTS.nhwc as readonly number[]).includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, TILE_HEIGHTS.nhwc.join(' | '));
     if (typeof v.tileW !== 'number' || !(NHWC_TILE_WIDTHS as readonly number[]).includes(v.tileW)) throw new SpecError('options.variant.tileW', v.tileW, NHWC_TILE_WIDTHS.join(' | '));
-    return { kernel: 'nhwc', tileH: v.tileH, tileW: v.tileW };
+    if (typeof v.vec !== 'number' || !nhwcVectors(spec).includes(v.vec)) throw new SpecError('options.variant.vec', v.vec, nhwcVectors(spec).join(' | '));
+    return { kernel: 'nhwc', tileH: v.tileH, tileW: v.tileW, vec: v.vec };
   }
-  if (v.tileW !== undefined) throw new SpecError('options.variant.tileW', v.tileW, "nothing: tileW is for the 'nhwc' kernel");
+  if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
   if (v.kernel !== 'direct' && v.kernel !== 'tiled') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' (NCHW)");
   if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1, kh*kw <= 49 and padding within the window)");
   const heights: readonly number[] = TILE_HEIGHTS[v.kernel];
@@ -34,7 +39,9 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
 
 /** Every variant the generator can produce for this spec (the GPU tests run them all). */
 export function allVariants(spec: KernelSpec): CudaVariant[] {
-  if (spec.layout === 'NHWC') return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.map((tileW): CudaVariant => ({ kernel: 'nhwc', tileH, tileW })));
+  if (spec.layout === 'NHWC') {
+    return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
+  }
   const direct = TILE_HEIGHTS.direct.map((tileH): CudaVariant => ({ kernel: 'direct', tileH }));
   return tiledApplies(spec) ? [...direct, ...TILE_HEIGHTS.tiled.map((tileH): CudaVariant => ({ kernel: 'tiled', tileH }))] : direct;
 }

@@ -11,7 +11,7 @@ export interface TuningRecord {
   readonly device: string;
   readonly package: string;
   /** The winner: a pinned variant, or null for the default source. */
-  readonly variant: { readonly kernel: 'direct' | 'tiled' | 'nhwc'; readonly tileH: number; readonly tileW?: number } | null;
+  readonly variant: { readonly kernel: 'direct' | 'tiled' | 'nhwc'; readonly tileH: number; readonly tileW?: number; readonly vec?: number } | null;
   /** Median milliseconds of every candidate, by its label. */
   readonly timings: Readonly<Record<string, number>>;
   readonly createdAt: string;

@@ -24,11 +24,12 @@ export function nhwcVectors(spec: KernelSpec): number[] {
 }
 
 /**
- * Default tile: 2 rows x 4 columns (run 9 of session 2: best of the 6 tiles in every dtype, see
- * docs/perf.md), narrower when a wide window would hold too many columns; 16-byte vectors.
+ * Default tile: 2 rows x 4 columns, 16-byte vectors for fp32 and 8-byte ones for 16-bit types (runs 9
+ * and 10 of session 2: the best of the 8 NHWC variants in every dtype, see docs/perf.md); narrower
+ * when a wide window would hold too many columns.
  */
 export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number; vec: number } {
-  const vec = nhwcVector(spec);
+  const vec = spec.dtype === 'float32' ? nhwcVector(spec) : nhwcVectors(spec).at(-1)!;
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= MAX_FLOATS) ?? 1;
   return { tileH: 2, tileW, vec };
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../src/codegen/generate.js';
+import { allVariants, normalizeVariant } from '../../src/codegen/variant.js';
+import { SpecError } from '../../src/errors.js';
+import { normalizeSpec } from '../../src/spec.js';
+
+describe('CUDA variants', () => {
+  const nhwc = normalizeSpec({ kernelSize: 3, layout: 'NHWC', dtype: 'float16' });
+  const nchw = normalizeSpec({ kernelSize: 3 });
+
+  it('lists tile heights, widths and vector widths for NHWC, every one of which generates', () => {
+    const variants = allVariants(nhwc);
+    expect(variants).toHaveLength(2 * 2 * 2);
+    for (const v of variants) {
+      expect(normalizeVariant(nhwc, v)).toEqual(v);
+      const g = generate(nhwc, 'cuda', v);
+      expect(g.launch?.nhwc?.entries.map((e) => e.vec)).toEqual([v.vec, 1]);
+      expect(g.variant).toMatchObject({ kernel: 'nhwc', nhwcTileH: v.tileH, nhwcTileW: v.tileW, nhwcVector: v.vec });
+    }
+    // With a channel multiplier channels are not contiguous per input: the scalar path only.
+    expect(allVariants(normalizeSpec({ kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 })).every((v) => v.vec === 1)).toBe(true);
+  });
+
+  it.each([
+    ['options.variant.kernel', nhwc, { kernel: 'tiled', tileH: 2 }],
+    ['options.variant.tileW', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 3, vec: 8 }],
+    ['options.variant.vec', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 4, vec: 16 }],
+    ['options.variant.tileH', nhwc, { kernel: 'nhwc', tileH: 4, tileW: 4, vec: 8 }],
+    ['options.variant', nchw, { kernel: 'tiled', tileH: 4, tileW: 4 }],
+    ['options.variant.kernel', nchw, { kernel: 'nhwc', tileH: 2 }],
+  ])('rejects a bad %s', (field, spec, variant) => {
+    let caught: unknown;
+    try {
+      normalizeVariant(spec, variant);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).field).toBe(field);
+  });
+});

@@ -6,8 +6,12 @@ import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { FfiFunction, FfiLibrary } from './ffi.js';
 
-/** Results that mean: this code was built for something this driver or GPU cannot run. */
+/**
+ * Results that mean: this code was built for something this driver or GPU cannot run. (The cache
+ * checked the cubin's hash before this, so an image the driver calls invalid is not a corrupt one.)
+ */
 const TOO_NEW = new Map<number, string>([
+  [200, 'CUDA_ERROR_INVALID_IMAGE'],
   [209, 'CUDA_ERROR_NO_BINARY_FOR_GPU'],
   [218, 'CUDA_ERROR_INVALID_PTX'],
   [222, 'CUDA_ERROR_UNSUPPORTED_PTX_VERSION'],

@@ -24,7 +24,7 @@ export interface TunedKernel {
   readonly record: TuningRecord;
 }
 
-const label = (v: CudaVariant | null) => (v ? [v.kernel, ...(['tileH', 'tileW', 'vec'] as const).filter((k) => v[k] !== undefined).map((k) => `${k}=${v[k]}`)].join('/') : 'default');
+const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.tileW === undefined ? '' : `/tileW=${v.tileW}/vec=${v.vec}`}` : 'default');
 
 /**
  * The fastest kernel for this spec on this input shape and GPU: every variant the generator offers

@@ -38,17 +38,9 @@ export function tiledEntries(symbol: string, tileW: number): (TiledEntry & { rea
   ];
 }
 
-/**
- * Tile widths (outputs along W per thread = one input vector): a 16-byte vector, and for 16-bit types
- * also an 8-byte one (half the registers per thread; it won for NHWC 16-bit, runs 9-10).
- */
-export function tiledWidths(spec: KernelSpec): number[] {
-  const full = 16 / DTYPE_BYTES[spec.dtype];
-  return full > 4 ? [full, full / 2] : [full];
-}
-
 /** The spec-dependent text of the tiled kernel (templates/cuda/tiled.hbs). */
-export function tiledParts(spec: KernelSpec, tileH: number, symbol: string, tileW: number = tiledWidths(spec)[0]!) {
+export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
+  const tileW = 16 / DTYPE_BYTES[spec.dtype]; // one 16-byte vector along W
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
   const ind = '    ';

@@ -19,7 +19,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
   const useDirect = variant ? variant.kernel === 'direct' : true;
   const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
-  const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol, variant?.tileW) : false;
+  const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
   const families = [direct && 'direct', tiled && 'tiled'].filter(Boolean).join(', ');
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, nhwc: false });
   const kernel = direct && tiled ? 'auto' : tiled ? 'tiled' : 'direct';

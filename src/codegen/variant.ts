@@ -1,14 +1,14 @@
 import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
 import { nhwcVectors } from './cuda-nhwc.js';
-import { tiledApplies, tiledWidths } from './cuda-tiled.js';
+import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
 export interface CudaVariant {
   readonly kernel: 'direct' | 'tiled' | 'nhwc';
   /** Output rows per thread. */
   readonly tileH: number;
-  /** nhwc, and tiled for 16-bit types: outputs along W per thread (see tiledWidths, NHWC_TILE_WIDTHS). */
+  /** nhwc only: outputs along W per thread. */
   readonly tileW?: number;
   /** nhwc only: channels per thread on the vector path (see nhwcVectors). */
   readonly vec?: number;
@@ -29,15 +29,12 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
     if (typeof v.vec !== 'number' || !nhwcVectors(spec).includes(v.vec)) throw new SpecError('options.variant.vec', v.vec, nhwcVectors(spec).join(' | '));
     return { kernel: 'nhwc', tileH: v.tileH, tileW: v.tileW, vec: v.vec };
   }
-  if (v.vec !== undefined) throw new SpecError('options.variant', variant, "no vec: it is for the 'nhwc' kernel");
+  if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
   if (v.kernel !== 'direct' && v.kernel !== 'tiled') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' (NCHW)");
-  if (v.tileW !== undefined && (v.kernel !== 'tiled' || !tiledApplies(spec) || !tiledWidths(spec).includes(v.tileW as number))) {
-    throw new SpecError('options.variant.tileW', v.tileW, v.kernel === 'tiled' && tiledApplies(spec) ? tiledWidths(spec).join(' | ') : "nothing: the direct kernel's width follows from the window");
-  }
   if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1, kh*kw <= 49 and padding within the window)");
   const heights: readonly number[] = TILE_HEIGHTS[v.kernel];
   if (typeof v.tileH !== 'number' || !heights.includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, heights.join(' | '));
-  return { kernel: v.kernel, tileH: v.tileH, ...(v.tileW === undefined ? {} : { tileW: v.tileW as number }) };
+  return { kernel: v.kernel, tileH: v.tileH };
 }
 
 /** Every variant the generator can produce for this spec (the GPU tests run them all). */
@@ -46,8 +43,5 @@ export function allVariants(spec: KernelSpec): CudaVariant[] {
     return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
   }
   const direct = TILE_HEIGHTS.direct.map((tileH): CudaVariant => ({ kernel: 'direct', tileH }));
-  if (!tiledApplies(spec)) return direct;
-  const widths = tiledWidths(spec);
-  const tiled = TILE_HEIGHTS.tiled.flatMap((tileH) => widths.map((tileW): CudaVariant => (widths.length > 1 ? { kernel: 'tiled', tileH, tileW } : { kernel: 'tiled', tileH })));
-  return [...direct, ...tiled];
+  return tiledApplies(spec) ? [...direct, ...TILE_HEIGHTS.tiled.map((tileH): CudaVariant => ({ kernel: 'tiled', tileH }))] : direct;
 }

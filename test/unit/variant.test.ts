@@ -21,22 +21,12 @@ describe('CUDA variants', () => {
     expect(allVariants(normalizeSpec({ kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 })).every((v) => v.vec === 1)).toBe(true);
   });
 
-  it('offers 16-bit tiled tiles of one 16-byte or one 8-byte vector', () => {
-    const f16 = normalizeSpec({ kernelSize: 3, dtype: 'float16' });
-    const tiled = allVariants(f16).filter((v) => v.kernel === 'tiled');
-    expect(tiled.map((v) => v.tileW)).toEqual([8, 4, 8, 4, 8, 4, 8, 4]);
-    for (const v of tiled) expect(generate(f16, 'cuda', v).variant).toMatchObject({ kernel: 'tiled', tiledTileW: v.tileW, tiledTileH: v.tileH });
-    expect(allVariants(nchw).filter((v) => v.kernel === 'tiled').every((v) => v.tileW === undefined)).toBe(true);
-  });
-
   it.each([
     ['options.variant.kernel', nhwc, { kernel: 'tiled', tileH: 2 }],
     ['options.variant.tileW', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 3, vec: 8 }],
     ['options.variant.vec', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 4, vec: 16 }],
     ['options.variant.tileH', nhwc, { kernel: 'nhwc', tileH: 4, tileW: 4, vec: 8 }],
-    ['options.variant.tileW', nchw, { kernel: 'tiled', tileH: 4, tileW: 8 }],
-    ['options.variant.tileW', nchw, { kernel: 'direct', tileH: 1, tileW: 4 }],
-    ['options.variant', nchw, { kernel: 'tiled', tileH: 4, vec: 4 }],
+    ['options.variant', nchw, { kernel: 'tiled', tileH: 4, tileW: 4 }],
     ['options.variant.kernel', nchw, { kernel: 'nhwc', tileH: 2 }],
   ])('rejects a bad %s', (field, spec, variant) => {
     let caught: unknown;

@@ -52,6 +52,8 @@ function emitTaps(spec: KernelSpec): string {
 
 export function generateCpu(spec: KernelSpec): GeneratedSource {
   const ctx = templateContext(spec, 'cpu');
-  const source = spec.layout === 'NHWC' ? render('cpu/dwconv_nhwc.cpp.hbs', ctx) : render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
+  // float32 without a multiplier: NHWC input rows are read in place instead of widened first.
+  const directRows = spec.dtype === 'float32' && spec.channelMultiplier === 1;
+  const source = spec.layout === 'NHWC' ? render('cpu/dwconv_nhwc.cpp.hbs', { ...ctx, directRows }) : render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
   return { target: 'cpu', symbol: ctx.symbol, language: 'c++', source, specJson: ctx.specJson, variant: {} };
 }

@@ -8,6 +8,18 @@ import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { hasCxx } from '../helpers/requirements.js';
 
+/** `f` throws a SpecError that names `field`. */
+function expectSpecError(f: () => unknown, field: string): void {
+  let caught: unknown;
+  try {
+    f();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(SpecError);
+  expect((caught as SpecError).field).toBe(field);
+}
+
 describe.skipIf(!hasCxx)('tensor mismatches are typed errors before any launch (needs a C++ compiler)', () => {
   let k: Kernel;
   const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-errors-'));
@@ -31,16 +43,7 @@ describe.skipIf(!hasCxx)('tensor mismatches are typed errors before any launch (
     ['values of the wrong length', 'values.length', () => Tensor.fromArray(new Float32Array(3), [2, 2])],
     ['a bad tensor dtype', 'dtype', () => Tensor.empty([2], { dtype: 'int8' as 'float32' })],
   ];
-  it.each(cases)('%s', (_name, field, f) => {
-    let caught: unknown;
-    try {
-      f();
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(SpecError);
-    expect((caught as SpecError).field).toBe(field);
-  });
+  it.each(cases)('%s', (_name, field, f) => expectSpecError(f, field));
 
   it('run() rejects a missing bias and an input of the wrong length', async () => {
     await expect(k.run(new Float32Array(50), [1, 2, 5, 5], new Float32Array(36))).rejects.toThrow(SpecError);
@@ -80,16 +83,7 @@ describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a 
     ['scale given to a spec without batchNorm', 'scale', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { scale: g.scale }); }],
     ['residual given to a spec without one', 'residual', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { residual: g.residual }); }],
   ];
-  it.each(cases)('%s', (_name, field, f) => {
-    let caught: unknown;
-    try {
-      f();
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(SpecError);
-    expect((caught as SpecError).field).toBe(field);
-  });
+  it.each(cases)('%s', (_name, field, f) => expectSpecError(f, field));
 
   it('out may be the residual itself: an in-place add', () => {
     const g = good();

@@ -119,7 +119,7 @@ export class Kernel {
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, t.shape, JSON.stringify(shape));
       return t;
     };
-    if (!(x instanceof Tensor)) throw new SpecError('x', x, 'a Tensor of shape [N, C, H, W]');
+    if (!(x instanceof Tensor)) throw new SpecError('x', x, `a Tensor of shape [${this.spec.layout.split('').join(', ')}]`);
     const outShape = this.outputShape(x.shape);
     const [n, c, h, wid] = logicalDims(this.spec, x.shape as [number, number, number, number]);
     expect('x', x, x.shape);

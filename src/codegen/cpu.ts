@@ -14,7 +14,7 @@ function rowSum(spec: KernelSpec, row: number | 'r', checked: boolean): string {
   const terms: string[] = [];
   for (let s = 0; s < kw; s++) {
     const col = `iw + ${s * spec.dilation[1]}`;
-    const load = `load_x(xr + ${col})`;
+    const load = `xf[${col}]`;
     const w = row === 'r' ? `wr[${s}]` : `wk[${row * kw + s}]`;
     terms.push(checked ? `((unsigned long long)(${col}) < (unsigned long long)W ? ${w} * ${load} : 0.f)` : `${w} * ${load}`);
   }
@@ -37,7 +37,7 @@ function emitTaps(spec: KernelSpec): string {
       lines.push(`${ind}  const i64 ih = oh * SH - PT + ${r * spec.dilation[0]};`);
     }
     lines.push(`${ind}  if (ih >= 0 && ih < H) {`);
-    lines.push(`${ind}    const storage_t* xr = xp + ih * W;`);
+    lines.push(`${ind}    const float* xf = widen_row(xp + ih * W, W, row.data());  // float32: the row itself`);
     for (const [from, to, checked] of [['0', 'lo', true], ['lo', 'hi', false], ['hi', 'Wo', true]] as const) {
       lines.push(`${ind}    for (i64 ow = ${from}; ow < ${to}; ++ow) {`);
       lines.push(`${ind}      const i64 iw = ow * SW - PL;`);

@@ -39,7 +39,7 @@ describe('codegen', () => {
     expect(g.source).not.toMatch(/for \(int (kh|kw|r|s) /);
     const cpu = generate(spec, 'cpu').source;
     // three column ranges (left border, interior, right border) per tap row, each summing kw products
-    expect(cpu.match(/wk\[\d+\] \* load_x/g)).toHaveLength(3 * 3 * 5);
+    expect(cpu.match(/wk\[\d+\] \* xf\[/g)).toHaveLength(3 * 3 * 5);
   });
 
   it('tiled variant: kh*kw multiply-adds per output of its TH x TW tile, each input row loaded once', () => {

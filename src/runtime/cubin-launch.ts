@@ -51,6 +51,14 @@ export function gridBlocks(tiles: bigint, threads: number): [number, number] {
 const big = (a: Address) => BigInt(a);
 
 /**
+ * The tiled entry point for a call, as the nvcc launcher's `when` conditions choose it (see
+ * tiledEntries; a unit test holds the two to the same answers): the first whose condition holds.
+ */
+export function pickTiledEntry<E extends { readonly inVec: number; readonly outVec: number }>(entries: readonly E[], inVec: boolean, y16: boolean, Wo: number): E | undefined {
+  return entries.find((e) => (e.inVec === 1 ? !inVec : e.outVec === 1 || (y16 && Wo % e.outVec === 0)));
+}
+
+/**
  * A launcher with the artifact ABI (x, w, b, scale, shift, r, y, N, C, H, W, stream) -> status: 0, or
  * -1 for arguments the kernel cannot take; a failed launch throws a CudaError.
  */
@@ -98,7 +106,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     if (tiled && (!info.direct || suits)) {
       const inVec = W % tiled.tileW === 0 && big(x) % 16n === 0n;
       const y16 = big(y) % 16n === 0n && big(r) % 16n === 0n; // the residual is read with the stores' width
-      const pick = tiled.entries.find((e) => (e.inVec === 1 ? !inVec : e.outVec === 1 || (y16 && Wo % e.outVec === 0)));
+      const pick = pickTiledEntry(tiled.entries, inVec, y16, Wo);
       if (!pick) return -1;
       [entry, tileW, tileH] = [pick.name, tiled.tileW, tiled.tileH];
     } else if (info.direct) {

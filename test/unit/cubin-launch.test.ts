@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastDiv, gridBlocks, writeTileGrid } from '../../src/runtime/cubin-launch.js';
+import { tiledEntries } from '../../src/codegen/cuda-tiled.js';
+import { fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
 
 /** fast_div of templates/cuda/tiles.hbs in 32-bit arithmetic: (umulhi(n, m) + n) >> s. */
 const deviceFastDiv = (n: number, f: { m: number; s: number }) => {
@@ -34,5 +35,23 @@ describe('NVRTC launcher arithmetic (the TypeScript copy of the nvcc host launch
   it('spills blocks into y past 2^31 - 1', () => {
     expect(gridBlocks(1000n, 128)).toEqual([8, 1]);
     expect(gridBlocks(2n ** 40n, 128)).toEqual([2 ** 31 - 1, 5]);
+  });
+});
+
+describe('the two launchers choose alike', () => {
+  it("pickTiledEntry gives the entry whose C condition (the nvcc launcher's) holds first", () => {
+    for (const tileW of [4, 8]) {
+      const entries = tiledEntries('k', tileW);
+      for (const inVec of [false, true]) {
+        for (const y16 of [false, true]) {
+          for (let Wo = 1; Wo <= 40; Wo++) {
+            // The C conditions use in_vec, y16 and Wo; evaluate them as JavaScript (same operators).
+            const holds = (when: string) => new Function('in_vec', 'y16', 'Wo', `return ${when};`)(inVec, y16, Wo) as boolean;
+            const byC = entries.find((e) => holds(e.when));
+            expect(pickTiledEntry(entries, inVec, y16, Wo)?.name, `${tileW} ${inVec} ${y16} ${Wo}`).toBe(byC?.name);
+          }
+        }
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { compile } from '../compile.js';
+import { compile, type CompilerChoice } from '../compile.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { compileTuned } from '../tune.js';
 import { SpecError } from '../errors.js';
@@ -8,6 +8,7 @@ export interface CompileCommandOptions {
   readonly spec: SpecInput;
   readonly target: 'auto' | 'cuda' | 'cpu';
   readonly arch?: string;
+  readonly compiler?: CompilerChoice;
   readonly cacheDir?: string;
   readonly cache: boolean;
   /** CUDA: time every variant on this input shape and keep the fastest (recorded in the cache). */
@@ -21,6 +22,8 @@ export interface CompileCommandResult {
   readonly symbol: string;
   readonly artifact: string;
   readonly origin: string;
+  /** What built the artifact: nvcc, nvrtc, or cxx (the CPU target). */
+  readonly compiler: string;
   readonly compileMs: number;
   readonly loadMs: number;
   readonly totalMs: number;
@@ -32,7 +35,7 @@ export interface CompileCommandResult {
 /** `dwconv-jit compile`: one spec through the whole pipeline, loaded to prove the artifact works. */
 export async function compileCommand(o: CompileCommandOptions, log: (line: string) => void): Promise<CompileCommandResult> {
   const started = performance.now();
-  const common = { ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, log };
+  const common = { ...(o.arch ? { arch: o.arch } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, log };
   let tuning: CompileCommandResult['tuning'];
   let k: Kernel;
   if (o.tuneFor) {
@@ -45,7 +48,7 @@ export async function compileCommand(o: CompileCommandOptions, log: (line: strin
   }
   const p = k.provenance;
   return {
-    key: p.key, target: k.target, spec: describeSpec(k.spec), symbol: p.symbol, artifact: p.artifactPath, origin: p.origin,
+    key: p.key, target: k.target, spec: describeSpec(k.spec), symbol: p.symbol, artifact: p.artifactPath, origin: p.origin, compiler: p.compiler,
     compileMs: p.compileMilliseconds, loadMs: p.loadMilliseconds, totalMs: performance.now() - started, variant: p.variant,
     ...(tuning ? { tuning } : {}),
   };

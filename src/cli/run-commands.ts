@@ -1,7 +1,8 @@
 // The commands that run kernels: demo, compile, bench.
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { COMPILERS, type CompilerChoice } from '../compile.js';
 import { SpecError } from '../errors.js';
 import { printBench, runBench, type BenchResult } from './bench.js';
 import { action, EXIT, targetOption } from './common.js';
@@ -48,21 +49,22 @@ export function registerRunCommands(program: Command): void {
       .addOption(targetOption())
       .option('--spec-json <json>', 'the whole spec as JSON (instead of the spec flags)')
       .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
+      .addOption(new Option('--compiler <compiler>', "CUDA compiler (default: DWCONV_JIT_COMPILER, else 'auto': NVRTC when libnvrtc loads)").choices([...COMPILERS]))
       .option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)')
       .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
       .option('--tune-for <N,C,H,W>', 'CUDA: time every variant on this input shape, keep the fastest (recorded in the cache)')
       .option('--json', 'print the result as JSON'),
   ).action(
-    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }) => {
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; compiler?: CompilerChoice; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }) => {
       const spec = o.specJson !== undefined ? parseSpecJson(o.specJson) : specFromFlags(o);
       const r = await compileCommand(
-        { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
+        { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
         (line) => process.stderr.write(`${line}\n`),
       );
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {
         const variant = Object.entries(r.variant).map(([k, v]) => `${k}=${v}`).join(', ');
-        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target}, ${r.compiler})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
         if (r.tuning) process.stdout.write(`  tuning   ${r.tuning.tuned ? 'timed now' : 'recorded choice reused'}: ${Object.entries(r.tuning.timings).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join('; ')}\n`);
       }
       return EXIT.ok;

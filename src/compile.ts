@@ -129,8 +129,10 @@ async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; arti
 export async function compile(specInput: unknown, options: CompileOptions = {}): Promise<Kernel> {
   const r = resolve(specInput, options, true);
   const { generated, artifact } = await buildFor(r);
+  // The runtime first (the artifact must bind to the instance we call) and its context, which a cubin
+  // load needs and a library's first launch would create: outside the load time, so both report the same thing.
+  if (r.target === 'cuda') cudaRuntime(r.env).ensureContext();
   const started = performance.now();
-  if (r.target === 'cuda') cudaRuntime(r.env); // the artifact must bind to the runtime instance we call
   const cubin = artifact.path.endsWith(CUBIN_NAME);
   const loaded = cubin
     ? loadCubin(artifact.path, r.env, generated.launch!, r.spec, generated.symbol, artifact.parts.compiler.version)

@@ -222,6 +222,11 @@ export function inLayout(spec: KernelSpec, [n, c, h, w]: readonly [number, numbe
   return spec.layout === 'NHWC' ? [n, h, w, c] : [n, c, h, w];
 }
 
+/** The weight shape PyTorch uses for this conv on `channels` input channels: [C*m, 1, kh, kw]. */
+export function weightShape(spec: KernelSpec, channels: number): [number, number, number, number] {
+  return [channels * spec.channelMultiplier, 1, spec.kernelSize[0], spec.kernelSize[1]];
+}
+
 /** The input channel count of a shape in the spec's layout. */
 export function channelsOf(spec: KernelSpec, shape: readonly number[]): number {
   return shape[spec.layout === 'NHWC' ? 3 : 1]!;

@@ -9,6 +9,7 @@ import type { Kernel } from './runtime/kernel.js';
 import { Tensor } from './runtime/tensor.js';
 import { canonicalJson, channelsOf, checkShape, normalizeSpec } from './spec.js';
 import { randomParameters } from './verify/operands.js';
+import { parameterTensors } from './runtime/parameter-tensors.js';
 import { fillUniform } from './verify/random.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -68,7 +69,6 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
   const k0 = kernels[0]!;
   const opts = { dtype: k0.spec.dtype, device: 'cuda' as const, env };
   const count = shape.reduce((a, b) => a * b, 1);
-  const wShape = k0.weightShape(channelsOf(k0.spec, shape));
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   const start = rt.eventCreate();
@@ -88,17 +88,11 @@ function timeCandidates(kernels: Kernel[], shape: [number, number, number, numbe
       return t;
     };
     const x = patterned(shape);
-    const p = randomParameters(k0.spec, channelsOf(k0.spec, shape), 777);
-    const f32 = { ...opts, dtype: 'float32' } as const;
-    const w = track(Tensor.fromArray(p.w, wShape, opts));
-    const b = p.bias ? track(Tensor.fromArray(p.bias, [wShape[0]], opts)) : undefined;
+    const channels = channelsOf(k0.spec, shape);
+    const { w, b, epilogue: params } = parameterTensors(k0.spec, channels, randomParameters(k0.spec, channels, 777), { device: 'cuda', env }, track);
     const outShape = k0.outputShape(shape);
     const out = track(Tensor.empty(outShape, opts));
-    const epilogue = {
-      ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [wShape[0]], f32)) } : {}),
-      ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [wShape[0]], f32)) } : {}),
-      ...(k0.spec.residual !== 'none' ? { residual: patterned(outShape) } : {}),
-    };
+    const epilogue = { ...params, ...(k0.spec.residual !== 'none' ? { residual: patterned(outShape) } : {}) };
     // Rounds over all candidates rather than one candidate after another: an idle GPU clocks up
     // during the first milliseconds of work, and the candidate timed first would pay for it.
     for (let i = 0; i < 3; i++) for (const k of kernels) k.forward(x, w, b, { ...epilogue, out });

@@ -12,7 +12,8 @@ import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType } from '../spec.js';
-import { randomParameters } from '../verify/operands.js';
+import { randomParameters, referenceParameters } from '../verify/operands.js';
+import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
@@ -150,30 +151,22 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   const pool = pools.get(dtype, inCount, sizes);
   const outShape = def.outputShape(c.shape);
   const outCount = outShape.reduce((a, b) => a * b, 1);
-  const wShape = def.weightShape(channelsOf(spec, c.shape));
   const p = randomParameters(spec, channelsOf(spec, c.shape), seed ^ 0x5bd1e995);
   const residualSeed = seed ^ 0x2545f491;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   try {
     const view = Tensor.view(pool, c.shape); // the pool's prefix as this case's input
-    const wt = track(Tensor.fromArray(p.w, wShape, opts));
-    const bt = p.bias ? track(Tensor.fromArray(p.bias, [wShape[0]], opts)) : undefined;
-    const f32 = { ...opts, dtype: 'float32' } as const;
+    const { w: wt, b: bt, epilogue: params } = parameterTensors(spec, channelsOf(spec, c.shape), p, { device: 'cuda' }, track);
     let residual: Tensor | undefined;
     if (spec.residual !== 'none') {
       residual = track(Tensor.empty(outShape, opts));
       uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
     }
-    const epilogue = {
-      ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [wShape[0]], f32)) } : {}),
-      ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [wShape[0]], f32)) } : {}),
-      ...(residual ? { residual } : {}),
-    };
+    const epilogue = { ...params, ...(residual ? { residual } : {}) };
     const indices = sampleIndices(outCount, SAMPLE);
     const ref = {
-      spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), weight: p.w,
-      ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}),
+      spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), ...referenceParameters(p),
       ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),
     };
     const flush = { address: flushAt, bytes: FLUSH_BYTES };

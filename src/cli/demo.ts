@@ -12,7 +12,8 @@ import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
-import { randomParameters } from '../verify/operands.js';
+import { randomParameters, referenceParameters } from '../verify/operands.js';
+import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform, freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
@@ -99,23 +100,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps' | 'singleThreadCopyGBps' | 'copyThreads'>;
 
-/** Device tensors of the weights and epilogue parameters, and the host values the reference needs. */
-function parameterTensors(kernel: Kernel, shape: readonly number[], seed: number, track: (t: Tensor) => Tensor) {
-  const channels = channelsOf(kernel.spec, shape);
-  const p = randomParameters(kernel.spec, channels, seed ^ 0x5bd1e995);
-  const opts = { dtype: kernel.spec.dtype, device: kernel.target } as const;
-  const f32 = { ...opts, dtype: 'float32' } as const;
-  const [cOut] = kernel.weightShape(channels);
-  const tensors = {
-    wt: track(Tensor.fromArray(p.w, kernel.weightShape(channels), opts)),
-    bt: p.bias ? track(Tensor.fromArray(p.bias, [cOut], opts)) : undefined,
-    ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [cOut], f32)) } : {}),
-    ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [cOut], f32)) } : {}),
-  };
-  const ref = { weight: p.w, ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}) };
-  return { ...tensors, ref };
-}
-
 async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
   const rt = cudaRuntime(readEnvironment());
   const { dtype } = kernel.spec;
@@ -129,7 +113,9 @@ async function runCuda(kernel: Kernel, shape: readonly [number, number, number, 
     o.progress(`uploading ${((inCount * DTYPE_BYTES[dtype]) / 1e9).toFixed(2)} GB of random input`);
     const x = track(Tensor.empty(shape, opts));
     uploadUniform(rt, x.deviceAddress(), inCount, dtype, seed);
-    const { wt, bt, ref: params, ...epi } = parameterTensors(kernel, shape, seed, track);
+    const channels = channelsOf(kernel.spec, shape);
+    const p = randomParameters(kernel.spec, channels, seed ^ 0x5bd1e995);
+    const { w: wt, b: bt, epilogue: epi } = parameterTensors(kernel.spec, channels, p, { device: 'cuda' }, track);
     const residualSeed = seed ^ 0x2545f491;
     let residual: Tensor | undefined;
     if (kernel.spec.residual !== 'none') {
@@ -145,7 +131,7 @@ async function runCuda(kernel: Kernel, shape: readonly [number, number, number, 
     const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
     const values = readAt(rt, out.deviceAddress(), indices, dtype);
     const ref = {
-      spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), ...params,
+      spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), ...referenceParameters(p),
       ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),
     };
     const check = { mode: all ? ('all' as const) : ('sample' as const), ...verifyOutputs(ref, outShape, indices, (k) => values[k]!, dtype) };
@@ -166,7 +152,9 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   const opts = { dtype, device: 'cpu' } as const;
   const input = roundTo(fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed), dtype);
   const x = Tensor.fromArray(input, shape, opts);
-  const { wt, bt, ref: params, ...epi } = parameterTensors(kernel, shape, seed, (t) => t);
+  const channels = channelsOf(kernel.spec, shape);
+  const p = randomParameters(kernel.spec, channels, seed ^ 0x5bd1e995);
+  const { w: wt, b: bt, epilogue: epi } = parameterTensors(kernel.spec, channels, p, { device: 'cpu' });
   const outShape = kernel.outputShape(shape);
   const outCount = outShape.reduce((a, c) => a * c, 1);
   const res = kernel.spec.residual === 'none' ? undefined : roundTo(fillUniform(new Float32Array(outCount), seed ^ 0x2545f491), dtype);
@@ -177,7 +165,7 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   o.progress('checking against the float64 reference');
   const all = outCount <= FULL_CHECK_LIMIT;
   const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
-  const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => input[i]!, ...params, ...(res ? { residual: (i: number) => res[i]! } : {}) };
+  const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => input[i]!, ...referenceParameters(p), ...(res ? { residual: (i: number) => res[i]! } : {}) };
   const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs(ref, outShape, indices, (k) => result[indices[k]!]!, dtype) };
   o.progress(`timing ${o.reps} runs`);
   const time = (f: () => void) => {

@@ -1,6 +1,6 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { channelsOf, logicalDims, outputShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, logicalDims, outputShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
@@ -63,7 +63,7 @@ export class Kernel {
 
   /** The weight shape PyTorch uses for this conv: [C*m, 1, kh, kw]. */
   weightShape(channels: number): [number, number, number, number] {
-    return [channels * this.spec.channelMultiplier, 1, this.spec.kernelSize[0], this.spec.kernelSize[1]];
+    return weightShape(this.spec, channels);
   }
 
   /** Launches on tensors already in place; no copies. On CUDA it returns once the launch is queued. */

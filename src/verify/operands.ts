@@ -33,6 +33,11 @@ export function randomParameters(spec: KernelSpec, inputChannels: number, seed: 
   };
 }
 
+/** The parameters as ReferenceInputs names them. */
+export function referenceParameters(p: Parameters): { weight: Float32Array; bias?: Float32Array; scale?: Float32Array; shift?: Float32Array } {
+  return { weight: p.w, ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}) };
+}
+
 /** Everything for one call on a small problem, input and residual included. */
 export function randomOperands(spec: KernelSpec, inputShape: readonly [number, number, number, number], seed: number): Operands {
   const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

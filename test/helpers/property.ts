@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { ACTIVATIONS, channelsOf, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
-import { randomOperands } from '../../src/verify/operands.js';
+import { randomOperands, referenceParameters } from '../../src/verify/operands.js';
+import { parameterTensors } from '../../src/runtime/parameter-tensors.js';
 import { Comparer, type Comparison } from '../../src/verify/compare.js';
 import { reference } from '../../src/verify/reference.js';
 
@@ -62,22 +63,19 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
   const device = kernel.target;
   const o = randomOperands(spec, shape, seed);
   const outShape = kernel.outputShape(shape);
-  const cOut = channelsOf(spec, outShape);
   const opts = { dtype: spec.dtype, device } as const;
-  const tensor = (a: Float32Array | undefined, s: readonly number[], dtype = spec.dtype) => (a ? Tensor.fromArray(a, s, { ...opts, dtype }) : undefined);
-  const [x, w, b, scale, shift, residual] = [
-    tensor(o.x, shape)!, tensor(o.w, kernel.weightShape(channelsOf(spec, shape)))!, tensor(o.bias, [cOut]),
-    tensor(o.scale, [cOut], 'float32'), tensor(o.shift, [cOut], 'float32'), tensor(o.residual, outShape),
-  ];
-  const out = Tensor.empty(outShape, opts); // 0xff bytes: NaN in every dtype
-  const tensors = [x, w, b, scale, shift, residual, out].filter((t): t is Tensor => t !== undefined);
+  const tensors: Tensor[] = [];
+  const track = (t: Tensor) => (tensors.push(t), t);
+  const x = track(Tensor.fromArray(o.x, shape, opts));
+  const { w, b, epilogue } = parameterTensors(spec, channelsOf(spec, shape), o, { device }, track);
+  const residual = o.residual ? track(Tensor.fromArray(o.residual, outShape, opts)) : undefined;
+  const out = track(Tensor.empty(outShape, opts)); // 0xff bytes: NaN in every dtype
   try {
-    kernel.forward(x, w, b, { out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}) });
+    kernel.forward(x, w, b, { out, ...epilogue, ...(residual ? { residual } : {}) });
     const got = out.toArray(); // synchronizes on CUDA
     const r = o.residual;
     const ref = reference({
-      spec, inputShape: shape, input: (i) => o.x[i]!, weight: o.w,
-      ...(o.bias ? { bias: o.bias } : {}), ...(o.scale && o.shift ? { scale: o.scale, shift: o.shift } : {}),
+      spec, inputShape: shape, input: (i) => o.x[i]!, ...referenceParameters(o),
       ...(r ? { residual: (i: number) => r[i]! } : {}),
     });
     const comparer = new Comparer(spec.dtype);

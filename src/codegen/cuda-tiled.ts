@@ -74,6 +74,5 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
     stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
     stores.push(`${ind}}`);
   }
-  const choices = tiledEntries(symbol, tileW);
-  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries: choices, choices };
+  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries: tiledEntries(symbol, tileW) };
 }

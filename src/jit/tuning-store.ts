@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CudaVariant } from '../codegen/variant.js';
 import { sha256 } from './key.js';
 
 /** What the tuner chose for one (spec, shape class, GPU), kept beside the kernels in the cache. */
@@ -11,7 +12,7 @@ export interface TuningRecord {
   readonly device: string;
   readonly package: string;
   /** The winner: a pinned variant, or null for the default source. */
-  readonly variant: { readonly kernel: 'direct' | 'tiled' | 'nhwc'; readonly tileH: number; readonly tileW?: number; readonly vec?: number } | null;
+  readonly variant: CudaVariant | null;
   /** Median milliseconds of every candidate, by its label. */
   readonly timings: Readonly<Record<string, number>>;
   readonly createdAt: string;

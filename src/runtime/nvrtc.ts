@@ -108,9 +108,20 @@ export class Nvrtc {
 }
 
 let loaded: Nvrtc | undefined;
+/** Searches that found nothing, by their candidate list: compile() probes on every call with compiler 'auto'. */
+const notFound = new Map<string, unknown>();
+
 /** The process's libnvrtc, loaded on first use (ToolchainNotFoundError when there is none). */
 export function nvrtc(env: Environment): Nvrtc {
-  loaded ??= Nvrtc.load(env);
+  if (loaded) return loaded;
+  const search = nvrtcCandidates(env).join('\n');
+  if (notFound.has(search)) throw notFound.get(search);
+  try {
+    loaded = Nvrtc.load(env);
+  } catch (err) {
+    notFound.set(search, err);
+    throw err;
+  }
   return loaded;
 }
 

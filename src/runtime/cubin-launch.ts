@@ -90,44 +90,35 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
-    if (info.nhwc) {
-      // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
-      const misaligned = (big(x) | big(y) | big(r)) % 16n !== 0n;
-      const pick = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
-      fill(x, w, b, scale, shift, r, y, C, H, W, Ho, Wo);
-      const tiles = writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / info.nhwc.tileW), Math.ceil(Ho / info.nhwc.tileH), N);
-      return launch(pick.name, tiles);
-    }
-    let entry: string;
-    let tileW: number;
-    let tileH: number;
-    const tiled = info.tiled;
-    const suits = tiled !== undefined && W % tiled.tileW === 0 && Wo >= 4 * tiled.tileW && big(x) % 16n === 0n;
-    if (tiled && (!info.direct || suits)) {
-      const inVec = W % tiled.tileW === 0 && big(x) % 16n === 0n;
-      const y16 = big(y) % 16n === 0n && big(r) % 16n === 0n; // the residual is read with the stores' width
-      const pick = pickTiledEntry(tiled.entries, inVec, y16, Wo);
-      if (!pick) return -1;
-      [entry, tileW, tileH] = [pick.name, tiled.tileW, tiled.tileH];
-    } else if (info.direct) {
-      [entry, tileW, tileH] = [info.direct.entry, info.direct.tileW, info.direct.tileH];
-    } else {
-      return -1;
-    }
-    fill(x, w, b, scale, shift, r, y, C, H, W, Ho, Wo);
-    const tiles = writeTileGrid(view, 80, Math.ceil(Wo / tileW), Math.ceil(Ho / tileH), C * m, N);
-    return launch(entry, tiles);
-
-    function launch(name: string, tiles: bigint): number {
-      const status = driver.launch(get(name), gridBlocks(tiles, info.threads), info.threads, stream, params);
-      if (status !== 0) throw new CudaError(`cuLaunchKernel(${name})`, status, driver.errorName(status));
-      return 0;
-    }
-  };
-
-  /** The arguments before the tile grid: x, w, EpiArgs {b, scale, shift, r}, y at 0..48, then C, H, W, Ho, Wo. */
-  function fill(...[x, w, b, scale, shift, r, y, C, H, W, Ho, Wo]: [Address, Address, Address, Address, Address, Address, Address, number, number, number, number, number]): void {
+    const pick = choose(big(x), big(y), big(r), C, W, Wo);
+    if (!pick) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, y].entries()) view.setBigUint64(8 * i, big(a), true);
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(56 + 4 * i, v, true);
+    // NCHW grids walk (tile column, tile row, channel, image); NHWC ones (channel vector, column, row, image).
+    const tiles = info.nhwc
+      ? writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), N)
+      : writeTileGrid(view, 80, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), C * m, N);
+    const status = driver.launch(get(pick.entry), gridBlocks(tiles, info.threads), info.threads, stream, params);
+    if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
+    return 0;
+  };
+
+  /** The entry point for a call and its tile, as the nvcc launcher chooses them; undefined: none can take it. */
+  function choose(x: bigint, y: bigint, r: bigint, C: number, W: number, Wo: number): { entry: string; tileW: number; tileH: number; vec: number } | undefined {
+    if (info.nhwc) {
+      // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
+      const misaligned = (x | y | r) % 16n !== 0n;
+      const e = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
+      return { entry: e.name, tileW: info.nhwc.tileW, tileH: info.nhwc.tileH, vec: e.vec };
+    }
+    const tiled = info.tiled;
+    const suits = tiled !== undefined && W % tiled.tileW === 0 && Wo >= 4 * tiled.tileW && x % 16n === 0n;
+    if (tiled && (!info.direct || suits)) {
+      const inVec = W % tiled.tileW === 0 && x % 16n === 0n;
+      const y16 = y % 16n === 0n && r % 16n === 0n; // the residual is read with the stores' width
+      const e = pickTiledEntry(tiled.entries, inVec, y16, Wo);
+      return e && { entry: e.name, tileW: tiled.tileW, tileH: tiled.tileH, vec: 1 };
+    }
+    return info.direct && { entry: info.direct.entry, tileW: info.direct.tileW, tileH: info.direct.tileH, vec: 1 };
   }
 }

@@ -35,6 +35,37 @@ export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: numbe
 }
 
 /**
+ * Beyond this many taps the tap rows become a run-time loop (rolledRows): a fully unrolled 31x31
+ * tile is 1.2 MB of source and minutes of nvcc, while such a window is compute-bound anyway, so
+ * sharing input rows between output rows buys little.
+ */
+const MAX_UNROLLED_TAPS = 49;
+
+/** The taps as a loop over tap rows; each iteration loads the columns one input row gives each output row and unrolls the row's taps. */
+function rolledRows(spec: KernelSpec, tileH: number, tileW: number, cols: number[]): string[] {
+  const [, kw] = spec.kernelSize;
+  const [, sw] = spec.stride;
+  const [, dw] = spec.dilation;
+  const rows = ['  #pragma unroll 1', '  for (int r = 0; r < KH; ++r) {'];
+  for (let i = 0; i < tileH; i++) {
+    rows.push(`    {  // output row ${i}`, `      const int ih = ih0 + ${i} * SH + r * DH;`, '      if ((unsigned)ih < (unsigned)H) {');
+    rows.push('        const storage_t* xr = xn + (i64)ih * W * C + ci0;');
+    for (const c of cols) rows.push(`        float c${c}[VEC];`, `        load_column<VEC>(xr, iw0 + ${c}, W, C, c${c});`);
+    for (let s = 0; s < kw; s++) {
+      rows.push('        {', '          float wv[VEC];', '#pragma unroll');
+      rows.push(`          for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + r * KW + ${s});`);
+      for (let t = 0; t < tileW; t++) {
+        rows.push('#pragma unroll', `          for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * sw + s * dw}[v], acc[${i}][${t}][v]);`);
+      }
+      rows.push('        }');
+    }
+    rows.push('      }', '    }');
+  }
+  rows.push('  }');
+  return rows;
+}
+
+/**
  * The spec-dependent text of the NHWC kernel (templates/cuda/nhwc.hbs). Each thread computes VEC
  * consecutive channels of a TH x TW tile of outputs. It walks the input rows the tile needs once;
  * per row it loads the column vectors the tile reads once and feeds every output row that row
@@ -50,7 +81,8 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
   const feeds = new Map<number, [number, number][]>();
   for (let i = 0; i < tileH; i++) for (let r = 0; r < kh; r++) feeds.set(i * sh + r * dh, [...(feeds.get(i * sh + r * dh) ?? []), [i, r]]);
   const rows: string[] = [];
-  for (const j of [...feeds.keys()].sort((a, b) => a - b)) {
+  if (kh * kw > MAX_UNROLLED_TAPS) rows.push(...rolledRows(spec, tileH, tileW, cols));
+  else for (const j of [...feeds.keys()].sort((a, b) => a - b)) {
     rows.push(`${ind}{  // input row ih0 + ${j}`);
     rows.push(`${ind}  const int ih = ih0 + ${j};`);
     rows.push(`${ind}  if ((unsigned)ih < (unsigned)H) {`);

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/generate.js';
+import { allVariants } from '../../src/codegen/variant.js';
 import { normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url);
@@ -49,6 +50,19 @@ describe('codegen', () => {
     expect(g.source).not.toContain('_direct(');
     expect(g.source.match(/acc\d+\[\d+\] = fmaf\(/g)).toHaveLength(3 * 5 * 8 * 4);
     expect(g.source.match(/load_row<IN_VEC>\(/g)).toHaveLength(4 + (3 - 1) * 2); // TH + (KH-1)*DH input rows
+  });
+
+  it('NHWC windows beyond 7x7 loop over tap rows, so every variant stays small enough to compile in seconds', () => {
+    const spec = normalizeSpec({ kernelSize: 31, layout: 'NHWC' });
+    for (const variant of [undefined, ...allVariants(spec)]) {
+      const g = generate(spec, 'cuda', variant);
+      expect(g.source.length).toBeLessThan(120_000); // fully unrolled, the 2x4 tile was 1.2 MB and 300 s of nvcc
+      expect(g.source).toContain('for (int r = 0; r < KH; ++r)');
+      // per output row of the tile: one unrolled tap row of 31 weights
+      expect(g.source.match(/wv\[v\] = load_x\(/g)).toHaveLength(31 * Number(g.variant.nhwcTileH));
+    }
+    const small = generate(normalizeSpec({ kernelSize: 7, layout: 'NHWC' }), 'cuda');
+    expect(small.source).not.toContain('for (int r = 0; r < KH; ++r)');
   });
 
   it('embeds the spec and symbol as a self-description', () => {

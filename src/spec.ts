@@ -53,6 +53,31 @@ export interface SpecInput {
    * as in a MobileNetV2 block) or before it ('before-activation', as in a ResNet block). Default 'none'.
    */
   readonly residual?: boolean | Residual;
+  /**
+   * A fused depthwise-separable block: the depthwise result (after its own bias, batchNorm and
+   * activation) feeds a 1x1 convolution to `outChannels` channels in the same kernel, so only the
+   * block's output is written. Weights [outChannels, C*m, 1, 1] as in PyTorch. Not with `residual`.
+   */
+  readonly pointwise?: PointwiseInput;
+}
+
+/** The 1x1 part of a depthwise-separable block. */
+export interface PointwiseInput {
+  /** 1..4096. */
+  readonly outChannels: number;
+  /** Whether the 1x1 adds a per-output-channel bias (fold its BatchNorm into weights and bias). Default false. */
+  readonly bias?: boolean;
+  /** Applied after the 1x1 and its bias. Default 'none'. */
+  readonly activation?: Activation;
+  /** leaky_relu only, as the depthwise one. */
+  readonly negativeSlope?: number;
+}
+
+export interface PointwiseSpec {
+  readonly outChannels: number;
+  readonly bias: boolean;
+  readonly activation: Activation;
+  readonly negativeSlope?: number;
 }
 
 /** The normalized, frozen, canonical form. padding is [top, bottom, left, right]. */
@@ -70,9 +95,13 @@ export interface KernelSpec {
   /** Present only when activation is 'leaky_relu'. */
   readonly negativeSlope?: number;
   readonly residual: Residual;
+  /** Present only for a depthwise-separable block. */
+  readonly pointwise?: PointwiseSpec;
 }
 
-const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual'] as const;
+const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual', 'pointwise'] as const;
+const POINTWISE_FIELDS = ['outChannels', 'bias', 'activation', 'negativeSlope'] as const;
+export const MAX_POINTWISE_CHANNELS = 4096;
 export const LIMITS = {
   kernelSize: [1, 31],
   stride: [1, 8],
@@ -145,10 +174,24 @@ export function normalizeSpec(input: unknown): KernelSpec {
   const activation = oneOf('activation', input.activation ?? 'none', ACTIVATIONS);
   const negativeSlope = slope(activation, input.negativeSlope);
   const residual = input.residual === true ? 'after-activation' : input.residual === false ? 'none' : oneOf('residual', input.residual ?? 'none', RESIDUALS);
+  const pw = input.pointwise === undefined ? undefined : pointwise(input.pointwise);
+  if (pw && residual !== 'none') throw new SpecError('residual', input.residual, "'none' with pointwise (a residual on the block's output is not supported)");
   return deepFreeze({
     kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias, batchNorm, activation,
-    ...(negativeSlope === undefined ? {} : { negativeSlope }), residual,
+    ...(negativeSlope === undefined ? {} : { negativeSlope }), residual, ...(pw ? { pointwise: pw } : {}),
   });
+}
+
+function pointwise(input: unknown): PointwiseSpec {
+  if (!isPlainObject(input)) throw new SpecError('pointwise', input, '{ outChannels, bias?, activation?, negativeSlope? }');
+  for (const key of Object.keys(input)) {
+    if (!(POINTWISE_FIELDS as readonly string[]).includes(key)) throw new SpecError(`pointwise.${key}`, input[key], `known fields: ${POINTWISE_FIELDS.join(', ')}`);
+  }
+  const outChannels = integerIn('pointwise.outChannels', input.outChannels, [1, MAX_POINTWISE_CHANNELS]);
+  const bias = boolean('pointwise.bias', input.bias);
+  const activation = oneOf('pointwise.activation', input.activation ?? 'none', ACTIVATIONS);
+  const negativeSlope = slope(activation, input.negativeSlope, 'pointwise.negativeSlope');
+  return { outChannels, bias, activation, ...(negativeSlope === undefined ? {} : { negativeSlope }) };
 }
 
 function boolean(field: string, value: unknown): boolean {
@@ -157,24 +200,24 @@ function boolean(field: string, value: unknown): boolean {
 }
 
 /** The float32 slope for leaky_relu; none for other activations. It is baked into source, so only finite numbers pass. */
-function slope(activation: Activation, value: unknown): number | undefined {
+function slope(activation: Activation, value: unknown, field = 'negativeSlope'): number | undefined {
   if (activation !== 'leaky_relu') {
-    if (value !== undefined) throw new SpecError('negativeSlope', value, "no value unless activation is 'leaky_relu'");
+    if (value !== undefined) throw new SpecError(field, value, "no value unless activation is 'leaky_relu'");
     return undefined;
   }
   const v = value ?? DEFAULT_NEGATIVE_SLOPE;
-  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 1e6) throw new SpecError('negativeSlope', v, 'a finite number of magnitude at most 1e6');
+  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 1e6) throw new SpecError(field, v, 'a finite number of magnitude at most 1e6');
   return Math.fround(v);
 }
 
 function deepFreeze<T extends object>(value: T): T {
-  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
   return Object.freeze(value);
 }
 
 /** Same spec, same string: fields in a fixed order, no whitespace. */
 export function canonicalJson(spec: KernelSpec): string {
-  return JSON.stringify(spec, [...FIELDS]);
+  return JSON.stringify(spec, [...FIELDS, ...POINTWISE_FIELDS]);
 }
 
 /** A short name made only of [a-z0-9_], safe as a C symbol suffix and in file names. */
@@ -191,7 +234,9 @@ export function specTag(spec: KernelSpec): string {
 function epilogueTag(spec: KernelSpec): string {
   const res = { none: '', 'after-activation': '_res', 'before-activation': '_preres' }[spec.residual];
   const act = spec.activation === 'none' ? '' : `_${spec.activation}`;
-  return `${spec.bias ? '_bias' : ''}${spec.batchNorm ? '_bn' : ''}${spec.residual === 'before-activation' ? res : ''}${act}${spec.residual === 'after-activation' ? res : ''}`;
+  const pw = spec.pointwise;
+  const block = pw ? `_pw${pw.outChannels}${pw.bias ? '_bias' : ''}${pw.activation === 'none' ? '' : `_${pw.activation}`}` : '';
+  return `${spec.bias ? '_bias' : ''}${spec.batchNorm ? '_bn' : ''}${spec.residual === 'before-activation' ? res : ''}${act}${spec.residual === 'after-activation' ? res : ''}${block}`;
 }
 
 /** One line in words, for logs and the CLI. */
@@ -206,7 +251,9 @@ function describeEpilogue(spec: KernelSpec): string {
   const act = spec.activation === 'none' ? '' : ` ${spec.activation}${spec.negativeSlope === undefined ? '' : `(${spec.negativeSlope})`}`;
   const pre = spec.residual === 'before-activation' ? ' +residual' : '';
   const post = spec.residual === 'after-activation' ? ' +residual' : '';
-  return `${spec.bias ? ' +bias' : ''}${spec.batchNorm ? ' +bn' : ''}${pre}${act}${post}`;
+  const pw = spec.pointwise;
+  const block = pw ? ` -> 1x1 to ${pw.outChannels}${pw.bias ? ' +bias' : ''}${pw.activation === 'none' ? '' : ` ${pw.activation}${pw.negativeSlope === undefined ? '' : `(${pw.negativeSlope})`}`}` : '';
+  return `${spec.bias ? ' +bias' : ''}${spec.batchNorm ? ' +bn' : ''}${pre}${act}${post}${block}`;
 }
 
 export type Shape4 = readonly [number, number, number, number];
@@ -227,6 +274,16 @@ export function weightShape(spec: KernelSpec, channels: number): [number, number
   return [channels * spec.channelMultiplier, 1, spec.kernelSize[0], spec.kernelSize[1]];
 }
 
+/** Channels of the depthwise result for `channels` input channels (C*m): what bias, scale and shift are sized by. */
+export function depthwiseChannels(spec: KernelSpec, channels: number): number {
+  return channels * spec.channelMultiplier;
+}
+
+/** The 1x1 weights' shape, as PyTorch's: [outChannels, C*m, 1, 1]. */
+export function pointwiseWeightShape(spec: KernelSpec & { pointwise: PointwiseSpec }, channels: number): [number, number, number, number] {
+  return [spec.pointwise.outChannels, channels * spec.channelMultiplier, 1, 1];
+}
+
 /** The input channel count of a shape in the spec's layout. */
 export function channelsOf(spec: KernelSpec, shape: readonly number[]): number {
   return shape[spec.layout === 'NHWC' ? 3 : 1]!;
@@ -243,7 +300,7 @@ export function outputShape(spec: KernelSpec, inputShape: unknown): [number, num
   if (ho < 1 || wo < 1) {
     throw new SpecError('inputShape', inputShape, `H and W large enough for a non-empty output with this ${spec.kernelSize.join('x')} kernel (output would be ${ho}x${wo})`);
   }
-  return inLayout(spec, [n, c * spec.channelMultiplier, ho, wo]);
+  return inLayout(spec, [n, spec.pointwise?.outChannels ?? c * spec.channelMultiplier, ho, wo]);
 }
 
 export function outputExtent(size: number, k: number, s: number, padTotal: number, d: number): number {

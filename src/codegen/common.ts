@@ -1,6 +1,6 @@
 import { canonicalJson, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
-import { epilogueFunction } from './epilogue.js';
+import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
 
 export type Target = 'cuda' | 'cpu';
 
@@ -25,6 +25,8 @@ export interface CudaLaunchInfo {
   readonly direct?: { readonly tileW: number; readonly tileH: number; readonly entry: string };
   /** entries in the order they are tried: see tiledEntries. */
   readonly tiled?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly inVec: number; readonly outVec: number }[] };
+  /** Depthwise-separable block: one block of `threads` per tile of `pixels` outputs x `coutTile` channels. */
+  readonly separable?: { readonly entry: string; readonly pixels: number; readonly coutTile: number };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }
@@ -53,5 +55,6 @@ export function templateContext(spec: KernelSpec, target: Target) {
     batchNorm: spec.batchNorm,
     residual: spec.residual !== 'none',
     epilogue: epilogueFunction(spec, target),
+    pointwise: spec.pointwise ? { ...spec.pointwise, epilogue: pointwiseEpilogueFunction(spec, target) } : false,
   };
 }

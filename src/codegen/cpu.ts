@@ -54,6 +54,6 @@ export function generateCpu(spec: KernelSpec): GeneratedSource {
   const ctx = templateContext(spec, 'cpu');
   // float32 without a multiplier: NHWC input rows are read in place instead of widened first.
   const directRows = spec.dtype === 'float32' && spec.channelMultiplier === 1;
-  const source = spec.layout === 'NHWC' ? render('cpu/dwconv_nhwc.cpp.hbs', { ...ctx, directRows }) : render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
+  const source = spec.pointwise ? render('cpu/separable.cpp.hbs', ctx) : spec.layout === 'NHWC' ? render('cpu/dwconv_nhwc.cpp.hbs', { ...ctx, directRows }) : render('cpu/dwconv.cpp.hbs', { ...ctx, taps: emitTaps(spec) });
   return { target: 'cpu', symbol: ctx.symbol, language: 'c++', source, specJson: ctx.specJson, variant: {} };
 }

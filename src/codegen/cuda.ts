@@ -2,6 +2,7 @@ import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
 import { DIRECT_TILE_H, directParts } from './cuda-direct.js';
 import { defaultNhwcTile, nhwcParts } from './cuda-nhwc.js';
+import { separableParts, SEPARABLE_THREADS } from './cuda-separable.js';
 import { defaultTiledTileH, tiledApplies, tiledParts } from './cuda-tiled.js';
 import { render } from './templates.js';
 import type { CudaVariant } from './variant.js';
@@ -15,13 +16,14 @@ const THREADS = 128;
  */
 export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
   const ctx = templateContext(spec, 'cuda');
+  if (spec.pointwise) return generateSeparable({ ...spec, pointwise: spec.pointwise }, ctx);
   if (spec.layout === 'NHWC') return generateNhwc(spec, ctx, variant);
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
   const useDirect = variant ? variant.kernel === 'direct' : true;
   const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
   const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
   const families = [direct && 'direct', tiled && 'tiled'].filter(Boolean).join(', ');
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, nhwc: false });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, nhwc: false, separable: false });
   const kernel = direct && tiled ? 'auto' : tiled ? 'tiled' : 'direct';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
@@ -43,10 +45,21 @@ function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>,
   const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
   const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW, tile.vec);
   const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc, separable: false });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: { threads: THREADS, nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries } },
     variant: { kernel: 'nhwc', nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
+  };
+}
+
+/** A depthwise-separable block: one kernel, no variants. */
+function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpec['pointwise']> }, ctx: ReturnType<typeof templateContext>): GeneratedSource {
+  const separable = separableParts(spec, ctx.symbol);
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, nhwc: false, separable });
+  return {
+    target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
+    launch: { threads: SEPARABLE_THREADS, separable: { entry: separable.entry, pixels: separable.pixels, coutTile: separable.coutTile } },
+    variant: { kernel: 'separable', pixels: separable.pixels, coutTile: separable.coutTile },
   };
 }

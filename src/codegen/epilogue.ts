@@ -67,3 +67,19 @@ function describeEpilogueOrder(spec: KernelSpec): string {
 export function hasEpilogue(spec: KernelSpec): boolean {
   return spec.bias || spec.batchNorm || spec.activation !== 'none' || spec.residual !== 'none';
 }
+
+/** The 1x1's epilogue of a depthwise-separable block: its bias, then its activation. Empty without pointwise. */
+export function pointwiseEpilogueFunction(spec: KernelSpec, target: Target): string {
+  const pw = spec.pointwise;
+  if (!pw) return '';
+  const qualifier = target === 'cuda' ? '[[maybe_unused]] __device__ __forceinline__' : 'static inline';
+  return [
+    `// Pointwise epilogue: ${[pw.bias && 'bias', pw.activation !== 'none' && pw.activation].filter(Boolean).join(', then ') || 'none'}.`,
+    `${qualifier} float pw_epilogue(float z, float bias) {`,
+    '  (void)bias;',
+    ...(pw.bias ? ['  z += bias;'] : []),
+    ...(pw.activation !== 'none' ? [`  z = ${activationExpr(pw.activation, target, pw.negativeSlope)};`] : []),
+    '  return z;',
+    '}',
+  ].join('\n');
+}

@@ -23,6 +23,7 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_direct', read('cuda/direct.hbs'));
     hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
     hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
+    hbs.registerPartial('cuda_separable', read('cuda/separable.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     registered = true;
   }

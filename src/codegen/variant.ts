@@ -21,6 +21,7 @@ export const NHWC_TILE_WIDTHS = [2, 4] as const;
 export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVariant {
   if (typeof variant !== 'object' || variant === null) throw new SpecError('options.variant', variant, "{ kernel: 'direct' | 'tiled' | 'nhwc', tileH, tileW? }");
   const v = variant as Record<string, unknown>;
+  if (spec.pointwise) throw new SpecError('options.variant', variant, 'none: a separable block (pointwise) has one kernel');
   for (const key of Object.keys(v)) if (!['kernel', 'tileH', 'tileW', 'vec'].includes(key)) throw new SpecError(`options.variant.${key}`, v[key], 'kernel, tileH, tileW, vec');
   if (spec.layout === 'NHWC') {
     if (v.kernel !== 'nhwc') throw new SpecError('options.variant.kernel', v.kernel, "'nhwc' (the NHWC layout's kernel)");
@@ -39,6 +40,7 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
 
 /** Every variant the generator can produce for this spec (the GPU tests run them all). */
 export function allVariants(spec: KernelSpec): CudaVariant[] {
+  if (spec.pointwise) return [];
   if (spec.layout === 'NHWC') {
     return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
   }

@@ -12,9 +12,10 @@ const INT_LIMIT = 2 ** 31 - 1;
 
 /** The kernels' TileGrid, as laid out in templates/cuda/tiles.hbs (64 bytes, 8-aligned). */
 const GRID_BYTES = 64;
-/** Argument values: x, w, EpiArgs {b, scale, shift, r}, y, C, H, W, Ho, Wo, TileGrid. */
-const OFFSETS = [0, 8, 16, 48, 56, 60, 64, 68, 72, 80] as const;
-const PARAM_BYTES = 80 + GRID_BYTES;
+/** Argument values: x, w, EpiArgs {b, scale, shift, r, pw, pb}, y, C, H, W, Ho, Wo, TileGrid. */
+const OFFSETS = [0, 8, 16, 64, 72, 76, 80, 84, 88, 96] as const;
+const GRID_AT = 96;
+const PARAM_BYTES = GRID_AT + GRID_BYTES;
 
 /** (n * m) >> 32 + n) >> s == n / d for every 32-bit n: the magic numbers of FastDiv. */
 export function fastDiv(d: number): { d: number; m: number; s: number } {
@@ -59,7 +60,7 @@ export function pickTiledEntry<E extends { readonly inVec: number; readonly outV
 }
 
 /**
- * A launcher with the artifact ABI (x, w, b, scale, shift, r, y, N, C, H, W, stream) -> status: 0, or
+ * A launcher with the artifact ABI (x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream) -> status: 0, or
  * -1 for arguments the kernel cannot take; a failed launch throws a CudaError.
  */
 export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLaunchInfo, spec: KernelSpec) {
@@ -72,6 +73,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
   if (info.direct) get(info.direct.entry);
   for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
+  if (info.separable) get(info.separable.entry);
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
   const view = new DataView(koffi.view(block, PARAM_BYTES));
   const base = koffi.address(block);
@@ -83,22 +85,28 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   const padW = spec.padding[2] + spec.padding[3];
   const m = spec.channelMultiplier;
 
-  return (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
+  return (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, pw: Address, pb: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
     if (!big(x) || !big(w) || !big(y) || N < 1 || C < 1 || H < 1 || W < 1) return -1;
     if ((spec.bias && !big(b)) || (spec.batchNorm && (!big(scale) || !big(shift))) || (spec.residual !== 'none' && !big(r))) return -1;
+    if (spec.pointwise && (!big(pw) || (spec.pointwise.bias && !big(pb)))) return -1;
     if (H + padH < dh * (kh - 1) + 1 || W + padW < dw * (kw - 1) + 1) return -1;
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
-    const pick = choose(big(x), big(y), big(r), C, W, Wo);
+    const sep = info.separable;
+    if (sep && Math.ceil((Ho * Wo) / sep.pixels) > INT_LIMIT) return -1;
+    const pick = sep ? { entry: sep.entry, tileW: 0, tileH: 0, vec: 1 } : choose(big(x), big(y), big(r), C, W, Wo);
     if (!pick) return -1;
-    for (const [i, a] of [x, w, b, scale, shift, r, y].entries()) view.setBigUint64(8 * i, big(a), true);
-    for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(56 + 4 * i, v, true);
-    // NCHW grids walk (tile column, tile row, channel, image); NHWC ones (channel vector, column, row, image).
-    const tiles = info.nhwc
-      ? writeTileGrid(view, 80, (C * m) / pick.vec, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), N)
-      : writeTileGrid(view, 80, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), C * m, N);
-    const status = driver.launch(get(pick.entry), gridBlocks(tiles, info.threads), info.threads, stream, params);
+    for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);
+    for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
+    // NCHW grids walk (tile column, tile row, channel, image); NHWC ones (channel vector, column, row,
+    // image); separable ones (pixel run, output channel tile, -, image), one block per tile.
+    const tiles = sep
+      ? writeTileGrid(view, GRID_AT, Math.ceil((Ho * Wo) / sep.pixels), Math.ceil(spec.pointwise!.outChannels / sep.coutTile), 1, N)
+      : info.nhwc
+        ? writeTileGrid(view, GRID_AT, (C * m) / pick.vec, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), N)
+        : writeTileGrid(view, GRID_AT, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), C * m, N);
+    const status = driver.launch(get(pick.entry), gridBlocks(tiles, sep ? 1 : info.threads), info.threads, stream, params);
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
     return 0;
   };

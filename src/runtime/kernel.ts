@@ -1,6 +1,6 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { channelsOf, logicalDims, outputShape, weightShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, depthwiseChannels, logicalDims, outputShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
@@ -13,6 +13,10 @@ export interface EpilogueTensors {
   readonly shift?: Tensor;
   /** residual: the output's shape and dtype; `out` may be this very tensor (an in-place add). */
   readonly residual?: Tensor;
+  /** pointwise: the 1x1 weights [outChannels, C*m, 1, 1] in the spec's dtype. */
+  readonly pointwiseWeight?: Tensor;
+  /** pointwise.bias: [outChannels] in the spec's dtype. */
+  readonly pointwiseBias?: Tensor;
 }
 
 /** Host-array forms of the epilogue tensors for Kernel.run. */
@@ -20,6 +24,8 @@ export interface EpilogueArrays {
   readonly scale?: Float32Array;
   readonly shift?: Float32Array;
   readonly residual?: Float32Array;
+  readonly pointwiseWeight?: Float32Array;
+  readonly pointwiseBias?: Float32Array;
 }
 
 export interface ForwardOptions extends EpilogueTensors {
@@ -79,7 +85,7 @@ export class Kernel {
    */
   async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
     const outShape = this.outputShape(inputShape);
-    const cOut = channelsOf(this.spec, outShape);
+    const cOut = depthwiseChannels(this.spec, channelsOf(this.spec, inputShape));
     if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${cOut} values (this spec has bias: true)`);
     const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
     const tensors: Tensor[] = [];
@@ -93,8 +99,14 @@ export class Kernel {
       const scale = optional(epilogue.scale, [cOut], 'float32');
       const shift = optional(epilogue.shift, [cOut], 'float32');
       const residual = optional(epilogue.residual, outShape, this.spec.dtype);
+      const pw = this.spec.pointwise;
+      const pointwiseWeight = pw && optional(epilogue.pointwiseWeight, [pw.outChannels, cOut, 1, 1], this.spec.dtype);
+      const pointwiseBias = pw && optional(epilogue.pointwiseBias, [pw.outChannels], this.spec.dtype);
       const out = track(Tensor.empty(outShape, opts));
-      const { args } = this.prepare(x, w, b, { out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}) });
+      const { args } = this.prepare(x, w, b, {
+        out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}),
+        ...(pointwiseWeight ? { pointwiseWeight } : {}), ...(pointwiseBias ? { pointwiseBias } : {}),
+      });
       if (this.target === 'cuda') {
         this.checkStatus(this.artifact.launch(...args));
         cudaRuntime(this.env).synchronize();
@@ -135,13 +147,16 @@ export class Kernel {
     const scale = bn ? expect('scale', options.scale, [cOut], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
     const shift = bn ? expect('shift', options.shift, [cOut], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
     const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape) : absent('residual', options.residual, "this spec has residual: 'none'");
+    const pw = this.spec.pointwise;
+    const pointwiseWeight = pw ? expect('pointwiseWeight', options.pointwiseWeight, [pw.outChannels, cOut, 1, 1]) : absent('pointwiseWeight', options.pointwiseWeight, 'this spec has no pointwise part');
+    const pointwiseBias = pw?.bias ? expect('pointwiseBias', options.pointwiseBias, [pw.outChannels]) : absent('pointwiseBias', options.pointwiseBias, 'this spec has no pointwise bias');
     const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
-    const inputs = { x, w, b, scale, shift } as const;
+    const inputs = { x, w, b, scale, shift, pointwiseWeight, pointwiseBias } as const;
     for (const [name, t] of Object.entries(inputs)) {
       if (t && out.overlaps(t)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');
     }
     if (residual && out.overlaps(residual) && !out.sameMemory(residual)) throw new SpecError('out', 'memory partly shared with residual', 'the residual tensor itself or memory apart from it');
-    return { args: [...this.pointers([x, w, b, scale, shift, residual, out]), n, c, h, wid, options.stream ?? 0], out };
+    return { args: [...this.pointers([x, w, b, scale, shift, residual, pointwiseWeight, pointwiseBias, out]), n, c, h, wid, options.stream ?? 0], out };
   }
 
   private pointers(tensors: readonly (Tensor | undefined)[]): unknown[] {

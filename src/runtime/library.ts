@@ -13,7 +13,7 @@ export type TargetDevice = 'cuda' | 'cpu';
 
 /** The launcher of a loaded artifact and what it says about itself. */
 export interface LoadedArtifact {
-  /** (x, w, b, scale, shift, residual, y, N, C, H, W, stream) -> 0, -1 for arguments it cannot take, or a CUDA error. */
+  /** (x, w, b, scale, shift, residual, pw, pb, y, N, C, H, W, stream) -> 0, -1 for arguments it cannot take, or a CUDA error. */
   readonly launch: (...args: unknown[]) => number;
   /** CPU: the same call on koffi's worker thread, so the event loop stays free. */
   readonly launchAsync?: (...args: unknown[]) => Promise<number>;
@@ -42,7 +42,7 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
     throw new DwconvError(`kernel library ${path} describes itself as ${JSON.stringify(info)}, not as ${symbol} (abi ${ABI_VERSION}, ${target}, ${specJson})`);
   }
   const ptr = target === 'cuda' ? 'uintptr_t' : 'void*';
-  const launch: FfiFunction = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
+  const launch: FfiFunction = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
   const launchAsync = (...args: unknown[]) =>
     new Promise<number>((resolve, reject) => launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))));
   return { launch: (...args) => launch(...args) as number, launchAsync, info };

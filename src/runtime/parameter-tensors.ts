@@ -7,7 +7,7 @@ import { Tensor, type Device } from './tensor.js';
 export interface ParameterTensors {
   readonly w: Tensor;
   readonly b: Tensor | undefined;
-  readonly epilogue: { readonly scale?: Tensor; readonly shift?: Tensor };
+  readonly epilogue: { readonly scale?: Tensor; readonly shift?: Tensor; readonly pointwiseWeight?: Tensor; readonly pointwiseBias?: Tensor };
 }
 
 /**
@@ -28,6 +28,8 @@ export function parameterTensors(
     epilogue: {
       ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [cOut], f32)) } : {}),
       ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [cOut], f32)) } : {}),
+      ...(p.pointwiseWeight && spec.pointwise ? { pointwiseWeight: track(Tensor.fromArray(p.pointwiseWeight, [spec.pointwise.outChannels, cOut, 1, 1], opts)) } : {}),
+      ...(p.pointwiseBias && spec.pointwise ? { pointwiseBias: track(Tensor.fromArray(p.pointwiseBias, [spec.pointwise.outChannels], opts)) } : {}),
     },
   };
 }

@@ -9,6 +9,9 @@ export interface Parameters {
   /** float32, not rounded: the kernel reads scale and shift as float32. */
   readonly scale?: Float32Array;
   readonly shift?: Float32Array;
+  /** pointwise: [outChannels, C*m] and [outChannels], rounded to the spec's dtype. */
+  readonly pointwiseWeight?: Float32Array;
+  readonly pointwiseBias?: Float32Array;
 }
 
 /** Host inputs for one call of a kernel: what the spec needs and nothing else. */
@@ -30,12 +33,17 @@ export function randomParameters(spec: KernelSpec, inputChannels: number, seed: 
     w: stored(uniform(cOut * spec.kernelSize[0] * spec.kernelSize[1], seed + 1)),
     ...(spec.bias ? { bias: stored(uniform(cOut, seed + 2)) } : {}),
     ...(spec.batchNorm ? { scale: uniform(cOut, seed + 3).map((v) => 1 + v / 2), shift: uniform(cOut, seed + 4) } : {}),
+    ...(spec.pointwise ? { pointwiseWeight: stored(uniform(spec.pointwise.outChannels * cOut, seed + 6)) } : {}),
+    ...(spec.pointwise?.bias ? { pointwiseBias: stored(uniform(spec.pointwise.outChannels, seed + 7)) } : {}),
   };
 }
 
 /** The parameters as ReferenceInputs names them. */
-export function referenceParameters(p: Parameters): { weight: Float32Array; bias?: Float32Array; scale?: Float32Array; shift?: Float32Array } {
-  return { weight: p.w, ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}) };
+export function referenceParameters(p: Parameters): { weight: Float32Array; bias?: Float32Array; scale?: Float32Array; shift?: Float32Array; pointwiseWeight?: Float32Array; pointwiseBias?: Float32Array } {
+  return {
+    weight: p.w, ...(p.bias ? { bias: p.bias } : {}), ...(p.scale && p.shift ? { scale: p.scale, shift: p.shift } : {}),
+    ...(p.pointwiseWeight ? { pointwiseWeight: p.pointwiseWeight } : {}), ...(p.pointwiseBias ? { pointwiseBias: p.pointwiseBias } : {}),
+  };
 }
 
 /** Everything for one call on a small problem, input and residual included. */

@@ -15,6 +15,9 @@ export interface ReferenceInputs {
   readonly shift?: ArrayLike<number>;
   /** residual: the value at a flat output index, already rounded to the spec's dtype. */
   readonly residual?: (index: number) => number;
+  /** pointwise: the 1x1 weights [outChannels, C*m] and bias [outChannels]. */
+  readonly pointwiseWeight?: ArrayLike<number>;
+  readonly pointwiseBias?: ArrayLike<number>;
 }
 
 /**
@@ -23,6 +26,38 @@ export interface ReferenceInputs {
  * activation's slope bound, plus the activated value itself for the activation's own rounding).
  */
 export function referenceAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
+  return r.spec.pointwise ? separableAt(r, n, co, oh, ow) : depthwiseAt(r, n, co, oh, ow);
+}
+
+/**
+ * A separable block's output: the 1x1 over every depthwise channel's result (each with its own
+ * epilogue), then the 1x1's bias and activation. The magnitude carries each depthwise magnitude
+ * through the 1x1's |weights|, plus |bias|, through the activation as in depthwiseAt.
+ */
+function separableAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
+  const pw = r.spec.pointwise!;
+  const cm = logicalDims(r.spec, r.inputShape)[1] * r.spec.channelMultiplier;
+  let value = 0;
+  let magnitude = 0;
+  for (let k = 0; k < cm; k++) {
+    const d = depthwiseAt(r, n, k, oh, ow);
+    const wk = r.pointwiseWeight![co * cm + k]!;
+    value += wk * d.value;
+    magnitude += Math.abs(wk) * d.magnitude;
+  }
+  if (pw.bias) {
+    value += r.pointwiseBias![co]!;
+    magnitude += Math.abs(r.pointwiseBias![co]!);
+  }
+  if (pw.activation !== 'none') {
+    value = activate(pw.activation, value, pw.negativeSlope);
+    magnitude = magnitude * activationSlopeBound(pw.activation, pw.negativeSlope) + Math.abs(value);
+  }
+  return { value, magnitude };
+}
+
+/** One depthwise output channel co (of C*m), its epilogue applied. */
+function depthwiseAt(r: ReferenceInputs, n: number, co: number, oh: number, ow: number): { value: number; magnitude: number } {
   const { spec } = r;
   const [, c, h, w] = logicalDims(spec, r.inputShape);
   const [kh, kw] = spec.kernelSize;

@@ -23,6 +23,17 @@ describe('normalizeSpec', () => {
     expect(canonicalJson(full)).toContain('"activation":"leaky_relu","negativeSlope":-0.30000001192092896,"residual":"before-activation"');
   });
 
+  it('normalizes a pointwise part: defaults filled, canonical JSON round-trips, tag and description name it', () => {
+    const block = normalizeSpec({ kernelSize: 3, activation: 'relu6', pointwise: { outChannels: 24, activation: 'leaky_relu', negativeSlope: 0.2 } });
+    expect(block.pointwise).toEqual({ outChannels: 24, bias: false, activation: 'leaky_relu', negativeSlope: Math.fround(0.2) });
+    expect(normalizeSpec(block)).toEqual(block);
+    expect(normalizeSpec(JSON.parse(canonicalJson(block)))).toEqual(block);
+    expect(canonicalJson(block)).toContain('"pointwise":{"bias":false,"activation":"leaky_relu","negativeSlope":0.20000000298023224,"outChannels":24}');
+    expect(specTag(block)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_relu6_pw24_leaky_relu');
+    expect(Object.isFrozen(block.pointwise)).toBe(true);
+    expect('pointwise' in normalizeSpec({ kernelSize: 3 })).toBe(false);
+  });
+
   it('is frozen, deeply', () => {
     const s = normalizeSpec({ kernelSize: [3, 5] });
     expect(Object.isFrozen(s)).toBe(true);
@@ -72,6 +83,15 @@ describe('normalizeSpec', () => {
     ['negativeSlope', { kernelSize: 3, activation: 'leaky_relu', negativeSlope: 1e300 }],
     ['negativeSlope', { kernelSize: 3, activation: 'relu', negativeSlope: 0.1 }],
     ['residual', { kernelSize: 3, residual: 'yes' }], ['residual', { kernelSize: 3, residual: 1 }],
+    ['pointwise', { kernelSize: 3, pointwise: 24 }], ['pointwise', { kernelSize: 3, pointwise: null }],
+    ['pointwise.outChannels', { kernelSize: 3, pointwise: {} }], ['pointwise.outChannels', { kernelSize: 3, pointwise: { outChannels: 0 } }],
+    ['pointwise.outChannels', { kernelSize: 3, pointwise: { outChannels: 4097 } }], ['pointwise.outChannels', { kernelSize: 3, pointwise: { outChannels: 2.5 } }],
+    ['pointwise.bias', { kernelSize: 3, pointwise: { outChannels: 8, bias: 'yes' } }],
+    ['pointwise.activation', { kernelSize: 3, pointwise: { outChannels: 8, activation: 'tanh' } }],
+    ['pointwise.negativeSlope', { kernelSize: 3, pointwise: { outChannels: 8, negativeSlope: 0.1 } }],
+    ['pointwise.negativeSlope', { kernelSize: 3, pointwise: { outChannels: 8, activation: 'leaky_relu', negativeSlope: Number.NaN } }],
+    ['pointwise.groups', { kernelSize: 3, pointwise: { outChannels: 8, groups: 2 } }],
+    ['residual', { kernelSize: 3, residual: true, pointwise: { outChannels: 8 } }],
     ['spec.kernel_size', { kernelSize: 3, kernel_size: 3 }],
     ['spec.__proto__', JSON.parse('{"kernelSize":3,"__proto__":{"bias":true}}')],
   ];
@@ -89,6 +109,11 @@ describe('normalizeSpec', () => {
 });
 
 describe('outputShape', () => {
+  it('a separable block outputs its 1x1 channels, in the spec layout', () => {
+    expect(outputShape(normalizeSpec({ kernelSize: 3, padding: 1, pointwise: { outChannels: 24 } }), [2, 144, 56, 56])).toEqual([2, 24, 56, 56]);
+    expect(outputShape(normalizeSpec({ kernelSize: 3, stride: 2, channelMultiplier: 2, layout: 'NHWC', pointwise: { outChannels: 5 } }), [1, 9, 9, 3])).toEqual([1, 4, 4, 5]);
+  });
+
   it('follows PyTorch output size arithmetic', () => {
     expect(outputShape(normalizeSpec({ kernelSize: 3 }), [64, 128, 256, 512])).toEqual([64, 128, 254, 510]);
     expect(outputShape(normalizeSpec({ kernelSize: 3, stride: 2, padding: 1 }), [1, 8, 7, 8])).toEqual([1, 8, 4, 4]);

@@ -1,0 +1,23 @@
+import type { KernelSpec, PointwiseSpec } from '../spec.js';
+
+export const SEPARABLE_THREADS = 256;
+/** Depthwise channels per chunk: 16 rows of the 1x1 product per pass through shared memory. */
+const CHUNK = 16;
+/** Accumulators a thread may hold (output channels of one pixel) before the channels are split over blocks. */
+const MAX_PER_THREAD = 48;
+
+/**
+ * The shape of a separable block's work: the fewest thread groups along the output channels (so the
+ * most pixels per block) that keep a thread's accumulators at MAX_PER_THREAD or fewer.
+ */
+export function separableTile(pw: PointwiseSpec): { pixels: number; perThread: number; chunk: number; coutTile: number } {
+  const groups = [1, 2, 4, 8].find((g) => Math.ceil(pw.outChannels / g) <= MAX_PER_THREAD) ?? 8;
+  const perThread = Math.min(MAX_PER_THREAD, Math.ceil(pw.outChannels / groups));
+  return { pixels: SEPARABLE_THREADS / groups, perThread, chunk: CHUNK, coutTile: groups * perThread };
+}
+
+/** What templates/cuda/separable.hbs needs, and the launch info (the entry and its tile). */
+export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
+  const tile = separableTile(spec.pointwise);
+  return { ...tile, entry: `${symbol}_separable` };
+}

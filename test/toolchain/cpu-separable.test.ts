@@ -1,0 +1,8 @@
+import { cpus } from 'node:os';
+import { describe } from 'vitest';
+import { hasCxx } from '../helpers/requirements.js';
+import { separableSuite } from '../helpers/separable-suite.js';
+
+describe.skipIf(!hasCxx)('CPU depthwise-separable blocks (needs a C++ compiler)', () => {
+  separableSuite('cpu', 24, Math.max(1, cpus().length));
+});

@@ -42,6 +42,16 @@ def time_case(torch, F, do_bench, case):
     if case.get("batchNorm"):
         bn = [torch.rand(c * m, device="cuda", dtype=dtype) for _ in range(4)]  # mean, var, gamma, beta
 
+    # A separable block's 1x1 (a second conv2d, as eager PyTorch and torch.compile both run it: inductor
+    # leaves convolutions to cuDNN and fuses only the elementwise ops around them).
+    pw = case.get("pointwise")
+    if pw is not None:
+        pw_w = (torch.rand(pw["outChannels"], c * m, 1, 1, device="cuda", dtype=dtype) * 2 - 1) / (c * m) ** 0.5
+        pw_b = torch.rand(pw["outChannels"], device="cuda", dtype=dtype) if pw.get("bias") else None
+        pw_act = activation_fn(F, torch, pw.get("activation", "none"), pw.get("negativeSlope", 0.01))
+        if layout_nhwc(case):
+            pw_w = pw_w.to(memory_format=torch.channels_last)
+
     def run():
         y = conv()
         if bn is not None:
@@ -52,6 +62,10 @@ def time_case(torch, F, do_bench, case):
             y = act(y)
         if residual == "after-activation":
             y = y + r
+        if pw is not None:
+            y = F.conv2d(y, pw_w, pw_b)
+            if pw_act is not None:
+                y = pw_act(y)
         return y
 
     ms, how = bench(torch, do_bench, run)
@@ -63,12 +77,18 @@ def time_case(torch, F, do_bench, case):
             result["compiledMs"] = bench(torch, do_bench, compiled)[0]
         except Exception as e:  # torch.compile needs a working triton/inductor: report, do not fail
             result["compiledUnavailable"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    ops = "".join(f" +{o}" for o, on in (("batch_norm", bn is not None), (activation, act is not None), ("residual", residual != "none")) if on)
+    ops = "".join(f" +{o}" for o, on in (("batch_norm", bn is not None), (activation, act is not None), ("residual", residual != "none"), ("conv1x1", pw is not None)) if on)
     del x, wt, b, r, bn
+    if pw is not None:
+        del pw_w, pw_b
     torch.cuda.empty_cache()
     layout = case.get("layout", "NCHW")
     result["detail"] = f"torch {torch.__version__} F.conv2d groups=C{ops} {case['dtype']} {layout}, {how}" + ("" if symmetric else " (with F.pad)")
     return result
+
+
+def layout_nhwc(case):
+    return case.get("layout", "NCHW") == "NHWC"
 
 
 def activation_fn(F, torch, name, slope):

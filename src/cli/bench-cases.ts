@@ -2,7 +2,7 @@ import type { SpecInput } from '../spec.js';
 
 export interface BenchCase {
   readonly name: string;
-  readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet' | 'fused';
+  readonly group: 'reference' | 'kernel-size' | 'stride' | 'mobilenet' | 'fused' | 'separable';
   readonly spec: SpecInput;
   /** In the spec's layout. */
   readonly shape: readonly [number, number, number, number];
@@ -44,6 +44,17 @@ export function benchCases(): BenchCase[] {
   for (const [c, hw, k, s] of layers) {
     for (const dtype of ['float32', 'float16'] as const) {
       cases.push({ name: `C${c} ${hw}x${hw} ${k}x${k} s${s} ${dtype}`, group: 'mobilenet', spec: { kernelSize: k, stride: s, padding: k >> 1, dtype }, shape: [64, c, hw, hw] });
+    }
+  }
+  // Issue 4's separable blocks: MobileNetV2 inverted-residual depthwise (3x3, BN folded into the bias,
+  // relu6) and projection (1x1, BN folded, linear), batch 64.
+  const blocks: [number, number, number][] = [[144, 24, 56], [192, 32, 28], [384, 64, 14], [960, 160, 7]];
+  for (const [c, cout, hw] of blocks) {
+    for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+      cases.push({
+        name: `block C${c}->${cout} ${hw}x${hw} ${dtype}`, group: 'separable', shape: [64, c, hw, hw],
+        spec: { kernelSize: 3, padding: 1, dtype, bias: true, activation: 'relu6', pointwise: { outChannels: cout, bias: true } },
+      });
     }
   }
   return cases;

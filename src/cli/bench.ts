@@ -224,7 +224,9 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
         shape: logicalDims(s, c.shape), kernel: s.kernelSize, stride: s.stride, padding: s.padding, dilation: s.dilation, multiplier: s.channelMultiplier,
         dtype: s.dtype, layout: s.layout, bias: s.bias, batchNorm: s.batchNorm, activation: s.activation, residual: s.residual,
         ...(s.negativeSlope === undefined ? {} : { negativeSlope: s.negativeSlope }),
-        compile: c.group === 'fused', // eager PyTorch runs one pass per op; inductor fuses the elementwise tail
+        ...(s.pointwise ? { pointwise: s.pointwise } : {}),
+        // eager PyTorch runs one pass per op; inductor fuses the elementwise tail
+        compile: c.group === 'fused' || c.group === 'separable',
       };
     })));
     const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
@@ -257,5 +259,13 @@ export function printBench(r: BenchResult, out: (line: string) => void): void {
     out(`  ${x.name}: ${x.variants.map((v) => `${Object.entries(v.variant).filter(([k]) => k !== 'threads').map(([k, n]) => `${k}=${n}`).join(',')} ${v.ms.toFixed(3)}`).join('; ')}; best ${best.ms.toFixed(3)}`);
   }
   const speedups = r.rows.filter((x) => x.group === 'mobilenet' && x.speedup).map((x) => x.speedup!);
-  if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${Math.exp(speedups.reduce((a, s) => a + Math.log(s), 0) / speedups.length).toFixed(2)}x, slowest ${Math.min(...speedups).toFixed(2)}x`);
+  const geomean = (xs: number[]) => Math.exp(xs.reduce((a, s) => a + Math.log(s), 0) / xs.length);
+  if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${geomean(speedups).toFixed(2)}x, slowest ${Math.min(...speedups).toFixed(2)}x`);
+  const blocks = r.rows.filter((x) => x.group === 'separable' && x.torchMs !== undefined);
+  if (blocks.length) {
+    const eager = blocks.map((x) => x.torchMs! / x.ms);
+    const compiled = blocks.filter((x) => x.torchCompiledMs !== undefined).map((x) => x.torchCompiledMs! / x.ms);
+    out(`separable blocks: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (slowest ${Math.min(...eager).toFixed(2)}x)` +
+      (compiled.length ? `, over torch.compile ${geomean(compiled).toFixed(2)}x (slowest ${Math.min(...compiled).toFixed(2)}x, ${compiled.length} of ${blocks.length} cases)` : ', torch.compile unavailable'));
+  }
 }

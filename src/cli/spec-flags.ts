@@ -22,6 +22,9 @@ export interface SpecFlags {
   activation?: string;
   negativeSlope?: string;
   residual?: string;
+  pointwise?: string;
+  pointwiseBias?: boolean;
+  pointwiseActivation?: string;
 }
 
 /** Adds the spec's flags to a command. */
@@ -38,7 +41,10 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--batch-norm', 'fuse a per-channel scale and shift (a folded BatchNorm)')
     .addOption(new Option('--activation <name>', 'fused activation').choices([...ACTIVATIONS]))
     .option('--negative-slope <x>', 'leaky_relu slope (default 0.01)')
-    .addOption(new Option('--residual [where]', 'add a residual tensor after (default) or before the activation').choices(['after-activation', 'before-activation']));
+    .addOption(new Option('--residual [where]', 'add a residual tensor after (default) or before the activation').choices(['after-activation', 'before-activation']))
+    .option('--pointwise <channels>', 'fuse a 1x1 conv to this many channels after the depthwise one (a separable block)')
+    .option('--pointwise-bias', "add the 1x1's per-channel bias")
+    .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]));
 }
 
 export function specFromFlags(f: SpecFlags): SpecInput {
@@ -58,6 +64,15 @@ export function specFromFlags(f: SpecFlags): SpecInput {
     spec.negativeSlope = slope;
   }
   if (f.residual !== undefined) spec.residual = (f.residual as unknown) === true ? 'after-activation' : f.residual;
+  if (f.pointwise !== undefined) {
+    spec.pointwise = {
+      outChannels: /^\d+$/.test(f.pointwise.trim()) ? Number(f.pointwise.trim()) : f.pointwise,
+      ...(f.pointwiseBias ? { bias: true } : {}),
+      ...(f.pointwiseActivation !== undefined ? { activation: f.pointwiseActivation } : {}),
+    };
+  } else if (f.pointwiseBias || f.pointwiseActivation !== undefined) {
+    throw new SpecError('pointwise', undefined, '--pointwise <channels> with --pointwise-bias or --pointwise-activation');
+  }
   return spec as unknown as SpecInput;
 }
 

@@ -38,6 +38,14 @@ describe('Comparer', () => {
     c.add(0, 0.0999755859375, 0.1, 0.3);
     expect(c.result().failures).toBe(0);
   });
+
+  it('passes an fp16 output rounded to the nearest subnormal, and fails one a subnormal step off', () => {
+    const c = new Comparer('float16');
+    c.add(0, 24 * 2 ** -24, 1.4505819234918514e-6, 3e-6); // the case GPU run 3 of session 3 met
+    expect(c.result().failures).toBe(0);
+    c.add(1, 23 * 2 ** -24, 1.4505819234918514e-6, 3e-6);
+    expect(c.result().failures).toBe(1);
+  });
 });
 
 describe('sampleIndices', () => {

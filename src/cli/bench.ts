@@ -69,6 +69,8 @@ export interface BenchResult {
 
 const FLUSH_BYTES = 256 << 20;
 const SAMPLE = 20_000;
+/** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million in run 3). */
+const SEPARABLE_SAMPLE_READS = 4_000_000;
 const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
 
 /** One random input pool per dtype, sized for the largest case: cases read a prefix of it. */
@@ -164,7 +166,9 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
       uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
     }
     const epilogue = { ...params, ...(residual ? { residual } : {}) };
-    const indices = sampleIndices(outCount, SAMPLE);
+    // A block's output sums C*m depthwise results: its reference costs C*m*kh*kw input reads, so fewer samples.
+    const perOutput = spec.pointwise ? channelsOf(spec, c.shape) * spec.channelMultiplier * spec.kernelSize[0] * spec.kernelSize[1] : 1;
+    const indices = sampleIndices(outCount, Math.max(200, Math.min(SAMPLE, Math.floor(SEPARABLE_SAMPLE_READS / perOutput))));
     const ref = {
       spec, inputShape: c.shape, input: (i: number) => uniformStored(seed, i, dtype), ...referenceParameters(p),
       ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),

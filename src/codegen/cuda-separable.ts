@@ -19,5 +19,6 @@ export function separableTile(pw: PointwiseSpec): { pixels: number; perThread: n
 /** What templates/cuda/separable.hbs needs, and the launch info (the entry and its tile). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const tile = separableTile(spec.pointwise);
-  return { ...tile, entry: `${symbol}_separable` };
+  // Fully unrolled, a 31x31 window is 961 taps per channel: beyond 7x7 the tap rows stay a loop.
+  return { ...tile, entry: `${symbol}_separable`, unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= 49 };
 }

@@ -3,16 +3,20 @@ import type { KernelSpec, PointwiseSpec } from '../spec.js';
 export const SEPARABLE_THREADS = 256;
 /** Depthwise channels per chunk: 16 rows of the 1x1 product per pass through shared memory. */
 const CHUNK = 16;
-/** Accumulators a thread may hold (output channels of one pixel) before the channels are split over blocks. */
-const MAX_PER_THREAD = 48;
+/**
+ * Accumulators a thread holds at most (output channels of one pixel). Run 5 of session 3 (ncu, 48 at
+ * most): 80 registers left 24 warps per SM and the kernel latency-bound, so fewer and more groups.
+ */
+const MAX_PER_THREAD = 24;
 
 /**
  * The shape of a separable block's work: the fewest thread groups along the output channels (so the
- * most pixels per block) that keep a thread's accumulators at MAX_PER_THREAD or fewer.
+ * most pixels per block) that keep a thread's accumulators at MAX_PER_THREAD or fewer, rounded up to a
+ * multiple of 4 (the weights are read as float4; padded channels get zero weights and are not stored).
  */
 export function separableTile(pw: PointwiseSpec): { pixels: number; perThread: number; chunk: number; coutTile: number } {
   const groups = [1, 2, 4, 8].find((g) => Math.ceil(pw.outChannels / g) <= MAX_PER_THREAD) ?? 8;
-  const perThread = Math.min(MAX_PER_THREAD, Math.ceil(pw.outChannels / groups));
+  const perThread = 4 * Math.ceil(Math.min(MAX_PER_THREAD, Math.ceil(pw.outChannels / groups)) / 4);
   return { pixels: SEPARABLE_THREADS / groups, perThread, chunk: CHUNK, coutTile: groups * perThread };
 }
 

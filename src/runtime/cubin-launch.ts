@@ -94,7 +94,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
     const sep = info.separable;
-    if (sep && Math.ceil((Ho * Wo) / sep.pixels) > INT_LIMIT) return -1;
+    if (sep && Ho * Wo > INT_LIMIT) return -1; // the kernel counts a plane's pixels in an int
     const pick = sep ? { entry: sep.entry, tileW: 0, tileH: 0, vec: 1 } : choose(big(x), big(y), big(r), C, W, Wo);
     if (!pick) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);

@@ -1,10 +1,9 @@
 // The CUDA driver API through koffi, loaded on first use: modules from cubins, and launches. It works
 // in the runtime's primary context, so streams and device pointers are shared with cudart.ts.
-import koffi from 'koffi';
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
 import { cudaRuntime, type Address } from './cudart.js';
-import type { FfiFunction, FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
 
 /**
  * Results that mean: this code was built for something this driver or GPU cannot run. (The cache
@@ -37,7 +36,7 @@ export class CudaDriver {
     for (const path of ['libcuda.so.1', 'libcuda.so']) {
       let lib: FfiLibrary;
       try {
-        lib = koffi.load(path);
+        lib = loadLibrary(path);
       } catch {
         continue;
       }

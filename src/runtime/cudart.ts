@@ -1,7 +1,6 @@
 // The CUDA runtime through koffi, loaded on first use. Device pointers and streams are plain addresses.
 import { join } from 'node:path';
-import koffi from 'koffi';
-import type { FfiFunction, FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
 import type { Environment } from '../env.js';
 import { CudaError, ToolchainNotFoundError } from '../errors.js';
 
@@ -76,7 +75,7 @@ export class CudaRuntime {
     const errors: string[] = [];
     for (const path of candidates) {
       try {
-        return new CudaRuntime(path, koffi.load(path));
+        return new CudaRuntime(path, loadLibrary(path));
       } catch (err) {
         errors.push(`${path}: ${(err as Error).message}`);
       }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
 import type { Environment } from '../env.js';
 import type { KernelSpec } from '../spec.js';
 import { cubinLauncher } from './cubin-launch.js';
 import { cudaDriver } from './cuda-driver.js';
-import type { FfiFunction, FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 
@@ -27,7 +26,7 @@ export interface LoadedArtifact {
 export function loadArtifact(path: string, symbol: string, target: TargetDevice, specJson: string): LoadedArtifact {
   let lib: FfiLibrary;
   try {
-    lib = koffi.load(path);
+    lib = loadLibrary(path);
   } catch (cause) {
     throw new DwconvError(`cannot load kernel library ${path}: ${(cause as Error).message}`, { cause });
   }

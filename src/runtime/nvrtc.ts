@@ -1,9 +1,8 @@
 // libnvrtc through koffi: compiles CUDA source to a cubin in-process (no nvcc, no host compiler).
 import { join } from 'node:path';
-import koffi from 'koffi';
 import type { Environment } from '../env.js';
 import { CompileError, ToolchainNotFoundError } from '../errors.js';
-import type { FfiFunction, FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
 
 const SONAMES = ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so.11.2', 'libnvrtc.so'];
 
@@ -42,7 +41,7 @@ export class Nvrtc {
     const searched = nvrtcCandidates(env);
     for (const path of searched) {
       try {
-        const lib = koffi.load(path);
+        const lib = loadLibrary(path);
         const major: number[] = [0];
         const minor: number[] = [0];
         if ((lib.func('int nvrtcVersion(_Out_ int* major, _Out_ int* minor)')(major, minor) as number) !== 0) continue;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, compile } from '../../src/compile.js';
 import { generate } from '../../src/codegen/generate.js';
+import { allVariants } from '../../src/codegen/variant.js';
 import { readEnvironment } from '../../src/env.js';
 import { CompileError, SpecError } from '../../src/errors.js';
 import { DiskCache } from '../../src/jit/disk-cache.js';
@@ -77,4 +78,12 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
   it('compile() without a GPU still says so rather than compiling', async () => {
     await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(SpecError);
   });
+  it('compiles large-window kernels concurrently without overflowing the call stack (koffi async stack)', async () => {
+    // With koffi's default 128 KiB async stack these crashed the process (session 3: the GPU property run's worker died).
+    const spec = normalizeSpec({ kernelSize: 31, layout: 'NHWC', dtype: 'bfloat16' });
+    const sources = [undefined, ...allVariants(spec)].map((v) => generate(spec, 'cuda', v).source);
+    const c = nvrtc(readEnvironment());
+    const cubins = await Promise.all(sources.map((s) => c.compile(s, [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177'])));
+    for (const r of cubins) expect(r.cubin.readUInt16LE(18)).toBe(EM_CUDA);
+  }, 240_000);
 });

@@ -32,6 +32,9 @@ const SPECS: SpecInput[] = [
   { kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true },
   { kernelSize: 5, stride: 2, padding: 2, layout: 'NHWC', dtype: 'bfloat16', channelMultiplier: 2 },
   { kernelSize: 7, padding: 3, layout: 'NHWC', dilation: [1, 2] },
+  // Separable blocks: one and several thread groups along the 1x1's channels, several channel tiles.
+  { kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 49, bias: true } },
+  { kernelSize: 5, stride: 2, padding: 2, layout: 'NHWC', dtype: 'bfloat16', batchNorm: true, pointwise: { outChannels: 385, activation: 'silu' } },
 ];
 
 /**

@@ -94,3 +94,38 @@ describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a 
     expect([...residual.toArray()]).toEqual([...expected]);
   });
 });
+
+describe.skipIf(!hasCxx)('separable-block tensors are checked like the others (needs a C++ compiler)', () => {
+  let k: Kernel;
+  let plain: Kernel;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-sep-errors-'));
+  beforeAll(async () => {
+    [k, plain] = await Promise.all([
+      compile({ kernelSize: 3, channelMultiplier: 2, pointwise: { outChannels: 5, bias: true } }, { target: 'cpu', cacheDir }),
+      compile({ kernelSize: 3 }, { target: 'cpu', cacheDir }),
+    ]);
+  });
+  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
+  // x [1, 2, 5, 5], m = 2: 4 depthwise channels; the 1x1 takes them to 5.
+  const good = () => ({ x: t([1, 2, 5, 5]), w: t([4, 1, 3, 3]), pointwiseWeight: t([5, 4, 1, 1]), pointwiseBias: t([5]) });
+
+  const cases: [string, string, () => unknown][] = [
+    ['missing 1x1 weights', 'pointwiseWeight', () => { const { x, w, pointwiseBias } = good(); return k.forward(x, w, undefined, { pointwiseBias }); }],
+    ['1x1 weights sized for the input channels, not C*m', 'pointwiseWeight.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: t([5, 2, 1, 1]) }); }],
+    ['1x1 weights in another dtype', 'pointwiseWeight.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: t([5, 4, 1, 1], 'float16') }); }],
+    ['missing 1x1 bias', 'pointwiseBias', () => { const { x, w, pointwiseWeight } = good(); return k.forward(x, w, undefined, { pointwiseWeight }); }],
+    ['1x1 bias of the depthwise size', 'pointwiseBias.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseBias: t([4]) }); }],
+    ['out of the depthwise output shape', 'out.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, out: t([1, 4, 3, 3]) }); }],
+    ['out over the 1x1 weights', 'out', () => { const g = good(); const big = t([1, 5, 3, 3]); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: Tensor.view(big, [5, 4, 1, 1]), out: big }); }],
+    ['1x1 weights given to a plain depthwise spec', 'pointwiseWeight', () => { const g = good(); return plain.forward(g.x, t([2, 1, 3, 3]), undefined, { pointwiseWeight: g.pointwiseWeight }); }],
+  ];
+  it.each(cases)('%s', (_name, field, f) => expectSpecError(f, field));
+
+  it('outputs [N, outChannels, Ho, Wo] and run() takes the 1x1 as host arrays', async () => {
+    const g = good();
+    expect(k.forward(g.x, g.w, undefined, { pointwiseWeight: g.pointwiseWeight, pointwiseBias: g.pointwiseBias }).shape).toEqual([1, 5, 3, 3]);
+    // Every input 0.5: each depthwise output is 9 * 0.25 = 2.25; the 1x1 sums 4 of them * 0.5, plus 0.5.
+    const y = await k.run(new Float32Array(50).fill(0.5), [1, 2, 5, 5], new Float32Array(36).fill(0.5), undefined, { pointwiseWeight: new Float32Array(20).fill(0.5), pointwiseBias: new Float32Array(5).fill(0.5) });
+    expect([...new Set(y)]).toEqual([4 * 2.25 * 0.5 + 0.5]);
+  });
+});

@@ -1,8 +1,8 @@
 export { compile, build, type CompileOptions } from './compile.js';
 export { compileTuned, type TuneOptions, type TunedKernel } from './tune.js';
 export type { TuningRecord } from './jit/tuning-store.js';
-export { normalizeSpec, canonicalJson, describeSpec, outputShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS } from './spec.js';
-export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual } from './spec.js';
+export { normalizeSpec, canonicalJson, describeSpec, outputShape, weightShape, pointwiseWeightShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS, MAX_POINTWISE_CHANNELS } from './spec.js';
+export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
 export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
 export { generate } from './codegen/generate.js';
 export type { GeneratedSource, Target } from './codegen/common.js';

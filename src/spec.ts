@@ -279,9 +279,9 @@ export function depthwiseChannels(spec: KernelSpec, channels: number): number {
   return channels * spec.channelMultiplier;
 }
 
-/** The 1x1 weights' shape, as PyTorch's: [outChannels, C*m, 1, 1]. */
-export function pointwiseWeightShape(spec: KernelSpec & { pointwise: PointwiseSpec }, channels: number): [number, number, number, number] {
-  return [spec.pointwise.outChannels, channels * spec.channelMultiplier, 1, 1];
+/** The 1x1 weights' shape, as PyTorch's: [outChannels, C*m, 1, 1] for `channels` input channels. */
+export function pointwiseWeightShape(pointwise: PointwiseSpec, spec: KernelSpec, channels: number): [number, number, number, number] {
+  return [pointwise.outChannels, depthwiseChannels(spec, channels), 1, 1];
 }
 
 /** The input channel count of a shape in the spec's layout. */

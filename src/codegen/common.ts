@@ -4,6 +4,13 @@ import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
 
 export type Target = 'cuda' | 'cpu';
 
+/**
+ * Windows with more taps than this (beyond 7x7) get a run-time loop over tap rows, each row's taps
+ * unrolled. Fully unrolled, 31x31 kernels took g++ over a minute and nvcc 300 s (a 1.2 MB NHWC tile);
+ * such windows are compute-bound, so what unrolling the rows saves is small.
+ */
+export const MAX_UNROLLED_TAPS = 49;
+
 /** What codegen hands to the compiler and the runtime. */
 export interface GeneratedSource {
   readonly target: Target;

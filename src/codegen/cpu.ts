@@ -1,9 +1,7 @@
 import type { KernelSpec } from '../spec.js';
-import { templateContext, type GeneratedSource } from './common.js';
+import { MAX_UNROLLED_TAPS, templateContext, type GeneratedSource } from './common.js';
 import { render } from './templates.js';
 
-/** Windows larger than this get a run-time loop over tap rows: fully unrolled, 31x31 took g++ over a minute. */
-const UNROLL_ROWS_UP_TO_TAPS = 49;
 
 /**
  * The sum of one tap row's kw products for output column `ow`, reading row pointer `xr`; `checked`
@@ -25,7 +23,7 @@ function emitTaps(spec: KernelSpec): string {
   const [kh, kw] = spec.kernelSize;
   const ind = '      ';
   const lines: string[] = [];
-  const rowLoop = kh * kw > UNROLL_ROWS_UP_TO_TAPS;
+  const rowLoop = kh * kw > MAX_UNROLLED_TAPS;
   const rows: (number | 'r')[] = rowLoop ? ['r'] : Array.from({ length: kh }, (_, r) => r);
   for (const r of rows) {
     if (r === 'r') {

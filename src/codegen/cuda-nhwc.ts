@@ -1,5 +1,6 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
+import { MAX_UNROLLED_TAPS } from './common.js';
 import { hasEpilogue } from './epilogue.js';
 
 /** Input column vectors a thread may hold for one tap row, times the vector width, before its tile gets narrower. */
@@ -33,13 +34,6 @@ export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: numbe
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= MAX_FLOATS) ?? 1;
   return { tileH: 2, tileW, vec };
 }
-
-/**
- * Beyond this many taps the tap rows become a run-time loop (rolledRows): a fully unrolled 31x31
- * tile is 1.2 MB of source and minutes of nvcc, while such a window is compute-bound anyway, so
- * sharing input rows between output rows buys little.
- */
-const MAX_UNROLLED_TAPS = 49;
 
 /** The taps as a loop over tap rows; each iteration loads the columns one input row gives each output row and unrolls the row's taps. */
 function rolledRows(spec: KernelSpec, tileH: number, tileW: number, cols: number[]): string[] {

@@ -1,4 +1,5 @@
 import type { KernelSpec, PointwiseSpec } from '../spec.js';
+import { MAX_UNROLLED_TAPS } from './common.js';
 
 export const SEPARABLE_THREADS = 256;
 /** Depthwise channels per chunk: 16 rows of the 1x1 product per pass through shared memory. */
@@ -23,6 +24,5 @@ export function separableTile(pw: PointwiseSpec): { pixels: number; perThread: n
 /** What templates/cuda/separable.hbs needs, and the launch info (the entry and its tile). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const tile = separableTile(spec.pointwise);
-  // Fully unrolled, a 31x31 window is 961 taps per channel: beyond 7x7 the tap rows stay a loop.
-  return { ...tile, entry: `${symbol}_separable`, unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= 49 };
+  return { ...tile, entry: `${symbol}_separable`, unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS };
 }

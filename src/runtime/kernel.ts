@@ -1,6 +1,6 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { channelsOf, depthwiseChannels, logicalDims, outputShape, weightShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, depthwiseChannels, logicalDims, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
@@ -100,7 +100,7 @@ export class Kernel {
       const shift = optional(epilogue.shift, [cOut], 'float32');
       const residual = optional(epilogue.residual, outShape, this.spec.dtype);
       const pw = this.spec.pointwise;
-      const pointwiseWeight = pw && optional(epilogue.pointwiseWeight, [pw.outChannels, cOut, 1, 1], this.spec.dtype);
+      const pointwiseWeight = pw && optional(epilogue.pointwiseWeight, pointwiseWeightShape(pw, this.spec, channelsOf(this.spec, inputShape)), this.spec.dtype);
       const pointwiseBias = pw && optional(epilogue.pointwiseBias, [pw.outChannels], this.spec.dtype);
       const out = track(Tensor.empty(outShape, opts));
       const { args } = this.prepare(x, w, b, {
@@ -148,7 +148,7 @@ export class Kernel {
     const shift = bn ? expect('shift', options.shift, [cOut], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
     const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape) : absent('residual', options.residual, "this spec has residual: 'none'");
     const pw = this.spec.pointwise;
-    const pointwiseWeight = pw ? expect('pointwiseWeight', options.pointwiseWeight, [pw.outChannels, cOut, 1, 1]) : absent('pointwiseWeight', options.pointwiseWeight, 'this spec has no pointwise part');
+    const pointwiseWeight = pw ? expect('pointwiseWeight', options.pointwiseWeight, pointwiseWeightShape(pw, this.spec, c)) : absent('pointwiseWeight', options.pointwiseWeight, 'this spec has no pointwise part');
     const pointwiseBias = pw?.bias ? expect('pointwiseBias', options.pointwiseBias, [pw.outChannels]) : absent('pointwiseBias', options.pointwiseBias, 'this spec has no pointwise bias');
     const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
     const inputs = { x, w, b, scale, shift, pointwiseWeight, pointwiseBias } as const;

@@ -1,4 +1,4 @@
-import { weightShape, type KernelSpec } from '../spec.js';
+import { pointwiseWeightShape, weightShape, type KernelSpec } from '../spec.js';
 import type { Parameters } from '../verify/operands.js';
 import type { Environment } from '../env.js';
 import { Tensor, type Device } from './tensor.js';
@@ -28,7 +28,7 @@ export function parameterTensors(
     epilogue: {
       ...(p.scale ? { scale: track(Tensor.fromArray(p.scale, [cOut], f32)) } : {}),
       ...(p.shift ? { shift: track(Tensor.fromArray(p.shift, [cOut], f32)) } : {}),
-      ...(p.pointwiseWeight && spec.pointwise ? { pointwiseWeight: track(Tensor.fromArray(p.pointwiseWeight, [spec.pointwise.outChannels, cOut, 1, 1], opts)) } : {}),
+      ...(p.pointwiseWeight && spec.pointwise ? { pointwiseWeight: track(Tensor.fromArray(p.pointwiseWeight, pointwiseWeightShape(spec.pointwise, spec, inputChannels), opts)) } : {}),
       ...(p.pointwiseBias && spec.pointwise ? { pointwiseBias: track(Tensor.fromArray(p.pointwiseBias, [spec.pointwise.outChannels], opts)) } : {}),
     },
   };

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tiledEntries } from '../../src/codegen/cuda-tiled.js';
-import { fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
+import { generate } from '../../src/codegen/generate.js';
+import { cubinLauncher, fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
+import type { CudaDriver } from '../../src/runtime/cuda-driver.js';
+import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 
 /** fast_div of templates/cuda/tiles.hbs in 32-bit arithmetic: (umulhi(n, m) + n) >> s. */
 const deviceFastDiv = (n: number, f: { m: number; s: number }) => {
@@ -53,5 +56,41 @@ describe('the two launchers choose alike', () => {
         }
       }
     }
+  });
+});
+
+describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
+  type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array };
+  function launcherFor(input: SpecInput) {
+    const spec = normalizeSpec(input);
+    const launches: Launch[] = [];
+    const driver = {
+      getFunction: (_m: unknown, name: string) => name,
+      launch: (fn: unknown, grid: readonly [number, number], threads: number, _s: unknown, params: BigUint64Array) => (launches.push({ fn, grid, threads, params: params.slice() }), 0),
+      errorName: () => 'none',
+    } as unknown as CudaDriver;
+    const info = generate(spec, 'cuda').launch!;
+    return { spec, info, launches, launch: cubinLauncher(driver, {}, info, spec) };
+  }
+
+  it('one block per (pixel run, channel tile, image), with the kernel parameters where the kernel reads them', () => {
+    const { info, launches, launch } = launcherFor({ kernelSize: 3, padding: 1, pointwise: { outChannels: 385, bias: true } });
+    const sep = info.separable!;
+    expect(info.threads).toBe(256);
+    // x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream: a 3 x 5 x 56 x 56 input
+    expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, 3, 5, 56, 56, 0n)).toBe(0);
+    const [l] = launches;
+    expect(l!.fn).toBe(sep.entry);
+    expect(l!.threads).toBe(256);
+    expect(l!.grid).toEqual([Math.ceil((56 * 56) / sep.pixels) * Math.ceil(385 / sep.coutTile) * 3, 1]);
+    // x, w, EpiArgs (6 pointers), y, C, H, W, Ho, Wo, then the 8-aligned TileGrid
+    expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96]);
+  });
+
+  it('refuses a call without the 1x1 weights or its bias (status -1, no launch)', () => {
+    const { launches, launch } = launcherFor({ kernelSize: 3, pointwise: { outChannels: 8, bias: true } });
+    expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 64n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);
+    expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 0n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);
+    expect(launches).toHaveLength(0);
   });
 });

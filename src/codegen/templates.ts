@@ -25,6 +25,7 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
     hbs.registerPartial('cuda_separable', read('cuda/separable.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
+    hbs.registerPartial('cpu_interior', read('cpu/interior.hbs'));
     registered = true;
   }
   let template = compiled.get(name);

@@ -274,14 +274,9 @@ export function weightShape(spec: KernelSpec, channels: number): [number, number
   return [channels * spec.channelMultiplier, 1, spec.kernelSize[0], spec.kernelSize[1]];
 }
 
-/** Channels of the depthwise result for `channels` input channels (C*m): what bias, scale and shift are sized by. */
-export function depthwiseChannels(spec: KernelSpec, channels: number): number {
-  return channels * spec.channelMultiplier;
-}
-
 /** The 1x1 weights' shape, as PyTorch's: [outChannels, C*m, 1, 1] for `channels` input channels. */
 export function pointwiseWeightShape(pointwise: PointwiseSpec, spec: KernelSpec, channels: number): [number, number, number, number] {
-  return [pointwise.outChannels, depthwiseChannels(spec, channels), 1, 1];
+  return [pointwise.outChannels, channels * spec.channelMultiplier, 1, 1];
 }
 
 /** The input channel count of a shape in the spec's layout. */

@@ -1,6 +1,7 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { channelsOf, depthwiseChannels, logicalDims, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, logicalDims, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
+import { parameterTensors } from './parameter-tensors.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
@@ -85,28 +86,18 @@ export class Kernel {
    */
   async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
     const outShape = this.outputShape(inputShape);
-    const cOut = depthwiseChannels(this.spec, channelsOf(this.spec, inputShape));
-    if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${cOut} values (this spec has bias: true)`);
+    const channels = channelsOf(this.spec, inputShape);
+    if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${channels * this.spec.channelMultiplier} values (this spec has bias: true)`);
     const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
     const tensors: Tensor[] = [];
     const track = (t: Tensor) => (tensors.push(t), t);
-    const optional = (a: Float32Array | undefined, shape: readonly number[], dtype: DType) =>
-      a === undefined ? undefined : track(Tensor.fromArray(a, shape, { ...opts, dtype }));
     try {
       const x = track(Tensor.fromArray(input, inputShape, opts));
-      const w = track(Tensor.fromArray(weight, this.weightShape(channelsOf(this.spec, inputShape)), opts));
-      const b = optional(bias, [cOut], this.spec.dtype);
-      const scale = optional(epilogue.scale, [cOut], 'float32');
-      const shift = optional(epilogue.shift, [cOut], 'float32');
-      const residual = optional(epilogue.residual, outShape, this.spec.dtype);
-      const pw = this.spec.pointwise;
-      const pointwiseWeight = pw && optional(epilogue.pointwiseWeight, pointwiseWeightShape(pw, this.spec, channelsOf(this.spec, inputShape)), this.spec.dtype);
-      const pointwiseBias = pw && optional(epilogue.pointwiseBias, [pw.outChannels], this.spec.dtype);
+      const { residual: r, ...params } = epilogue;
+      const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, { w: weight, ...(bias ? { bias } : {}), ...params }, { device: this.target, env: this.env }, track);
+      const residual = r === undefined ? undefined : track(Tensor.fromArray(r, outShape, opts));
       const out = track(Tensor.empty(outShape, opts));
-      const { args } = this.prepare(x, w, b, {
-        out, ...(scale ? { scale } : {}), ...(shift ? { shift } : {}), ...(residual ? { residual } : {}),
-        ...(pointwiseWeight ? { pointwiseWeight } : {}), ...(pointwiseBias ? { pointwiseBias } : {}),
-      });
+      const { args } = this.prepare(x, w, b, { ...tensorsOf, ...(residual ? { residual } : {}), out });
       if (this.target === 'cuda') {
         this.checkStatus(this.artifact.launch(...args));
         cudaRuntime(this.env).synchronize();

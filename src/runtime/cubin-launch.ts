@@ -93,31 +93,35 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
-    const sep = info.separable;
-    if (sep && Ho * Wo > INT_LIMIT) return -1; // the kernel counts a plane's pixels in an int
-    const pick = sep ? { entry: sep.entry, tileW: 0, tileH: 0, vec: 1 } : choose(big(x), big(y), big(r), C, W, Wo);
+    const pick = choose(big(x), big(y), big(r), C, W, Ho, Wo);
     if (!pick) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
-    // NCHW grids walk (tile column, tile row, channel, image); NHWC ones (channel vector, column, row,
-    // image); separable ones (pixel run, output channel tile, -, image), one block per tile.
-    const tiles = sep
-      ? writeTileGrid(view, GRID_AT, Math.ceil((Ho * Wo) / sep.pixels), Math.ceil(spec.pointwise!.outChannels / sep.coutTile), 1, N)
-      : info.nhwc
-        ? writeTileGrid(view, GRID_AT, (C * m) / pick.vec, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), N)
-        : writeTileGrid(view, GRID_AT, Math.ceil(Wo / pick.tileW), Math.ceil(Ho / pick.tileH), C * m, N);
-    const status = driver.launch(get(pick.entry), gridBlocks(tiles, sep ? 1 : info.threads), info.threads, stream, params);
+    const tiles = writeTileGrid(view, GRID_AT, ...pick.grid, N);
+    const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), info.threads, stream, params);
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
     return 0;
   };
 
-  /** The entry point for a call and its tile, as the nvcc launcher chooses them; undefined: none can take it. */
-  function choose(x: bigint, y: bigint, r: bigint, C: number, W: number, Wo: number): { entry: string; tileW: number; tileH: number; vec: number } | undefined {
+  /**
+   * The entry point for a call and its tile grid (three extents, then images), as the nvcc launcher
+   * chooses them; undefined: none can take the call. NCHW grids walk (tile column, tile row, channel);
+   * NHWC ones (channel vector, column, row); separable ones (pixel run, output channel tile, -), one
+   * block per tile where the others have one thread per tile.
+   */
+  function choose(x: bigint, y: bigint, r: bigint, C: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; tilesPerBlock: number } | undefined {
+    const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, tilesPerBlock: info.threads });
+    const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
+    const sep = info.separable;
+    if (sep) {
+      if (Ho * Wo > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
+      return { entry: sep.entry, grid: [Math.ceil((Ho * Wo) / sep.pixels), Math.ceil(spec.pointwise!.outChannels / sep.coutTile), 1], tilesPerBlock: 1 };
+    }
     if (info.nhwc) {
       // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
       const misaligned = (x | y | r) % 16n !== 0n;
       const e = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
-      return { entry: e.name, tileW: info.nhwc.tileW, tileH: info.nhwc.tileH, vec: e.vec };
+      return perThread(e.name, [(C * m) / e.vec, Math.ceil(Wo / info.nhwc.tileW), Math.ceil(Ho / info.nhwc.tileH)]);
     }
     const tiled = info.tiled;
     const suits = tiled !== undefined && W % tiled.tileW === 0 && Wo >= 4 * tiled.tileW && x % 16n === 0n;
@@ -125,8 +129,8 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
       const inVec = W % tiled.tileW === 0 && x % 16n === 0n;
       const y16 = y % 16n === 0n && r % 16n === 0n; // the residual is read with the stores' width
       const e = pickTiledEntry(tiled.entries, inVec, y16, Wo);
-      return e && { entry: e.name, tileW: tiled.tileW, tileH: tiled.tileH, vec: 1 };
+      return e && nchw(e.name, tiled);
     }
-    return info.direct && { entry: info.direct.entry, tileW: info.direct.tileW, tileH: info.direct.tileH, vec: 1 };
+    return info.direct && nchw(info.direct.entry, info.direct);
   }
 }

@@ -87,6 +87,21 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96]);
   });
 
+  it('NCHW and NHWC calls get one thread per tile of their own grid', () => {
+    const nchw = launcherFor({ kernelSize: 3 });
+    // x 2 x 4 x 9 x 10 at 16-byte aligned addresses; W = 10 is no multiple of the tiled kernel's width: direct.
+    expect(nchw.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 4, 9, 10, 0n)).toBe(0);
+    const d = nchw.info.direct!;
+    expect(nchw.launches[0]!.fn).toBe(d.entry);
+    expect(nchw.launches[0]!.grid).toEqual([Math.ceil((Math.ceil(8 / d.tileW) * Math.ceil(7 / d.tileH) * 4 * 2) / 128), 1]);
+    const nhwc = launcherFor({ kernelSize: 3, layout: 'NHWC' });
+    expect(nhwc.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 8, 9, 10, 0n)).toBe(0);
+    const n = nhwc.info.nhwc!;
+    const vec = n.entries[0]!;
+    expect(nhwc.launches[0]!.fn).toBe(vec.name);
+    expect(nhwc.launches[0]!.grid).toEqual([Math.ceil(((8 / vec.vec) * Math.ceil(8 / n.tileW) * Math.ceil(7 / n.tileH) * 2) / 128), 1]);
+  });
+
   it('refuses a call without the 1x1 weights or its bias (status -1, no launch)', () => {
     const { launches, launch } = launcherFor({ kernelSize: 3, pointwise: { outChannels: 8, bias: true } });
     expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 64n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
 import { compile } from '../../src/compile.js';
-import { describeSpec, normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { checkOnShape, inParallel, randomShapes, randomSpecs, SEED } from './property.js';
+import { normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { checkKernels, inParallel, randomSpecs, SEED } from './property.js';
 
 // DWCONV_PROPERTY_SPECS trims the count where compiles are slow (nvcc builds: about 2.5 s each).
 const SPECS = Math.max(1, Math.min(1000, Number(process.env.DWCONV_PROPERTY_SPECS ?? 100) || 100));
@@ -25,20 +25,8 @@ export function propertySuite(target: 'cpu' | 'cuda', jobs: number = Math.max(1,
         ? [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, index, variant }))
         : [{ input, index, variant: undefined }],
     );
-    const failures: string[] = [];
-    let checked = 0;
     const kernels = await inParallel(jobsList, jobs, (j) => compile(j.input, { target, cacheDir, ...(j.variant ? { variant: j.variant } : {}) }));
-    kernels.forEach((kernel, k) => {
-      const { index, variant } = jobsList[k]!;
-      const spec = kernel.spec;
-      for (const [j, shape] of randomShapes(spec, SHAPES_PER_SPEC, SEED + index).entries()) {
-        const r = checkOnShape(kernel, shape, SEED + 1000 * index + j);
-        checked += r.checked;
-        if (r.failures > 0 || r.checked === 0) {
-          failures.push(`${describeSpec(spec)} ${JSON.stringify(variant ?? 'default')} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong, e.g. ${JSON.stringify(r.firstFailures[0])}`);
-        }
-      }
-    });
+    const { checked, failures } = checkKernels(kernels.map((kernel, k) => ({ kernel, index: jobsList[k]!.index, label: ` ${JSON.stringify(jobsList[k]!.variant ?? 'default')}` })), SHAPES_PER_SPEC);
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(checked).toBeGreaterThan(SPECS * SHAPES_PER_SPEC);
     console.log(`${jobsList.length} kernels (${SPECS} specs), ${checked} outputs checked`);

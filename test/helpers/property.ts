@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
-import { ACTIVATIONS, channelsOf, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, channelsOf, describeSpec, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { randomOperands, referenceParameters } from '../../src/verify/operands.js';
 import { parameterTensors } from '../../src/runtime/parameter-tensors.js';
 import { Comparer, type Comparison } from '../../src/verify/compare.js';
@@ -85,6 +85,25 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
   } finally {
     for (const t of tensors) t.dispose();
   }
+}
+
+/**
+ * Checks each kernel on `shapesPerSpec` random shapes, seeded by the index of its spec (so every variant
+ * of a spec meets the same shapes and inputs). A failure is a line naming the spec, `label` and shape.
+ */
+export function checkKernels(runs: readonly { readonly kernel: Kernel; readonly index: number; readonly label: string }[], shapesPerSpec: number): { checked: number; failures: string[] } {
+  const failures: string[] = [];
+  let checked = 0;
+  for (const { kernel, index, label } of runs) {
+    for (const [j, shape] of randomShapes(kernel.spec, shapesPerSpec, SEED + index).entries()) {
+      const r = checkOnShape(kernel, shape, SEED + 1000 * index + j);
+      checked += r.checked;
+      if (r.failures > 0 || r.checked === 0) {
+        failures.push(`${describeSpec(kernel.spec)}${label} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong, e.g. ${JSON.stringify(r.firstFailures[0])}`);
+      }
+    }
+  }
+  return { checked, failures };
 }
 
 export { inParallel } from '../../src/parallel.js';

@@ -20,13 +20,15 @@ function expectSpecError(f: () => unknown, field: string): void {
   expect((caught as SpecError).field).toBe(field);
 }
 
+/** A host tensor of 0.5s. */
+const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
+
 describe.skipIf(!hasCxx)('tensor mismatches are typed errors before any launch (needs a C++ compiler)', () => {
   let k: Kernel;
   const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-errors-'));
   beforeAll(async () => {
     k = await compile({ kernelSize: 3, bias: true, channelMultiplier: 2 }, { target: 'cpu', cacheDir });
   });
-  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
   const good = () => ({ x: t([1, 2, 5, 5]), w: t([4, 1, 3, 3]), b: t([4]) });
 
   const cases: [string, string, () => unknown][] = [
@@ -68,7 +70,6 @@ describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a 
       compile({ kernelSize: 3 }, { target: 'cpu', cacheDir }),
     ]);
   });
-  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
   const good = () => ({ x: t([1, 2, 5, 5]), w: t([2, 1, 3, 3]), scale: t([2]), shift: t([2]), residual: t([1, 2, 3, 3]) });
 
   const cases: [string, string, () => unknown][] = [
@@ -105,7 +106,6 @@ describe.skipIf(!hasCxx)('separable-block tensors are checked like the others (n
       compile({ kernelSize: 3 }, { target: 'cpu', cacheDir }),
     ]);
   });
-  const t = (shape: number[], dtype: 'float32' | 'float16' = 'float32') => Tensor.fromArray(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape, { dtype });
   // x [1, 2, 5, 5], m = 2: 4 depthwise channels; the 1x1 takes them to 5.
   const good = () => ({ x: t([1, 2, 5, 5]), w: t([4, 1, 3, 3]), pointwiseWeight: t([5, 4, 1, 1]), pointwiseBias: t([5]) });
 

@@ -35,25 +35,38 @@ export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: numbe
   return { tileH: 2, tileW, vec };
 }
 
+/** Opens one input row `ih` (skipped outside the input) and loads the column vectors the tile reads from it. */
+function openRow(ih: string, cols: number[], ind: string): string[] {
+  return [
+    `${ind}  const int ih = ${ih};`,
+    `${ind}  if ((unsigned)ih < (unsigned)H) {`,
+    `${ind}    const storage_t* xr = xn + (i64)ih * W * C + ci0;`,
+    ...cols.flatMap((c) => [`${ind}    float c${c}[VEC];`, `${ind}    load_column<VEC>(xr, iw0 + ${c}, W, C, c${c});`]),
+  ];
+}
+
+/** The kw taps of one tap row into output row i of the tile; tap s's weight is at `weight(s)` in its channel's window. */
+function rowTaps(spec: KernelSpec, tileW: number, i: number, weight: (s: number) => string, label: (s: number) => string, ind: string): string[] {
+  const [, kw] = spec.kernelSize;
+  const lines: string[] = [];
+  for (let s = 0; s < kw; s++) {
+    lines.push(`${ind}    {${label(s)}`, `${ind}      float wv[VEC];`, `${ind}#pragma unroll`);
+    lines.push(`${ind}      for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + ${weight(s)});`);
+    for (let t = 0; t < tileW; t++) {
+      lines.push(`${ind}#pragma unroll`);
+      lines.push(`${ind}      for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * spec.stride[1] + s * spec.dilation[1]}[v], acc[${i}][${t}][v]);`);
+    }
+    lines.push(`${ind}    }`);
+  }
+  return lines;
+}
+
 /** The taps as a loop over tap rows; each iteration loads the columns one input row gives each output row and unrolls the row's taps. */
 function rolledRows(spec: KernelSpec, tileH: number, tileW: number, cols: number[]): string[] {
-  const [, kw] = spec.kernelSize;
-  const [, sw] = spec.stride;
-  const [, dw] = spec.dilation;
   const rows = ['  #pragma unroll 1', '  for (int r = 0; r < KH; ++r) {'];
   for (let i = 0; i < tileH; i++) {
-    rows.push(`    {  // output row ${i}`, `      const int ih = ih0 + ${i} * SH + r * DH;`, '      if ((unsigned)ih < (unsigned)H) {');
-    rows.push('        const storage_t* xr = xn + (i64)ih * W * C + ci0;');
-    for (const c of cols) rows.push(`        float c${c}[VEC];`, `        load_column<VEC>(xr, iw0 + ${c}, W, C, c${c});`);
-    for (let s = 0; s < kw; s++) {
-      rows.push('        {', '          float wv[VEC];', '#pragma unroll');
-      rows.push(`          for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + r * KW + ${s});`);
-      for (let t = 0; t < tileW; t++) {
-        rows.push('#pragma unroll', `          for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * sw + s * dw}[v], acc[${i}][${t}][v]);`);
-      }
-      rows.push('        }');
-    }
-    rows.push('      }', '    }');
+    rows.push(`    {  // output row ${i}`, ...openRow(`ih0 + ${i} * SH + r * DH`, cols, '    '));
+    rows.push(...rowTaps(spec, tileW, i, (s) => `r * KW + ${s}`, () => '', '    '), '      }', '    }');
   }
   rows.push('  }');
   return rows;
@@ -67,8 +80,8 @@ function rolledRows(spec: KernelSpec, tileH: number, tileW: number, cols: number
  */
 export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW: number, vec: number) {
   const [kh, kw] = spec.kernelSize;
-  const [sh, sw] = spec.stride;
-  const [dh, dw] = spec.dilation;
+  const [sh] = spec.stride;
+  const [dh] = spec.dilation;
   const cols = columnsRead(spec, tileW);
   const ind = '  ';
   // Input row offset j (from the tile's first) -> the (output row i, tap row r) pairs it feeds.
@@ -77,26 +90,9 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
   const rows: string[] = [];
   if (kh * kw > MAX_UNROLLED_TAPS) rows.push(...rolledRows(spec, tileH, tileW, cols));
   else for (const j of [...feeds.keys()].sort((a, b) => a - b)) {
-    rows.push(`${ind}{  // input row ih0 + ${j}`);
-    rows.push(`${ind}  const int ih = ih0 + ${j};`);
-    rows.push(`${ind}  if ((unsigned)ih < (unsigned)H) {`);
-    rows.push(`${ind}    const storage_t* xr = xn + (i64)ih * W * C + ci0;`);
-    for (const c of cols) rows.push(`${ind}    float c${c}[VEC];`, `${ind}    load_column<VEC>(xr, iw0 + ${c}, W, C, c${c});`);
-    for (const [i, r] of feeds.get(j)!) {
-      for (let s = 0; s < kw; s++) {
-        rows.push(`${ind}    {  // output row ${i}, tap (${r}, ${s})`);
-        rows.push(`${ind}      float wv[VEC];`);
-        rows.push(`${ind}#pragma unroll`);
-        rows.push(`${ind}      for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + ${r * kw + s});`);
-        for (let t = 0; t < tileW; t++) {
-          rows.push(`${ind}#pragma unroll`);
-          rows.push(`${ind}      for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * sw + s * dw}[v], acc[${i}][${t}][v]);`);
-        }
-        rows.push(`${ind}    }`);
-      }
-    }
-    rows.push(`${ind}  }`);
-    rows.push(`${ind}}`);
+    rows.push(`${ind}{  // input row ih0 + ${j}`, ...openRow(`ih0 + ${j}`, cols, ind));
+    for (const [i, r] of feeds.get(j)!) rows.push(...rowTaps(spec, tileW, i, (s) => `${r * kw + s}`, (s) => `  // output row ${i}, tap (${r}, ${s})`, ind));
+    rows.push(`${ind}  }`, `${ind}}`);
   }
   const res = spec.residual !== 'none';
   const entries = [...(vec > 1 ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];

@@ -8,6 +8,9 @@ export function floatLiteral(value: number): string {
   return `${v.toPrecision(9)}f`;
 }
 
+/** How the epilogue functions are declared on each target. */
+const QUALIFIER: Readonly<Record<Target, string>> = { cuda: '[[maybe_unused]] __device__ __forceinline__', cpu: 'static inline' };
+
 /** The activation of float z as a C expression; the math functions are the float ones of each target. */
 function activationExpr(activation: Activation, target: Target, negativeSlope: number | undefined): string {
   const fn = (name: 'exp' | 'erf' | 'tanh') => (target === 'cuda' ? `${name}f` : `std::${name}`);
@@ -33,7 +36,6 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
  * after it. Callers pass 0 for operands the spec lacks; the compiler drops them.
  */
 export function epilogueFunction(spec: KernelSpec, target: Target): string {
-  const qualifier = target === 'cuda' ? '[[maybe_unused]] __device__ __forceinline__' : 'static inline';
   const fma = target === 'cuda' ? 'fmaf' : 'std::fma';
   const body: string[] = [];
   if (spec.bias) body.push('  z += bias;');
@@ -44,7 +46,7 @@ export function epilogueFunction(spec: KernelSpec, target: Target): string {
   const unused = ['bias', 'scale', 'shift', 'res'].map((n) => `(void)${n};`).join(' ');
   return [
     `// Epilogue: ${describeEpilogueOrder(spec)}.`,
-    `${qualifier} float epilogue(float z, float bias, float scale, float shift, float res) {`,
+    `${QUALIFIER[target]} float epilogue(float z, float bias, float scale, float shift, float res) {`,
     `  ${unused}`,
     ...body,
     '  return z;',
@@ -72,10 +74,9 @@ export function hasEpilogue(spec: KernelSpec): boolean {
 export function pointwiseEpilogueFunction(spec: KernelSpec, target: Target): string {
   const pw = spec.pointwise;
   if (!pw) return '';
-  const qualifier = target === 'cuda' ? '[[maybe_unused]] __device__ __forceinline__' : 'static inline';
   return [
     `// Pointwise epilogue: ${[pw.bias && 'bias', pw.activation !== 'none' && pw.activation].filter(Boolean).join(', then ') || 'none'}.`,
-    `${qualifier} float pw_epilogue(float z, float bias) {`,
+    `${QUALIFIER[target]} float pw_epilogue(float z, float bias) {`,
     '  (void)bias;',
     ...(pw.bias ? ['  z += bias;'] : []),
     ...(pw.activation !== 'none' ? [`  z = ${activationExpr(pw.activation, target, pw.negativeSlope)};`] : []),

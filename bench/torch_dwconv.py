@@ -21,7 +21,8 @@ def time_case(torch, F, do_bench, case):
     kh, kw = case["kernel"]
     m = case.get("multiplier", 1)
     x = torch.rand(n, c, h, w, device="cuda", dtype=dtype) * 2 - 1
-    if case.get("layout", "NCHW") == "NHWC":
+    layout = case.get("layout", "NCHW")
+    if layout == "NHWC":
         x = x.to(memory_format=torch.channels_last)
     wt = torch.rand(c * m, 1, kh, kw, device="cuda", dtype=dtype) * 2 - 1
     b = torch.rand(c * m, device="cuda", dtype=dtype) if case.get("bias") else None
@@ -49,7 +50,7 @@ def time_case(torch, F, do_bench, case):
         pw_w = (torch.rand(pw["outChannels"], c * m, 1, 1, device="cuda", dtype=dtype) * 2 - 1) / (c * m) ** 0.5
         pw_b = torch.rand(pw["outChannels"], device="cuda", dtype=dtype) if pw.get("bias") else None
         pw_act = activation_fn(F, torch, pw.get("activation", "none"), pw.get("negativeSlope", 0.01))
-        if layout_nhwc(case):
+        if layout == "NHWC":
             pw_w = pw_w.to(memory_format=torch.channels_last)
 
     def run():
@@ -82,13 +83,8 @@ def time_case(torch, F, do_bench, case):
     if pw is not None:
         del pw_w, pw_b
     torch.cuda.empty_cache()
-    layout = case.get("layout", "NCHW")
     result["detail"] = f"torch {torch.__version__} F.conv2d groups=C{ops} {case['dtype']} {layout}, {how}" + ("" if symmetric else " (with F.pad)")
     return result
-
-
-def layout_nhwc(case):
-    return case.get("layout", "NCHW") == "NHWC"
 
 
 def activation_fn(F, torch, name, slope):
@@ -132,6 +128,7 @@ def main():
     p.add_argument("--activation", default="none")
     p.add_argument("--negativeSlope", type=float, default=0.01)
     p.add_argument("--residual", default="none")
+    p.add_argument("--pointwise", type=json.loads, help='a separable block\'s 1x1 as JSON: {"outChannels", "bias", "activation", "negativeSlope"}')
     p.add_argument("--compile", action="store_true", help="also time torch.compile of the same ops")
     a = p.parse_args()
     try:
@@ -152,7 +149,7 @@ def main():
     else:
         if a.shape is None or a.kernel is None:
             sys.exit("--shape and --kernel are required without --cases")
-        case = {k: getattr(a, k) for k in ("shape", "kernel", "stride", "padding", "dilation", "multiplier", "dtype", "layout", "bias", "batchNorm", "activation", "negativeSlope", "residual", "compile")}
+        case = {k: getattr(a, k) for k in ("shape", "kernel", "stride", "padding", "dilation", "multiplier", "dtype", "layout", "bias", "batchNorm", "activation", "negativeSlope", "residual", "pointwise", "compile")}
         print(json.dumps(time_case(torch, F, do_bench, case)))
 
 

@@ -198,7 +198,9 @@ async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOption
   o.progress('timing PyTorch (python3) on the same problem');
   const s = kernel.spec;
   const args = [torchScript, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
-    ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)])];
+    ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)]),
+    // A separable block's 1x1 too, so PyTorch runs the same ops (the spec holds only validated numbers and enums).
+    ...(s.pointwise ? ['--pointwise', JSON.stringify(s.pointwise)] : [])];
   const r = await execa('python3', args, { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
   const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };

@@ -32,8 +32,12 @@ export interface CudaLaunchInfo {
   readonly direct?: { readonly tileW: number; readonly tileH: number; readonly entry: string };
   /** entries in the order they are tried: see tiledEntries. */
   readonly tiled?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly inVec: number; readonly outVec: number }[] };
-  /** Depthwise-separable block: one block of `threads` per tile of `pixels` outputs x `coutTile` channels. */
-  readonly separable?: { readonly entry: string; readonly pixels: number; readonly coutTile: number };
+  /**
+   * Depthwise-separable block: one block of `threads` per tile of `pixels` outputs (of all images) x
+   * `coutTile` channels. Two entries, wide then narrow: the narrow one when the wide one would launch
+   * fewer than `narrowBelow` blocks.
+   */
+  readonly separable?: { readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[]; readonly narrowBelow: number };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }

@@ -2,27 +2,64 @@ import type { KernelSpec, PointwiseSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 
 export const SEPARABLE_THREADS = 256;
-/** Depthwise channels per chunk: 16 rows of the 1x1 product per pass through shared memory. */
-const CHUNK = 16;
+const WARPS = SEPARABLE_THREADS / 32;
+/** Depthwise channels per chunk: one k16 step of the 16-bit mma, two k8 steps of the TF32 one. */
+export const SEPARABLE_CHUNK = 16;
+/** mma n8 tiles a warp holds at most: 8 x 4 = 32 accumulators per thread. */
+const MAX_WARP_NTILES = 8;
 /**
- * Accumulators a thread holds at most (output channels of one pixel). Run 5 of session 3 (ncu, 48 at
- * most): 80 registers left 24 warps per SM and the kernel latency-bound, so fewer and more groups.
+ * Output channels per block at most: the float32 path keeps a chunk's 1x1 weights twice (TF32 high
+ * and low parts, 20 words a row), 41 KB at 256, inside the 48 KB of static shared memory.
  */
-const MAX_PER_THREAD = 24;
+const MAX_COUT_TILE = 256;
+/**
+ * The launcher takes the narrow entry when the wide one would launch fewer blocks than this: about
+ * 2 blocks of 256 threads per SM on a 132-SM H100, below which a wide block's chunk loop runs alone
+ * on its SM and its latency shows.
+ */
+export const SEPARABLE_NARROW_BELOW = 2 * 132;
 
 /**
- * The shape of a separable block's work: the fewest thread groups along the output channels (so the
- * most pixels per block) that keep a thread's accumulators at MAX_PER_THREAD or fewer, rounded up to a
- * multiple of 4 (the weights are read as float4; padded channels get zero weights and are not stored).
+ * One entry's warp layout: WM warps along the pixels (16 each: P = 16 WM) by WN along the output
+ * channels, each warp holding NT n8 tiles (COT = 8 WN NT channels per block).
  */
-export function separableTile(pw: PointwiseSpec): { pixels: number; perThread: number; chunk: number; coutTile: number } {
-  const groups = [1, 2, 4, 8].find((g) => Math.ceil(pw.outChannels / g) <= MAX_PER_THREAD) ?? 8;
-  const perThread = 4 * Math.ceil(Math.min(MAX_PER_THREAD, Math.ceil(pw.outChannels / groups)) / 4);
-  return { pixels: SEPARABLE_THREADS / groups, perThread, chunk: CHUNK, coutTile: groups * perThread };
+export interface SeparableShape {
+  readonly name: string;
+  readonly wm: number;
+  readonly wn: number;
+  readonly nt: number;
+  readonly pixels: number;
+  readonly coutTile: number;
 }
 
-/** What templates/cuda/separable.hbs needs, and the launch info (the entry and its tile). */
+function shape(name: string, wn: number, nTiles: number): SeparableShape {
+  const nt = Math.min(MAX_WARP_NTILES, MAX_COUT_TILE / (8 * wn), Math.ceil(nTiles / wn));
+  const wm = WARPS / wn;
+  return { name, wm, wn, nt, pixels: 16 * wm, coutTile: 8 * wn * nt };
+}
+
+/**
+ * The two warp layouts of a separable block. Wide: the fewest warps along the output channels that
+ * hold them all (most pixels per block, fewest 1x1 weight loads per pixel). Narrow: four times as
+ * many, for the small planes of deep layers, where wide blocks would be too few to fill the GPU.
+ */
+export function separableShapes(pw: PointwiseSpec, entry: string): { wide: SeparableShape; narrow: SeparableShape } {
+  const nTiles = Math.ceil(pw.outChannels / 8);
+  const wn = [1, 2, 4, 8].find((w) => Math.ceil(nTiles / w) <= MAX_WARP_NTILES) ?? 8;
+  const narrowWn = Math.min(WARPS, 4 * wn);
+  return { wide: shape(`${entry}_wide`, wn, nTiles), narrow: shape(`${entry}_narrow`, narrowWn, nTiles) };
+}
+
+/** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
-  const tile = separableTile(spec.pointwise);
-  return { ...tile, entry: `${symbol}_separable`, unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS };
+  const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
+  return {
+    wide,
+    narrow,
+    entries: [wide, narrow],
+    narrowBelow: SEPARABLE_NARROW_BELOW,
+    chunk: SEPARABLE_CHUNK,
+    tf32x3: spec.dtype === 'float32',
+    unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
+  };
 }

@@ -12,10 +12,14 @@ const INT_LIMIT = 2 ** 31 - 1;
 
 /** The kernels' TileGrid, as laid out in templates/cuda/tiles.hbs (64 bytes, 8-aligned). */
 const GRID_BYTES = 64;
-/** Argument values: x, w, EpiArgs {b, scale, shift, r, pw, pb}, y, C, H, W, Ho, Wo, TileGrid. */
-const OFFSETS = [0, 8, 16, 64, 72, 76, 80, 84, 88, 96] as const;
+/**
+ * Argument values: x, w, EpiArgs {b, scale, shift, r, pw, pb}, y, C, H, W, Ho, Wo, TileGrid, and the
+ * pixel count N * Ho * Wo, which only separable kernels take (the driver reads as many as a kernel has).
+ */
 const GRID_AT = 96;
-const PARAM_BYTES = GRID_AT + GRID_BYTES;
+const PIXELS_AT = GRID_AT + GRID_BYTES;
+const OFFSETS = [0, 8, 16, 64, 72, 76, 80, 84, 88, GRID_AT, PIXELS_AT] as const;
+const PARAM_BYTES = PIXELS_AT + 8;
 
 /** (n * m) >> 32 + n) >> s == n / d for every 32-bit n: the magic numbers of FastDiv. */
 export function fastDiv(d: number): { d: number; m: number; s: number } {
@@ -73,7 +77,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
   if (info.direct) get(info.direct.entry);
   for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
-  if (info.separable) get(info.separable.entry);
+  for (const e of info.separable?.entries ?? []) get(e.name);
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
   const view = new DataView(koffi.view(block, PARAM_BYTES));
   const base = koffi.address(block);
@@ -93,11 +97,12 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
-    const pick = choose(big(x), big(y), big(r), C, W, Ho, Wo);
+    const pick = choose(big(x), big(y), big(r), N, C, W, Ho, Wo);
     if (!pick) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
-    const tiles = writeTileGrid(view, GRID_AT, ...pick.grid, N);
+    const tiles = writeTileGrid(view, GRID_AT, ...pick.grid, pick.images);
+    view.setBigInt64(PIXELS_AT, BigInt(N) * BigInt(Ho) * BigInt(Wo), true);
     const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), info.threads, stream, params);
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
     return 0;
@@ -106,17 +111,13 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   /**
    * The entry point for a call and its tile grid (three extents, then images), as the nvcc launcher
    * chooses them; undefined: none can take the call. NCHW grids walk (tile column, tile row, channel);
-   * NHWC ones (channel vector, column, row); separable ones (pixel run, output channel tile, -), one
-   * block per tile where the others have one thread per tile.
+   * NHWC ones (channel vector, column, row); separable ones (output channel tile, pixel run of all
+   * images, -) and one image, one block per tile where the others have one thread per tile.
    */
-  function choose(x: bigint, y: bigint, r: bigint, C: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; tilesPerBlock: number } | undefined {
-    const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, tilesPerBlock: info.threads });
+  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number } | undefined {
+    const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
-    const sep = info.separable;
-    if (sep) {
-      if (Ho * Wo > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
-      return { entry: sep.entry, grid: [Math.ceil((Ho * Wo) / sep.pixels), Math.ceil(spec.pointwise!.outChannels / sep.coutTile), 1], tilesPerBlock: 1 };
-    }
+    if (info.separable) return chooseSeparable(info.separable, N, Ho, Wo);
     if (info.nhwc) {
       // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
       const misaligned = (x | y | r) % 16n !== 0n;
@@ -132,5 +133,17 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
       return e && nchw(e.name, tiled);
     }
     return info.direct && nchw(info.direct.entry, info.direct);
+  }
+
+  /** sep::run in templates/cuda/separable.hbs: the wide entry unless it would launch too few blocks. */
+  function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, N: number, Ho: number, Wo: number) {
+    if (Ho * Wo > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
+    const pixels = N * Ho * Wo;
+    const tiles = (e: { pixels: number; coutTile: number }): [number, number, number] => [Math.ceil(spec.pointwise!.outChannels / e.coutTile), Math.ceil(pixels / e.pixels), 1];
+    const [wide, narrow] = sep.entries;
+    const e = tiles(wide!)[0] * tiles(wide!)[1] < sep.narrowBelow ? narrow! : wide!;
+    const grid = tiles(e);
+    if (grid[1] > INT_LIMIT) return undefined; // a pixel run's index is an int
+    return { entry: e.name, grid, images: 1, tilesPerBlock: 1 };
   }
 }

@@ -73,18 +73,25 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     return { spec, info, launches, launch: cubinLauncher(driver, {}, info, spec) };
   }
 
-  it('one block per (pixel run, channel tile, image), with the kernel parameters where the kernel reads them', () => {
+  it('one block per (channel tile, pixel run of all images), wide or narrow by block count, parameters where the kernel reads them', () => {
     const { info, launches, launch } = launcherFor({ kernelSize: 3, padding: 1, pointwise: { outChannels: 385, bias: true } });
-    const sep = info.separable!;
+    const { entries, narrowBelow } = info.separable!;
+    const [wide, narrow] = entries;
     expect(info.threads).toBe(256);
-    // x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream: a 3 x 5 x 56 x 56 input
+    const blocks = (e: { pixels: number; coutTile: number }, pixels: number) => Math.ceil(pixels / e.pixels) * Math.ceil(385 / e.coutTile);
+    // x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream: 3 x 5 x 56 x 56 (wide), then 1 x 5 x 7 x 7 (narrow)
+    expect(blocks(wide!, 3 * 56 * 56)).toBeGreaterThanOrEqual(narrowBelow);
+    expect(blocks(wide!, 49)).toBeLessThan(narrowBelow);
     expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, 3, 5, 56, 56, 0n)).toBe(0);
-    const [l] = launches;
-    expect(l!.fn).toBe(sep.entry);
+    expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, 1, 5, 7, 7, 0n)).toBe(0);
+    const [l, s] = launches;
+    expect(l!.fn).toBe(wide!.name);
     expect(l!.threads).toBe(256);
-    expect(l!.grid).toEqual([Math.ceil((56 * 56) / sep.pixels) * Math.ceil(385 / sep.coutTile) * 3, 1]);
-    // x, w, EpiArgs (6 pointers), y, C, H, W, Ho, Wo, then the 8-aligned TileGrid
-    expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96]);
+    expect(l!.grid).toEqual([blocks(wide!, 3 * 56 * 56), 1]);
+    expect(s!.fn).toBe(narrow!.name);
+    expect(s!.grid).toEqual([blocks(narrow!, 49), 1]);
+    // x, w, EpiArgs (6 pointers), y, C, H, W, Ho, Wo, the 8-aligned TileGrid, then the pixel count
+    expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96, 160]);
   });
 
   it('NCHW and NHWC calls get one thread per tile of their own grid', () => {

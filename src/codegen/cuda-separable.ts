@@ -61,5 +61,6 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
     chunk: SEPARABLE_CHUNK,
     tf32x3: spec.dtype === 'float32',
     unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
+    tapTable: spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
   };
 }

@@ -97,7 +97,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const Ho = outputExtent(H, kh, sh, padH, dh);
     const Wo = outputExtent(W, kw, sw, padW, dw);
     if (H > INT_LIMIT || W > INT_LIMIT || Ho > INT_LIMIT - 64 || Wo > INT_LIMIT - 64 || C * m > INT_LIMIT) return -1;
-    const pick = choose(big(x), big(y), big(r), N, C, W, Ho, Wo);
+    const pick = choose(big(x), big(y), big(r), N, C, H, W, Ho, Wo);
     if (!pick) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
@@ -114,10 +114,10 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
    * NHWC ones (channel vector, column, row); separable ones (output channel tile, pixel run of all
    * images, -) and one image, one block per tile where the others have one thread per tile.
    */
-  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number } | undefined {
+  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number } | undefined {
     const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
-    if (info.separable) return chooseSeparable(info.separable, N, Ho, Wo);
+    if (info.separable) return chooseSeparable(info.separable, N, H, W, Ho, Wo);
     if (info.nhwc) {
       // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
       const misaligned = (x | y | r) % 16n !== 0n;
@@ -136,8 +136,8 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   }
 
   /** sep::run in templates/cuda/separable.hbs: the wide entry unless it would launch too few blocks. */
-  function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, N: number, Ho: number, Wo: number) {
-    if (Ho * Wo > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
+  function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, N: number, H: number, W: number, Ho: number, Wo: number) {
+    if (Ho * Wo > INT_LIMIT || H * W > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
     const pixels = N * Ho * Wo;
     const tiles = (e: { pixels: number; coutTile: number }): [number, number, number] => [Math.ceil(spec.pointwise!.outChannels / e.coutTile), Math.ceil(pixels / e.pixels), 1];
     const [wide, narrow] = sep.entries;

@@ -18,6 +18,12 @@ const MAX_COUT_TILE = 256;
  * on its SM and its latency shows.
  */
 export const SEPARABLE_NARROW_BELOW = 2 * 132;
+/**
+ * NCHW windows of up to 5x5 keep a table of their taps' offsets in registers; a 7x7 one (49 offsets)
+ * spilled 304 bytes under the 80-register bound (ptxas, float32 7x7 -> 300), so larger windows take
+ * the per-channel window walk.
+ */
+const MAX_TABLE_TAPS = 25;
 
 /**
  * One entry's warp layout: WM warps along the pixels (16 each: P = 16 WM) by WN along the output
@@ -61,6 +67,6 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
     chunk: SEPARABLE_CHUNK,
     tf32x3: spec.dtype === 'float32',
     unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
-    tapTable: spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
+    tapTable: spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS,
   };
 }

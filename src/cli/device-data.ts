@@ -48,11 +48,26 @@ export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[]
  * warm-ups; with `flush`, a 256 MB memset before each repetition (outside the timed region) empties
  * the L2 so small problems are timed from DRAM, as triton's do_bench does.
  */
+/** GPU time spent warming up before the timed launches of one kernel. */
+const WARMUP_MS = 25;
+
+/** Records `e` after the work queued so far and waits for it. */
+function busyUntil(rt: CudaRuntime, e: Address) {
+  rt.eventRecord(e);
+  return e;
+}
+
 export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, flush?: { address: Address; bytes: number }): number {
   const start = rt.eventCreate();
   const end = rt.eventCreate();
   try {
-    for (let i = 0; i < 3; i++) launch();
+    // Warm up for a while, not a few launches: after the host-side work between cases the GPU has idled
+    // and its clocks dropped, and a 15 us kernel timed at once ran 10x slow (session 4, run 9: C960 7x7).
+    rt.eventRecord(start);
+    for (let i = 0; i < 3 || rt.eventElapsedMs(start, busyUntil(rt, end)) < WARMUP_MS; i++) {
+      if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);
+      launch();
+    }
     const ms: number[] = [];
     for (let i = 0; i < reps; i++) {
       if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);

@@ -51,12 +51,6 @@ export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[]
 /** GPU time spent warming up before the timed launches of one kernel. */
 const WARMUP_MS = 25;
 
-/** Records `e` after the work queued so far and waits for it. */
-function busyUntil(rt: CudaRuntime, e: Address) {
-  rt.eventRecord(e);
-  return e;
-}
-
 export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, flush?: { address: Address; bytes: number }): number {
   const start = rt.eventCreate();
   const end = rt.eventCreate();
@@ -64,9 +58,11 @@ export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, 
     // Warm up for a while, not a few launches: after the host-side work between cases the GPU has idled
     // and its clocks dropped, and a 15 us kernel timed at once ran 10x slow (session 4, run 9: C960 7x7).
     rt.eventRecord(start);
-    for (let i = 0; i < 3 || rt.eventElapsedMs(start, busyUntil(rt, end)) < WARMUP_MS; i++) {
+    for (let i = 0; ; i++) {
       if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);
       launch();
+      rt.eventRecord(end);
+      if (i >= 2 && rt.eventElapsedMs(start, end) >= WARMUP_MS) break;
     }
     const ms: number[] = [];
     for (let i = 0; i < reps; i++) {

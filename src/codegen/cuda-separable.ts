@@ -13,9 +13,9 @@ const MAX_WARP_NTILES = 8;
  */
 const MAX_COUT_TILE = 256;
 /**
- * The launcher takes the narrow entry when the wide one would launch fewer blocks than this: about
- * 2 blocks of 256 threads per SM on a 132-SM H100, below which a wide block's chunk loop runs alone
- * on its SM and its latency shows.
+ * The launcher takes the narrow entry when the wide one would launch fewer blocks than this: two per
+ * SM of a 132-SM H100 (three fit), below which a wide block's chunk loop runs nearly alone on its SM
+ * and its latency shows. Lab run 6 of session 4: forcing either layout moved C192/C384/C960 by ±10%.
  */
 export const SEPARABLE_NARROW_BELOW = 2 * 132;
 /**

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
-import { normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
+import { MAX_POINTWISE_CHANNELS, normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url);
 const GOLDEN_SPECS: SpecInput[] = [
@@ -84,5 +85,29 @@ describe('codegen', () => {
     expect(g.source).toContain('if (tiled::suits(W, Wo, x)) return tiled::run(');
     expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
     expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
+  });
+});
+
+describe('separable warp layouts (separableShapes)', () => {
+  // The kernel's static shared memory (templates/cuda/separable.hbs): float32 keeps D and the 1x1
+  // weights twice (TF32 high and low parts), 16-bit once; 48 KB is the static limit.
+  const chunk = 16;
+  const bytes = (s: SeparableShape, dtype: 'float32' | 'float16') =>
+    dtype === 'float32' ? 2 * chunk * (s.pixels + 8) * 4 + 2 * s.coutTile * (chunk + 4) * 4 : (chunk / 2) * (s.pixels + 8) * 4 + s.coutTile * (chunk + 8) * 2;
+
+  it('fill 8 warps, cover every output channel count up to the limit, and fit static shared memory', () => {
+    for (let outChannels = 1; outChannels <= MAX_POINTWISE_CHANNELS; outChannels++) {
+      const { wide, narrow } = separableShapes({ outChannels, bias: false, activation: 'none', negativeSlope: 0.01 }, 'k');
+      for (const s of [wide, narrow]) {
+        expect(s.wm * s.wn).toBe(8);
+        expect(s.pixels).toBe(16 * s.wm);
+        expect(s.coutTile).toBe(8 * s.wn * s.nt);
+        expect(s.nt).toBeLessThanOrEqual(8); // 32 accumulators per thread at most
+        expect(s.coutTile).toBeGreaterThanOrEqual(Math.min(outChannels, 256)); // wider layers take several tiles
+        expect(bytes(s, 'float32')).toBeLessThanOrEqual(48 * 1024);
+        expect(bytes(s, 'float16')).toBeLessThanOrEqual(48 * 1024);
+      }
+      expect(narrow.pixels).toBeLessThanOrEqual(wide.pixels);
+    }
   });
 });

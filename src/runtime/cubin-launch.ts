@@ -141,7 +141,8 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const pixels = N * Ho * Wo;
     const tiles = (e: { pixels: number; coutTile: number }): [number, number, number] => [Math.ceil(spec.pointwise!.outChannels / e.coutTile), Math.ceil(pixels / e.pixels), 1];
     const [wide, narrow] = sep.entries;
-    const e = tiles(wide!)[0] * tiles(wide!)[1] < sep.narrowBelow ? narrow! : wide!;
+    const [wideCout, wideRuns] = tiles(wide!);
+    const e = wideCout * wideRuns < sep.narrowBelow ? narrow! : wide!;
     const grid = tiles(e);
     if (grid[1] > INT_LIMIT) return undefined; // a pixel run's index is an int
     return { entry: e.name, grid, images: 1, tilesPerBlock: 1 };

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
+import { SEPARABLE_CHUNK, separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
 import { MAX_POINTWISE_CHANNELS, normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
@@ -91,7 +91,7 @@ describe('codegen', () => {
 describe('separable warp layouts (separableShapes)', () => {
   // The kernel's static shared memory (templates/cuda/separable.hbs): float32 keeps D and the 1x1
   // weights twice (TF32 high and low parts), 16-bit once; 48 KB is the static limit.
-  const chunk = 16;
+  const chunk = SEPARABLE_CHUNK;
   const bytes = (s: SeparableShape, dtype: 'float32' | 'float16') =>
     dtype === 'float32' ? 2 * chunk * (s.pixels + 8) * 4 + 2 * s.coutTile * (chunk + 4) * 4 : (chunk / 2) * (s.pixels + 8) * 4 + s.coutTile * (chunk + 8) * 2;
 

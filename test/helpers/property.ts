@@ -57,11 +57,21 @@ export function randomShapes(spec: KernelSpec, count: number, seed: number): [nu
     outputExtent(w, kw, spec.stride[1], spec.padding[2] + spec.padding[3], spec.dilation[1]) >= 1).map((nchw) => inLayout(spec, nchw));
 }
 
-/** Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with float64. */
-export function checkOnShape(kernel: Kernel, shape: readonly [number, number, number, number], seed: number): Comparison {
+/** A change to the random input (non-finite values planted, say), and the outputs it leaves comparable. */
+export interface InputEdit {
+  readonly input: (x: Float32Array) => void;
+  readonly checks: (flat: number) => boolean;
+}
+
+/**
+ * Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with
+ * float64; with an edit, the edited input and only the outputs it names.
+ */
+export function checkOnShape(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, edit?: InputEdit): Comparison {
   const { spec } = kernel;
   const device = kernel.target;
   const o = randomOperands(spec, shape, seed);
+  edit?.input(o.x);
   const outShape = kernel.outputShape(shape);
   const opts = { dtype: spec.dtype, device } as const;
   const tensors: Tensor[] = [];
@@ -79,7 +89,7 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
       ...(r ? { residual: (i: number) => r[i]! } : {}),
     });
     const comparer = new Comparer(spec.dtype);
-    for (let i = 0; i < got.length; i++) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
+    for (let i = 0; i < got.length; i++) if (!edit || edit.checks(i)) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
     if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
     return comparer.result();
   } finally {

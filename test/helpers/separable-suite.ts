@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import { ACTIVATIONS, type SpecInput } from '../../src/spec.js';
-import { checkKernels, inParallel, SEED, specArbitrary } from './property.js';
+import { ACTIVATIONS, inLayout, type SpecInput } from '../../src/spec.js';
+import { outputCoords } from '../../src/verify/reference.js';
+import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
 
 /**
  * Separable blocks: random depthwise specs (every field but residual) with a random 1x1 part. The
@@ -37,5 +38,34 @@ export function separableSuite(target: 'cpu' | 'cuda', specs: number, jobs: numb
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(checked).toBeGreaterThan(specs);
     console.log(`${specs} separable blocks, ${checked} outputs checked`);
+  });
+}
+
+/**
+ * Padding reads as zeros, whatever lies beside the window: with input column 0 all +inf, an output
+ * whose window misses column 0 is finite and matches float64. Dilated windows, so that a padded tap's
+ * nearest input column (0) lies outside the window; NHWC and 7x7 take the per-channel window walk,
+ * NCHW 3x3 the tap table.
+ */
+export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
+  const specs: SpecInput[] = [
+    { kernelSize: 3, dilation: 2, padding: 2, layout: 'NHWC', pointwise: { outChannels: 5, bias: true } },
+    { kernelSize: 7, dilation: 2, padding: 6, pointwise: { outChannels: 5, bias: true } },
+    { kernelSize: 3, dilation: 2, padding: 2, dtype: 'float16', pointwise: { outChannels: 5 } },
+  ];
+  it.each(specs)(`an inf beside a window does not reach its output on ${target}: %j`, async (input) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-inf-${target}-`));
+    const kernel = await compile(input, { target, cacheDir });
+    const { spec } = kernel;
+    const shape = inLayout(spec, [2, 3, 6, 6]);
+    const outShape = kernel.outputShape(shape) as [number, number, number, number];
+    const [kw, pl, sw, dw] = [spec.kernelSize[1], spec.padding[2], spec.stride[1], spec.dilation[1]];
+    const missesColumn0 = (ow: number) => Array.from({ length: kw }, (_, s) => ow * sw - pl + s * dw).every((iw) => iw !== 0);
+    const r = checkOnShape(kernel, shape, SEED, {
+      input: (x) => x.forEach((_, i) => { if (outputCoords(spec, shape, i)[3] === 0) x[i] = Infinity; }),
+      checks: (flat) => missesColumn0(outputCoords(spec, outShape, flat)[3]),
+    });
+    expect(r.failures, `seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+    expect(r.checked).toBeGreaterThan(0);
   });
 }

@@ -35,9 +35,15 @@ export interface CudaLaunchInfo {
   /**
    * Depthwise-separable block: one block of `threads` per tile of `pixels` outputs (of all images) x
    * `coutTile` channels. Two entries, wide then narrow: the narrow one when the wide one would launch
-   * fewer than `narrowBelow` blocks.
+   * fewer than `narrowBelow` blocks, unless the split entry (the wide tiles, `slices` blocks a tile,
+   * thread block clusters; only where the wide tiles are small) can take the call: code built for
+   * sm_90 or newer, at least `minChunks` chunks of depthwise channels.
    */
-  readonly separable?: { readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[]; readonly narrowBelow: number };
+  readonly separable?: {
+    readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[];
+    readonly narrowBelow: number;
+    readonly split?: { readonly name: string; readonly slices: number; readonly minChunks: number };
+  };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }

@@ -19,6 +19,17 @@ const MAX_COUT_TILE = 256;
  */
 export const SEPARABLE_NARROW_BELOW = 2 * 132;
 /**
+ * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs it as
+ * clusters of this many blocks, each summing a part of the depthwise channels, when there are at least
+ * `SEPARABLE_SPLIT_MIN_CHUNKS` chunks. Only for wide tiles of at most `SPLIT_MAX_PIXELS` pixels (many
+ * output channels): session 5's lab 6 measured C960->160 at 7x7 (32-pixel tiles) 0.115 -> 0.087 ms in
+ * float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower, and C384->64 at 14x14
+ * (128-pixel tiles) 0.059 -> 0.096 (its narrow tiles already fill the GPU).
+ */
+export const SEPARABLE_SPLIT = 2;
+export const SEPARABLE_SPLIT_MIN_CHUNKS = 4 * SEPARABLE_SPLIT;
+const SPLIT_MAX_PIXELS = 32;
+/**
  * NCHW windows of up to 5x5 keep a table of their taps' offsets in registers; a 7x7 one (49 offsets)
  * spilled 304 bytes under the 80-register bound (ptxas, float32 7x7 -> 300), so larger windows take
  * the per-channel window walk.
@@ -59,9 +70,11 @@ export function separableShapes(pw: PointwiseSpec, entry: string): { wide: Separ
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
+  const split = wide.pixels <= SPLIT_MAX_PIXELS ? { ...wide, name: `${symbol}_separable_split`, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS } : undefined;
   return {
     wide,
     narrow,
+    split,
     entries: [wide, narrow],
     narrowBelow: SEPARABLE_NARROW_BELOW,
     chunk: SEPARABLE_CHUNK,

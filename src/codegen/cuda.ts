@@ -59,7 +59,11 @@ function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpe
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, nhwc: false, separable });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
-    launch: { threads: SEPARABLE_THREADS, separable: { entries: separable.entries.map(({ name, pixels, coutTile }) => ({ name, pixels, coutTile })), narrowBelow: separable.narrowBelow } },
+    launch: { threads: SEPARABLE_THREADS, separable: {
+      entries: separable.entries.map(({ name, pixels, coutTile }) => ({ name, pixels, coutTile })),
+      narrowBelow: separable.narrowBelow,
+      ...(separable.split && { split: { name: separable.split.name, slices: separable.split.slices, minChunks: separable.split.minChunks } }),
+    } },
     variant: { kernel: 'separable', pixels: separable.wide.pixels, coutTile: separable.wide.coutTile },
   };
 }

@@ -18,6 +18,8 @@ const TOO_NEW = new Map<number, string>([
 
 export type CuFunction = unknown;
 
+const CU_FUNC_ATTRIBUTE_BINARY_VERSION = 6;
+
 export class CudaDriver {
   private readonly f: Record<string, FfiFunction>;
 
@@ -26,6 +28,7 @@ export class CudaDriver {
     this.f = {
       moduleLoadData: fn('int cuModuleLoadData(_Out_ void** module, const uint8_t* image)'),
       moduleGetFunction: fn('int cuModuleGetFunction(_Out_ void** fn, void* module, const char* name)'),
+      funcGetAttribute: fn('int cuFuncGetAttribute(_Out_ int* value, int attribute, void* fn)'),
       launch: fn('int cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t stream, void* params, void* extra)'),
       errorName: fn('int cuGetErrorName(int error, _Out_ const char** name)'),
     };
@@ -65,6 +68,13 @@ export class CudaDriver {
     const fn: unknown[] = [null];
     this.check(`cuModuleGetFunction(${name})`, this.f.moduleGetFunction!(fn, module, name) as number);
     return fn[0];
+  }
+
+  /** The compute capability (major * 10 + minor) that a function's loaded code was built for. */
+  binaryVersion(fn: CuFunction): number {
+    const value: number[] = [0];
+    this.check('cuFuncGetAttribute(CU_FUNC_ATTRIBUTE_BINARY_VERSION)', this.f.funcGetAttribute!(value, CU_FUNC_ATTRIBUTE_BINARY_VERSION, fn) as number);
+    return value[0]!;
   }
 
   /** Queues a launch; `params` is the kernelParams array (addresses of each argument's value). */

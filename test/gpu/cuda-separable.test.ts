@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import { describe } from 'vitest';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
-import { paddingBesideInfSuite, separableSuite } from '../helpers/separable-suite.js';
+import { channelSplitSuite, paddingBesideInfSuite, separableSuite } from '../helpers/separable-suite.js';
 
 describe.skipIf(!hasGpu)(`CUDA depthwise-separable blocks (needs a GPU: ${gpuReason})`, () => {
   paddingBesideInfSuite('cuda');
+  channelSplitSuite('cuda');
   separableSuite('cuda', 60, Math.max(1, cpus().length));
 });

@@ -69,3 +69,28 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
     expect(r.checked).toBeGreaterThan(0);
   });
 }
+
+/**
+ * Many depthwise channels on few pixels: on sm_90 the launchers take the split entry (clusters of
+ * blocks, each summing a slice of the channel chunks, partial sums added through distributed shared
+ * memory). 136 channels are 9 chunks, the last one partial, in slices of 2 and 3; every dtype, both
+ * layouts, the tap table and the window walk, tiles cut by the output channel count and the pixels.
+ */
+export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
+  const specs: SpecInput[] = [
+    { kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } },
+    { kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24, activation: 'silu' } },
+    { kernelSize: 3, padding: 1, dtype: 'bfloat16', channelMultiplier: 2, pointwise: { outChannels: 385, bias: true } },
+    { kernelSize: 5, stride: 2, padding: 2, bias: true, pointwise: { outChannels: 64, bias: true, activation: 'gelu' } },
+    { kernelSize: 7, padding: 3, layout: 'NHWC', pointwise: { outChannels: 40 } },
+  ];
+  it.each(specs)(`channels split over a cluster match float64 on ${target}: %j`, async (input) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-split-${target}-`));
+    const kernel = await compile(input, { target, cacheDir });
+    for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
+      const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
+      expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+      expect(r.checked).toBeGreaterThan(0);
+    }
+  });
+}

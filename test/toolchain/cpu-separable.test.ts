@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import { describe } from 'vitest';
 import { hasCxx } from '../helpers/requirements.js';
-import { paddingBesideInfSuite, separableSuite } from '../helpers/separable-suite.js';
+import { channelSplitSuite, paddingBesideInfSuite, separableSuite } from '../helpers/separable-suite.js';
 
 describe.skipIf(!hasCxx)('CPU depthwise-separable blocks (needs a C++ compiler)', () => {
   paddingBesideInfSuite('cpu');
+  channelSplitSuite('cpu');
   separableSuite('cpu', 24, Math.max(1, cpus().length));
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tiledEntries } from '../../src/codegen/cuda-tiled.js';
 import { generate } from '../../src/codegen/generate.js';
+import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { cubinLauncher, fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
 import type { CudaDriver } from '../../src/runtime/cuda-driver.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
@@ -61,11 +62,12 @@ describe('the two launchers choose alike', () => {
 
 describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
   type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array };
-  function launcherFor(input: SpecInput) {
+  function launcherFor(input: SpecInput, arch = 90) {
     const spec = normalizeSpec(input);
     const launches: Launch[] = [];
     const driver = {
       getFunction: (_m: unknown, name: string) => name,
+      binaryVersion: () => arch,
       launch: (fn: unknown, grid: readonly [number, number], threads: number, _s: unknown, params: BigUint64Array) => (launches.push({ fn, grid, threads, params: params.slice() }), 0),
       errorName: () => 'none',
     } as unknown as CudaDriver;
@@ -92,6 +94,32 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(s!.grid).toEqual([blocks(narrow!, 49), 1]);
     // x, w, EpiArgs (6 pointers), y, C, H, W, Ho, Wo, the 8-aligned TileGrid, then the pixel count
     expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96, 160]);
+  });
+
+  it('too few wide blocks: the split entry (wide tiles, clusters along the channels) on sm_90 code with enough chunks, else narrow', () => {
+    const pw = { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, bias: true } } as const;
+    const { entries, split: maybeSplit } = launcherFor(pw).info.separable!;
+    const [wide, narrow] = entries;
+    const split = maybeSplit!;
+    expect(split).toBeDefined();
+    // Small output channel counts have wide tiles of many pixels and no split entry.
+    expect(launcherFor({ kernelSize: 3, pointwise: { outChannels: 24 } }).info.separable!.split).toBeUndefined();
+    const wideTiles = Math.ceil(2 * 7 * 7 / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
+    const narrowTiles = Math.ceil(2 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile);
+    const chunks = (C: number) => Math.ceil(C / SEPARABLE_CHUNK);
+    expect(chunks(960)).toBeGreaterThanOrEqual(split.minChunks);
+    expect(chunks(16)).toBeLessThan(split.minChunks);
+    const cases = [
+      { arch: 90, C: 960, fn: split.name, blocks: wideTiles * split.slices },
+      { arch: 90, C: 16, fn: narrow!.name, blocks: narrowTiles },
+      { arch: 80, C: 960, fn: narrow!.name, blocks: narrowTiles },
+    ];
+    for (const { arch, C, fn, blocks } of cases) {
+      const l = launcherFor(pw, arch);
+      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, 2, C, 7, 7, 0n)).toBe(0);
+      expect({ arch, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, C, fn, grid: [blocks, 1] });
+    }
+    expect((wideTiles * split.slices) % split.slices).toBe(0); // whole clusters
   });
 
   it('NCHW and NHWC calls get one thread per tile of their own grid', () => {

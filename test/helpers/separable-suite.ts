@@ -73,8 +73,9 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
 /**
  * Many depthwise channels on few pixels: on sm_90 the launchers take the split entry (clusters of
  * blocks, each summing a slice of the channel chunks, partial sums added through distributed shared
- * memory). 136 channels are 9 chunks, the last one partial, in slices of 2 and 3; every dtype, both
- * layouts, the tap table and the window walk, tiles cut by the output channel count and the pixels.
+ * memory) where the spec has one (many output channels: 160, 385 here), else the narrow one. 136
+ * channels are 9 chunks, the last one partial, in uneven slices; every dtype, both layouts, the tap
+ * table and the window walk, tiles cut by the output channel count and the pixels.
  */
 export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
   const specs: SpecInput[] = [

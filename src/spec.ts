@@ -71,6 +71,12 @@ export interface PointwiseInput {
   readonly activation?: Activation;
   /** leaky_relu only, as the depthwise one. */
   readonly negativeSlope?: number;
+  /**
+   * float32 blocks only: the 1x1 as one TF32 product per term (10-bit mantissas, about 1e-3 relative;
+   * PyTorch's default for float32 convolutions, allow_tf32) instead of three (float32 accuracy, the
+   * default). Faster where the 1x1 dominates (many channels, small planes). Default false.
+   */
+  readonly tf32?: boolean;
 }
 
 export interface PointwiseSpec {
@@ -78,6 +84,8 @@ export interface PointwiseSpec {
   readonly bias: boolean;
   readonly activation: Activation;
   readonly negativeSlope?: number;
+  /** Present (true) only when asked for: see PointwiseInput.tf32. */
+  readonly tf32?: true;
 }
 
 /** The normalized, frozen, canonical form. padding is [top, bottom, left, right]. */
@@ -100,7 +108,7 @@ export interface KernelSpec {
 }
 
 const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual', 'pointwise'] as const;
-const POINTWISE_FIELDS = ['outChannels', 'bias', 'activation', 'negativeSlope'] as const;
+const POINTWISE_FIELDS = ['outChannels', 'bias', 'activation', 'negativeSlope', 'tf32'] as const;
 export const MAX_POINTWISE_CHANNELS = 4096;
 export const LIMITS = {
   kernelSize: [1, 31],
@@ -174,7 +182,7 @@ export function normalizeSpec(input: unknown): KernelSpec {
   const activation = oneOf('activation', input.activation ?? 'none', ACTIVATIONS);
   const negativeSlope = slope(activation, input.negativeSlope);
   const residual = input.residual === true ? 'after-activation' : input.residual === false ? 'none' : oneOf('residual', input.residual ?? 'none', RESIDUALS);
-  const pw = input.pointwise === undefined ? undefined : pointwise(input.pointwise);
+  const pw = input.pointwise === undefined ? undefined : pointwise(input.pointwise, dtype);
   if (pw && residual !== 'none') throw new SpecError('residual', input.residual, "'none' with pointwise (a residual on the block's output is not supported)");
   return deepFreeze({
     kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias, batchNorm, activation,
@@ -182,8 +190,8 @@ export function normalizeSpec(input: unknown): KernelSpec {
   });
 }
 
-function pointwise(input: unknown): PointwiseSpec {
-  if (!isPlainObject(input)) throw new SpecError('pointwise', input, '{ outChannels, bias?, activation?, negativeSlope? }');
+function pointwise(input: unknown, dtype: DType): PointwiseSpec {
+  if (!isPlainObject(input)) throw new SpecError('pointwise', input, '{ outChannels, bias?, activation?, negativeSlope?, tf32? }');
   for (const key of Object.keys(input)) {
     if (!(POINTWISE_FIELDS as readonly string[]).includes(key)) throw new SpecError(`pointwise.${key}`, input[key], `known fields: ${POINTWISE_FIELDS.join(', ')}`);
   }
@@ -191,7 +199,9 @@ function pointwise(input: unknown): PointwiseSpec {
   const bias = boolean('pointwise.bias', input.bias);
   const activation = oneOf('pointwise.activation', input.activation ?? 'none', ACTIVATIONS);
   const negativeSlope = slope(activation, input.negativeSlope, 'pointwise.negativeSlope');
-  return { outChannels, bias, activation, ...(negativeSlope === undefined ? {} : { negativeSlope }) };
+  const tf32 = boolean('pointwise.tf32', input.tf32);
+  if (tf32 && dtype !== 'float32') throw new SpecError('pointwise.tf32', input.tf32, "false unless dtype is 'float32' (16-bit blocks multiply in their own type)");
+  return { outChannels, bias, activation, ...(negativeSlope === undefined ? {} : { negativeSlope }), ...(tf32 ? { tf32: true as const } : {}) };
 }
 
 function boolean(field: string, value: unknown): boolean {
@@ -235,7 +245,7 @@ function epilogueTag(spec: KernelSpec): string {
   const res = { none: '', 'after-activation': '_res', 'before-activation': '_preres' }[spec.residual];
   const act = spec.activation === 'none' ? '' : `_${spec.activation}`;
   const pw = spec.pointwise;
-  const block = pw ? `_pw${pw.outChannels}${pw.bias ? '_bias' : ''}${pw.activation === 'none' ? '' : `_${pw.activation}`}` : '';
+  const block = pw ? `_pw${pw.outChannels}${pw.tf32 ? '_tf32' : ''}${pw.bias ? '_bias' : ''}${pw.activation === 'none' ? '' : `_${pw.activation}`}` : '';
   return `${spec.bias ? '_bias' : ''}${spec.batchNorm ? '_bn' : ''}${spec.residual === 'before-activation' ? res : ''}${act}${spec.residual === 'after-activation' ? res : ''}${block}`;
 }
 
@@ -252,7 +262,7 @@ function describeEpilogue(spec: KernelSpec): string {
   const pre = spec.residual === 'before-activation' ? ' +residual' : '';
   const post = spec.residual === 'after-activation' ? ' +residual' : '';
   const pw = spec.pointwise;
-  const block = pw ? ` -> 1x1 to ${pw.outChannels}${pw.bias ? ' +bias' : ''}${pw.activation === 'none' ? '' : ` ${pw.activation}${pw.negativeSlope === undefined ? '' : `(${pw.negativeSlope})`}`}` : '';
+  const block = pw ? ` -> 1x1${pw.tf32 ? ' (tf32)' : ''} to ${pw.outChannels}${pw.bias ? ' +bias' : ''}${pw.activation === 'none' ? '' : ` ${pw.activation}${pw.negativeSlope === undefined ? '' : `(${pw.negativeSlope})`}`}` : '';
   return `${spec.bias ? ' +bias' : ''}${spec.batchNorm ? ' +bn' : ''}${pre}${act}${post}${block}`;
 }
 

@@ -1,10 +1,21 @@
-import type { DType } from '../spec.js';
+import type { DType, KernelSpec } from '../spec.js';
 
 /**
  * Allowed |out - ref| relative to the sum of absolute terms: float32 accumulation error stays far
  * below 1e-5 of it; fp16/bf16 outputs are rounded once (2^-11, 2^-8 relative) on top.
  */
 export const TOLERANCE: Readonly<Record<DType, number>> = { float32: 1e-5, float16: 2e-3, bfloat16: 1e-2 };
+
+/**
+ * A float32 block with `pointwise.tf32` rounds both 1x1 operands to TF32 (2^-11 relative each), so a
+ * term is off by up to about 2^-10 of itself: the float16 allowance.
+ */
+export const TF32_TOLERANCE = 2e-3;
+
+/** The tolerance a kernel of this spec is held to. */
+export function toleranceOf(spec: KernelSpec): number {
+  return spec.pointwise?.tf32 ? TF32_TOLERANCE : TOLERANCE[spec.dtype];
+}
 
 /**
  * An absolute floor on top: an output stored in the subnormal range is rounded to a fixed spacing, not
@@ -34,14 +45,15 @@ export class Comparer {
   private maxRel = 0;
   private readonly first: Mismatch[] = [];
 
-  constructor(private readonly dtype: DType) {}
+  /** tolerance: relative to the magnitude, TOLERANCE of the dtype unless given (see toleranceOf). */
+  constructor(private readonly dtype: DType, private readonly tolerance = TOLERANCE[dtype]) {}
 
   add(index: number, got: number, expected: number, magnitude: number): void {
     this.checked++;
     const scale = Math.max(magnitude, 1e-30);
     const err = Math.abs(got - expected);
     const rel = err / scale;
-    if (!(err <= TOLERANCE[this.dtype] * scale + SUBNORMAL_HALF_SPACING[this.dtype])) {
+    if (!(err <= this.tolerance * scale + SUBNORMAL_HALF_SPACING[this.dtype])) {
       this.failures++;
       if (this.first.length < 5) this.first.push({ index, got, expected });
     }

@@ -1,5 +1,5 @@
 import type { DType } from '../spec.js';
-import { Comparer, type Comparison } from './compare.js';
+import { Comparer, toleranceOf, type Comparison } from './compare.js';
 import { outputCoords, referenceAt, type ReferenceInputs } from './reference.js';
 
 /** Distinct sorted flat output indices: all of them when count >= total, else a uniform random sample. */
@@ -21,7 +21,7 @@ export function verifyOutputs(
   outputAt: (k: number) => number,
   dtype: DType,
 ): Comparison {
-  const comparer = new Comparer(dtype);
+  const comparer = new Comparer(dtype, toleranceOf(ref.spec));
   indices.forEach((flat, k) => {
     const [n, c, oh, ow] = outputCoords(ref.spec, outShape, flat);
     const { value, magnitude } = referenceAt(ref, n, c, oh, ow);

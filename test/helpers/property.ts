@@ -4,7 +4,7 @@ import { Tensor } from '../../src/runtime/tensor.js';
 import { ACTIVATIONS, channelsOf, describeSpec, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { randomOperands, referenceParameters } from '../../src/verify/operands.js';
 import { parameterTensors } from '../../src/runtime/parameter-tensors.js';
-import { Comparer, type Comparison } from '../../src/verify/compare.js';
+import { Comparer, toleranceOf, type Comparison } from '../../src/verify/compare.js';
 import { reference } from '../../src/verify/reference.js';
 
 /** Fresh each run unless DWCONV_TEST_SEED is set; tests print it so that a failure can be replayed. */
@@ -88,7 +88,7 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
       spec, inputShape: shape, input: (i) => o.x[i]!, ...referenceParameters(o),
       ...(r ? { residual: (i: number) => r[i]! } : {}),
     });
-    const comparer = new Comparer(spec.dtype);
+    const comparer = new Comparer(spec.dtype, toleranceOf(spec));
     for (let i = 0; i < got.length; i++) if (!edit || edit.checks(i)) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
     if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
     return comparer.result();

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { ACTIVATIONS, inLayout, type SpecInput } from '../../src/spec.js';
+import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
 import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
 
@@ -21,12 +22,17 @@ const separableArbitrary: fc.Arbitrary<SpecInput> = fc
       bias: fc.boolean(),
       activation: fc.oneof(fc.constant('none' as const), fc.constantFrom(...ACTIVATIONS)),
       negativeSlope: fc.double({ min: -2, max: 2, noNaN: true }),
+      tf32: fc.boolean(),
     }),
   )
-  .map(([dw, { negativeSlope, ...pw }]) => ({
+  .map(([dw, { negativeSlope, tf32, ...pw }]) => ({
     ...dw,
     residual: 'none' as const,
-    pointwise: { ...pw, ...(pw.activation === 'leaky_relu' ? { negativeSlope } : {}) },
+    pointwise: {
+      ...pw,
+      ...(pw.activation === 'leaky_relu' ? { negativeSlope } : {}),
+      ...(tf32 && (dw.dtype ?? 'float32') === 'float32' ? { tf32 } : {}),
+    },
   }));
 
 export function separableSuite(target: 'cpu' | 'cuda', specs: number, jobs: number): void {
@@ -80,6 +86,7 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
 export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
   const specs: SpecInput[] = [
     { kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } },
+    { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, tf32: true } },
     { kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24, activation: 'silu' } },
     { kernelSize: 3, padding: 1, dtype: 'bfloat16', channelMultiplier: 2, pointwise: { outChannels: 385, bias: true } },
     { kernelSize: 5, stride: 2, padding: 2, bias: true, pointwise: { outChannels: 64, bias: true, activation: 'gelu' } },
@@ -93,5 +100,23 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
       expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);
     }
+  });
+}
+
+/**
+ * pointwise.tf32 is in effect: the block misses float32's tolerance (its 1x1 operands are rounded to
+ * TF32) and keeps TF32_TOLERANCE, where the same block without it keeps float32's.
+ */
+export function tf32Suite(target: 'cpu' | 'cuda'): void {
+  it(`pointwise.tf32 rounds the 1x1 operands to TF32 on ${target}, and only then`, async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-tf32-${target}-`));
+    const errors = await Promise.all([false, true].map(async (tf32) => {
+      const kernel = await compile({ kernelSize: 3, padding: 1, pointwise: { outChannels: 40, ...(tf32 ? { tf32 } : {}) } }, { target, cacheDir });
+      return checkOnShape(kernel, [2, 64, 6, 7], SEED).maxRelativeError;
+    }));
+    const [exact, rounded] = errors as [number, number];
+    expect(exact).toBeLessThanOrEqual(TOLERANCE.float32);
+    expect(rounded).toBeGreaterThan(TOLERANCE.float32);
+    expect(rounded).toBeLessThanOrEqual(TF32_TOLERANCE);
   });
 }

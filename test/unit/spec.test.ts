@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import { canonicalJson, normalizeSpec, outputShape, specTag } from '../../src/spec.js';
+import { canonicalJson, describeSpec, normalizeSpec, outputShape, specTag } from '../../src/spec.js';
 
 describe('normalizeSpec', () => {
   it('fills PyTorch defaults: nn.Conv2d(C, C, k, groups=C, bias=False)', () => {
@@ -32,6 +32,19 @@ describe('normalizeSpec', () => {
     expect(specTag(block)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_relu6_pw24_leaky_relu');
     expect(Object.isFrozen(block.pointwise)).toBe(true);
     expect('pointwise' in normalizeSpec({ kernelSize: 3 })).toBe(false);
+  });
+
+  it('pointwise.tf32: present only when true (float32 only), in the tag, the description and the canonical JSON', () => {
+    const exact = normalizeSpec({ kernelSize: 3, pointwise: { outChannels: 24, tf32: false } });
+    const tf32 = normalizeSpec({ kernelSize: 3, pointwise: { outChannels: 24, tf32: true } });
+    expect('tf32' in exact.pointwise!).toBe(false);
+    expect(exact).toEqual(normalizeSpec({ kernelSize: 3, pointwise: { outChannels: 24 } }));
+    expect(tf32.pointwise!.tf32).toBe(true);
+    expect(specTag(tf32)).toBe(`${specTag(exact).replace('_pw24', '_pw24_tf32')}`);
+    expect(canonicalJson(tf32)).not.toBe(canonicalJson(exact));
+    expect(canonicalJson(tf32)).toContain('"tf32":true');
+    expect(normalizeSpec(tf32)).toEqual(tf32);
+    expect(describeSpec(tf32)).toContain('1x1 (tf32)');
   });
 
   it('is frozen, deeply', () => {
@@ -91,6 +104,8 @@ describe('normalizeSpec', () => {
     ['pointwise.negativeSlope', { kernelSize: 3, pointwise: { outChannels: 8, negativeSlope: 0.1 } }],
     ['pointwise.negativeSlope', { kernelSize: 3, pointwise: { outChannels: 8, activation: 'leaky_relu', negativeSlope: Number.NaN } }],
     ['pointwise.groups', { kernelSize: 3, pointwise: { outChannels: 8, groups: 2 } }],
+    ['pointwise.tf32', { kernelSize: 3, pointwise: { outChannels: 8, tf32: 1 } }],
+    ['pointwise.tf32', { kernelSize: 3, dtype: 'float16', pointwise: { outChannels: 8, tf32: true } }],
     ['residual', { kernelSize: 3, residual: true, pointwise: { outChannels: 8 } }],
     ['spec.kernel_size', { kernelSize: 3, kernel_size: 3 }],
     ['spec.__proto__', JSON.parse('{"kernelSize":3,"__proto__":{"bias":true}}')],

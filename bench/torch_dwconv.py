@@ -83,7 +83,8 @@ def time_case(torch, F, do_bench, case):
     if pw is not None:
         del pw_w, pw_b
     torch.cuda.empty_cache()
-    result["detail"] = f"torch {torch.__version__} F.conv2d groups=C{ops} {case['dtype']} {layout}, {how}" + ("" if symmetric else " (with F.pad)")
+    tf32 = f", cudnn.allow_tf32={torch.backends.cudnn.allow_tf32}" if case["dtype"] == "float32" else ""
+    result["detail"] = f"torch {torch.__version__} F.conv2d groups=C{ops} {case['dtype']} {layout}{tf32}, {how}" + ("" if symmetric else " (with F.pad)")
     return result
 
 

@@ -11,6 +11,9 @@ export interface BenchCase {
 const REF = [64, 128, 256, 512] as const;
 
 /** The cases of issue 3: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
+/** Ends the name of a separable case whose float32 1x1 runs as one TF32 product (pointwise.tf32). */
+export const TF32_SUFFIX = ' tf32';
+
 export function benchCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
@@ -47,13 +50,14 @@ export function benchCases(): BenchCase[] {
     }
   }
   // Issue 4's separable blocks: MobileNetV2 inverted-residual depthwise (3x3, BN folded into the bias,
-  // relu6) and projection (1x1, BN folded, linear), batch 64.
+  // relu6) and projection (1x1, BN folded, linear), batch 64. float32 twice: float32 accuracy (the
+  // default), and with pointwise.tf32 (TF32_SUFFIX), the precision of PyTorch's float32 convolutions.
   const blocks: [number, number, number][] = [[144, 24, 56], [192, 32, 28], [384, 64, 14], [960, 160, 7]];
   for (const [c, cout, hw] of blocks) {
-    for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+    for (const [dtype, tf32] of [['float32', false], ['float32', true], ['float16', false], ['bfloat16', false]] as const) {
       cases.push({
-        name: `block C${c}->${cout} ${hw}x${hw} ${dtype}`, group: 'separable', shape: [64, c, hw, hw],
-        spec: { kernelSize: 3, padding: 1, dtype, bias: true, activation: 'relu6', pointwise: { outChannels: cout, bias: true } },
+        name: `block C${c}->${cout} ${hw}x${hw} ${dtype}${tf32 ? TF32_SUFFIX : ''}`, group: 'separable', shape: [64, c, hw, hw],
+        spec: { kernelSize: 3, padding: 1, dtype, bias: true, activation: 'relu6', pointwise: { outChannels: cout, bias: true, ...(tf32 ? { tf32 } : {}) } },
       });
     }
   }

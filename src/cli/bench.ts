@@ -17,7 +17,7 @@ import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
-import { benchCases, type BenchCase } from './bench-cases.js';
+import { benchCases, TF32_SUFFIX, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 
 export interface BenchOptions {
@@ -265,11 +265,18 @@ export function printBench(r: BenchResult, out: (line: string) => void): void {
   const speedups = r.rows.filter((x) => x.group === 'mobilenet' && x.speedup).map((x) => x.speedup!);
   const geomean = (xs: number[]) => Math.exp(xs.reduce((a, s) => a + Math.log(s), 0) / xs.length);
   if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${geomean(speedups).toFixed(2)}x, slowest ${Math.min(...speedups).toFixed(2)}x`);
-  const blocks = r.rows.filter((x) => x.group === 'separable' && x.torchMs !== undefined);
-  if (blocks.length) {
+  // Separable blocks, twice: float32 at float32 accuracy, then float32 with pointwise.tf32 instead.
+  const separable = r.rows.filter((x) => x.group === 'separable' && x.torchMs !== undefined);
+  const isTf32 = (x: BenchRow) => x.name.endsWith(TF32_SUFFIX);
+  const sets = [
+    ['separable blocks', separable.filter((x) => !isTf32(x))],
+    ['separable blocks, float32 with pointwise.tf32', separable.filter((x) => isTf32(x) || !x.name.includes('float32'))],
+  ] as const;
+  for (const [label, blocks] of sets) {
+    if (!blocks.length) continue;
     const eager = blocks.map((x) => x.torchMs! / x.ms);
     const compiled = blocks.filter((x) => x.torchCompiledMs !== undefined).map((x) => x.torchCompiledMs! / x.ms);
-    out(`separable blocks: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (slowest ${Math.min(...eager).toFixed(2)}x)` +
+    out(`${label}: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (slowest ${Math.min(...eager).toFixed(2)}x)` +
       (compiled.length ? `, over torch.compile ${geomean(compiled).toFixed(2)}x (slowest ${Math.min(...compiled).toFixed(2)}x, ${compiled.length} of ${blocks.length} cases)` : ', torch.compile unavailable'));
   }
 }

@@ -42,6 +42,8 @@ export interface CudaLaunchInfo {
   readonly separable?: {
     readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[];
     readonly narrowBelow: number;
+    /** The wide tiles with the quads depthwise part: for wide calls with Wo and W multiples of 4 and x aligned to 4 elements. */
+    readonly quads?: { readonly name: string };
     readonly split?: { readonly name: string; readonly slices: number; readonly minChunks: number };
   };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */

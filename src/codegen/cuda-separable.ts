@@ -67,20 +67,36 @@ export function separableShapes(pw: PointwiseSpec, entry: string): { wide: Separ
   return { wide: shape(`${entry}_wide`, wn, nTiles), narrow: shape(`${entry}_narrow`, narrowWn, nTiles) };
 }
 
+/**
+ * Whether the spec can have the quads entry (templates/cuda/separable.hbs): NCHW windows of the tap
+ * table, stride 1 along W, an output row no wider than the input row, and halos that the neighbouring
+ * lanes' 4-element vectors hold (at most 4 columns each side), on wide tiles of 128 pixels.
+ */
+function hasQuads(spec: KernelSpec, wide: SeparableShape, tapTable: boolean): boolean {
+  const [, kw] = spec.kernelSize;
+  const [, , pl, pr] = spec.padding;
+  const reach = (kw - 1) * spec.dilation[1];
+  return tapTable && spec.stride[1] === 1 && pl <= 4 && reach - pl <= 4 && pl + pr <= reach && wide.pixels === QUAD_PIXELS;
+}
+const QUAD_PIXELS = 128;
+
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
+  const tapTable = spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS;
+  const quads = hasQuads(spec, wide, tapTable) ? { ...wide, name: `${symbol}_separable_quads` } : undefined;
   const split = wide.pixels <= SPLIT_MAX_PIXELS ? { ...wide, name: `${symbol}_separable_split`, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS } : undefined;
   return {
     wide,
     narrow,
     split,
+    quads,
     entries: [wide, narrow],
     narrowBelow: SEPARABLE_NARROW_BELOW,
     chunk: SEPARABLE_CHUNK,
     tf32: spec.dtype === 'float32',
     tf32x3: spec.dtype === 'float32' && !spec.pointwise.tf32,
     unrollRows: spec.kernelSize[0] * spec.kernelSize[1] <= MAX_UNROLLED_TAPS,
-    tapTable: spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS,
+    tapTable,
   };
 }

@@ -63,6 +63,7 @@ function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpe
       entries: separable.entries.map(({ name, pixels, coutTile }) => ({ name, pixels, coutTile })),
       narrowBelow: separable.narrowBelow,
       ...(separable.split && { split: { name: separable.split.name, slices: separable.split.slices, minChunks: separable.split.minChunks } }),
+      ...(separable.quads && { quads: { name: separable.quads.name } }),
     } },
     variant: { kernel: 'separable', pixels: separable.wide.pixels, coutTile: separable.wide.coutTile },
   };

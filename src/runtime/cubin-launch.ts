@@ -3,6 +3,7 @@
 // launched through the driver API. The GPU property tests run both paths over every variant.
 import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
+import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
 import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
 import { CudaError } from '../errors.js';
@@ -79,6 +80,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   if (info.direct) get(info.direct.entry);
   for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
   for (const e of info.separable?.entries ?? []) get(e.name);
+  if (info.separable?.quads) get(info.separable.quads.name);
   // The split entry uses thread block clusters: taken only where its code was built for sm_90 or newer.
   const splitBuilt = info.separable?.split !== undefined && driver.binaryVersion(get(info.separable.split.name)) >= 90;
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
@@ -120,7 +122,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number } | undefined {
     const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
-    if (info.separable) return chooseSeparable(info.separable, splitBuilt, N, C * m, H, W, Ho, Wo);
+    if (info.separable) return chooseSeparable(info.separable, splitBuilt, x % BigInt(4 * DTYPE_BYTES[spec.dtype]) === 0n, N, C * m, H, W, Ho, Wo);
     if (info.nhwc) {
       // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
       const misaligned = (x | y | r) % 16n !== 0n;
@@ -139,11 +141,11 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   }
 
   /**
-   * sep::run in templates/cuda/separable.hbs: the wide entry unless it would launch too few blocks;
-   * then the split one (the wide tiles, `slices` blocks each) where it is built and there are enough
+   * sep::run in templates/cuda/separable.hbs: the wide entry (its quads form where rows come in whole
+   * aligned quads) unless it would launch too few blocks; then the split one (the wide tiles, `slices` blocks each) where it is built and there are enough
    * chunks of depthwise channels, else the narrow one.
    */
-  function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, splitBuilt: boolean, N: number, CM: number, H: number, W: number, Ho: number, Wo: number) {
+  function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, splitBuilt: boolean, xQuads: boolean, N: number, CM: number, H: number, W: number, Ho: number, Wo: number) {
     if (Ho * Wo > INT_LIMIT || H * W > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
     const pixels = N * Ho * Wo;
     const tiles = (e: { pixels: number; coutTile: number }, slices = 1): [number, number, number] => [Math.ceil(spec.pointwise!.outChannels / e.coutTile) * slices, Math.ceil(pixels / e.pixels), 1];
@@ -151,7 +153,8 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const [wideCout, wideRuns] = tiles(wide!);
     const fewBlocks = wideCout * wideRuns < sep.narrowBelow;
     const split = fewBlocks && splitBuilt && sep.split !== undefined && Math.ceil(CM / SEPARABLE_CHUNK) >= sep.split.minChunks ? sep.split : undefined;
-    const [entry, grid] = split ? [split.name, tiles(wide!, split.slices)] : fewBlocks ? [narrow!.name, tiles(narrow!)] : [wide!.name, tiles(wide!)];
+    const quads = sep.quads && Wo % 4 === 0 && W % 4 === 0 && xQuads ? sep.quads : undefined;
+    const [entry, grid] = split ? [split.name, tiles(wide!, split.slices)] : fewBlocks ? [narrow!.name, tiles(narrow!)] : [(quads ?? wide!).name, tiles(wide!)];
     if (grid[1] > INT_LIMIT) return undefined; // a pixel run's index is an int
     return { entry, grid, images: 1, tilesPerBlock: 1 };
   }

@@ -120,3 +120,29 @@ export function tf32Suite(target: 'cpu' | 'cuda'): void {
     expect(rounded).toBeLessThanOrEqual(TF32_TOLERANCE);
   });
 }
+
+/**
+ * Wide calls whose rows come in whole aligned quads of output columns: on CUDA the quads entry (a lane
+ * computes 4 neighbouring outputs, halo columns from the neighbouring lanes). Rows of 16, 8 and 4
+ * columns (4, 2 and 1 quads a row, so warps span rows and images), halos of 0 to 4 columns a side,
+ * a stride along H, a channel multiplier, runs that end inside a tile.
+ */
+export function quadsSuite(target: 'cpu' | 'cuda'): void {
+  const specs: SpecInput[] = [
+    { kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 24, bias: true } },
+    { kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 40, activation: 'hardswish' } },
+    { kernelSize: 3, padding: 1, dtype: 'bfloat16', stride: [2, 1], channelMultiplier: 2, pointwise: { outChannels: 64, bias: true } },
+    { kernelSize: 5, padding: [2, 2, 4, 0], batchNorm: true, pointwise: { outChannels: 24, tf32: true } },
+    { kernelSize: 3, dilation: 2, padding: [2, 2, 0, 4], dtype: 'float16', pointwise: { outChannels: 8 } },
+    { kernelSize: [1, 5], padding: [0, 0, 2, 2], pointwise: { outChannels: 16 } },
+  ];
+  it.each(specs)(`whole quads of output columns match float64 on ${target}: %j`, async (input) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-quads-${target}-`));
+    const kernel = await compile(input, { target, cacheDir });
+    for (const [i, dims] of ([[2, 20, 12, 16], [1, 17, 9, 8], [3, 5, 5, 4]] as const).entries()) {
+      const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
+      expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+      expect(r.checked).toBeGreaterThan(0);
+    }
+  });
+}

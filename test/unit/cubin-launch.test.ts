@@ -122,6 +122,25 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect((wideTiles * split.slices) % split.slices).toBe(0); // whole clusters
   });
 
+  it('wide calls with rows of whole quads and x aligned to 4 elements take the quads entry, others the wide one', () => {
+    const { info } = launcherFor({ kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24 } });
+    const { entries, quads } = info.separable!;
+    expect(quads).toBeDefined();
+    const calls: [bigint, number, string][] = [[16n, 56, quads!.name], [8n, 56, quads!.name], [18n, 56, entries[0]!.name], [16n, 54, entries[0]!.name]];
+    for (const [x, W, fn] of calls) {
+      const l = launcherFor({ kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24 } });
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 48n, 0n, 80n, 16, 5, 56, W, 0n)).toBe(0); // 16 x 56 x 56 pixels: wide
+      expect({ x, W, fn: l.launches[0]!.fn }).toEqual({ x, W, fn });
+    }
+    // No quads entry: NHWC, stride 2 along W, an output row wider than the input, many output channels (small tiles).
+    for (const input of [
+      { kernelSize: 3, padding: 1, layout: 'NHWC' }, { kernelSize: 3, padding: 1, stride: 2 }, { kernelSize: 3, padding: 2 },
+      { kernelSize: 3, padding: 1, pointwise: { outChannels: 160 } },
+    ] as const) {
+      expect(launcherFor({ pointwise: { outChannels: 24 }, ...input }).info.separable!.quads, JSON.stringify(input)).toBeUndefined();
+    }
+  });
+
   it('NCHW and NHWC calls get one thread per tile of their own grid', () => {
     const nchw = launcherFor({ kernelSize: 3 });
     // x 2 x 4 x 9 x 10 at 16-byte aligned addresses; W = 10 is no multiple of the tiled kernel's width: direct.

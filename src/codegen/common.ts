@@ -37,7 +37,8 @@ export interface CudaLaunchInfo {
    * `coutTile` channels. Two entries, wide then narrow: the narrow one when the wide one would launch
    * fewer than `narrowBelow` blocks, unless the split entry (the wide tiles, `slices` blocks a tile,
    * thread block clusters; only where the wide tiles are small) can take the call: code built for
-   * sm_90 or newer, at least `minChunks` chunks of depthwise channels.
+   * sm_90 or newer, a split grid of at most `narrowBelow` blocks, at least `minChunks` chunks of
+   * depthwise channels.
    */
   readonly separable?: {
     readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[];

@@ -20,7 +20,8 @@ const MAX_COUT_TILE = 256;
 export const SEPARABLE_NARROW_BELOW = 2 * 132;
 /**
  * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs it as
- * clusters of this many blocks, each summing a part of the depthwise channels, when there are at least
+ * clusters of this many blocks, each summing a part of the depthwise channels, when those blocks are
+ * no more than SEPARABLE_NARROW_BELOW (it runs two blocks per SM: one wave) and there are at least
  * `SEPARABLE_SPLIT_MIN_CHUNKS` chunks. Only for wide tiles of at most `SPLIT_MAX_PIXELS` pixels (many
  * output channels): session 5's lab 6 measured C960->160 at 7x7 (32-pixel tiles) 0.115 -> 0.087 ms in
  * float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower, and C384->64 at 14x14

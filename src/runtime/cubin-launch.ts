@@ -152,7 +152,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const [wide, narrow] = sep.entries;
     const [wideCout, wideRuns] = tiles(wide!);
     const fewBlocks = wideCout * wideRuns < sep.narrowBelow;
-    const split = fewBlocks && splitBuilt && sep.split !== undefined && Math.ceil(CM / SEPARABLE_CHUNK) >= sep.split.minChunks ? sep.split : undefined;
+    const split = fewBlocks && splitBuilt && sep.split !== undefined && wideCout * wideRuns * sep.split.slices <= sep.narrowBelow && Math.ceil(CM / SEPARABLE_CHUNK) >= sep.split.minChunks ? sep.split : undefined;
     const quads = sep.quads && Wo % 4 === 0 && W % 4 === 0 && xQuads ? sep.quads : undefined;
     const [entry, grid] = split ? [split.name, tiles(wide!, split.slices)] : fewBlocks ? [narrow!.name, tiles(narrow!)] : [(quads ?? wide!).name, tiles(wide!)];
     if (grid[1] > INT_LIMIT) return undefined; // a pixel run's index is an int

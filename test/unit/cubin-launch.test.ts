@@ -98,7 +98,7 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
 
   it('too few wide blocks: the split entry (wide tiles, clusters along the channels) on sm_90 code with enough chunks, else narrow', () => {
     const pw = { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, bias: true } } as const;
-    const { entries, split: maybeSplit } = launcherFor(pw).info.separable!;
+    const { entries, narrowBelow, split: maybeSplit } = launcherFor(pw).info.separable!;
     const [wide, narrow] = entries;
     const split = maybeSplit!;
     expect(split).toBeDefined();
@@ -109,15 +109,20 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     const chunks = (C: number) => Math.ceil(C / SEPARABLE_CHUNK);
     expect(chunks(960)).toBeGreaterThanOrEqual(split.minChunks);
     expect(chunks(16)).toBeLessThan(split.minChunks);
+    // 100 images of 7x7: fewer wide blocks than narrowBelow, but more split blocks.
+    const manyWide = Math.ceil(100 * 7 * 7 / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
+    expect(manyWide).toBeLessThan(narrowBelow);
+    expect(manyWide * split.slices).toBeGreaterThan(narrowBelow);
     const cases = [
-      { arch: 90, C: 960, fn: split.name, blocks: wideTiles * split.slices },
-      { arch: 90, C: 16, fn: narrow!.name, blocks: narrowTiles },
-      { arch: 80, C: 960, fn: narrow!.name, blocks: narrowTiles },
+      { arch: 90, N: 2, C: 960, fn: split.name, blocks: wideTiles * split.slices },
+      { arch: 90, N: 2, C: 16, fn: narrow!.name, blocks: narrowTiles },
+      { arch: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles },
+      { arch: 90, N: 100, C: 960, fn: narrow!.name, blocks: Math.ceil(100 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile) },
     ];
-    for (const { arch, C, fn, blocks } of cases) {
+    for (const { arch, N, C, fn, blocks } of cases) {
       const l = launcherFor(pw, arch);
-      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, 2, C, 7, 7, 0n)).toBe(0);
-      expect({ arch, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, C, fn, grid: [blocks, 1] });
+      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, N, C, 7, 7, 0n)).toBe(0);
+      expect({ arch, N, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, N, C, fn, grid: [blocks, 1] });
     }
     expect((wideTiles * split.slices) % split.slices).toBe(0); // whole clusters
   });

@@ -38,6 +38,16 @@ const SPECS: SpecInput[] = [
 ];
 
 /**
+ * Entries taken only on some shapes, each with a shape that takes it: the separable split entry (a
+ * cluster per tile, partial sums through distributed shared memory; sm_90) and the quads entry (wide
+ * calls with rows of whole quads, halos by shuffles). Default source only.
+ */
+const TARGETED: [SpecInput, [number, number, number, number]][] = [
+  [{ kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } }, [3, 136, 7, 7]],
+  [{ kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24, bias: true } }, [10, 5, 61, 60]],
+];
+
+/**
  * N, C, H, W (put in each spec's layout): a plane smaller than any tile; odd widths; rows long enough
  * for vectors in every dtype; channel counts that are and are not whole NHWC vectors.
  */
@@ -47,11 +57,14 @@ const args = process.argv.slice(2);
 const compileOnly = args.includes('--compile-only');
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 
-type Job = { input: SpecInput; variant: CudaVariant | undefined };
-const jobs = SPECS.flatMap((input): Job[] => [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, variant })));
+type Job = { input: SpecInput; variant: CudaVariant | undefined; shapes: readonly [number, number, number, number][] };
+const jobs = [
+  ...SPECS.flatMap((input): Job[] => [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, variant, shapes: SHAPES }))),
+  ...TARGETED.map(([input, shape]): Job => ({ input, variant: undefined, shapes: [shape] })),
+];
 const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
 if (compileOnly) {
-  console.log(`${kernels.length} kernels compiled (${SPECS.length} specs)`);
+  console.log(`${kernels.length} kernels compiled (${SPECS.length + TARGETED.length} specs)`);
   process.exit(0);
 }
 
@@ -59,7 +72,7 @@ let launches = 0;
 let checked = 0;
 const failures: string[] = [];
 kernels.forEach((kernel, k) => {
-  for (const [i, nchw] of SHAPES.entries()) {
+  for (const [i, nchw] of jobs[k]!.shapes.entries()) {
     if (nchw[2] + kernel.spec.padding[0] + kernel.spec.padding[1] < (kernel.spec.kernelSize[0] - 1) * kernel.spec.dilation[0] + 1) continue;
     if (nchw[3] + kernel.spec.padding[2] + kernel.spec.padding[3] < (kernel.spec.kernelSize[1] - 1) * kernel.spec.dilation[1] + 1) continue;
     const shape = inLayout(kernel.spec, nchw);
@@ -69,7 +82,7 @@ kernels.forEach((kernel, k) => {
     if (r.failures > 0 || r.checked === 0) failures.push(`${describeSpec(kernel.spec)} ${JSON.stringify(jobs[k]!.variant ?? 'default')} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong`);
   }
 });
-const summary = { specs: SPECS.length, kernels: kernels.length, launches, outputsChecked: checked, failures };
+const summary = { specs: SPECS.length + TARGETED.length, kernels: kernels.length, launches, outputsChecked: checked, failures };
 console.log(JSON.stringify(summary));
 if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import { ACTIVATIONS, inLayout, type SpecInput } from '../../src/spec.js';
+import { generate } from '../../src/codegen/generate.js';
+import { ACTIVATIONS, inLayout, outputShape, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
 import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
@@ -95,7 +96,15 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
   it.each(specs)(`channels split over a cluster match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-split-${target}-`));
     const kernel = await compile(input, { target, cacheDir });
+    const sep = generate(kernel.spec, 'cuda').launch!.separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
+      if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
+        const [wide] = sep.entries;
+        const [, , ho, wo] = outputShape(kernel.spec, dims);
+        const wideBlocks = Math.ceil((dims[0] * ho! * wo!) / wide!.pixels) * Math.ceil(kernel.spec.pointwise!.outChannels / wide!.coutTile);
+        expect(wideBlocks * sep.split.slices).toBeLessThanOrEqual(sep.narrowBelow);
+        expect(Math.ceil((dims[1] * kernel.spec.channelMultiplier) / 16)).toBeGreaterThanOrEqual(sep.split.minChunks);
+      }
       const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
       expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);
@@ -123,9 +132,10 @@ export function tf32Suite(target: 'cpu' | 'cuda'): void {
 
 /**
  * Wide calls whose rows come in whole aligned quads of output columns: on CUDA the quads entry (a lane
- * computes 4 neighbouring outputs, halo columns from the neighbouring lanes). Rows of 16, 8 and 4
- * columns (4, 2 and 1 quads a row, so warps span rows and images), halos of 0 to 4 columns a side,
- * a stride along H, a channel multiplier, runs that end inside a tile.
+ * computes 4 neighbouring outputs, halo columns from the neighbouring lanes). Enough pixels for the
+ * wide layout (the test checks that the CUDA launchers' condition holds), rows of 60 and 64 columns
+ * (warps that start inside a row), a last tile cut short, halos of 0 to 4 columns a side, a stride
+ * along H, a channel multiplier.
  */
 export function quadsSuite(target: 'cpu' | 'cuda'): void {
   const specs: SpecInput[] = [
@@ -139,9 +149,16 @@ export function quadsSuite(target: 'cpu' | 'cuda'): void {
   it.each(specs)(`whole quads of output columns match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-quads-${target}-`));
     const kernel = await compile(input, { target, cacheDir });
-    for (const [i, dims] of ([[2, 20, 12, 16], [1, 17, 9, 8], [3, 5, 5, 4]] as const).entries()) {
-      const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
-      expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+    const sep = generate(kernel.spec, 'cuda').launch!.separable!;
+    expect(sep.quads).toBeDefined();
+    for (const [i, [c, h, w]] of ([[5, 61, 60], [3, 32, 64]] as const).entries()) {
+      const [, , ho, wo] = outputShape(kernel.spec, [1, c, h, w]);
+      const n = Math.ceil(36_000 / (ho! * wo!));
+      const [wide] = sep.entries;
+      expect(Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(kernel.spec.pointwise!.outChannels / wide!.coutTile)).toBeGreaterThanOrEqual(sep.narrowBelow);
+      expect([w % 4, wo! % 4]).toEqual([0, 0]);
+      const r = checkOnShape(kernel, inLayout(kernel.spec, [n, c, h, w]), SEED + i);
+      expect(r.failures, `seed ${SEED + i}, ${[n, c, h, w]}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);
     }
   });

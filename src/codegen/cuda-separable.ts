@@ -80,12 +80,22 @@ function hasQuads(spec: KernelSpec, wide: SeparableShape, tapTable: boolean): bo
   return tapTable && spec.stride[1] === 1 && pl <= 4 && reach - pl <= 4 && pl + pr <= reach && wide.pixels === QUAD_PIXELS;
 }
 const QUAD_PIXELS = 128;
+/**
+ * Blocks per SM the quads entry is compiled for (its register bound: 64 at 4, 80 at 3, 128 at 2). Lab
+ * 17 of session 5, C144->24 at 56x56 (the 80-register build rematerializes addresses in its chunk
+ * loop): float32 0.183 ms at 3 blocks, 0.167 at 4, 0.188 at 2; float16 0.169 at 3, 0.162 at 4, 0.145
+ * at 2. float32 takes 4 only with at most 3 n8 tiles (12 accumulators): ptxas spills 80 bytes at 4
+ * tiles (32 output channels) under 64 registers, 284 at 8.
+ */
+function quadsMinBlocks(dtype: KernelSpec['dtype'], wide: SeparableShape): number {
+  return dtype !== 'float32' ? 2 : wide.nt <= 3 ? 4 : 3;
+}
 
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
   const tapTable = spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS;
-  const quads = hasQuads(spec, wide, tapTable) ? { ...wide, name: `${symbol}_separable_quads` } : undefined;
+  const quads = hasQuads(spec, wide, tapTable) ? { ...wide, name: `${symbol}_separable_quads`, minBlocks: quadsMinBlocks(spec.dtype, wide) } : undefined;
   const split = wide.pixels <= SPLIT_MAX_PIXELS ? { ...wide, name: `${symbol}_separable_split`, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS } : undefined;
   return {
     wide,

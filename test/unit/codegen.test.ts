@@ -90,10 +90,14 @@ describe('codegen', () => {
 
 describe('separable warp layouts (separableShapes)', () => {
   // The kernel's static shared memory (templates/cuda/separable.hbs): float32 keeps D and the 1x1
-  // weights twice (TF32 high and low parts), 16-bit once; 48 KB is the static limit.
+  // weights twice (TF32 high and low parts), 16-bit once; a split block's partial sums (float32,
+  // [pixels][coutTile + 4]) overlay them; the depthwise weights of a chunk (tap table, at most 5x5)
+  // lie beside. 48 KB is the static limit.
   const chunk = SEPARABLE_CHUNK;
-  const bytes = (s: SeparableShape, dtype: 'float32' | 'float16') =>
+  const chunkBytes = (s: SeparableShape, dtype: 'float32' | 'float16') =>
     dtype === 'float32' ? 2 * chunk * (s.pixels + 8) * 4 + 2 * s.coutTile * (chunk + 4) * 4 : (chunk / 2) * (s.pixels + 8) * 4 + s.coutTile * (chunk + 8) * 2;
+  const bytes = (s: SeparableShape, dtype: 'float32' | 'float16') =>
+    Math.max(chunkBytes(s, dtype), s.pixels * (s.coutTile + 4) * 4) + chunk * 25 * (dtype === 'float32' ? 4 : 2);
 
   it('fill 8 warps, cover every output channel count up to the limit, and fit static shared memory', () => {
     for (let outChannels = 1; outChannels <= MAX_POINTWISE_CHANNELS; outChannels++) {

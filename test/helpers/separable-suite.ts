@@ -80,7 +80,7 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
 /**
  * Many depthwise channels on few pixels: on sm_90 the launchers take the split entry (clusters of
  * blocks, each summing a slice of the channel chunks, partial sums added through distributed shared
- * memory) where the spec has one (many output channels: 160, 385 here), else the narrow one. 136
+ * memory) where the spec has one (many output channels: 160, 200, 385 here), else the narrow one. 136
  * channels are 9 chunks, the last one partial, in uneven slices; every dtype, both layouts, the tap
  * table and the window walk, tiles cut by the output channel count and the pixels.
  */
@@ -92,6 +92,8 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
     { kernelSize: 3, padding: 1, dtype: 'bfloat16', channelMultiplier: 2, pointwise: { outChannels: 385, bias: true } },
     { kernelSize: 5, stride: 2, padding: 2, bias: true, pointwise: { outChannels: 64, bias: true, activation: 'gelu' } },
     { kernelSize: 7, padding: 3, layout: 'NHWC', pointwise: { outChannels: 40 } },
+    { kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, pointwise: { outChannels: 160, bias: true } },
+    { kernelSize: 7, padding: 3, batchNorm: true, activation: 'silu', pointwise: { outChannels: 200 } },
   ];
   it.each(specs)(`channels split over a cluster match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-split-${target}-`));

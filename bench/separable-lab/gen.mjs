@@ -1,4 +1,4 @@
-// Writes the CUDA source of one separable spec (JSON, argv[2]) to stdout, from the built package (npm run build).
+// Writes the CUDA source of one spec (JSON, argv[2]) to stdout, from the built package (npm run build).
 import { normalizeSpec } from '../../dist/spec.js';
 import { generate } from '../../dist/codegen/generate.js';
 

@@ -1,4 +1,7 @@
-// Lab harness: times one generated separable kernel (included via -include) on random data.
+// Lab harness: times one generated kernel (included via -include: its KH, KW, M and extern "C"
+// launcher SYM) on random data. Any spec: every epilogue operand is passed (the launcher reads those
+// its spec has), the output and residual are sized for the largest output a padding up to the window
+// allows. CO: a separable block's output channels; 0 for a plain depthwise conv (C * M channels).
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -11,23 +14,38 @@ static void fill(void* d, size_t bytes) {
   for (auto& v : h) { s = s * 1664525u + 1013904223u; v = (unsigned short)(0x3000 + ((s >> 16) & 0x07ff)); }  // small positive halves / floats
   CK(cudaMemcpy(d, h.data(), bytes, cudaMemcpyHostToDevice));
 }
+static void* filled(size_t bytes) {
+  void* p;
+  CK(cudaMalloc(&p, bytes));
+  fill(p, bytes);
+  return p;
+}
 int main(int argc, char** argv) {
-  long long N = atoll(argv[1]), C = atoll(argv[2]), H = atoll(argv[3]), W = atoll(argv[4]), CO = atoll(argv[5]);
-  const int es = atoi(argv[6]);  // bytes per element
-  void *x, *w, *db, *pw, *pb, *y;  // db: the depthwise bias, read only by specs with one
-  CK(cudaMalloc(&x, N * C * H * W * es)); CK(cudaMalloc(&w, C * 9 * es)); CK(cudaMalloc(&pw, C * CO * es));
-  CK(cudaMalloc(&pb, CO * es)); CK(cudaMalloc(&db, C * es)); CK(cudaMalloc(&y, N * CO * H * W * es));
-  fill(x, N * C * H * W * es); fill(w, C * 9 * es); fill(pw, C * CO * es); fill(pb, CO * es); fill(db, C * es);
-  cudaEvent_t a, b; CK(cudaEventCreate(&a)); CK(cudaEventCreate(&b));
+  if (argc < 8) { printf("usage: bin N C H W CO BYTES_PER_ELEMENT NAME\n"); return 2; }
+  const long long N = atoll(argv[1]), C = atoll(argv[2]), H = atoll(argv[3]), W = atoll(argv[4]), CO = atoll(argv[5]);
+  const long long es = atoll(argv[6]);  // bytes per element
+  const long long CM = C * M, COUT = CO > 0 ? CO : CM;
+  const long long out = N * COUT * (H + KH) * (W + KW);  // at least the output, whatever the padding
+  void* x = filled(N * C * H * W * es);
+  void* w = filled(CM * KH * KW * es);
+  void* b = filled(CM * es);
+  void* scale = filled(CM * 4);
+  void* shift = filled(CM * 4);
+  void* r = filled(out * es);
+  void* pw = filled(CM * (CO > 0 ? CO : 1) * es);
+  void* pb = filled((CO > 0 ? CO : 1) * es);
+  void* y = filled(out * es);
+  cudaEvent_t t0, t1;
+  CK(cudaEventCreate(&t0)); CK(cudaEventCreate(&t1));
   std::vector<float> t;
   // Warm-up long enough for the clocks to rise (a 15 us kernel timed 10x slow after idle: session 4).
-  for (int i = 0; i < 200; ++i) SYM(x, w, db, nullptr, nullptr, nullptr, pw, pb, y, N, C, H, W, nullptr);
+  for (int i = 0; i < 200; ++i) SYM(x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, nullptr);
   for (int i = 0; i < 25; ++i) {
-    CK(cudaEventRecord(a));
-    int st = SYM(x, w, db, nullptr, nullptr, nullptr, pw, pb, y, N, C, H, W, nullptr);
-    CK(cudaEventRecord(b)); CK(cudaEventSynchronize(b));
-    if (st) { printf("status %d\n", st); return 1; }
-    float ms; CK(cudaEventElapsedTime(&ms, a, b)); if (i >= 5) t.push_back(ms);
+    CK(cudaEventRecord(t0));
+    const int st = SYM(x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, nullptr);
+    CK(cudaEventRecord(t1)); CK(cudaEventSynchronize(t1));
+    if (st) { printf("%s: status %d\n", argv[7], st); return 1; }
+    float ms; CK(cudaEventElapsedTime(&ms, t0, t1)); if (i >= 5) t.push_back(ms);
   }
   CK(cudaGetLastError());
   std::sort(t.begin(), t.end());

@@ -33,6 +33,11 @@ export interface SpecInput {
   /** Storage type of input, weight, bias and output; accumulation is float32. Default 'float32'. */
   readonly dtype?: DType;
   /**
+   * Storage type of the output (and of the residual, which has the output's shape), when it differs
+   * from `dtype`: the float32 result is rounded to it once, at the store. Default: `dtype`.
+   */
+  readonly outputDtype?: DType;
+  /**
    * Memory layout of input, output and residual; shapes are given in the same order ([N, H, W, C] for
    * NHWC, PyTorch's channels_last). Weights stay [C*m, 1, kh, kw]. Default 'NCHW'.
    */
@@ -96,6 +101,8 @@ export interface KernelSpec {
   readonly dilation: readonly [number, number];
   readonly channelMultiplier: number;
   readonly dtype: DType;
+  /** Present only when it differs from dtype: see outputDtypeOf. */
+  readonly outputDtype?: DType;
   readonly layout: Layout;
   readonly bias: boolean;
   readonly batchNorm: boolean;
@@ -107,7 +114,7 @@ export interface KernelSpec {
   readonly pointwise?: PointwiseSpec;
 }
 
-const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual', 'pointwise'] as const;
+const FIELDS = ['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'dtype', 'outputDtype', 'layout', 'bias', 'batchNorm', 'activation', 'negativeSlope', 'residual', 'pointwise'] as const;
 const POINTWISE_FIELDS = ['outChannels', 'bias', 'activation', 'negativeSlope', 'tf32'] as const;
 export const MAX_POINTWISE_CHANNELS = 4096;
 export const LIMITS = {
@@ -176,6 +183,7 @@ export function normalizeSpec(input: unknown): KernelSpec {
   }
   const channelMultiplier = integerIn('channelMultiplier', input.channelMultiplier ?? 1, LIMITS.channelMultiplier);
   const dtype = oneOf('dtype', input.dtype ?? 'float32', DTYPES);
+  const outputDtype = oneOf('outputDtype', input.outputDtype ?? dtype, DTYPES);
   const layout = oneOf('layout', input.layout ?? 'NCHW', LAYOUTS);
   const bias = boolean('bias', input.bias);
   const batchNorm = boolean('batchNorm', input.batchNorm);
@@ -185,7 +193,7 @@ export function normalizeSpec(input: unknown): KernelSpec {
   const pw = input.pointwise === undefined ? undefined : pointwise(input.pointwise, dtype);
   if (pw && residual !== 'none') throw new SpecError('residual', input.residual, "'none' with pointwise (a residual on the block's output is not supported)");
   return deepFreeze({
-    kernelSize, stride, padding, dilation, channelMultiplier, dtype, layout, bias, batchNorm, activation,
+    kernelSize, stride, padding, dilation, channelMultiplier, dtype, ...(outputDtype === dtype ? {} : { outputDtype }), layout, bias, batchNorm, activation,
     ...(negativeSlope === undefined ? {} : { negativeSlope }), residual, ...(pw ? { pointwise: pw } : {}),
   });
 }
@@ -225,6 +233,11 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
+/** The output's (and the residual's) storage type. */
+export function outputDtypeOf(spec: KernelSpec): DType {
+  return spec.outputDtype ?? spec.dtype;
+}
+
 /** Same spec, same string: fields in a fixed order, no whitespace. */
 export function canonicalJson(spec: KernelSpec): string {
   return JSON.stringify(spec, [...FIELDS, ...POINTWISE_FIELDS]);
@@ -236,7 +249,8 @@ export function specTag(spec: KernelSpec): string {
   const [sh, sw] = spec.stride;
   const [pt, pb, pl, pr] = spec.padding;
   const [dh, dw] = spec.dilation;
-  const dt = { float32: 'f32', float16: 'f16', bfloat16: 'bf16' }[spec.dtype];
+  const short = { float32: 'f32', float16: 'f16', bfloat16: 'bf16' } as const;
+  const dt = `${short[spec.dtype]}${spec.outputDtype ? `to${short[spec.outputDtype]}` : ''}`;
   return `k${kh}x${kw}_s${sh}x${sw}_p${pt}_${pb}_${pl}_${pr}_d${dh}x${dw}_m${spec.channelMultiplier}_${dt}_${spec.layout.toLowerCase()}${epilogueTag(spec)}`;
 }
 
@@ -254,7 +268,7 @@ export function describeSpec(spec: KernelSpec): string {
   const [kh, kw] = spec.kernelSize;
   const [pt, pb, pl, pr] = spec.padding;
   const pad = pt === pb && pl === pr ? (pt === pl ? `${pt}` : `${pt}x${pl}`) : `${pt},${pb},${pl},${pr}`;
-  return `${kh}x${kw} stride ${spec.stride.join('x')} pad ${pad} dilation ${spec.dilation.join('x')}${spec.channelMultiplier > 1 ? ` x${spec.channelMultiplier} channels` : ''} ${spec.dtype} ${spec.layout}${describeEpilogue(spec)}`;
+  return `${kh}x${kw} stride ${spec.stride.join('x')} pad ${pad} dilation ${spec.dilation.join('x')}${spec.channelMultiplier > 1 ? ` x${spec.channelMultiplier} channels` : ''} ${spec.dtype}${spec.outputDtype ? ` -> ${spec.outputDtype}` : ''} ${spec.layout}${describeEpilogue(spec)}`;
 }
 
 function describeEpilogue(spec: KernelSpec): string {

@@ -10,7 +10,7 @@ import { DwconvError } from '../errors.js';
 import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, type SpecInput } from '../spec.js';
+import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
 import { randomParameters, referenceParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
@@ -103,7 +103,9 @@ type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMov
 async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
   const rt = cudaRuntime(readEnvironment());
   const { dtype } = kernel.spec;
+  const outDtype = outputDtypeOf(kernel.spec);
   const opts = { dtype, device: 'cuda' } as const;
+  const outOpts = { dtype: outDtype, device: 'cuda' } as const;
   const outShape = kernel.outputShape(shape);
   const inCount = shape.reduce((a, b) => a * b, 1);
   const outCount = outShape.reduce((a, b) => a * b, 1);
@@ -119,22 +121,22 @@ async function runCuda(kernel: Kernel, shape: readonly [number, number, number, 
     const residualSeed = seed ^ 0x2545f491;
     let residual: Tensor | undefined;
     if (kernel.spec.residual !== 'none') {
-      residual = track(Tensor.empty(outShape, opts));
-      uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
+      residual = track(Tensor.empty(outShape, outOpts));
+      uploadUniform(rt, residual.deviceAddress(), outCount, outDtype, residualSeed);
     }
     const options = { ...epi, ...(residual ? { residual } : {}) };
-    const out = track(Tensor.empty(outShape, opts)); // NaN-filled: an unwritten output fails the check
+    const out = track(Tensor.empty(outShape, outOpts)); // NaN-filled: an unwritten output fails the check
     kernel.forward(x, wt, bt, { ...options, out });
     rt.synchronize();
     o.progress('checking against the float64 reference');
     const all = outCount <= FULL_CHECK_LIMIT;
     const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
-    const values = readAt(rt, out.deviceAddress(), indices, dtype);
+    const values = readAt(rt, out.deviceAddress(), indices, outDtype);
     const ref = {
       spec: kernel.spec, inputShape: shape, input: (i: number) => uniformStored(seed, i, dtype), ...referenceParameters(p),
-      ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, dtype) } : {}),
+      ...(residual ? { residual: (i: number) => uniformStored(residualSeed, i, outDtype) } : {}),
     };
-    const check = { mode: all ? ('all' as const) : ('sample' as const), ...verifyOutputs(ref, outShape, indices, (k) => values[k]!, dtype) };
+    const check = { mode: all ? ('all' as const) : ('sample' as const), ...verifyOutputs(ref, outShape, indices, (k) => values[k]!, outDtype) };
     o.progress(`timing ${o.reps} launches`);
     const kernelMs = timeLaunches(rt, () => kernel.forward(x, wt, bt, { ...options, out }), o.reps);
     const bytesMoved = x.byteLength + out.byteLength + (residual?.byteLength ?? 0);
@@ -149,6 +151,7 @@ async function runCuda(kernel: Kernel, shape: readonly [number, number, number, 
 
 async function runCpu(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
   const { dtype } = kernel.spec;
+  const outDtype = outputDtypeOf(kernel.spec);
   const opts = { dtype, device: 'cpu' } as const;
   const input = roundTo(fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed), dtype);
   const x = Tensor.fromArray(input, shape, opts);
@@ -157,8 +160,8 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   const { w: wt, b: bt, epilogue: epi } = parameterTensors(kernel.spec, channels, p, { device: 'cpu' });
   const outShape = kernel.outputShape(shape);
   const outCount = outShape.reduce((a, c) => a * c, 1);
-  const res = kernel.spec.residual === 'none' ? undefined : roundTo(fillUniform(new Float32Array(outCount), seed ^ 0x2545f491), dtype);
-  const residual = res ? Tensor.fromArray(res, outShape, opts) : undefined;
+  const res = kernel.spec.residual === 'none' ? undefined : roundTo(fillUniform(new Float32Array(outCount), seed ^ 0x2545f491), outDtype);
+  const residual = res ? Tensor.fromArray(res, outShape, { dtype: outDtype, device: 'cpu' }) : undefined;
   const options = { ...epi, ...(residual ? { residual } : {}) };
   const out = kernel.forward(x, wt, bt, options); // output starts NaN-filled
   const result = out.toArray();
@@ -166,7 +169,7 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   const all = outCount <= FULL_CHECK_LIMIT;
   const indices = sampleIndices(outCount, all ? outCount : SAMPLE_SIZE);
   const ref = { spec: kernel.spec, inputShape: shape, input: (i: number) => input[i]!, ...referenceParameters(p), ...(res ? { residual: (i: number) => res[i]! } : {}) };
-  const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs(ref, outShape, indices, (k) => result[indices[k]!]!, dtype) };
+  const check = { mode: all ? 'all' as const : 'sample' as const, ...verifyOutputs(ref, outShape, indices, (k) => result[indices[k]!]!, outDtype) };
   o.progress(`timing ${o.reps} runs`);
   const time = (f: () => void) => {
     f();

@@ -16,6 +16,7 @@ export interface SpecFlags {
   dilation?: string;
   multiplier?: string;
   dtype?: string;
+  outputDtype?: string;
   layout?: string;
   bias?: boolean;
   batchNorm?: boolean;
@@ -25,6 +26,7 @@ export interface SpecFlags {
   pointwise?: string;
   pointwiseBias?: boolean;
   pointwiseActivation?: string;
+  pointwiseTf32?: boolean;
 }
 
 /** Adds the spec's flags to a command. */
@@ -36,6 +38,7 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--dilation <n|HxW>', 'dilation, 1..8')
     .option('--multiplier <m>', 'channel multiplier, 1..8')
     .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['float32', 'float16', 'bfloat16']))
+    .addOption(new Option('--output-dtype <dtype>', "the output's (and residual's) storage dtype, when it differs from --dtype").choices(['float32', 'float16', 'bfloat16']))
     .addOption(new Option('--layout <layout>', 'memory layout (shapes are given in its order)').choices([...LAYOUTS]))
     .option('--bias', 'add a per-channel bias')
     .option('--batch-norm', 'fuse a per-channel scale and shift (a folded BatchNorm)')
@@ -44,7 +47,8 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .addOption(new Option('--residual [where]', 'add a residual tensor after (default) or before the activation').choices(['after-activation', 'before-activation']))
     .option('--pointwise <channels>', 'fuse a 1x1 conv to this many channels after the depthwise one (a separable block)')
     .option('--pointwise-bias', "add the 1x1's per-channel bias")
-    .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]));
+    .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]))
+    .option('--pointwise-tf32', 'float32 only: the 1x1 as one TF32 product (PyTorch\'s default precision) instead of three');
 }
 
 export function specFromFlags(f: SpecFlags): SpecInput {
@@ -54,6 +58,7 @@ export function specFromFlags(f: SpecFlags): SpecInput {
   if (f.dilation !== undefined) spec.dilation = pairOf('dilation', f.dilation);
   if (f.multiplier !== undefined) spec.channelMultiplier = pairOf('channelMultiplier', f.multiplier);
   if (f.dtype !== undefined) spec.dtype = f.dtype;
+  if (f.outputDtype !== undefined) spec.outputDtype = f.outputDtype;
   if (f.layout !== undefined) spec.layout = f.layout;
   if (f.bias) spec.bias = true;
   if (f.batchNorm) spec.batchNorm = true;
@@ -69,9 +74,10 @@ export function specFromFlags(f: SpecFlags): SpecInput {
       outChannels: /^\d+$/.test(f.pointwise.trim()) ? Number(f.pointwise.trim()) : f.pointwise,
       ...(f.pointwiseBias ? { bias: true } : {}),
       ...(f.pointwiseActivation !== undefined ? { activation: f.pointwiseActivation } : {}),
+      ...(f.pointwiseTf32 ? { tf32: true } : {}),
     };
-  } else if (f.pointwiseBias || f.pointwiseActivation !== undefined) {
-    throw new SpecError('pointwise', undefined, '--pointwise <channels> with --pointwise-bias or --pointwise-activation');
+  } else if (f.pointwiseBias || f.pointwiseActivation !== undefined || f.pointwiseTf32) {
+    throw new SpecError('pointwise', undefined, '--pointwise <channels> with --pointwise-bias, --pointwise-activation or --pointwise-tf32');
   }
   return spec as unknown as SpecInput;
 }

@@ -1,4 +1,4 @@
-import { canonicalJson, specTag, type KernelSpec } from '../spec.js';
+import { canonicalJson, outputDtypeOf, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
 import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
 
@@ -70,6 +70,9 @@ export function templateContext(spec: KernelSpec, target: Target) {
     padW: pl + pr,
     multiplier: spec.channelMultiplier,
     dtype: spec.dtype,
+    outputDtype: outputDtypeOf(spec),
+    // The output's storage type differs from the input's: out_t apart from storage_t, scalar stores.
+    outputCast: outputDtypeOf(spec) !== spec.dtype,
     layout: spec.layout,
     bias: spec.bias,
     batchNorm: spec.batchNorm,

@@ -1,5 +1,5 @@
 import { DTYPE_BYTES } from '../dtype.js';
-import type { KernelSpec } from '../spec.js';
+import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 import { hasEpilogue } from './epilogue.js';
 
@@ -95,6 +95,8 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
     rows.push(`${ind}  }`, `${ind}}`);
   }
   const res = spec.residual !== 'none';
-  const entries = [...(vec > 1 ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
+  // The vector entry stores vectors of the input's type: not for an output of another type.
+  const vectorEntry = vec > 1 && outputDtypeOf(spec) === spec.dtype;
+  const entries = [...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
   return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries };
 }

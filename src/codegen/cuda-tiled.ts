@@ -1,5 +1,5 @@
 import { DTYPE_BYTES } from '../dtype.js';
-import type { KernelSpec } from '../spec.js';
+import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { hasEpilogue } from './epilogue.js';
 
 /** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
@@ -74,5 +74,9 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
     stores.push(`${ind}  store_tile_row<OUT_VEC>(yp + (i64)(oh0 + ${i}) * Wo, ow0, Wo, acc${i});`);
     stores.push(`${ind}}`);
   }
-  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries: tiledEntries(symbol, tileW) };
+  // An output of another storage type than the input is stored one element at a time (the vector
+  // stores pack words of the input's type): only the scalar-store entries.
+  const cast = outputDtypeOf(spec) !== spec.dtype;
+  const entries = tiledEntries(symbol, tileW).filter((e) => !cast || e.outVec === 1);
+  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries };
 }

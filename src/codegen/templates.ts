@@ -17,6 +17,7 @@ function read(name: string): string {
 /** Renders templates/<name> with `context`. noEscape: this is C++, not HTML. strict: a missing field is an error, not an empty string. */
 export function render(name: string, context: object): string {
   if (!registered) {
+    hbs.registerPartial('cuda_type', read('cuda/type.hbs'));
     hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));
     hbs.registerPartial('cuda_words', read('cuda/words.hbs'));
     hbs.registerPartial('cuda_tiles', read('cuda/tiles.hbs'));
@@ -24,6 +25,7 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
     hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
     hbs.registerPartial('cuda_separable', read('cuda/separable.hbs'));
+    hbs.registerPartial('cpu_type', read('cpu/type.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));
     hbs.registerPartial('cpu_interior', read('cpu/interior.hbs'));
     registered = true;

@@ -1,6 +1,6 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
-import { channelsOf, logicalDims, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
+import { channelsOf, logicalDims, outputDtypeOf, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { parameterTensors } from './parameter-tensors.js';
 import { cudaRuntime, type Address } from './cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
@@ -12,7 +12,7 @@ export interface EpilogueTensors {
   readonly scale?: Tensor;
   /** batchNorm: float32 [C*m], added after the scale. */
   readonly shift?: Tensor;
-  /** residual: the output's shape and dtype; `out` may be this very tensor (an in-place add). */
+  /** residual: the output's shape and dtype (outputDtype when the spec has one); `out` may be this very tensor (an in-place add). */
   readonly residual?: Tensor;
   /** pointwise: the 1x1 weights [outChannels, C*m, 1, 1] in the spec's dtype. */
   readonly pointwiseWeight?: Tensor;
@@ -95,8 +95,9 @@ export class Kernel {
       const x = track(Tensor.fromArray(input, inputShape, opts));
       const { residual: r, ...params } = epilogue;
       const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, { w: weight, ...(bias ? { bias } : {}), ...params }, { device: this.target, env: this.env }, track);
-      const residual = r === undefined ? undefined : track(Tensor.fromArray(r, outShape, opts));
-      const out = track(Tensor.empty(outShape, opts));
+      const outOpts = { ...opts, dtype: outputDtypeOf(this.spec) };
+      const residual = r === undefined ? undefined : track(Tensor.fromArray(r, outShape, outOpts));
+      const out = track(Tensor.empty(outShape, outOpts));
       const { args } = this.prepare(x, w, b, { ...tensorsOf, ...(residual ? { residual } : {}), out });
       if (this.target === 'cuda') {
         this.checkStatus(this.artifact.launch(...args));
@@ -118,7 +119,7 @@ export class Kernel {
       if (!(t instanceof Tensor)) throw new SpecError(name, t, `a Tensor of shape ${JSON.stringify(shape)}`);
       if (t.disposed) throw new SpecError(name, 'a disposed tensor', 'a live Tensor');
       if (t.device !== device) throw new SpecError(`${name}.device`, t.device, `'${device}' (this kernel's target)`);
-      if (t.dtype !== dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : ''}`);
+      if (t.dtype !== dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : dtype === outputDtypeOf(this.spec) ? " (the spec's outputDtype)" : ''}`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, t.shape, JSON.stringify(shape));
       return t;
     };
@@ -137,11 +138,12 @@ export class Kernel {
     const bn = this.spec.batchNorm;
     const scale = bn ? expect('scale', options.scale, [cOut], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
     const shift = bn ? expect('shift', options.shift, [cOut], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
-    const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape) : absent('residual', options.residual, "this spec has residual: 'none'");
+    const outDtype = outputDtypeOf(this.spec);
+    const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape, outDtype) : absent('residual', options.residual, "this spec has residual: 'none'");
     const pw = this.spec.pointwise;
     const pointwiseWeight = pw ? expect('pointwiseWeight', options.pointwiseWeight, pointwiseWeightShape(pw, this.spec, c)) : absent('pointwiseWeight', options.pointwiseWeight, 'this spec has no pointwise part');
     const pointwiseBias = pw?.bias ? expect('pointwiseBias', options.pointwiseBias, [pw.outChannels]) : absent('pointwiseBias', options.pointwiseBias, 'this spec has no pointwise bias');
-    const out = options.out === undefined ? Tensor.empty(outShape, { dtype: this.spec.dtype, device, env: this.env }) : expect('out', options.out, outShape);
+    const out = options.out === undefined ? Tensor.empty(outShape, { dtype: outDtype, device, env: this.env }) : expect('out', options.out, outShape, outDtype);
     const inputs = { x, w, b, scale, shift, pointwiseWeight, pointwiseBias } as const;
     for (const [name, t] of Object.entries(inputs)) {
       if (t && out.overlaps(t)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');

@@ -12,9 +12,13 @@ export const TOLERANCE: Readonly<Record<DType, number>> = { float32: 1e-5, float
  */
 export const TF32_TOLERANCE = 2e-3;
 
-/** The tolerance a kernel of this spec is held to. */
+/**
+ * The tolerance a kernel of this spec is held to: its dtype's, or its output's where that is coarser
+ * (the result is rounded to it once), or TF32_TOLERANCE with pointwise.tf32.
+ */
 export function toleranceOf(spec: KernelSpec): number {
-  return spec.pointwise?.tf32 ? TF32_TOLERANCE : TOLERANCE[spec.dtype];
+  const stored = Math.max(TOLERANCE[spec.dtype], TOLERANCE[spec.outputDtype ?? spec.dtype]);
+  return spec.pointwise?.tf32 ? Math.max(TF32_TOLERANCE, stored) : stored;
 }
 
 /**

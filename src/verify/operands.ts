@@ -1,5 +1,5 @@
 import { roundTo } from '../dtype.js';
-import { channelsOf, outputShape, type KernelSpec } from '../spec.js';
+import { channelsOf, outputDtypeOf, outputShape, type KernelSpec } from '../spec.js';
 import { fillUniform } from './random.js';
 
 /** The per-channel inputs of one call: weights and what the epilogue needs, rounded to the spec's dtype. */
@@ -53,6 +53,6 @@ export function randomOperands(spec: KernelSpec, inputShape: readonly [number, n
   return {
     ...randomParameters(spec, channelsOf(spec, inputShape), seed),
     x: stored(uniform(count(inputShape), seed)),
-    ...(spec.residual !== 'none' ? { residual: stored(uniform(count(outputShape(spec, inputShape)), seed + 5)) } : {}),
+    ...(spec.residual !== 'none' ? { residual: roundTo(uniform(count(outputShape(spec, inputShape)), seed + 5), outputDtypeOf(spec)) } : {}),
   };
 }

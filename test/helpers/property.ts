@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
-import { ACTIVATIONS, channelsOf, describeSpec, inLayout, LAYOUTS, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, channelsOf, describeSpec, inLayout, LAYOUTS, outputDtypeOf, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { randomOperands, referenceParameters } from '../../src/verify/operands.js';
 import { parameterTensors } from '../../src/runtime/parameter-tensors.js';
 import { Comparer, toleranceOf, type Comparison } from '../../src/verify/compare.js';
@@ -28,9 +28,12 @@ export const specArbitrary: fc.Arbitrary<SpecInput> = fc
     negativeSlope: fc.double({ min: -2, max: 2, noNaN: true }),
     residual: fc.constantFrom(...RESIDUALS),
     layout: fc.constantFrom(...LAYOUTS),
+    // A quarter of the specs store their output (and residual) in another type than the input.
+    outputDtype: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('float32' as const, 'float16' as const, 'bfloat16' as const) }),
   })
-  .map(({ negativeSlope, ...s }) => ({
+  .map(({ negativeSlope, outputDtype, ...s }) => ({
     ...s,
+    ...(outputDtype ? { outputDtype } : {}),
     ...(s.padding === 'same' ? { stride: 1 } : {}),
     ...(s.activation === 'leaky_relu' ? { negativeSlope } : {}),
   }));
@@ -78,8 +81,9 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
   const track = (t: Tensor) => (tensors.push(t), t);
   const x = track(Tensor.fromArray(o.x, shape, opts));
   const { w, b, epilogue } = parameterTensors(spec, channelsOf(spec, shape), o, { device }, track);
-  const residual = o.residual ? track(Tensor.fromArray(o.residual, outShape, opts)) : undefined;
-  const out = track(Tensor.empty(outShape, opts)); // 0xff bytes: NaN in every dtype
+  const outOpts = { ...opts, dtype: outputDtypeOf(spec) };
+  const residual = o.residual ? track(Tensor.fromArray(o.residual, outShape, outOpts)) : undefined;
+  const out = track(Tensor.empty(outShape, outOpts)); // 0xff bytes: NaN in every dtype
   try {
     kernel.forward(x, w, b, { out, ...epilogue, ...(residual ? { residual } : {}) });
     const got = out.toArray(); // synchronizes on CUDA
@@ -88,7 +92,7 @@ export function checkOnShape(kernel: Kernel, shape: readonly [number, number, nu
       spec, inputShape: shape, input: (i) => o.x[i]!, ...referenceParameters(o),
       ...(r ? { residual: (i: number) => r[i]! } : {}),
     });
-    const comparer = new Comparer(spec.dtype, toleranceOf(spec));
+    const comparer = new Comparer(outputDtypeOf(spec), toleranceOf(spec));
     for (let i = 0; i < got.length; i++) if (!edit || edit.checks(i)) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
     if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
     return comparer.result();

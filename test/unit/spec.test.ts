@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import { canonicalJson, describeSpec, normalizeSpec, outputShape, specTag } from '../../src/spec.js';
+import { canonicalJson, describeSpec, normalizeSpec, outputDtypeOf, outputShape, specTag } from '../../src/spec.js';
 
 describe('normalizeSpec', () => {
   it('fills PyTorch defaults: nn.Conv2d(C, C, k, groups=C, bias=False)', () => {
@@ -32,6 +32,21 @@ describe('normalizeSpec', () => {
     expect(specTag(block)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_relu6_pw24_leaky_relu');
     expect(Object.isFrozen(block.pointwise)).toBe(true);
     expect('pointwise' in normalizeSpec({ kernelSize: 3 })).toBe(false);
+  });
+
+  it('outputDtype: present only when it differs from dtype, in the tag, the description and the canonical JSON', () => {
+    const same = normalizeSpec({ kernelSize: 3, dtype: 'float16', outputDtype: 'float16' });
+    const cast = normalizeSpec({ kernelSize: 3, dtype: 'float16', outputDtype: 'float32' });
+    expect('outputDtype' in same).toBe(false);
+    expect(same).toEqual(normalizeSpec({ kernelSize: 3, dtype: 'float16' }));
+    expect(cast.outputDtype).toBe('float32');
+    expect(outputDtypeOf(cast)).toBe('float32');
+    expect(outputDtypeOf(same)).toBe('float16');
+    expect(specTag(cast)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f16tof32_nchw');
+    expect(describeSpec(cast)).toContain('float16 -> float32');
+    expect(canonicalJson(cast)).toContain('"outputDtype":"float32"');
+    expect(normalizeSpec(JSON.parse(canonicalJson(cast)))).toEqual(cast);
+    expect(normalizeSpec({ kernelSize: 3, outputDtype: 'bfloat16' }).outputDtype).toBe('bfloat16');
   });
 
   it('pointwise.tf32: present only when true (float32 only), in the tag, the description and the canonical JSON', () => {
@@ -105,6 +120,7 @@ describe('normalizeSpec', () => {
     ['pointwise.negativeSlope', { kernelSize: 3, pointwise: { outChannels: 8, activation: 'leaky_relu', negativeSlope: Number.NaN } }],
     ['pointwise.groups', { kernelSize: 3, pointwise: { outChannels: 8, groups: 2 } }],
     ['pointwise.tf32', { kernelSize: 3, pointwise: { outChannels: 8, tf32: 1 } }],
+    ['outputDtype', { kernelSize: 3, outputDtype: 'float64' }],
     ['pointwise.tf32', { kernelSize: 3, dtype: 'float16', pointwise: { outChannels: 8, tf32: true } }],
     ['residual', { kernelSize: 3, residual: true, pointwise: { outChannels: 8 } }],
     ['spec.kernel_size', { kernelSize: 3, kernel_size: 3 }],

@@ -25,6 +25,7 @@ export interface SpecFlags {
   pointwise?: string;
   pointwiseBias?: boolean;
   pointwiseActivation?: string;
+  pointwiseTf32?: boolean;
 }
 
 /** Adds the spec's flags to a command. */
@@ -44,7 +45,8 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .addOption(new Option('--residual [where]', 'add a residual tensor after (default) or before the activation').choices(['after-activation', 'before-activation']))
     .option('--pointwise <channels>', 'fuse a 1x1 conv to this many channels after the depthwise one (a separable block)')
     .option('--pointwise-bias', "add the 1x1's per-channel bias")
-    .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]));
+    .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]))
+    .option('--pointwise-tf32', 'float32 only: the 1x1 as one TF32 product (PyTorch\'s default precision) instead of three');
 }
 
 export function specFromFlags(f: SpecFlags): SpecInput {
@@ -69,9 +71,10 @@ export function specFromFlags(f: SpecFlags): SpecInput {
       outChannels: /^\d+$/.test(f.pointwise.trim()) ? Number(f.pointwise.trim()) : f.pointwise,
       ...(f.pointwiseBias ? { bias: true } : {}),
       ...(f.pointwiseActivation !== undefined ? { activation: f.pointwiseActivation } : {}),
+      ...(f.pointwiseTf32 ? { tf32: true } : {}),
     };
-  } else if (f.pointwiseBias || f.pointwiseActivation !== undefined) {
-    throw new SpecError('pointwise', undefined, '--pointwise <channels> with --pointwise-bias or --pointwise-activation');
+  } else if (f.pointwiseBias || f.pointwiseActivation !== undefined || f.pointwiseTf32) {
+    throw new SpecError('pointwise', undefined, '--pointwise <channels> with --pointwise-bias, --pointwise-activation or --pointwise-tf32');
   }
   return spec as unknown as SpecInput;
 }

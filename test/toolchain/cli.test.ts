@@ -35,6 +35,8 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     [['demo', '--shape', '1,2,3', '--json'], 'shape'],
     [['compile', '--tune-for', '1,2,8,8', '--target', 'cpu', '--json'], '--tune-for'],
     [['compile', '--tune-for', '1,2,8', '--json'], 'shape'],
+    [['compile', '--pointwise-tf32', '--json'], 'pointwise'],
+    [['compile', '--pointwise', '8', '--pointwise-tf32', '--dtype', 'float16', '--json'], 'pointwise.tf32'],
   ])('%j exits 2 with a JSON error naming the field', async (args, field) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);

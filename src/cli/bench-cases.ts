@@ -10,10 +10,10 @@ export interface BenchCase {
 
 const REF = [64, 128, 256, 512] as const;
 
-/** The cases of issue 3: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
 /** Ends the name of a separable case whose float32 1x1 runs as one TF32 product (pointwise.tf32). */
 export const TF32_SUFFIX = ' tf32';
 
+/** The cases of issue 3: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
 export function benchCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {

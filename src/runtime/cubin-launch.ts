@@ -3,9 +3,9 @@
 // launched through the driver API. The GPU property tests run both paths over every variant.
 import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
+import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
-import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
 import { CudaError } from '../errors.js';
 import type { Address } from './cudart.js';
 import type { CudaDriver, CuFunction } from './cuda-driver.js';
@@ -142,8 +142,9 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
 
   /**
    * sep::run in templates/cuda/separable.hbs: the wide entry (its quads form where rows come in whole
-   * aligned quads) unless it would launch too few blocks; then the split one (the wide tiles, `slices` blocks each) where it is built and there are enough
-   * chunks of depthwise channels, else the narrow one.
+   * aligned quads) unless it would launch too few blocks; then the split one (the wide tiles,
+   * `slices` blocks each) where it is built for sm_90+, its grid fits `narrowBelow` and there are
+   * enough chunks of depthwise channels; else the narrow one.
    */
   function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, splitBuilt: boolean, xQuads: boolean, N: number, CM: number, H: number, W: number, Ho: number, Wo: number) {
     if (Ho * Wo > INT_LIMIT || H * W > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int

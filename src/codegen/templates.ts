@@ -24,6 +24,9 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_direct', read('cuda/direct.hbs'));
     hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
     hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
+    hbs.registerPartial('cuda_separable_depthwise', read('cuda/separable-depthwise.hbs'));
+    hbs.registerPartial('cuda_separable_quads', read('cuda/separable-quads.hbs'));
+    hbs.registerPartial('cuda_separable_mma', read('cuda/separable-mma.hbs'));
     hbs.registerPartial('cuda_separable', read('cuda/separable.hbs'));
     hbs.registerPartial('cpu_type', read('cpu/type.hbs'));
     hbs.registerPartial('cpu_dtype', read('cpu/dtype.hbs'));

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
+import type { CudaLaunchInfo } from '../../src/codegen/common.js';
+import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
-import { ACTIVATIONS, inLayout, outputShape, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, inLayout, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
 import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
@@ -77,6 +79,13 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
   });
 }
 
+/** The blocks the wide layout would launch on an N, C, H, W input: what the launchers' entry choice turns on. */
+function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, [n, c, h, w]: readonly [number, number, number, number]): number {
+  const [, , ho, wo] = outputShape(spec, [n, c, h, w]);
+  const [wide] = sep.entries;
+  return Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);
+}
+
 /**
  * Many depthwise channels on few pixels: on sm_90 the launchers take the split entry (clusters of
  * blocks, each summing a slice of the channel chunks, partial sums added through distributed shared
@@ -101,11 +110,8 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
     const sep = generate(kernel.spec, 'cuda').launch!.separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
       if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
-        const [wide] = sep.entries;
-        const [, , ho, wo] = outputShape(kernel.spec, dims);
-        const wideBlocks = Math.ceil((dims[0] * ho! * wo!) / wide!.pixels) * Math.ceil(kernel.spec.pointwise!.outChannels / wide!.coutTile);
-        expect(wideBlocks * sep.split.slices).toBeLessThanOrEqual(sep.narrowBelow);
-        expect(Math.ceil((dims[1] * kernel.spec.channelMultiplier) / 16)).toBeGreaterThanOrEqual(sep.split.minChunks);
+        expect(wideBlocks(kernel.spec, sep, dims) * sep.split.slices).toBeLessThanOrEqual(sep.narrowBelow);
+        expect(Math.ceil((dims[1] * kernel.spec.channelMultiplier) / SEPARABLE_CHUNK)).toBeGreaterThanOrEqual(sep.split.minChunks);
       }
       const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
       expect(r.failures, `seed ${SEED + i}, ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
@@ -156,8 +162,7 @@ export function quadsSuite(target: 'cpu' | 'cuda'): void {
     for (const [i, [c, h, w]] of ([[5, 61, 60], [3, 32, 64]] as const).entries()) {
       const [, , ho, wo] = outputShape(kernel.spec, [1, c, h, w]);
       const n = Math.ceil(36_000 / (ho! * wo!));
-      const [wide] = sep.entries;
-      expect(Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(kernel.spec.pointwise!.outChannels / wide!.coutTile)).toBeGreaterThanOrEqual(sep.narrowBelow);
+      expect(wideBlocks(kernel.spec, sep, [n, c, h, w])).toBeGreaterThanOrEqual(sep.narrowBelow);
       expect([w % 4, wo! % 4]).toEqual([0, 0]);
       const r = checkOnShape(kernel, inLayout(kernel.spec, [n, c, h, w]), SEED + i);
       expect(r.failures, `seed ${SEED + i}, ${[n, c, h, w]}: ${JSON.stringify(r.firstFailures)}`).toBe(0);

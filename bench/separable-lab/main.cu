@@ -6,22 +6,45 @@
 #include <cstdlib>
 #include <vector>
 #include <algorithm>
+#include <cstring>
+#include <string>
 #include <cuda_runtime.h>
+#include <cuda_fp16.h>
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
-static void fill(void* d, size_t bytes) {
+// Element values: without a dtype on the case line, small positive halves (fp32 words of two of them);
+// with one (f32, f16, bf16), uniform in [-2, 2) of that type, so that value-dependent code (an
+// activation's branches) runs as on real data.
+enum Values { HALVES, F32, F16, BF16 };
+static Values g_values = HALVES;
+static void fill(void* d, size_t bytes, bool floats = false) {
   std::vector<unsigned short> h(bytes / 2);
   unsigned s = 12345;
-  for (auto& v : h) { s = s * 1664525u + 1013904223u; v = (unsigned short)(0x3000 + ((s >> 16) & 0x07ff)); }  // small positive halves / floats
+  auto next = [&s] { s = s * 1664525u + 1013904223u; return (float)(s >> 8) / 16777216.f * 4.f - 2.f; };
+  if (g_values == F32 || (g_values != HALVES && floats)) {
+    for (size_t i = 0; i + 1 < h.size(); i += 2) { const float f = next(); memcpy(&h[i], &f, 4); }
+  } else if (g_values == F16) {
+    for (auto& v : h) { const __half f = __float2half(next()); memcpy(&v, &f, 2); }
+  } else if (g_values == BF16) {
+    for (auto& v : h) { const float f = next(); unsigned u; memcpy(&u, &f, 4); v = (unsigned short)(u >> 16); }
+  } else {
+    for (auto& v : h) { s = s * 1664525u + 1013904223u; v = (unsigned short)(0x3000 + ((s >> 16) & 0x07ff)); }
+  }
   CK(cudaMemcpy(d, h.data(), bytes, cudaMemcpyHostToDevice));
 }
-static void* filled(size_t bytes) {
+static void* filled(size_t bytes, bool floats = false) {
   void* p;
   CK(cudaMalloc(&p, bytes));
-  fill(p, bytes);
+  fill(p, bytes, floats);
   return p;
 }
 int main(int argc, char** argv) {
-  if (argc < 8) { printf("usage: bin N C H W CO BYTES_PER_ELEMENT NAME\n"); return 2; }
+  if (argc < 8) { printf("usage: bin N C H W CO BYTES_PER_ELEMENT [f32|f16|bf16] NAME\n"); return 2; }
+  if (argc >= 9) {  // a dtype before the name
+    const std::string v = argv[7];
+    g_values = v == "f32" ? F32 : v == "f16" ? F16 : v == "bf16" ? BF16 : HALVES;
+    if (g_values == HALVES) { printf("unknown dtype %s\n", argv[7]); return 2; }
+    argv[7] = argv[8];
+  }
   const long long N = atoll(argv[1]), C = atoll(argv[2]), H = atoll(argv[3]), W = atoll(argv[4]), CO = atoll(argv[5]);
   const long long es = atoll(argv[6]);  // bytes per element
   const long long CM = C * M, COUT = CO > 0 ? CO : CM;
@@ -29,8 +52,8 @@ int main(int argc, char** argv) {
   void* x = filled(N * C * H * W * es);
   void* w = filled(CM * KH * KW * es);
   void* b = filled(CM * es);
-  void* scale = filled(CM * 4);
-  void* shift = filled(CM * 4);
+  void* scale = filled(CM * 4, true);
+  void* shift = filled(CM * 4, true);
   void* r = filled(out * es);
   void* pw = filled(CM * (CO > 0 ? CO : 1) * es);
   void* pb = filled((CO > 0 ? CO : 1) * es);

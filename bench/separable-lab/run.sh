@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the GPU machine: builds every gen/NAME.cu with nvcc against main.cu and times it on the shape that
-# cases.txt gives NAME (lines: NAME N C H W COUT BYTES_PER_ELEMENT). Writes $OUT/lab/times.txt; with
+# cases.txt gives NAME (lines: NAME N C H W COUT BYTES_PER_ELEMENT [f32|f16|bf16]: with a dtype, signed values of it). Writes $OUT/lab/times.txt; with
 # NCU="NAME ..." also an ncu report and the SASS of those. No Node needed there.
 set -uo pipefail
 cd "$(dirname "$0")" && mkdir -p "$OUT/lab"

@@ -81,8 +81,10 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
   for (const e of info.separable?.entries ?? []) get(e.name);
   if (info.separable?.quads) get(info.separable.quads.name);
-  // The split entry uses thread block clusters: taken only where its code was built for sm_90 or newer.
-  const splitBuilt = info.separable?.split !== undefined && driver.binaryVersion(get(info.separable.split.name)) >= 90;
+  // The split entry uses thread block clusters: taken only where its code was compiled for sm_90 or
+  // newer, from sm_90 PTX or newer (compute_80 PTX JIT-compiled on sm_90 holds the trap body).
+  const split = info.separable?.split && get(info.separable.split.name);
+  const splitBuilt = split !== undefined && driver.binaryVersion(split) >= 90 && driver.ptxVersion(split) >= 90;
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
   const view = new DataView(koffi.view(block, PARAM_BYTES));
   const base = koffi.address(block);

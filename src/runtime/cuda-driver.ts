@@ -18,6 +18,7 @@ const TOO_NEW = new Map<number, string>([
 
 export type CuFunction = unknown;
 
+const CU_FUNC_ATTRIBUTE_PTX_VERSION = 5;
 const CU_FUNC_ATTRIBUTE_BINARY_VERSION = 6;
 
 export class CudaDriver {
@@ -74,6 +75,16 @@ export class CudaDriver {
   binaryVersion(fn: CuFunction): number {
     const value: number[] = [0];
     this.check('cuFuncGetAttribute(CU_FUNC_ATTRIBUTE_BINARY_VERSION)', this.f.funcGetAttribute!(value, CU_FUNC_ATTRIBUTE_BINARY_VERSION, fn) as number);
+    return value[0]!;
+  }
+
+  /**
+   * The virtual arch (major * 10 + minor) a function's code was compiled from: for PTX JIT-compiled
+   * by the driver, the PTX's own (compute_80 PTX run on an H100 reads 80 here and 90 as binaryVersion).
+   */
+  ptxVersion(fn: CuFunction): number {
+    const value: number[] = [0];
+    this.check('cuFuncGetAttribute(CU_FUNC_ATTRIBUTE_PTX_VERSION)', this.f.funcGetAttribute!(value, CU_FUNC_ATTRIBUTE_PTX_VERSION, fn) as number);
     return value[0]!;
   }
 

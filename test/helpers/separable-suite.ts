@@ -80,7 +80,7 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
 }
 
 /** The blocks the wide layout would launch on an N, C, H, W input: what the launchers' entry choice turns on. */
-function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, [n, c, h, w]: readonly [number, number, number, number]): number {
+export function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, [n, c, h, w]: readonly [number, number, number, number]): number {
   const [, , ho, wo] = outputShape(spec, [n, c, h, w]);
   const [wide] = sep.entries;
   return Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);

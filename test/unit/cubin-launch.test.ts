@@ -62,12 +62,14 @@ describe('the two launchers choose alike', () => {
 
 describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
   type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array };
-  function launcherFor(input: SpecInput, arch = 90) {
+  /** arch: the code's binaryVersion; ptx: its ptxVersion (older for PTX JIT-compiled by the driver). */
+  function launcherFor(input: SpecInput, arch = 90, ptx = arch) {
     const spec = normalizeSpec(input);
     const launches: Launch[] = [];
     const driver = {
       getFunction: (_m: unknown, name: string) => name,
       binaryVersion: () => arch,
+      ptxVersion: () => ptx,
       launch: (fn: unknown, grid: readonly [number, number], threads: number, _s: unknown, params: BigUint64Array) => (launches.push({ fn, grid, threads, params: params.slice() }), 0),
       errorName: () => 'none',
     } as unknown as CudaDriver;
@@ -115,14 +117,15 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(manyWide * split.slices).toBeGreaterThan(narrowBelow);
     const cases = [
       { arch: 90, N: 2, C: 960, fn: split.name, blocks: wideTiles * split.slices },
+      { arch: 90, ptx: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles },
       { arch: 90, N: 2, C: 16, fn: narrow!.name, blocks: narrowTiles },
       { arch: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles },
       { arch: 90, N: 100, C: 960, fn: narrow!.name, blocks: Math.ceil(100 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile) },
     ];
-    for (const { arch, N, C, fn, blocks } of cases) {
-      const l = launcherFor(pw, arch);
+    for (const { arch, ptx, N, C, fn, blocks } of cases) {
+      const l = launcherFor(pw, arch, ptx);
       expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, N, C, 7, 7, 0n)).toBe(0);
-      expect({ arch, N, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, N, C, fn, grid: [blocks, 1] });
+      expect({ arch, ptx, N, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, ptx, N, C, fn, grid: [blocks, 1] });
     }
     expect((wideTiles * split.slices) % split.slices).toBe(0); // whole clusters
   });

@@ -7,6 +7,8 @@
 #include <vector>
 #include <algorithm>
 #include <cstring>
+#include <cmath>
+#include <chrono>
 #include <string>
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
@@ -62,7 +64,12 @@ int main(int argc, char** argv) {
   CK(cudaEventCreate(&t0)); CK(cudaEventCreate(&t1));
   std::vector<float> t;
   // Warm-up long enough for the clocks to rise (a 15 us kernel timed 10x slow after idle: session 4).
-  for (int i = 0; i < 200; ++i) SYM(x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, nullptr);
+  // 200 launches or 2 s, whichever comes first (a 31x31 launch takes ~0.2 s).
+  const auto warm0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200 && std::chrono::steady_clock::now() - warm0 < std::chrono::seconds(2); ++i) {
+    SYM(x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, nullptr);
+    if (i % 8 == 7) CK(cudaDeviceSynchronize());
+  }
   for (int i = 0; i < 25; ++i) {
     CK(cudaEventRecord(t0));
     const int st = SYM(x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, nullptr);
@@ -71,6 +78,29 @@ int main(int argc, char** argv) {
     float ms; CK(cudaEventElapsedTime(&ms, t0, t1)); if (i >= 5) t.push_back(ms);
   }
   CK(cudaGetLastError());
+#ifdef LAB_CHECK_VALID
+  {  // fp32, no padding, stride and dilation 1, M = 1: sampled outputs against float64
+    const long long Ho = H - KH + 1, Wo = W - KW + 1;
+    std::vector<float> hx(N * C * H * W), hw(C * KH * KW), hy(N * C * Ho * Wo);
+    CK(cudaMemcpy(hx.data(), x, hx.size() * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hw.data(), w, hw.size() * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hy.data(), y, hy.size() * 4, cudaMemcpyDeviceToHost));
+    unsigned s = 99; int bad = 0; double worst = 0;
+    for (int k = 0; k < 200000; ++k) {
+      s = s * 1664525u + 1013904223u; const long long i = (long long)(((unsigned long long)s * 2654435761ull) % hy.size());
+      const long long ow = i % Wo, oh = i / Wo % Ho, pl = i / Wo / Ho, c = pl % C;
+      double ref = 0, mag = 0;
+      for (int a = 0; a < KH; ++a) for (int b = 0; b < KW; ++b) {
+        const double t = (double)hx[(pl * H + oh + a) * W + ow + b] * hw[(c * KH + a) * KW + b];
+        ref += t; mag += fabs(t);
+      }
+      const double e = fabs(hy[i] - ref) / (mag + 1e-30);
+      if (!(e <= 1e-5)) { if (bad++ < 3) printf("  mismatch at %lld: %g vs %g\n", i, hy[i], ref); }
+      if (e > worst || e != e) worst = e;
+    }
+    printf("%s check: %d of 200000 samples off, worst %.3g\n", argv[7], bad, worst);
+  }
+#endif
   std::sort(t.begin(), t.end());
   printf("%s N=%lld C=%lld H=%lld W=%lld CO=%lld median %.4f ms\n", argv[7], N, C, H, W, CO, t[t.size() / 2]);
 }

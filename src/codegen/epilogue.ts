@@ -65,8 +65,11 @@ function activationStatements(activation: Activation, target: Target, negativeSl
 export function epilogueFunction(spec: KernelSpec, target: Target): string {
   const fma = target === 'cuda' ? 'fmaf' : 'std::fma';
   const body: string[] = [];
-  if (spec.bias) body.push('  z += bias;');
-  if (spec.batchNorm) body.push(`  z = ${fma}(z, scale, shift);`);
+  // Bias then BatchNorm as one multiply-add, z * scale + (bias * scale + shift): the bracket is the
+  // same for a thread's outputs of one channel, so the compiler computes it once.
+  if (spec.bias && spec.batchNorm) body.push(`  z = ${fma}(z, scale, ${fma}(bias, scale, shift));`);
+  else if (spec.bias) body.push('  z += bias;');
+  else if (spec.batchNorm) body.push(`  z = ${fma}(z, scale, shift);`);
   if (spec.residual === 'before-activation') body.push('  z += res;');
   body.push(...activationStatements(spec.activation, target, spec.negativeSlope));
   if (spec.residual === 'after-activation') body.push('  z += res;');

@@ -2,6 +2,7 @@ import type { KernelSpec } from '../spec.js';
 import { templateContext, type GeneratedSource } from './common.js';
 import { DIRECT_TILE_H, directParts } from './cuda-direct.js';
 import { defaultNhwcTile, nhwcParts } from './cuda-nhwc.js';
+import { RING_TILE_H, ringApplies, ringParts } from './cuda-ring.js';
 import { separableParts, SEPARABLE_THREADS } from './cuda-separable.js';
 import { defaultTiledTileH, tiledApplies, tiledParts } from './cuda-tiled.js';
 import { render } from './templates.js';
@@ -10,32 +11,38 @@ import type { CudaVariant } from './variant.js';
 const THREADS = 128;
 
 /**
- * One source per spec and variant. Without a variant: both kernel families where the tiled one
- * applies, the launcher choosing per call from the shape (narrow planes go to the direct kernel);
- * else the direct kernel alone. A variant pins one family and tile height (tests, tuning).
+ * One source per spec and variant. Without a variant: every kernel family that applies (direct
+ * always, tiled and ring where they do), the launcher choosing per call from the shape (narrow planes
+ * go to the direct kernel). A variant pins one family and tile height (tests, tuning); a pinned ring
+ * keeps the direct kernel for calls whose rows it cannot load (W not a multiple of 4, x unaligned).
  */
 export function generateCuda(spec: KernelSpec, variant?: CudaVariant): GeneratedSource {
   const ctx = templateContext(spec, 'cuda');
   if (spec.pointwise) return generateSeparable({ ...spec, pointwise: spec.pointwise }, ctx);
   if (spec.layout === 'NHWC') return generateNhwc(spec, ctx, variant);
   const useTiled = variant ? variant.kernel === 'tiled' : tiledApplies(spec);
-  const useDirect = variant ? variant.kernel === 'direct' : true;
-  const direct = useDirect ? directParts(spec, variant?.tileH ?? DIRECT_TILE_H) : false;
+  const useRing = variant ? variant.kernel === 'ring' : ringApplies(spec);
+  const useDirect = variant ? variant.kernel !== 'tiled' : true;
+  const direct = useDirect ? directParts(spec, variant?.kernel === 'direct' ? variant.tileH : DIRECT_TILE_H) : false;
   const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
-  const families = [direct && 'direct', tiled && 'tiled'].filter(Boolean).join(', ');
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, nhwc: false, separable: false });
-  const kernel = direct && tiled ? 'auto' : tiled ? 'tiled' : 'direct';
+  const ring = useRing ? ringParts(spec, variant?.tileH ?? RING_TILE_H, ctx.symbol, variant !== undefined) : false;
+  if (ring && ring.lanes !== THREADS) throw new Error(`ring blocks of ${ring.lanes} threads, launches of ${THREADS}`); // both launchers use THREADS
+  const families = [direct && 'direct', tiled && 'tiled', ring && 'ring'].filter(Boolean).join(', ');
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, ring, nhwc: false, separable: false });
+  const kernel = variant ? variant.kernel : tiled || ring ? 'auto' : 'direct';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: {
       threads: THREADS,
       ...(direct ? { direct: { tileW: direct.tileW, tileH: direct.tileH, entry: `${ctx.symbol}_direct` } } : {}),
       ...(tiled ? { tiled: { tileW: tiled.tileW, tileH: tiled.tileH, entries: tiled.entries.map(({ name, inVec, outVec }) => ({ name, inVec, outVec })) } } : {}),
+      ...(ring ? { ring: { name: ring.name, lanes: ring.lanes, cols: ring.cols, segment: ring.segment, smem: ring.smem, minWo: ring.minWo } } : {}),
     },
     variant: {
       kernel,
       ...(direct ? { directTileW: direct.tileW, directTileH: direct.tileH } : {}),
       ...(tiled ? { tiledTileW: tiled.tileW, tiledTileH: tiled.tileH } : {}),
+      ...(ring ? { ringTileH: ring.tileH } : {}),
     },
   };
 }
@@ -45,7 +52,7 @@ function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>,
   const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
   const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW, tile.vec);
   const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, nhwc, separable: false });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, ring: false, nhwc, separable: false });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: { threads: THREADS, nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries } },
@@ -56,7 +63,7 @@ function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>,
 /** A depthwise-separable block: one kernel, no variants. */
 function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpec['pointwise']> }, ctx: ReturnType<typeof templateContext>): GeneratedSource {
   const separable = separableParts(spec, ctx.symbol);
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, nhwc: false, separable });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, ring: false, nhwc: false, separable });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: { threads: SEPARABLE_THREADS, separable: {

@@ -1,11 +1,12 @@
 import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
 import { nhwcVectors } from './cuda-nhwc.js';
+import { ringApplies } from './cuda-ring.js';
 import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
 export interface CudaVariant {
-  readonly kernel: 'direct' | 'tiled' | 'nhwc';
+  readonly kernel: 'direct' | 'tiled' | 'ring' | 'nhwc';
   /** Output rows per thread. */
   readonly tileH: number;
   /** nhwc only: outputs along W per thread. */
@@ -15,11 +16,11 @@ export interface CudaVariant {
 }
 
 /** nhwc: run 9 of session 2 measured 4 rows slower than 2 in every dtype, so variants stop at 2. */
-export const TILE_HEIGHTS = { direct: [1, 2, 4], tiled: [2, 4, 8, 16], nhwc: [1, 2] } as const;
+export const TILE_HEIGHTS = { direct: [1, 2, 4], tiled: [2, 4, 8, 16], ring: [2, 4, 8], nhwc: [1, 2] } as const;
 export const NHWC_TILE_WIDTHS = [2, 4] as const;
 
 export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVariant {
-  if (typeof variant !== 'object' || variant === null) throw new SpecError('options.variant', variant, "{ kernel: 'direct' | 'tiled' | 'nhwc', tileH, tileW? }");
+  if (typeof variant !== 'object' || variant === null) throw new SpecError('options.variant', variant, "{ kernel: 'direct' | 'tiled' | 'ring' | 'nhwc', tileH, tileW? }");
   const v = variant as Record<string, unknown>;
   if (spec.pointwise) throw new SpecError('options.variant', variant, 'none: a separable block (pointwise) has one kernel');
   for (const key of Object.keys(v)) if (!['kernel', 'tileH', 'tileW', 'vec'].includes(key)) throw new SpecError(`options.variant.${key}`, v[key], 'kernel, tileH, tileW, vec');
@@ -31,8 +32,9 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
     return { kernel: 'nhwc', tileH: v.tileH, tileW: v.tileW, vec: v.vec };
   }
   if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
-  if (v.kernel !== 'direct' && v.kernel !== 'tiled') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' (NCHW)");
+  if (v.kernel !== 'direct' && v.kernel !== 'tiled' && v.kernel !== 'ring') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' | 'ring' (NCHW)");
   if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1, kh*kw <= 49 and padding within the window)");
+  if (v.kernel === 'ring' && !ringApplies(spec)) throw new SpecError('options.variant.kernel', 'ring', "'direct' (the ring kernel needs float32, stride 1, kh*kw >= 25 and spans (k - 1) * dilation <= 30)");
   const heights: readonly number[] = TILE_HEIGHTS[v.kernel];
   if (typeof v.tileH !== 'number' || !heights.includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, heights.join(' | '));
   return { kernel: v.kernel, tileH: v.tileH };
@@ -44,6 +46,6 @@ export function allVariants(spec: KernelSpec): CudaVariant[] {
   if (spec.layout === 'NHWC') {
     return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
   }
-  const direct = TILE_HEIGHTS.direct.map((tileH): CudaVariant => ({ kernel: 'direct', tileH }));
-  return tiledApplies(spec) ? [...direct, ...TILE_HEIGHTS.tiled.map((tileH): CudaVariant => ({ kernel: 'tiled', tileH }))] : direct;
+  const of = (kernel: 'direct' | 'tiled' | 'ring') => TILE_HEIGHTS[kernel].map((tileH): CudaVariant => ({ kernel, tileH }));
+  return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringApplies(spec) ? of('ring') : [])];
 }

@@ -79,8 +79,10 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
   if (info.direct) get(info.direct.entry);
   for (const e of [...(info.tiled?.entries ?? []), ...(info.nhwc?.entries ?? [])]) get(e.name);
+  if (info.ring) get(info.ring.name);
   for (const e of info.separable?.entries ?? []) get(e.name);
   if (info.separable?.quads) get(info.separable.quads.name);
+  if (info.ring && info.ring.smem > 48 * 1024) driver.allowSharedMemory(get(info.ring.name), info.ring.smem);
   // The split entry uses thread block clusters: taken only where its code was compiled for sm_90 or
   // newer, from sm_90 PTX or newer (compute_80 PTX JIT-compiled on sm_90 holds the trap body).
   const split = info.separable?.split && get(info.separable.split.name);
@@ -110,7 +112,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
     const tiles = writeTileGrid(view, GRID_AT, ...pick.grid, pick.images);
     view.setBigInt64(PIXELS_AT, BigInt(N) * BigInt(Ho) * BigInt(Wo), true);
-    const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), info.threads, stream, params);
+    const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), info.threads, stream, params, pick.sharedBytes ?? 0);
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
     return 0;
   };
@@ -121,7 +123,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
    * NHWC ones (channel vector, column, row); separable ones (output channel tile, pixel run of all
    * images, -) and one image, one block per tile where the others have one thread per tile.
    */
-  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number } | undefined {
+  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number; sharedBytes?: number } | undefined {
     const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
     if (info.separable) return chooseSeparable(info.separable, splitBuilt, x % BigInt(4 * DTYPE_BYTES[spec.dtype]) === 0n, N, C * m, H, W, Ho, Wo);
@@ -130,6 +132,11 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
       const misaligned = (x | y | r) % 16n !== 0n;
       const e = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
       return perThread(e.name, [(C * m) / e.vec, Math.ceil(Wo / info.nhwc.tileW), Math.ceil(Ho / info.nhwc.tileH)]);
+    }
+    // ring::suits in templates/cuda/ring.hbs: rows of whole quads, x aligned, rows wide enough.
+    const ring = info.ring;
+    if (ring && W % 4 === 0 && x % 16n === 0n && Wo >= ring.minWo) {
+      return { entry: ring.name, grid: [Math.ceil(Wo / ring.cols), Math.ceil(Ho / ring.segment), C * m], images: N, tilesPerBlock: 1, sharedBytes: ring.smem };
     }
     const tiled = info.tiled;
     const suits = tiled !== undefined && W % tiled.tileW === 0 && Wo >= 4 * tiled.tileW && x % 16n === 0n;

@@ -20,6 +20,7 @@ export type CuFunction = unknown;
 
 const CU_FUNC_ATTRIBUTE_PTX_VERSION = 5;
 const CU_FUNC_ATTRIBUTE_BINARY_VERSION = 6;
+const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
 export class CudaDriver {
   private readonly f: Record<string, FfiFunction>;
@@ -30,6 +31,7 @@ export class CudaDriver {
       moduleLoadData: fn('int cuModuleLoadData(_Out_ void** module, const uint8_t* image)'),
       moduleGetFunction: fn('int cuModuleGetFunction(_Out_ void** fn, void* module, const char* name)'),
       funcGetAttribute: fn('int cuFuncGetAttribute(_Out_ int* value, int attribute, void* fn)'),
+      funcSetAttribute: fn('int cuFuncSetAttribute(void* fn, int attribute, int value)'),
       launch: fn('int cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t stream, void* params, void* extra)'),
       errorName: fn('int cuGetErrorName(int error, _Out_ const char** name)'),
     };
@@ -88,9 +90,14 @@ export class CudaDriver {
     return value[0]!;
   }
 
+  /** Lets a function's launches ask for more than 48 KiB of dynamic shared memory. */
+  allowSharedMemory(fn: CuFunction, bytes: number): void {
+    this.check('cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)', this.f.funcSetAttribute!(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes) as number);
+  }
+
   /** Queues a launch; `params` is the kernelParams array (addresses of each argument's value). */
-  launch(fn: CuFunction, grid: readonly [number, number], threads: number, stream: Address, params: BigUint64Array): number {
-    return this.f.launch!(fn, grid[0], grid[1], 1, threads, 1, 1, 0, stream, params, null) as number;
+  launch(fn: CuFunction, grid: readonly [number, number], threads: number, stream: Address, params: BigUint64Array, sharedBytes = 0): number {
+    return this.f.launch!(fn, grid[0], grid[1], 1, threads, 1, 1, sharedBytes, stream, params, null) as number;
   }
 
   errorName(status: number): string {

@@ -12,6 +12,7 @@ const GOLDEN_SPECS: SpecInput[] = [
   { kernelSize: 4, padding: 'same', dtype: 'bfloat16' },
   { kernelSize: 3, padding: 1, dtype: 'float16', bias: true, batchNorm: true, activation: 'leaky_relu', negativeSlope: 0.2, residual: true },
   { kernelSize: 3, padding: 1, layout: 'NHWC', bias: true, activation: 'relu6' },
+  { kernelSize: 7, padding: [3, 3, 2, 4], bias: true, activation: 'gelu' },
   { kernelSize: 3, padding: 1, bias: true, batchNorm: true, activation: 'relu6', pointwise: { outChannels: 24, bias: true, activation: 'hardswish' } },
 ];
 

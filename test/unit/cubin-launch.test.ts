@@ -5,6 +5,7 @@ import { generate } from '../../src/codegen/generate.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { cubinLauncher, fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
 import type { CudaDriver } from '../../src/runtime/cuda-driver.js';
+import type { CudaVariant } from '../../src/codegen/variant.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 
 /** fast_div of templates/cuda/tiles.hbs in 32-bit arithmetic: (umulhi(n, m) + n) >> s. */
@@ -61,20 +62,23 @@ describe('the two launchers choose alike', () => {
 });
 
 describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
-  type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array };
+  type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array; sharedBytes: number };
   /** arch: the code's binaryVersion; ptx: its ptxVersion (older for PTX JIT-compiled by the driver). */
-  function launcherFor(input: SpecInput, arch = 90, ptx = arch) {
+  function launcherFor(input: SpecInput, arch = 90, ptx = arch, variant?: CudaVariant) {
     const spec = normalizeSpec(input);
     const launches: Launch[] = [];
+    const sharedAllowed = new Map<unknown, number>();
     const driver = {
       getFunction: (_m: unknown, name: string) => name,
       binaryVersion: () => arch,
       ptxVersion: () => ptx,
-      launch: (fn: unknown, grid: readonly [number, number], threads: number, _s: unknown, params: BigUint64Array) => (launches.push({ fn, grid, threads, params: params.slice() }), 0),
+      allowSharedMemory: (fn: unknown, bytes: number) => sharedAllowed.set(fn, bytes),
+      launch: (fn: unknown, grid: readonly [number, number], threads: number, _s: unknown, params: BigUint64Array, sharedBytes = 0) =>
+        (launches.push({ fn, grid, threads, params: params.slice(), sharedBytes }), 0),
       errorName: () => 'none',
     } as unknown as CudaDriver;
-    const info = generate(spec, 'cuda').launch!;
-    return { spec, info, launches, launch: cubinLauncher(driver, {}, info, spec) };
+    const info = generate(spec, 'cuda', variant).launch!;
+    return { spec, info, launches, sharedAllowed, launch: cubinLauncher(driver, {}, info, spec) };
   }
 
   it('one block per (channel tile, pixel run of all images), wide or narrow by block count, parameters where the kernel reads them', () => {
@@ -162,6 +166,33 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     const vec = n.entries[0]!;
     expect(nhwc.launches[0]!.fn).toBe(vec.name);
     expect(nhwc.launches[0]!.grid).toEqual([Math.ceil(((8 / vec.vec) * Math.ceil(8 / n.tileW) * Math.ceil(7 / n.tileH) * 2) / 128), 1]);
+  });
+
+  it('float32 NCHW wide windows: the ring for rows of whole quads, x aligned and Wo >= minWo, one block per (strip, segment, channel, image), with its shared memory', () => {
+    const ring = launcherFor({ kernelSize: 7 }).info.ring!;
+    expect(ring).toMatchObject({ lanes: 128, cols: 512, minWo: 256 });
+    const calls: [bigint, number, boolean][] = [[16n, 512, true], [16n, 262, false], [16n, 510, false], [20n, 512, false], [48n, 1100, true]];
+    for (const [x, W, takesRing] of calls) {
+      const l = launcherFor({ kernelSize: 7 });
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
+      const { fn, grid, sharedBytes } = l.launches[0]!;
+      const expected = takesRing ? { fn: ring.name, grid: [Math.ceil((W - 6) / 512) * Math.ceil(64 / 64) * 3 * 2, 1], sharedBytes: ring.smem } : { fn: expect.not.stringMatching(/_ring$/), grid: expect.anything(), sharedBytes: 0 };
+      expect({ x, W, fn, grid, sharedBytes }).toEqual({ x, W, ...expected });
+    }
+    // Over 48 KiB (31x31) is allowed once, when the launcher is made; a pinned ring takes narrow rows too.
+    const big = launcherFor({ kernelSize: 31 });
+    expect(big.info.ring!.smem).toBeGreaterThan(48 * 1024);
+    expect([...big.sharedAllowed]).toEqual([[big.info.ring!.name, big.info.ring!.smem]]);
+    expect(launcherFor({ kernelSize: 7 }).sharedAllowed.size).toBe(0);
+    const pinned = launcherFor({ kernelSize: 5 }, 90, 90, { kernel: 'ring', tileH: 2 });
+    expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 9, 8, 0n)).toBe(0);
+    expect(pinned.launches[0]!.fn).toBe(pinned.info.ring!.name);
+    expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 9, 9, 0n)).toBe(0); // W % 4: the direct kernel
+    expect(pinned.launches[1]!.fn).toBe(pinned.info.direct!.entry);
+    // No ring: 16-bit, stride 2, 3x3, NHWC.
+    for (const input of [{ kernelSize: 7, dtype: 'float16' }, { kernelSize: 7, stride: 2 }, { kernelSize: 3 }, { kernelSize: 7, layout: 'NHWC' }] as const) {
+      expect(launcherFor(input).info.ring, JSON.stringify(input)).toBeUndefined();
+    }
   });
 
   it('refuses a call without the 1x1 weights or its bias (status -1, no launch)', () => {

@@ -1,0 +1,52 @@
+import type { KernelSpec } from '../spec.js';
+
+/** Threads of a ring block: 4 output columns each, so a strip is 512 columns wide. */
+export const RING_LANES = 128;
+
+/** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
+export const RING_SEGMENT = 64;
+
+/** Default rows a step, from lab run 5 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
+export const RING_TILE_H = 4;
+
+/** Register weights (every tap unrolled) up to 7x7; shared-memory weights above (lab run 5). */
+const REGISTER_WEIGHTS_MAX_TAPS = 49;
+
+/**
+ * The launchers take the ring for rows at least this wide: with 512-column strips, narrower rows
+ * would leave most lanes idle, where the tiled and direct kernels pack small planes densely.
+ */
+export const RING_MIN_WO = 256;
+
+/** The largest window span along either axis, (k - 1) * dilation: bounds a lane's window and the ring. */
+const MAX_SPAN = 30;
+
+/**
+ * Whether the row-ring kernel applies: NCHW, float32 input, stride 1, windows of 25 taps or more
+ * (3x3 stays with the tiled kernel) and spans up to 30 (31x31).
+ */
+export function ringApplies(spec: KernelSpec): boolean {
+  const [kh, kw] = spec.kernelSize;
+  const [dh, dw] = spec.dilation;
+  return spec.layout === 'NCHW' && spec.dtype === 'float32' && spec.stride[0] === 1 && spec.stride[1] === 1 && kh * kw >= 25
+    && (kh - 1) * dh <= MAX_SPAN && (kw - 1) * dw <= MAX_SPAN;
+}
+
+/** The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared memory). */
+/** pinned: a variant asked for the ring, which then takes every call whose rows it can load (no width bound). */
+export function ringParts(spec: KernelSpec, tileH: number, symbol: string, pinned: boolean) {
+  const [kh, kw] = spec.kernelSize;
+  const [dh, dw] = spec.dilation;
+  const pl = spec.padding[2];
+  const o = Math.ceil(pl / 4) * 4 - pl;
+  const quadsRead = Math.ceil((o + 4 + (kw - 1) * dw) / 4);
+  const row = 4 * (RING_LANES + quadsRead - 1);
+  const rows = tileH + (kh - 1) * dh;
+  const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
+  const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4));
+  return {
+    name: `${symbol}_ring`, lanes: RING_LANES, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
+    cols: 4 * RING_LANES,
+  };
+}

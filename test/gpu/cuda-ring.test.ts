@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.js';
+import { generate } from '../../src/codegen/generate.js';
+import { outputShape, type SpecInput } from '../../src/spec.js';
+import { checkOnShape, SEED } from '../helpers/property.js';
+import { gpuReason, hasGpu } from '../helpers/requirements.js';
+
+/**
+ * The row-ring kernel on calls the launchers give it by default (rows of whole quads, Wo >= minWo):
+ * several strips with a last one cut short, several row segments with a last one cut short, padding
+ * on every side (unaligned on the left), dilation, a channel multiplier, odd output widths (scalar
+ * stores), register and shared-memory weights (5x5 to 31x31, over 48 KiB of shared memory), every
+ * epilogue operand and an output cast; each with both compilers (the nvcc build runs the C++
+ * launcher) and with the ring pinned at 2 and 8 rows a step.
+ */
+const cases: [SpecInput, [number, number, number, number]][] = [
+  [{ kernelSize: 7 }, [2, 3, 80, 1040]],
+  [{ kernelSize: 5, padding: 2, bias: true, batchNorm: true, activation: 'relu6' }, [1, 4, 70, 512]],
+  [{ kernelSize: [5, 7], padding: [2, 2, 3, 3], dilation: [2, 1], channelMultiplier: 2, residual: true, activation: 'gelu' }, [1, 2, 66, 600]],
+  [{ kernelSize: [7, 6], padding: [0, 1, 1, 1] }, [1, 2, 70, 520]], // Wo 517: scalar stores
+  [{ kernelSize: 11, padding: 5, outputDtype: 'bfloat16', batchNorm: true }, [1, 2, 70, 520]],
+  [{ kernelSize: 9, dilation: 3, padding: 'same', bias: true, residual: 'after-activation', activation: 'silu' }, [1, 1, 80, 400]],
+  [{ kernelSize: 31, padding: [15, 15, 13, 17] }, [1, 2, 67, 300]],
+];
+
+describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () => {
+  it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 (default) and 8 rows a step', async (input, shape) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
+    const variants = [undefined, { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
+    for (const compiler of ['nvrtc', 'nvcc'] as const) {
+      for (const variant of variants) {
+        const kernel = await compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) });
+        const ring = generate(kernel.spec, 'cuda', variant).launch!.ring!;
+        const [, , , wo] = outputShape(kernel.spec, shape);
+        expect(shape[3] % 4 === 0 && wo >= ring.minWo, 'the launchers take the ring').toBe(true);
+        const r = checkOnShape(kernel, shape, SEED);
+        expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+        expect(r.checked).toBeGreaterThan(0);
+      }
+    }
+  });
+});

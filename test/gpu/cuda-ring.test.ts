@@ -30,16 +30,16 @@ describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () 
   it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 (default) and 8 rows a step', async (input, shape) => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
     const variants = [undefined, { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
-    for (const compiler of ['nvrtc', 'nvcc'] as const) {
-      for (const variant of variants) {
-        const kernel = await compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) });
-        const ring = generate(kernel.spec, 'cuda', variant).launch!.ring!;
-        const [, , , wo] = outputShape(kernel.spec, shape);
-        expect(shape[3] % 4 === 0 && wo >= ring.minWo, 'the launchers take the ring').toBe(true);
-        const r = checkOnShape(kernel, shape, SEED);
-        expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
-        expect(r.checked).toBeGreaterThan(0);
-      }
+    const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
+    const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
+    for (const [k, kernel] of kernels.entries()) {
+      const { compiler, variant } = builds[k]!;
+      const ring = generate(kernel.spec, 'cuda', variant).launch!.ring!;
+      const [, , , wo] = outputShape(kernel.spec, shape);
+      expect(shape[3] % 4 === 0 && wo >= ring.minWo, 'the launchers take the ring').toBe(true);
+      const r = checkOnShape(kernel, shape, SEED);
+      expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+      expect(r.checked).toBeGreaterThan(0);
     }
   });
 });

@@ -32,8 +32,11 @@ export function ringApplies(spec: KernelSpec): boolean {
     && (kh - 1) * dh <= MAX_SPAN && (kw - 1) * dw <= MAX_SPAN;
 }
 
-/** The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared memory). */
-/** pinned: a variant asked for the ring, which then takes every call whose rows it can load (no width bound). */
+/**
+ * The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared
+ * memory). pinned: a variant asked for the ring, which then takes every call whose rows it can load
+ * (no width bound).
+ */
 export function ringParts(spec: KernelSpec, tileH: number, symbol: string, pinned: boolean) {
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;

@@ -23,7 +23,7 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
     // On CUDA the hardware exp2 and divide (a few ulp, far inside the fp32 tolerance): run 4 measured the
     // full-precision forms at 5.3% over the plain kernel, against a 5% budget.
     case 'silu': return target === 'cuda' ? '__fdividef(z, 1.f + __expf(-z))' : `z / (1.f + ${fn('exp')}(-z))`;
-    case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`; // CUDA: geluStatements
+    case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`; // CUDA: CUDA_GELU (activationStatements)
     case 'gelu_tanh': return `0.5f * z * (1.f + ${fn('tanh')}(0.797884561f * (z + 0.044715f * z * z * z)))`;
     case 'hardswish': return 'z <= -3.f ? 0.f : (z >= 3.f ? z : z * (z + 3.f) * (1.f / 6.f))';
     case 'sigmoid': return target === 'cuda' ? '__fdividef(1.f, 1.f + __expf(-z))' : `1.f / (1.f + ${fn('exp')}(-z))`;
@@ -31,11 +31,11 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
 }
 
 /**
- * gelu (erf form) on CUDA without erff, whose two branches a warp of mixed signs runs both of: run 11
- * measured gelu with erff at +5.9% over the plain kernel, against a 5% budget. Phi(z) from erfc by
- * Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), branch-free with the hardware reciprocal and exp2;
- * erfc is taken directly for z < 0, so small negative outputs keep their relative accuracy. Largest
- * error over z in [-12, 12] in float32: 3.0e-7 |z| (the fp32 tolerance is 1e-5 of the magnitude).
+ * gelu (erf form) on CUDA without erff, whose two branches a warp of mixed signs runs both of
+ * (session 2's run 11: gelu with erff +5.9% over the plain kernel, against a 5% budget). Phi(z) from
+ * erfc by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), branch-free with the hardware reciprocal
+ * and exp2; erfc is taken directly for z < 0, so small negative outputs keep their relative accuracy.
+ * Largest error over z in [-12, 12] in float32: 3.0e-7 |z| (the fp32 tolerance is 1e-5 of the magnitude).
  */
 const CUDA_GELU = [
   '  {  // gelu, erf form: z * Phi(z), Phi from erfc(|z|/sqrt 2) (Abramowitz & Stegun 7.1.26)',

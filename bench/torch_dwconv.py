@@ -71,6 +71,13 @@ def time_case(torch, F, do_bench, case):
 
     ms, how = bench(torch, do_bench, run)
     result = {"ms": ms}
+    if case.get("exactFloat32"):  # the same ops at float32 accuracy: TF32 off for the convolutions
+        flags = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+        try:
+            result["exactMs"] = bench(torch, do_bench, run)[0]
+        finally:
+            torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = flags
     if case.get("compile"):
         try:
             compiled = torch.compile(run)

@@ -54,6 +54,11 @@ export interface BenchRow {
   readonly torchMs?: number;
   /** torch.compile of the same ops (fused cases), when it works on the machine. */
   readonly torchCompiledMs?: number;
+  /**
+   * Separable float32 blocks at float32 accuracy: eager PyTorch with TF32 off (cudnn and matmul), the
+   * same precision as this kernel; torchMs has PyTorch's default (TF32 convolutions).
+   */
+  readonly torchExactMs?: number;
   readonly speedup?: number;
   readonly checked: number;
   readonly failures: number;
@@ -129,7 +134,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
       const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
-      rows.push(measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined, 'ms' in torch ? torch.compiledMs[i] : undefined));
+      const row = measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined, 'ms' in torch ? torch.compiledMs[i] : undefined);
+      const exact = 'ms' in torch ? torch.exactMs[i] : undefined;
+      rows.push(exact === undefined ? row : { ...row, torchExactMs: exact });
       o.partial?.(result());
     }
     return result();
@@ -217,7 +224,7 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   }
 }
 
-async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
+async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
   progress(`timing PyTorch on ${cases.length} cases (python3)`);
   const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
   try {
@@ -231,13 +238,14 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
         ...(s.pointwise ? { pointwise: s.pointwise } : {}),
         // eager PyTorch runs one pass per op; inductor fuses the elementwise tail
         compile: c.group === 'fused' || c.group === 'separable',
+        exactFloat32: c.group === 'separable' && s.dtype === 'float32' && !s.pointwise?.tf32,
       };
     })));
     const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
-    const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; detail: string }[];
+    const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; exactMs?: number; detail: string }[];
     for (const [i, t] of list.entries()) if (t.compiledUnavailable) progress(`torch.compile unavailable for ${cases[i]!.name}: ${t.compiledUnavailable}`);
-    return { ms: list.map((t) => t.ms), compiledMs: list.map((t) => t.compiledMs), detail: list[0]?.detail ?? '' };
+    return { ms: list.map((t) => t.ms), compiledMs: list.map((t) => t.compiledMs), exactMs: list.map((t) => t.exactMs), detail: list[0]?.detail ?? '' };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -278,5 +286,10 @@ export function printBench(r: BenchResult, out: (line: string) => void): void {
     const compiled = blocks.filter((x) => x.torchCompiledMs !== undefined).map((x) => x.torchCompiledMs! / x.ms);
     out(`${label}: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (slowest ${Math.min(...eager).toFixed(2)}x)` +
       (compiled.length ? `, over torch.compile ${geomean(compiled).toFixed(2)}x (slowest ${Math.min(...compiled).toFixed(2)}x, ${compiled.length} of ${blocks.length} cases)` : ', torch.compile unavailable'));
+  }
+  const exact = separable.filter((x) => x.torchExactMs !== undefined);
+  if (exact.length) {
+    out(`separable float32 blocks, both at float32 accuracy (eager PyTorch with TF32 off): ${exact.map((x) => `${x.name} ${x.ms.toFixed(3)} vs ${x.torchExactMs!.toFixed(3)} ms`).join('; ')}; ` +
+      `geometric-mean speedup ${geomean(exact.map((x) => x.torchExactMs! / x.ms)).toFixed(2)}x`);
   }
 }

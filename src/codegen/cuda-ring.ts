@@ -1,8 +1,5 @@
 import type { KernelSpec } from '../spec.js';
 
-/** Threads of a ring block: 4 output columns each, so a strip is 512 columns wide. */
-export const RING_LANES = 128;
-
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
 export const RING_SEGMENT = 64;
 
@@ -34,22 +31,22 @@ export function ringApplies(spec: KernelSpec): boolean {
 
 /**
  * The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared
- * memory). pinned: a variant asked for the ring, which then takes every call whose rows it can load
- * (no width bound).
+ * memory). lanes: the threads of a block (4 output columns each: 128 make a strip 512 wide). pinned:
+ * a variant asked for the ring, which then takes every call whose rows it can load (no width bound).
  */
-export function ringParts(spec: KernelSpec, tileH: number, symbol: string, pinned: boolean) {
+export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes: number, pinned: boolean) {
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
   const pl = spec.padding[2];
   const o = Math.ceil(pl / 4) * 4 - pl;
   const quadsRead = Math.ceil((o + 4 + (kw - 1) * dw) / 4);
-  const row = 4 * (RING_LANES + quadsRead - 1);
+  const row = 4 * (lanes + quadsRead - 1);
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4));
   return {
-    name: `${symbol}_ring`, lanes: RING_LANES, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
-    cols: 4 * RING_LANES,
+    cols: 4 * lanes,
   };
 }

@@ -25,8 +25,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   const useDirect = variant ? variant.kernel !== 'tiled' : true;
   const direct = useDirect ? directParts(spec, variant?.kernel === 'direct' ? variant.tileH : DIRECT_TILE_H) : false;
   const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
-  const ring = useRing ? ringParts(spec, variant?.tileH ?? RING_TILE_H, ctx.symbol, variant !== undefined) : false;
-  if (ring && ring.lanes !== THREADS) throw new Error(`ring blocks of ${ring.lanes} threads, launches of ${THREADS}`); // both launchers use THREADS
+  const ring = useRing ? ringParts(spec, variant?.tileH ?? RING_TILE_H, ctx.symbol, THREADS, variant !== undefined) : false;
   const families = [direct && 'direct', tiled && 'tiled', ring && 'ring'].filter(Boolean).join(', ');
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, ring, nhwc: false, separable: false });
   const kernel = variant ? variant.kernel : tiled || ring ? 'auto' : 'direct';
@@ -36,7 +35,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
       threads: THREADS,
       ...(direct ? { direct: { tileW: direct.tileW, tileH: direct.tileH, entry: `${ctx.symbol}_direct` } } : {}),
       ...(tiled ? { tiled: { tileW: tiled.tileW, tileH: tiled.tileH, entries: tiled.entries.map(({ name, inVec, outVec }) => ({ name, inVec, outVec })) } } : {}),
-      ...(ring ? { ring: { name: ring.name, lanes: ring.lanes, cols: ring.cols, segment: ring.segment, smem: ring.smem, minWo: ring.minWo } } : {}),
+      ...(ring ? { ring: { name: ring.name, cols: ring.cols, segment: ring.segment, smem: ring.smem, minWo: ring.minWo } } : {}),
     },
     variant: {
       kernel,

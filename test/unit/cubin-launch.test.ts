@@ -170,7 +170,8 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
 
   it('float32 NCHW wide windows: the ring for rows of whole quads, x aligned and Wo >= minWo, one block per (strip, segment, channel, image), with its shared memory', () => {
     const ring = launcherFor({ kernelSize: 7 }).info.ring!;
-    expect(ring).toMatchObject({ lanes: 128, cols: 512, minWo: 256 });
+    expect(ring).toMatchObject({ cols: 4 * launcherFor({ kernelSize: 7 }).info.threads, minWo: 256 });
+    expect(ring.cols).toBe(512);
     const calls: [bigint, number, boolean][] = [[16n, 512, true], [16n, 262, false], [16n, 510, false], [20n, 512, false], [48n, 1100, true]];
     for (const [x, W, takesRing] of calls) {
       const l = launcherFor({ kernelSize: 7 });

@@ -48,11 +48,11 @@ export interface CudaLaunchInfo {
     readonly split?: { readonly name: string; readonly slices: number; readonly minChunks: number };
   };
   /**
-   * Row ring (NCHW, float32, stride 1, wide windows): one block of `threads` per (strip of `cols`
-   * output columns, segment of `segment` rows, channel, image), `smem` bytes of dynamic shared memory;
-   * taken for rows of whole quads with x 16-byte aligned and Wo >= minWo.
+   * Row ring (NCHW, stride 1): one block of `threads` per (strip of `cols` output columns, segment
+   * of `segment` rows, channel, image), `smem` bytes of dynamic shared memory; taken for rows of whole
+   * 16-byte vectors (`vec` elements) with x 16-byte aligned and Wo >= minWo.
    */
-  readonly ring?: { readonly name: string; readonly cols: number; readonly segment: number; readonly smem: number; readonly minWo: number };
+  readonly ring?: { readonly name: string; readonly vec: number; readonly cols: number; readonly segment: number; readonly smem: number; readonly minWo: number };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }

@@ -1,3 +1,4 @@
+import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
 
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
@@ -18,15 +19,17 @@ export const RING_MIN_WO = 256;
 /** The largest window span along either axis, (k - 1) * dilation: bounds a lane's window and the ring. */
 const MAX_SPAN = 30;
 
-/**
- * Whether the row-ring kernel applies: NCHW, float32 input, stride 1, windows of 25 taps or more
- * (3x3 stays with the tiled kernel) and spans up to 30 (31x31).
- */
-export function ringApplies(spec: KernelSpec): boolean {
+/** Whether the row-ring kernel can run this spec: NCHW, stride 1, spans up to 30 (31x31). */
+export function ringFits(spec: KernelSpec): boolean {
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
-  return spec.layout === 'NCHW' && spec.dtype === 'float32' && spec.stride[0] === 1 && spec.stride[1] === 1 && kh * kw >= 25
-    && (kh - 1) * dh <= MAX_SPAN && (kw - 1) * dw <= MAX_SPAN;
+  return spec.layout === 'NCHW' && spec.stride[0] === 1 && spec.stride[1] === 1 && (kh - 1) * dh <= MAX_SPAN && (kw - 1) * dw <= MAX_SPAN;
+}
+
+/** Whether a spec's default source holds the ring: float32 windows of 25 taps or more (3x3 stays with the tiled kernel). */
+export function ringApplies(spec: KernelSpec): boolean {
+  const [kh, kw] = spec.kernelSize;
+  return ringFits(spec) && spec.dtype === 'float32' && kh * kw >= 25;
 }
 
 /**
@@ -38,14 +41,15 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
   const pl = spec.padding[2];
-  const o = Math.ceil(pl / 4) * 4 - pl;
+  const vec = 16 / DTYPE_BYTES[spec.dtype]; // input elements of a 16-byte global load
+  const o = Math.ceil(pl / vec) * vec - pl;
   const quadsRead = Math.ceil((o + 4 + (kw - 1) * dw) / 4);
-  const row = 4 * (lanes + quadsRead - 1);
+  const row = Math.ceil((4 * (lanes + quadsRead - 1)) / vec) * vec;
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4));
   return {
-    name: `${symbol}_ring`, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols: 4 * lanes,
   };

@@ -1,7 +1,7 @@
 import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
 import { nhwcVectors } from './cuda-nhwc.js';
-import { ringApplies } from './cuda-ring.js';
+import { ringFits } from './cuda-ring.js';
 import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
@@ -34,7 +34,7 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
   if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
   if (v.kernel !== 'direct' && v.kernel !== 'tiled' && v.kernel !== 'ring') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' | 'ring' (NCHW)");
   if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1, kh*kw <= 49 and padding within the window)");
-  if (v.kernel === 'ring' && !ringApplies(spec)) throw new SpecError('options.variant.kernel', 'ring', "'direct' (the ring kernel needs float32, stride 1, kh*kw >= 25 and spans (k - 1) * dilation <= 30)");
+  if (v.kernel === 'ring' && !ringFits(spec)) throw new SpecError('options.variant.kernel', 'ring', "'direct' (the ring kernel needs stride 1 and spans (k - 1) * dilation <= 30)");
   const heights: readonly number[] = TILE_HEIGHTS[v.kernel];
   if (typeof v.tileH !== 'number' || !heights.includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, heights.join(' | '));
   return { kernel: v.kernel, tileH: v.tileH };
@@ -47,5 +47,5 @@ export function allVariants(spec: KernelSpec): CudaVariant[] {
     return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
   }
   const of = (kernel: 'direct' | 'tiled' | 'ring') => TILE_HEIGHTS[kernel].map((tileH): CudaVariant => ({ kernel, tileH }));
-  return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringApplies(spec) ? of('ring') : [])];
+  return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringFits(spec) ? of('ring') : [])];
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { generate } from '../../src/codegen/generate.js';
-import { outputShape, type SpecInput } from '../../src/spec.js';
+import { normalizeSpec, outputShape, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
@@ -13,8 +13,9 @@ import { gpuReason, hasGpu } from '../helpers/requirements.js';
  * several strips with a last one cut short, several row segments with a last one cut short, padding
  * on every side (unaligned on the left), dilation, a channel multiplier, odd output widths (scalar
  * stores), register and shared-memory weights (5x5 to 31x31, over 48 KiB of shared memory), every
- * epilogue operand and an output cast; each with both compilers (the nvcc build runs the C++
- * launcher) and with the ring pinned at 2 and 8 rows a step.
+ * epilogue operand and an output cast, float32 and 16-bit inputs; each with both compilers (the nvcc
+ * build runs the C++ launcher), by default where the default source holds the ring (float32, 25 taps
+ * or more) and pinned at 2, 4 and 8 rows a step.
  */
 const cases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 7 }, [2, 3, 80, 1040]],
@@ -24,19 +25,25 @@ const cases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 11, padding: 5, outputDtype: 'bfloat16', batchNorm: true }, [1, 2, 70, 520]],
   [{ kernelSize: 9, dilation: 3, padding: 'same', bias: true, residual: 'after-activation', activation: 'silu' }, [1, 1, 80, 400]],
   [{ kernelSize: 31, padding: [15, 15, 13, 17] }, [1, 2, 67, 300]],
+  // 16-bit inputs (8-element loads, converted on the way into shared memory): pinned variants only.
+  [{ kernelSize: 3, dtype: 'float16', padding: [1, 1, 3, 1], bias: true, activation: 'silu' }, [2, 3, 70, 528]],
+  [{ kernelSize: 7, dtype: 'bfloat16', padding: 3, residual: true, batchNorm: true }, [1, 2, 66, 600]],
+  [{ kernelSize: [5, 3], dtype: 'float16', outputDtype: 'float32', dilation: [1, 3], channelMultiplier: 2 }, [1, 2, 70, 520]],
+  [{ kernelSize: 31, dtype: 'bfloat16', padding: 15 }, [1, 1, 66, 296]],
 ];
 
 describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () => {
-  it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 (default) and 8 rows a step', async (input, shape) => {
+  it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
-    const variants = [undefined, { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
+    const byDefault = generate(normalizeSpec(input), 'cuda').launch!.ring !== undefined;
+    const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
     const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
     const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
     for (const [k, kernel] of kernels.entries()) {
       const { compiler, variant } = builds[k]!;
       const ring = generate(kernel.spec, 'cuda', variant).launch!.ring!;
       const [, , , wo] = outputShape(kernel.spec, shape);
-      expect(shape[3] % 4 === 0 && wo >= ring.minWo, 'the launchers take the ring').toBe(true);
+      expect(shape[3] % ring.vec === 0 && wo >= ring.minWo, 'the launchers take the ring').toBe(true);
       const r = checkOnShape(kernel, shape, SEED);
       expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);

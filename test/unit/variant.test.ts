@@ -21,25 +21,28 @@ describe('CUDA variants', () => {
     expect(allVariants(normalizeSpec({ kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 })).every((v) => v.vec === 1)).toBe(true);
   });
 
-  it('offers the ring at 2, 4 and 8 rows where it applies (float32 NCHW stride 1, 25 taps or more), and only there', () => {
-    const k7 = normalizeSpec({ kernelSize: 7, padding: 3 });
-    const rings = allVariants(k7).filter((v) => v.kernel === 'ring');
-    expect(rings.map((v) => v.tileH)).toEqual([2, 4, 8]);
-    for (const v of rings) {
-      expect(normalizeVariant(k7, v)).toEqual(v);
-      const g = generate(k7, 'cuda', v);
-      expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
-      expect(g.launch?.ring?.minWo).toBe(1); // pinned: every call whose rows it can load
-      expect(g.launch?.direct).toBeDefined(); // the others
+  it('offers the ring at 2, 4 and 8 rows where it fits (NCHW, stride 1, spans up to 30, any dtype), and only there', () => {
+    for (const input of [{ kernelSize: 7, padding: 3 }, { kernelSize: 3 }, { kernelSize: 7, dtype: 'float16' }, { kernelSize: 5, dtype: 'bfloat16', dilation: 2 }] as const) {
+      const spec = normalizeSpec(input);
+      const rings = allVariants(spec).filter((v) => v.kernel === 'ring');
+      expect(rings.map((v) => v.tileH), JSON.stringify(input)).toEqual([2, 4, 8]);
+      for (const v of rings) {
+        expect(normalizeVariant(spec, v)).toEqual(v);
+        const g = generate(spec, 'cuda', v);
+        expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
+        expect(g.launch?.ring?.minWo).toBe(1); // pinned: every call whose rows it can load
+        expect(g.launch?.ring?.vec).toBe(spec.dtype === 'float32' ? 4 : 8); // elements of a 16-byte load
+        expect(g.launch?.direct).toBeDefined(); // the others
+      }
     }
-    for (const input of [{ kernelSize: 3 }, { kernelSize: 7, dtype: 'float16' }, { kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }] as const) {
+    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }, { kernelSize: 3, layout: 'NHWC' }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
     }
   });
 
   it.each([
     ['options.variant.kernel', nhwc, { kernel: 'tiled', tileH: 2 }],
-    ['options.variant.kernel', nchw, { kernel: 'ring', tileH: 4 }],
+    ['options.variant.kernel', normalizeSpec({ kernelSize: 3, stride: 2 }), { kernel: 'ring', tileH: 4 }],
     ['options.variant.tileH', normalizeSpec({ kernelSize: 5 }), { kernel: 'ring', tileH: 16 }],
     ['options.variant.tileW', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 3, vec: 8 }],
     ['options.variant.vec', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 4, vec: 16 }],

@@ -15,23 +15,35 @@
 #define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { printf("CUDA %s at %d\n", cudaGetErrorString(e_), __LINE__); exit(1); } } while (0)
 // Element values: without a dtype on the case line, small positive halves (fp32 words of two of them);
 // with one (f32, f16, bf16), uniform in [-2, 2) of that type, so that value-dependent code (an
-// activation's branches) runs as on real data.
+// activation's branches) runs as on real data. Hashes of the index, a new seed for each buffer.
 enum Values { HALVES, F32, F16, BF16 };
 static Values g_values = HALVES;
-static void fill(void* d, size_t bytes, bool floats = false) {
-  std::vector<unsigned short> h(bytes / 2);
-  unsigned s = 12345;
-  auto next = [&s] { s = s * 1664525u + 1013904223u; return (float)(s >> 8) / 16777216.f * 4.f - 2.f; };
-  if (g_values == F32 || (g_values != HALVES && floats)) {
-    for (size_t i = 0; i + 1 < h.size(); i += 2) { const float f = next(); memcpy(&h[i], &f, 4); }
-  } else if (g_values == F16) {
-    for (auto& v : h) { const __half f = __float2half(next()); memcpy(&v, &f, 2); }
-  } else if (g_values == BF16) {
-    for (auto& v : h) { const float f = next(); unsigned u; memcpy(&u, &f, 4); v = (unsigned short)(u >> 16); }
-  } else {
-    for (auto& v : h) { s = s * 1664525u + 1013904223u; v = (unsigned short)(0x3000 + ((s >> 16) & 0x07ff)); }
+// Filled on the device (a host fill of the reference problem's 2 GB buffers took most of a call).
+__device__ unsigned hash_index(unsigned long long i, unsigned seed) {
+  unsigned h = (unsigned)(i ^ (i >> 32)) * 2654435761u ^ seed;
+  h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+  return h;
+}
+__global__ void fill_kernel(unsigned short* h, unsigned long long n, Values mode, bool floats, unsigned seed) {
+  for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; i < n; i += (unsigned long long)gridDim.x * blockDim.x) {
+    const unsigned r = hash_index(i, seed);
+    const float f = (float)(r >> 8) / 16777216.f * 4.f - 2.f;  // uniform in [-2, 2)
+    if (mode == F32 || (mode != HALVES && floats)) {
+      if (i % 2 == 0 && i + 1 < n) { const float g = (float)(hash_index(i / 2, seed) >> 8) / 16777216.f * 4.f - 2.f; memcpy(&h[i], &g, 4); }
+    } else if (mode == F16) {
+      const __half v = __float2half(f); memcpy(&h[i], &v, 2);
+    } else if (mode == BF16) {
+      unsigned u; memcpy(&u, &f, 4); h[i] = (unsigned short)(u >> 16);
+    } else {
+      h[i] = (unsigned short)(0x3000 + ((r >> 16) & 0x07ff));
+    }
   }
-  CK(cudaMemcpy(d, h.data(), bytes, cudaMemcpyHostToDevice));
+}
+static unsigned g_seed = 12345;
+static void fill(void* d, size_t bytes, bool floats = false) {
+  fill_kernel<<<4096, 256>>>((unsigned short*)d, bytes / 2, g_values, floats, g_seed++);
+  CK(cudaGetLastError());
+  CK(cudaDeviceSynchronize());
 }
 static void* filled(size_t bytes, bool floats = false) {
   void* p;

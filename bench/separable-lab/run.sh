@@ -10,7 +10,7 @@ for f in gen/*.cu; do
   (nvcc -O3 -arch=sm_90 -std=c++17 --diag-suppress=177 -DSYM="$sym" -include "$f" main.cu -o "gen/bin_$n" 2> "$OUT/lab/$n.build" || echo "$n: build failed") &
 done
 wait
-while read -r n shape; do [[ -x gen/bin_$n ]] && "gen/bin_$n" $shape "$n"; done < cases.txt | tee "$OUT/lab/times.txt"
+while read -r n shape; do [[ -x gen/bin_$n ]] && { timeout "${LAB_TIMEOUT:-60}" "gen/bin_$n" $shape "$n" || echo "$n: exit $? (124: over ${LAB_TIMEOUT:-60} s)"; }; done < cases.txt | tee "$OUT/lab/times.txt"
 for n in ${NCU:-}; do
   cuobjdump -sass "gen/bin_$n" > "$OUT/lab/$n.sass" 2>&1
   ncu --launch-count 1 --launch-skip 3 --section SpeedOfLight --section WarpStateStats --section Occupancy \

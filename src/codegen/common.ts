@@ -53,6 +53,12 @@ export interface CudaLaunchInfo {
    * 16-byte vectors (`vec` elements) with x 16-byte aligned and Wo >= minWo.
    */
   readonly ring?: { readonly name: string; readonly vec: number; readonly cols: number; readonly segment: number; readonly smem: number; readonly minWo: number };
+  /**
+   * NHWC row ring: one block of `threads` per (strip of `cols` output elements of a row, segment of
+   * `segment` rows, image); `rows` ring rows whose length, and so the shared memory, depends on C
+   * (ringNhwcSmem). Beside the nhwc kernel, which takes the calls it cannot.
+   */
+  readonly ringNhwc?: { readonly name: string; readonly rows: number; readonly vec: number; readonly cols: number; readonly segment: number; readonly maxSmem: number; readonly minElems: number };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }

@@ -3,6 +3,7 @@ import { templateContext, type GeneratedSource } from './common.js';
 import { DIRECT_TILE_H, directParts } from './cuda-direct.js';
 import { defaultNhwcTile, nhwcParts } from './cuda-nhwc.js';
 import { RING_TILE_H, ringApplies, ringParts } from './cuda-ring.js';
+import { ringNhwcApplies, ringNhwcParts } from './cuda-ring-nhwc.js';
 import { separableParts, SEPARABLE_THREADS } from './cuda-separable.js';
 import { defaultTiledTileH, tiledApplies, tiledParts } from './cuda-tiled.js';
 import { render } from './templates.js';
@@ -27,7 +28,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   const tiled = useTiled ? tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), ctx.symbol) : false;
   const ring = useRing ? ringParts(spec, variant?.tileH ?? RING_TILE_H, ctx.symbol, THREADS, variant !== undefined) : false;
   const families = [direct && 'direct', tiled && 'tiled', ring && 'ring'].filter(Boolean).join(', ');
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, ring, nhwc: false, separable: false });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct, tiled, ring, nhwc: false, ringNhwc: false, separable: false });
   const kernel = variant ? variant.kernel : tiled || ring ? 'auto' : 'direct';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
@@ -46,23 +47,38 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   };
 }
 
-/** NHWC: one kernel family (vector and scalar entry points); a variant pins its tile. */
+/**
+ * NHWC: the nhwc kernel (vector and scalar entry points), and the row ring beside it where it
+ * applies (the launcher choosing per call). A variant pins the nhwc kernel's tile, or the ring (the
+ * nhwc kernel at its default tile kept for calls the ring cannot take).
+ */
 function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>, variant: CudaVariant | undefined): GeneratedSource {
-  const tile = variant ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
+  const tile = variant?.kernel === 'nhwc' ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
+  const useRing = variant ? variant.kernel === 'ring' : ringNhwcApplies(spec);
+  const ring = useRing ? ringNhwcParts(spec, variant?.tileH ?? RING_TILE_H, ctx.symbol, THREADS, variant !== undefined) : false;
   const parts = nhwcParts(spec, ctx.symbol, tile.tileH, tile.tileW, tile.vec);
   const nhwc = { ...parts, vectorEntry: parts.entries.find((e) => e.vec > 1)?.name ?? false, scalarEntry: parts.entries.find((e) => e.vec === 1)!.name };
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families: 'nhwc', direct: false, tiled: false, ring: false, nhwc, separable: false });
+  const families = ring ? 'nhwc, ring (NHWC)' : 'nhwc';
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: THREADS, families, direct: false, tiled: false, ring: false, nhwc, ringNhwc: ring, separable: false });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
-    launch: { threads: THREADS, nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries } },
-    variant: { kernel: 'nhwc', nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
+    launch: {
+      threads: THREADS,
+      nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries },
+      ...(ring ? { ringNhwc: { name: ring.name, rows: ring.rows, vec: ring.vec, cols: ring.cols, segment: ring.segment, maxSmem: ring.maxSmem, minElems: ring.minElems } } : {}),
+    },
+    variant: {
+      kernel: variant ? variant.kernel : ring ? 'auto' : 'nhwc',
+      nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec,
+      ...(ring ? { ringTileH: ring.tileH } : {}),
+    },
   };
 }
 
 /** A depthwise-separable block: one kernel, no variants. */
 function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpec['pointwise']> }, ctx: ReturnType<typeof templateContext>): GeneratedSource {
   const separable = separableParts(spec, ctx.symbol);
-  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, ring: false, nhwc: false, separable });
+  const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, ring: false, nhwc: false, ringNhwc: false, separable });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: { threads: SEPARABLE_THREADS, separable: {

@@ -23,7 +23,9 @@ export function render(name: string, context: object): string {
     hbs.registerPartial('cuda_tiles', read('cuda/tiles.hbs'));
     hbs.registerPartial('cuda_direct', read('cuda/direct.hbs'));
     hbs.registerPartial('cuda_tiled', read('cuda/tiled.hbs'));
+    hbs.registerPartial('cuda_ring_rows', read('cuda/ring-rows.hbs'));
     hbs.registerPartial('cuda_ring', read('cuda/ring.hbs'));
+    hbs.registerPartial('cuda_ring_nhwc', read('cuda/ring-nhwc.hbs'));
     hbs.registerPartial('cuda_nhwc', read('cuda/nhwc.hbs'));
     hbs.registerPartial('cuda_separable_depthwise', read('cuda/separable-depthwise.hbs'));
     hbs.registerPartial('cuda_separable_quads', read('cuda/separable-quads.hbs'));

@@ -2,6 +2,7 @@ import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
 import { nhwcVectors } from './cuda-nhwc.js';
 import { ringFits } from './cuda-ring.js';
+import { ringNhwcFits } from './cuda-ring-nhwc.js';
 import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
@@ -9,7 +10,7 @@ export interface CudaVariant {
   readonly kernel: 'direct' | 'tiled' | 'ring' | 'nhwc';
   /** Output rows per thread. */
   readonly tileH: number;
-  /** nhwc only: outputs along W per thread. */
+  /** nhwc only: outputs along W per thread. ('ring' is the row ring of either layout.) */
   readonly tileW?: number;
   /** nhwc only: channels per thread on the vector path (see nhwcVectors). */
   readonly vec?: number;
@@ -24,8 +25,14 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
   const v = variant as Record<string, unknown>;
   if (spec.pointwise) throw new SpecError('options.variant', variant, 'none: a separable block (pointwise) has one kernel');
   for (const key of Object.keys(v)) if (!['kernel', 'tileH', 'tileW', 'vec'].includes(key)) throw new SpecError(`options.variant.${key}`, v[key], 'kernel, tileH, tileW, vec');
+  if (spec.layout === 'NHWC' && v.kernel === 'ring') {
+    if (!ringNhwcFits(spec)) throw new SpecError('options.variant.kernel', 'ring', "'nhwc' (the NHWC ring needs stride 1, no channel multiplier and at most 9 taps)");
+    if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
+    if (typeof v.tileH !== 'number' || !(TILE_HEIGHTS.ring as readonly number[]).includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, TILE_HEIGHTS.ring.join(' | '));
+    return { kernel: 'ring', tileH: v.tileH };
+  }
   if (spec.layout === 'NHWC') {
-    if (v.kernel !== 'nhwc') throw new SpecError('options.variant.kernel', v.kernel, "'nhwc' (the NHWC layout's kernel)");
+    if (v.kernel !== 'nhwc') throw new SpecError('options.variant.kernel', v.kernel, "'nhwc' | 'ring' (the NHWC layout's kernels)");
     if (typeof v.tileH !== 'number' || !(TILE_HEIGHTS.nhwc as readonly number[]).includes(v.tileH)) throw new SpecError('options.variant.tileH', v.tileH, TILE_HEIGHTS.nhwc.join(' | '));
     if (typeof v.tileW !== 'number' || !(NHWC_TILE_WIDTHS as readonly number[]).includes(v.tileW)) throw new SpecError('options.variant.tileW', v.tileW, NHWC_TILE_WIDTHS.join(' | '));
     if (typeof v.vec !== 'number' || !nhwcVectors(spec).includes(v.vec)) throw new SpecError('options.variant.vec', v.vec, nhwcVectors(spec).join(' | '));
@@ -44,7 +51,8 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
 export function allVariants(spec: KernelSpec): CudaVariant[] {
   if (spec.pointwise) return [];
   if (spec.layout === 'NHWC') {
-    return TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec }))));
+    const rings = ringNhwcFits(spec) ? TILE_HEIGHTS.ring.map((tileH): CudaVariant => ({ kernel: 'ring', tileH })) : [];
+    return [...TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec })))), ...rings];
   }
   const of = (kernel: 'direct' | 'tiled' | 'ring') => TILE_HEIGHTS[kernel].map((tileH): CudaVariant => ({ kernel, tileH }));
   return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringFits(spec) ? of('ring') : [])];

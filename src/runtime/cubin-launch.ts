@@ -4,6 +4,7 @@
 import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
 import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
+import { ringNhwcSmem } from '../codegen/cuda-ring-nhwc.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
 import { CudaError } from '../errors.js';
@@ -127,6 +128,12 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
     if (info.separable) return chooseSeparable(info.separable, splitBuilt, x % BigInt(4 * DTYPE_BYTES[spec.dtype]) === 0n, N, C * m, H, W, Ho, Wo);
+    // ring_nhwc::suits in templates/cuda/ring-nhwc.hbs: the NHWC ring where it fits, else the nhwc kernel.
+    const ringNhwc = info.ringNhwc;
+    const ringNhwcBytes = ringNhwc && ringNhwcSmem(spec, ringNhwc, C, W, Wo, x % 16n === 0n);
+    if (ringNhwc && ringNhwcBytes !== undefined) {
+      return { entry: ringNhwc.name, grid: [Math.ceil((Wo * C) / ringNhwc.cols), Math.ceil(Ho / ringNhwc.segment), 1], images: N, tilesPerBlock: 1, sharedBytes: ringNhwcBytes };
+    }
     if (info.nhwc) {
       // nhwc::run in templates/cuda/nhwc.hbs: vector entry when channels come in whole vectors and all is aligned.
       const misaligned = (x | y | r) % 16n !== 0n;

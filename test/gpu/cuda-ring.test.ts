@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
+import { ringNhwcSmem } from '../../src/codegen/cuda-ring-nhwc.js';
 import { generate } from '../../src/codegen/generate.js';
 import { normalizeSpec, outputShape, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
@@ -32,7 +33,37 @@ const cases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 31, dtype: 'bfloat16', padding: 15 }, [1, 1, 66, 296]],
 ];
 
+/**
+ * The NHWC ring (shapes [N, H, W, C]) on calls it takes: strips cut short, segments cut short, left
+ * padding that is not a vector boundary, dilation, a 9-tap row, one and two vectors a lane (16-bit,
+ * float32), vector and element stores (a cast output), every epilogue operand.
+ */
+const nhwcCases: [SpecInput, [number, number, number, number]][] = [
+  [{ kernelSize: 3, layout: 'NHWC', dtype: 'float16' }, [2, 70, 300, 128]],
+  [{ kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', padding: 1, bias: true, batchNorm: true, activation: 'silu', residual: true }, [1, 66, 40, 36]],
+  [{ kernelSize: 3, layout: 'NHWC', dtype: 'float16', outputDtype: 'float32', dilation: 2, padding: [2, 1, 3, 1] }, [1, 70, 50, 64]],
+  [{ kernelSize: 3, layout: 'NHWC', padding: 'same', bias: true, activation: 'relu6', residual: 'after-activation' }, [1, 66, 70, 60]],
+  [{ kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16', padding: [0, 0, 4, 4] }, [1, 65, 64, 24]],
+];
+
 describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () => {
+  it.each(nhwcCases)('NHWC %j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-nhwc-'));
+    const byDefault = generate(normalizeSpec(input), 'cuda').launch!.ringNhwc !== undefined;
+    const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
+    const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
+    const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
+    for (const [k, kernel] of kernels.entries()) {
+      const { compiler, variant } = builds[k]!;
+      const ring = generate(kernel.spec, 'cuda', variant).launch!.ringNhwc!;
+      const [, , wo] = outputShape(kernel.spec, shape);
+      expect(ringNhwcSmem(kernel.spec, ring, shape[3], shape[2], wo!, true), 'the launchers take the ring').toBeDefined();
+      const r = checkOnShape(kernel, shape, SEED);
+      expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+      expect(r.checked).toBeGreaterThan(0);
+    }
+  });
+
   it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
     const byDefault = generate(normalizeSpec(input), 'cuda').launch!.ring !== undefined;

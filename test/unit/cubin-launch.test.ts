@@ -196,6 +196,30 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     }
   });
 
+  it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned, a ring row within two strips and 48 KiB; its shared memory sized per call from C', () => {
+    const spec = { kernelSize: 3, layout: 'NHWC', dtype: 'float16' } as const;
+    // [x, C, W, sharedBytes or 0 for the nhwc kernel], H = 70, N = 2. Shared bytes: 6 ring rows of
+    // (512 + 2 * C) halves rounded to 8, 4 bytes a float: C = 128 gives 6 * 768 * 4.
+    const calls: [bigint, number, number, number][] = [[16n, 128, 512, 18432], [16n, 256, 64, 24576], [16n, 260, 64, 0], [16n, 126, 512, 0], [8n, 128, 512, 0], [16n, 4, 10, 0], [16n, 12, 66, 6 * 536 * 4]];
+    for (const [x, C, W, bytes] of calls) {
+      const l = launcherFor(spec);
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, C, 70, W, 0n)).toBe(0);
+      const { fn, grid, sharedBytes } = l.launches[0]!;
+      const strips = Math.ceil(((W - 2) * C) / 512);
+      const expected = bytes ? { fn: l.info.ringNhwc!.name, grid: [strips * 2 * 2, 1], sharedBytes: bytes } : { fn: expect.stringMatching(/_nhwc_\d+$/), grid: expect.anything(), sharedBytes: 0 };
+      expect({ x, C, W, fn, grid, sharedBytes }).toEqual({ x, C, W, ...expected });
+    }
+    // Left padding: the ring row starts at a vector boundary before it (C = 12: 16 halves, 4 before the window).
+    const padded = launcherFor({ ...spec, padding: 1 });
+    expect(padded.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 12, 70, 64, 0n)).toBe(0);
+    expect(padded.launches[0]!.sharedBytes).toBe(6 * Math.ceil((4 + 512 + 24) / 8) * 8 * 4);
+    // A pinned ring takes narrow rows too; float32 sources hold no ring unless pinned.
+    const pinned = launcherFor({ ...spec, dtype: 'float32' }, 90, 90, { kernel: 'ring', tileH: 2 });
+    expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 4, 9, 10, 0n)).toBe(0);
+    expect(pinned.launches[0]).toMatchObject({ fn: pinned.info.ringNhwc!.name, sharedBytes: 4 * Math.ceil((512 + 8) / 4) * 4 * 4 });
+    expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc).toBeUndefined();
+  });
+
   it('refuses a call without the 1x1 weights or its bias (status -1, no launch)', () => {
     const { launches, launch } = launcherFor({ kernelSize: 3, pointwise: { outChannels: 8, bias: true } });
     expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 64n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);

@@ -9,7 +9,7 @@ describe('CUDA variants', () => {
   const nchw = normalizeSpec({ kernelSize: 3 });
 
   it('lists tile heights, widths and vector widths for NHWC, every one of which generates', () => {
-    const variants = allVariants(nhwc);
+    const variants = allVariants(nhwc).filter((v) => v.kernel === 'nhwc');
     expect(variants).toHaveLength(2 * 2 * 2);
     for (const v of variants) {
       expect(normalizeVariant(nhwc, v)).toEqual(v);
@@ -35,13 +35,37 @@ describe('CUDA variants', () => {
         expect(g.launch?.direct).toBeDefined(); // the others
       }
     }
-    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }, { kernelSize: 3, layout: 'NHWC' }] as const) {
+    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
     }
   });
 
+  it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {
+    for (const input of [{ kernelSize: 3, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', dilation: 2, padding: 1 }, { kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16' }] as const) {
+      const spec = normalizeSpec(input);
+      const rings = allVariants(spec).filter((v) => v.kernel === 'ring');
+      expect(rings.map((v) => v.tileH), JSON.stringify(input)).toEqual([2, 4, 8]);
+      for (const v of rings) {
+        expect(normalizeVariant(spec, v)).toEqual(v);
+        const g = generate(spec, 'cuda', v);
+        expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
+        expect(g.launch?.ringNhwc).toMatchObject({ rows: v.tileH + spec.kernelSize[0] - 1 + (spec.dilation[0] - 1) * (spec.kernelSize[0] - 1), minElems: 1 });
+        expect(g.launch?.nhwc).toBeDefined(); // for calls the ring cannot take
+      }
+    }
+    for (const input of [{ kernelSize: 5, layout: 'NHWC' }, { kernelSize: 3, stride: 2, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
+      expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
+    }
+    // By default: 16-bit sources hold the ring beside the nhwc kernel, float32 ones the nhwc kernel alone.
+    expect(generate(nhwc, 'cuda').launch?.ringNhwc?.minElems).toBe(512);
+    expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').launch?.ringNhwc).toBeUndefined();
+  });
+
   it.each([
     ['options.variant.kernel', nhwc, { kernel: 'tiled', tileH: 2 }],
+    ['options.variant.kernel', normalizeSpec({ kernelSize: 5, layout: 'NHWC' }), { kernel: 'ring', tileH: 4 }],
+    ['options.variant.tileH', nhwc, { kernel: 'ring', tileH: 3 }],
+    ['options.variant', nhwc, { kernel: 'ring', tileH: 4, vec: 8 }],
     ['options.variant.kernel', normalizeSpec({ kernelSize: 3, stride: 2 }), { kernel: 'ring', tileH: 4 }],
     ['options.variant.tileH', normalizeSpec({ kernelSize: 5 }), { kernel: 'ring', tileH: 16 }],
     ['options.variant.tileW', nhwc, { kernel: 'nhwc', tileH: 2, tileW: 3, vec: 8 }],

@@ -13,6 +13,6 @@ wait
 while read -r n shape; do [[ -x gen/bin_$n ]] && { timeout "${LAB_TIMEOUT:-60}" "gen/bin_$n" $shape "$n" || echo "$n: exit $? (124: over ${LAB_TIMEOUT:-60} s)"; }; done < cases.txt | tee "$OUT/lab/times.txt"
 for n in ${NCU:-}; do
   cuobjdump -sass "gen/bin_$n" > "$OUT/lab/$n.sass" 2>&1
-  ncu --launch-count 1 --launch-skip 3 --section SpeedOfLight --section WarpStateStats --section Occupancy \
+  ncu --kernel-name regex:dwconv_cuda --launch-count 1 --launch-skip 3 --section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis \
     --section LaunchStats --section InstructionStats "gen/bin_$n" $(grep "^$n " cases.txt | cut -d' ' -f2-) "$n" > "$OUT/lab/$n.ncu" 2>&1
 done

@@ -58,7 +58,7 @@ export interface CudaLaunchInfo {
    * `segment` rows, image); `rows` ring rows whose length, and so the shared memory, depends on C
    * (ringNhwcSmem). Beside the nhwc kernel, which takes the calls it cannot.
    */
-  readonly ringNhwc?: { readonly name: string; readonly rows: number; readonly vec: number; readonly cols: number; readonly segment: number; readonly maxSmem: number; readonly minElems: number };
+  readonly ringNhwc?: { readonly name: string; readonly rows: number; readonly tileH: number; readonly stages: number; readonly vec: number; readonly cols: number; readonly segment: number; readonly maxSmem: number; readonly minElems: number };
   /** NHWC: entries by channels per thread (the vector one first, when there is one). */
   readonly nhwc?: { readonly tileW: number; readonly tileH: number; readonly entries: readonly { readonly name: string; readonly vec: number }[] };
 }

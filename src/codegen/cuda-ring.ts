@@ -7,6 +7,13 @@ export const RING_SEGMENT = 64;
 /** Default rows a step, from lab run 5 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
 export const RING_TILE_H = 4;
 
+/**
+ * Steps of input rows copied ahead into shared memory (cp.async), or 0: one step ahead in registers.
+ * The NCHW ring keeps registers: lab run 4 of session 7 timed the copies slower (3x3 fp16 1.532 ->
+ * 1.644 ms, 7x7 fp32 3.057 -> 3.244).
+ */
+const RING_STAGES = 0;
+
 /** Register weights (every tap unrolled) up to 7x7; shared-memory weights above (lab run 5). */
 const REGISTER_WEIGHTS_MAX_TAPS = 49;
 
@@ -26,10 +33,14 @@ export function ringFits(spec: KernelSpec): boolean {
   return spec.layout === 'NCHW' && spec.stride[0] === 1 && spec.stride[1] === 1 && (kh - 1) * dh <= MAX_SPAN && (kw - 1) * dw <= MAX_SPAN;
 }
 
-/** Whether a spec's default source holds the ring: float32 windows of 25 taps or more (3x3 stays with the tiled kernel). */
+/**
+ * Whether a spec's default source holds the ring: 16-bit inputs (3x3 fp16 1.647 -> 1.532 ms over the
+ * tiled kernel, 7x7 4.48 -> 2.41 over the direct one: session 7, lab runs 1 and 2), float32 windows
+ * of 25 taps or more (float32 3x3 stays with the tiled kernel, as fast).
+ */
 export function ringApplies(spec: KernelSpec): boolean {
   const [kh, kw] = spec.kernelSize;
-  return ringFits(spec) && spec.dtype === 'float32' && kh * kw >= 25;
+  return ringFits(spec) && (spec.dtype !== 'float32' || kh * kw >= 25);
 }
 
 /**
@@ -47,9 +58,10 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const row = Math.ceil((4 * (lanes + quadsRead - 1)) / vec) * vec;
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
-  const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4));
+  const stages = RING_STAGES;
+  const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
   return {
-    name: `${symbol}_ring`, vec, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, stages, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols: 4 * lanes,
   };

@@ -65,7 +65,7 @@ function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>,
     launch: {
       threads: THREADS,
       nhwc: { tileW: parts.tileW, tileH: parts.tileH, entries: parts.entries },
-      ...(ring ? { ringNhwc: { name: ring.name, rows: ring.rows, vec: ring.vec, cols: ring.cols, segment: ring.segment, maxSmem: ring.maxSmem, minElems: ring.minElems } } : {}),
+      ...(ring ? { ringNhwc: { name: ring.name, rows: ring.rows, tileH: ring.tileH, stages: ring.stages, vec: ring.vec, cols: ring.cols, segment: ring.segment, maxSmem: ring.maxSmem, minElems: ring.minElems } } : {}),
     },
     variant: {
       kernel: variant ? variant.kernel : ring ? 'auto' : 'nhwc',

@@ -15,8 +15,8 @@ import { gpuReason, hasGpu } from '../helpers/requirements.js';
  * on every side (unaligned on the left), dilation, a channel multiplier, odd output widths (scalar
  * stores), register and shared-memory weights (5x5 to 31x31, over 48 KiB of shared memory), every
  * epilogue operand and an output cast, float32 and 16-bit inputs; each with both compilers (the nvcc
- * build runs the C++ launcher), by default where the default source holds the ring (float32, 25 taps
- * or more) and pinned at 2, 4 and 8 rows a step.
+ * build runs the C++ launcher), by default where the default source holds the ring (16-bit, or
+ * float32 with 25 taps or more) and pinned at 2, 4 and 8 rows a step.
  */
 const cases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 7 }, [2, 3, 80, 1040]],
@@ -26,7 +26,7 @@ const cases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 11, padding: 5, outputDtype: 'bfloat16', batchNorm: true }, [1, 2, 70, 520]],
   [{ kernelSize: 9, dilation: 3, padding: 'same', bias: true, residual: 'after-activation', activation: 'silu' }, [1, 1, 80, 400]],
   [{ kernelSize: 31, padding: [15, 15, 13, 17] }, [1, 2, 67, 300]],
-  // 16-bit inputs (8-element loads, converted on the way into shared memory): pinned variants only.
+  // 16-bit inputs (8-element loads, converted on the way into shared memory).
   [{ kernelSize: 3, dtype: 'float16', padding: [1, 1, 3, 1], bias: true, activation: 'silu' }, [2, 3, 70, 528]],
   [{ kernelSize: 7, dtype: 'bfloat16', padding: 3, residual: true, batchNorm: true }, [1, 2, 66, 600]],
   [{ kernelSize: [5, 3], dtype: 'float16', outputDtype: 'float32', dilation: [1, 3], channelMultiplier: 2 }, [1, 2, 70, 520]],
@@ -36,7 +36,8 @@ const cases: [SpecInput, [number, number, number, number]][] = [
 /**
  * The NHWC ring (shapes [N, H, W, C]) on calls it takes: strips cut short, segments cut short, left
  * padding that is not a vector boundary, dilation, a 9-tap row, one and two vectors a lane (16-bit,
- * float32), vector and element stores (a cast output), every epilogue operand.
+ * float32), vector and element stores (a cast output), every epilogue operand; rows copied ahead
+ * asynchronously, with zeros for rows and columns outside the image.
  */
 const nhwcCases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 3, layout: 'NHWC', dtype: 'float16' }, [2, 70, 300, 128]],

@@ -190,17 +190,20 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(pinned.launches[0]!.fn).toBe(pinned.info.ring!.name);
     expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 9, 9, 0n)).toBe(0); // W % 4: the direct kernel
     expect(pinned.launches[1]!.fn).toBe(pinned.info.direct!.entry);
-    // No ring: 16-bit, stride 2, 3x3, NHWC.
-    for (const input of [{ kernelSize: 7, dtype: 'float16' }, { kernelSize: 7, stride: 2 }, { kernelSize: 3 }, { kernelSize: 7, layout: 'NHWC' }] as const) {
+    // No ring: stride 2, float32 3x3, NHWC (its own ring).
+    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 3 }, { kernelSize: 7, layout: 'NHWC' }] as const) {
       expect(launcherFor(input).info.ring, JSON.stringify(input)).toBeUndefined();
     }
   });
 
   it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned, a ring row within two strips and 48 KiB; its shared memory sized per call from C', () => {
     const spec = { kernelSize: 3, layout: 'NHWC', dtype: 'float16' } as const;
-    // [x, C, W, sharedBytes or 0 for the nhwc kernel], H = 70, N = 2. Shared bytes: 6 ring rows of
-    // (512 + 2 * C) halves rounded to 8, 4 bytes a float: C = 128 gives 6 * 768 * 4.
-    const calls: [bigint, number, number, number][] = [[16n, 128, 512, 18432], [16n, 256, 64, 24576], [16n, 260, 64, 0], [16n, 126, 512, 0], [8n, 128, 512, 0], [16n, 4, 10, 0], [16n, 12, 66, 6 * 536 * 4]];
+    // Shared bytes for a ring row of `vecs` vectors of 8 halves: 6 rows of floats, then 2 steps of 4
+    // rows staged as raw 16-byte vectors.
+    const bytes16 = (vecs: number) => 6 * vecs * 8 * 4 + 2 * 4 * vecs * 16;
+    // [x, C, W, sharedBytes or 0 for the nhwc kernel], H = 70, N = 2. A row holds 512 + 2 * C halves:
+    // 96 vectors for C = 128; C = 260 needs 130 (one a lane at most).
+    const calls: [bigint, number, number, number][] = [[16n, 128, 512, bytes16(96)], [16n, 256, 64, bytes16(128)], [16n, 260, 64, 0], [16n, 126, 512, 0], [8n, 128, 512, 0], [16n, 4, 10, 0], [16n, 12, 66, bytes16(67)]];
     for (const [x, C, W, bytes] of calls) {
       const l = launcherFor(spec);
       expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, C, 70, W, 0n)).toBe(0);
@@ -212,11 +215,11 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     // Left padding: the ring row starts at a vector boundary before it (C = 12: 16 halves, 4 before the window).
     const padded = launcherFor({ ...spec, padding: 1 });
     expect(padded.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 12, 70, 64, 0n)).toBe(0);
-    expect(padded.launches[0]!.sharedBytes).toBe(6 * Math.ceil((4 + 512 + 24) / 8) * 8 * 4);
+    expect(padded.launches[0]!.sharedBytes).toBe(bytes16(Math.ceil((4 + 512 + 24) / 8)));
     // A pinned ring takes narrow rows too; float32 sources hold no ring unless pinned.
     const pinned = launcherFor({ ...spec, dtype: 'float32' }, 90, 90, { kernel: 'ring', tileH: 2 });
     expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 4, 9, 10, 0n)).toBe(0);
-    expect(pinned.launches[0]).toMatchObject({ fn: pinned.info.ringNhwc!.name, sharedBytes: 4 * Math.ceil((512 + 8) / 4) * 4 * 4 });
+    expect(pinned.launches[0]).toMatchObject({ fn: pinned.info.ringNhwc!.name, sharedBytes: 4 * 130 * 4 * 4 + 2 * 2 * 130 * 16 });
     expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc).toBeUndefined();
   });
 

@@ -12,13 +12,10 @@ const MAX_TAPS = 9;
  */
 const STAGES = 2;
 
-/** The ring's rows must fit the default dynamic shared memory (no opt-in attribute on this path). */
-const MAX_SMEM = 48 * 1024;
-
 /**
  * Whether the NHWC row ring can run this spec: stride 1, no channel multiplier (a lane's 4 output
  * channels read 4 neighbouring input channels), windows up to 9 taps. Calls it cannot take (C not a
- * multiple of 4, a ring over the shared memory limit) go to the nhwc kernel beside it.
+ * multiple of 4, a ring row over two strips) go to the nhwc kernel beside it.
  */
 export function ringNhwcFits(spec: KernelSpec): boolean {
   const [kh, kw] = spec.kernelSize;
@@ -38,9 +35,13 @@ export function ringNhwcApplies(spec: KernelSpec): boolean {
 export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, lanes: number, pinned: boolean) {
   const [kh] = spec.kernelSize;
   const cols = 4 * lanes;
+  const rows = tileH + (kh - 1) * spec.dilation[0];
+  const vec = 16 / DTYPE_BYTES[spec.dtype];
+  const maxVecs = (2 * cols) / vec; // a ring row holds at most two strips' elements
   return {
-    name: `${symbol}_ring_nhwc`, tileH, stages: STAGES, segment: RING_SEGMENT, rows: tileH + (kh - 1) * spec.dilation[0], vec: 16 / DTYPE_BYTES[spec.dtype],
-    maxSmem: MAX_SMEM, cols,
+    name: `${symbol}_ring_nhwc`, tileH, stages: STAGES, segment: RING_SEGMENT, rows, vec, cols,
+    /** The shared memory of the longest ring row (maxVecs vectors): the launcher allows it once. */
+    maxSmem: rows * maxVecs * vec * 4 + STAGES * tileH * maxVecs * 16,
     /** Output elements (Wo * C) a row needs before the default launcher takes the ring: one strip. */
     minElems: pinned ? 1 : cols,
   };
@@ -57,5 +58,5 @@ export function ringNhwcSmem(spec: KernelSpec, ring: { readonly rows: number; re
   const o = a - pl * C;
   const vecs = Math.ceil((o + ring.cols + (kw - 1) * dw * C) / ring.vec);
   const bytes = ring.rows * vecs * ring.vec * 4 + ring.stages * ring.tileH * vecs * 16;
-  return vecs <= (2 * ring.cols) / ring.vec && bytes <= ring.maxSmem ? bytes : undefined;
+  return vecs <= (2 * ring.cols) / ring.vec ? bytes : undefined;
 }

@@ -84,6 +84,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   for (const e of info.separable?.entries ?? []) get(e.name);
   if (info.separable?.quads) get(info.separable.quads.name);
   if (info.ring && info.ring.smem > 48 * 1024) driver.allowSharedMemory(get(info.ring.name), info.ring.smem);
+  if (info.ringNhwc && info.ringNhwc.maxSmem > 48 * 1024) driver.allowSharedMemory(get(info.ringNhwc.name), info.ringNhwc.maxSmem);
   // The split entry uses thread block clusters: taken only where its code was compiled for sm_90 or
   // newer, from sm_90 PTX or newer (compute_80 PTX JIT-compiled on sm_90 holds the trap body).
   const split = info.separable?.split && get(info.separable.split.name);

@@ -196,7 +196,7 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     }
   });
 
-  it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned, a ring row within two strips and 48 KiB; its shared memory sized per call from C', () => {
+  it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned and a ring row within two strips; its shared memory sized per call from C', () => {
     const spec = { kernelSize: 3, layout: 'NHWC', dtype: 'float16' } as const;
     // Shared bytes for a ring row of `vecs` vectors of 8 halves: 6 rows of floats, then 2 steps of 4
     // rows staged as raw 16-byte vectors.
@@ -221,6 +221,12 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 4, 9, 10, 0n)).toBe(0);
     expect(pinned.launches[0]).toMatchObject({ fn: pinned.info.ringNhwc!.name, sharedBytes: 4 * 130 * 4 * 4 + 2 * 2 * 130 * 16 });
     expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc).toBeUndefined();
+    // Over 48 KiB (8 rows a step): the largest ring (rows of two strips) is allowed once, when the launcher is made.
+    const tall = launcherFor(spec, 90, 90, { kernel: 'ring', tileH: 8 });
+    expect([...tall.sharedAllowed]).toEqual([[tall.info.ringNhwc!.name, 10 * 128 * 8 * 4 + 2 * 8 * 128 * 16]]);
+    expect(tall.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 128, 70, 512, 0n)).toBe(0);
+    expect(tall.launches[0]).toMatchObject({ fn: tall.info.ringNhwc!.name, sharedBytes: 10 * 96 * 8 * 4 + 2 * 8 * 96 * 16 });
+    expect(launcherFor(spec).sharedAllowed.size).toBe(0);
   });
 
   it('refuses a call without the 1x1 weights or its bias (status -1, no launch)', () => {

@@ -14,5 +14,5 @@ while read -r n shape; do [[ -x gen/bin_$n ]] && { timeout "${LAB_TIMEOUT:-60}" 
 for n in ${NCU:-}; do
   cuobjdump -sass "gen/bin_$n" > "$OUT/lab/$n.sass" 2>&1
   ncu --kernel-name regex:dwconv_cuda --launch-count 1 --launch-skip 3 --section SpeedOfLight --section WarpStateStats --section Occupancy --section MemoryWorkloadAnalysis \
-    --section LaunchStats --section InstructionStats "gen/bin_$n" $(grep "^$n " cases.txt | cut -d' ' -f2-) "$n" > "$OUT/lab/$n.ncu" 2>&1
+    --section LaunchStats --section InstructionStats ${NCU_METRICS:+--metrics $NCU_METRICS} "gen/bin_$n" $(grep "^$n " cases.txt | cut -d' ' -f2-) "$n" > "$OUT/lab/$n.ncu" 2>&1
 done

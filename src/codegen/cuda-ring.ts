@@ -4,6 +4,18 @@ import type { KernelSpec } from '../spec.js';
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
 export const RING_SEGMENT = 64;
 
+/**
+ * Rows a block walks for this spec: RING_SEGMENT, but 16 for 16-bit 3-row windows without vertical
+ * padding. Session 7, lab runs 14-17 (TH = 4): unpadded 3x3 gained 1-3% on three shapes in both
+ * 16-bit types (reference fp16 1.532 -> 1.513 ms, bf16 1.535 -> 1.518), padded 3x3 lost 1-3% on the
+ * same shapes and 7x7 lost 14% (its prologue is 6 rows a segment). Why padding decides is not
+ * understood (perf.md, session 7).
+ */
+export function ringSegment(spec: KernelSpec): number {
+  const [pt, pb] = spec.padding;
+  return spec.dtype !== 'float32' && spec.kernelSize[0] === 3 && spec.dilation[0] === 1 && pt === 0 && pb === 0 ? 16 : RING_SEGMENT;
+}
+
 /** Default rows a step, from lab run 5 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
 export const RING_TILE_H = 4;
 
@@ -61,7 +73,7 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const stages = RING_STAGES;
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
   return {
-    name: `${symbol}_ring`, vec, stages, tileH, segment: RING_SEGMENT, registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, stages, tileH, segment: ringSegment(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols: 4 * lanes,
   };

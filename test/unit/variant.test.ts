@@ -40,6 +40,16 @@ describe('CUDA variants', () => {
     }
   });
 
+  it('ring segments: 16 rows for unpadded 16-bit 3-row windows, 64 otherwise (lab runs 14-17 of session 7)', () => {
+    const segment = (input: Parameters<typeof normalizeSpec>[0]) => generate(normalizeSpec(input), 'cuda', { kernel: 'ring', tileH: 4 }).launch?.ring?.segment;
+    expect(segment({ kernelSize: 3, dtype: 'float16' })).toBe(16);
+    expect(segment({ kernelSize: [3, 5], dtype: 'bfloat16', padding: [0, 2] })).toBe(16);
+    expect(segment({ kernelSize: 3, dtype: 'float16', padding: 1 })).toBe(64);
+    expect(segment({ kernelSize: 3 })).toBe(64);
+    expect(segment({ kernelSize: 7, dtype: 'float16' })).toBe(64);
+    expect(segment({ kernelSize: 3, dtype: 'float16', dilation: 2 })).toBe(64);
+  });
+
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {
     for (const input of [{ kernelSize: 3, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', dilation: 2, padding: 1 }, { kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16' }] as const) {
       const spec = normalizeSpec(input);

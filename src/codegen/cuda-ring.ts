@@ -1,5 +1,6 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
+import { hasEpilogue } from './epilogue.js';
 
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
 export const RING_SEGMENT = 64;
@@ -56,6 +57,17 @@ export function ringApplies(spec: KernelSpec): boolean {
 }
 
 /**
+ * Blocks an SM the compiler must leave room for (`__launch_bounds__`), or 0 for no bound. 8 (64
+ * registers) for plain 16-bit windows up to 3x3: NVRTC's build of plain bf16 3x3 ran at 1.652 ms
+ * against nvcc's 1.516 (session 7, runs 21-22), and 1.512 with the bound (run 23). Not with an
+ * epilogue: bf16 bias+bn+relu6 went from 1.536 to 1.668 with it (run 23). Larger windows spill.
+ */
+function ringMinBlocks(spec: KernelSpec): number {
+  const [kh, kw] = spec.kernelSize;
+  return spec.dtype !== 'float32' && kh * kw <= 9 && !hasEpilogue(spec) ? 8 : 0;
+}
+
+/**
  * The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared
  * memory). lanes: the threads of a block (4 output columns each: 128 make a strip 512 wide). pinned:
  * a variant asked for the ring, which then takes every call whose rows it can load (no width bound).
@@ -73,7 +85,7 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const stages = RING_STAGES;
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
   return {
-    name: `${symbol}_ring`, vec, stages, tileH, segment: ringSegment(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, stages, tileH, segment: ringSegment(spec), minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols: 4 * lanes,
   };

@@ -50,6 +50,15 @@ describe('CUDA variants', () => {
     expect(segment({ kernelSize: 3, dtype: 'float16', dilation: 2 })).toBe(64);
   });
 
+  it('ring register bound (__launch_bounds__ for 8 blocks): plain 16-bit windows up to 3x3 only (runs 21-23 of session 7)', () => {
+    const bounded = (input: Parameters<typeof normalizeSpec>[0]) => generate(normalizeSpec(input), 'cuda').source.includes('__launch_bounds__(LANES, 8)');
+    expect(bounded({ kernelSize: 3, dtype: 'bfloat16' })).toBe(true);
+    expect(bounded({ kernelSize: 3, dtype: 'float16', padding: 1 })).toBe(true);
+    expect(bounded({ kernelSize: 3, dtype: 'bfloat16', bias: true, activation: 'relu6' })).toBe(false);
+    expect(bounded({ kernelSize: 5, dtype: 'float16' })).toBe(false);
+    expect(bounded({ kernelSize: 7 })).toBe(false);
+  });
+
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {
     for (const input of [{ kernelSize: 3, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', dilation: 2, padding: 1 }, { kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16' }] as const) {
       const spec = normalizeSpec(input);

@@ -50,9 +50,10 @@ export interface CudaLaunchInfo {
   /**
    * Row ring (NCHW, stride 1): one block of `threads` per (strip of `cols` output columns, segment
    * of `segment` rows, channel, image), `smem` bytes of dynamic shared memory; taken for rows of whole
-   * 16-byte vectors (`vec` elements) with x 16-byte aligned and Wo >= minWo.
+   * 16-byte vectors (`vec` elements) with x 16-byte aligned, Wo >= minWo, and Wo filling at least
+   * minFill quarters of its strips.
    */
-  readonly ring?: { readonly name: string; readonly vec: number; readonly cols: number; readonly segment: number; readonly smem: number; readonly minWo: number };
+  readonly ring?: { readonly name: string; readonly vec: number; readonly cols: number; readonly segment: number; readonly smem: number; readonly minWo: number; readonly minFill: number };
   /**
    * NHWC row ring: one block of `threads` per (strip of `cols` output elements of a row, segment of
    * `segment` rows, image); `rows` ring rows whose length, and so the shared memory, depends on C

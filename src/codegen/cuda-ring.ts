@@ -57,6 +57,18 @@ export function ringApplies(spec: KernelSpec): boolean {
 }
 
 /**
+ * The default launcher's bound on strips mostly empty, in quarters of the strips' columns: 3 for
+ * 16-bit windows up to 7x7, 0 otherwise. There the ring beats the tiled kernel by 7% on full strips
+ * (1.53 against 1.65 ms on the reference), while a row of 518 outputs (two 512-column strips, the
+ * second 6 wide) took the ring 1.95 ms (session 7, lab run 19; the tiled kernel was not timed on it).
+ * Wide windows keep the ring on any row: it beats the direct kernel by far more.
+ */
+function ringMinFill(spec: KernelSpec): number {
+  const [kh, kw] = spec.kernelSize;
+  return spec.dtype !== 'float32' && kh * kw <= 49 ? 3 : 0;
+}
+
+/**
  * Blocks an SM the compiler must leave room for (`__launch_bounds__`), or 0 for no bound. 8 (64
  * registers) for plain 16-bit windows up to 3x3: NVRTC's build of plain bf16 3x3 ran at 1.652 ms
  * against nvcc's 1.516 (session 7, runs 21-22), and 1.512 with the bound (run 23). Not with an
@@ -86,6 +98,8 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
   return {
     name: `${symbol}_ring`, vec, stages, tileH, segment: ringSegment(spec), minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    /** Quarters of its strips' columns a row must fill for the launcher to take the ring (0: any). */
+    minFill: pinned ? 0 : ringMinFill(spec),
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols: 4 * lanes,
   };

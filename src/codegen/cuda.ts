@@ -36,7 +36,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
       threads: THREADS,
       ...(direct ? { direct: { tileW: direct.tileW, tileH: direct.tileH, entry: `${ctx.symbol}_direct` } } : {}),
       ...(tiled ? { tiled: { tileW: tiled.tileW, tileH: tiled.tileH, entries: tiled.entries.map(({ name, inVec, outVec }) => ({ name, inVec, outVec })) } } : {}),
-      ...(ring ? { ring: { name: ring.name, vec: ring.vec, cols: ring.cols, segment: ring.segment, smem: ring.smem, minWo: ring.minWo } } : {}),
+      ...(ring ? { ring: { name: ring.name, vec: ring.vec, cols: ring.cols, segment: ring.segment, smem: ring.smem, minWo: ring.minWo, minFill: ring.minFill } } : {}),
     },
     variant: {
       kernel,

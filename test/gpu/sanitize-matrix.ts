@@ -41,7 +41,8 @@ const SPECS: SpecInput[] = [
  * Entries taken only on some shapes, each with a shape that takes it: the separable split entry (a
  * cluster per tile, partial sums through distributed shared memory; sm_90) and the quads entry (wide
  * calls with rows of whole quads, halos by shuffles), and the row rings (rows of whole vectors, Wo >= 256
- * or Wo * C >= 512; 31x31 with over 48 KiB of shared memory). Default source only.
+ * filling 3/4 of their strips for 16-bit windows up to 7x7, or Wo * C >= 512; 31x31 with over 48 KiB
+ * of shared memory). Default source only.
  */
 const TARGETED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } }, [3, 136, 7, 7]],
@@ -51,7 +52,7 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 31, padding: 15 }, [1, 1, 66, 300]],
   // The 16-bit ring (8-element rows), and the NHWC ring (rows copied ahead by cp.async, zero-filled
   // outside the image) with every epilogue operand, three strips and two segments.
-  [{ kernelSize: 3, padding: [1, 1, 3, 1], dtype: 'bfloat16' }, [1, 2, 70, 520]],
+  [{ kernelSize: 3, padding: [1, 1, 3, 1], dtype: 'bfloat16' }, [1, 2, 70, 1016]],
   [{ kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true }, [1, 36, 66, 40]],
 ];
 

@@ -196,6 +196,22 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     }
   });
 
+  it('16-bit windows up to 7x7: the ring only for rows filling 3/4 of their strips (wide windows: any row)', () => {
+    // [W, takes the ring]: Wo = W - 2; 510 of 512, 518 of 1024, 774 of 1024, 1038 of 1536, 2046 of 2048.
+    for (const [W, takesRing] of [[512, true], [520, false], [776, true], [1040, false], [2048, true]] as const) {
+      const l = launcherFor({ kernelSize: 3, dtype: 'bfloat16' });
+      expect(l.info.ring!.minFill).toBe(3);
+      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 2, 20, W, 0n)).toBe(0);
+      expect({ W, ring: l.launches[0]!.fn === l.info.ring!.name }).toEqual({ W, ring: takesRing });
+    }
+    const wide = launcherFor({ kernelSize: 9, dtype: 'float16' });
+    expect(wide.info.ring!.minFill).toBe(0);
+    expect(wide.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 2, 20, 528, 0n)).toBe(0);
+    expect(wide.launches[0]!.fn).toBe(wide.info.ring!.name);
+    expect(launcherFor({ kernelSize: 7 }).info.ring!.minFill).toBe(0);
+    expect(launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ring', tileH: 4 }).info.ring!.minFill).toBe(0); // pinned
+  });
+
   it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned and a ring row within two strips; its shared memory sized per call from C', () => {
     const spec = { kernelSize: 3, layout: 'NHWC', dtype: 'float16' } as const;
     // Shared bytes for a ring row of `vecs` vectors of 8 halves: 6 rows of floats, then 2 steps of 4

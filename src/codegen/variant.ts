@@ -7,10 +7,11 @@ import { tiledApplies } from './cuda-tiled.js';
 
 /** Which CUDA kernel family and tile to generate: part of the source, so part of the cache key. */
 export interface CudaVariant {
+  /** 'ring': the row ring of either layout. */
   readonly kernel: 'direct' | 'tiled' | 'ring' | 'nhwc';
-  /** Output rows per thread. */
+  /** Output rows per thread (ring: per step). */
   readonly tileH: number;
-  /** nhwc only: outputs along W per thread. ('ring' is the row ring of either layout.) */
+  /** nhwc only: outputs along W per thread. */
   readonly tileW?: number;
   /** nhwc only: channels per thread on the vector path (see nhwcVectors). */
   readonly vec?: number;

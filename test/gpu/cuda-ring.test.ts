@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { ringNhwcSmem } from '../../src/codegen/cuda-ring-nhwc.js';
 import { generate } from '../../src/codegen/generate.js';
-import { normalizeSpec, outputShape, type SpecInput } from '../../src/spec.js';
+import { normalizeSpec, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import type { CudaLaunchInfo } from '../../src/codegen/common.js';
+import type { CudaVariant } from '../../src/codegen/variant.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
@@ -48,39 +50,41 @@ const nhwcCases: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16', padding: [0, 0, 4, 4] }, [1, 65, 64, 24]],
 ];
 
+/**
+ * Every ring build of a spec, with both compilers: the default source where it holds the ring
+ * (`holdsRing`), else the ring pinned at 4 rows a step; and the ring pinned at 2 and 8 rows. Each
+ * is checked against float64 on `shape` after `takesRing` confirms the launchers give it the call.
+ */
+async function checkRingBuilds(input: SpecInput, shape: [number, number, number, number], holdsRing: (launch: CudaLaunchInfo) => boolean, takesRing: (spec: KernelSpec, variant: CudaVariant | undefined) => boolean) {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
+  const byDefault = holdsRing(generate(normalizeSpec(input), 'cuda').launch!);
+  const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
+  const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
+  const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
+  for (const [k, kernel] of kernels.entries()) {
+    const { compiler, variant } = builds[k]!;
+    expect(takesRing(kernel.spec, variant), `${compiler} ${JSON.stringify(variant)}: the launchers take the ring`).toBe(true);
+    const r = checkOnShape(kernel, shape, SEED);
+    expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+    expect(r.checked).toBeGreaterThan(0);
+  }
+}
+
 describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () => {
   it.each(nhwcCases)('NHWC %j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-nhwc-'));
-    const byDefault = generate(normalizeSpec(input), 'cuda').launch!.ringNhwc !== undefined;
-    const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
-    const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
-    const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
-    for (const [k, kernel] of kernels.entries()) {
-      const { compiler, variant } = builds[k]!;
-      const ring = generate(kernel.spec, 'cuda', variant).launch!.ringNhwc!;
-      const [, , wo] = outputShape(kernel.spec, shape);
-      expect(ringNhwcSmem(kernel.spec, ring, shape[3], shape[2], wo!, true), 'the launchers take the ring').toBeDefined();
-      const r = checkOnShape(kernel, shape, SEED);
-      expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
-      expect(r.checked).toBeGreaterThan(0);
-    }
+    await checkRingBuilds(input, shape, (launch) => launch.ringNhwc !== undefined, (spec, variant) => {
+      const ring = generate(spec, 'cuda', variant).launch!.ringNhwc!;
+      const [, , wo] = outputShape(spec, shape);
+      return ringNhwcSmem(spec, ring, shape[3], shape[2], wo!, true) !== undefined;
+    });
   });
 
   it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
-    const byDefault = generate(normalizeSpec(input), 'cuda').launch!.ring !== undefined;
-    const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
-    const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
-    const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
-    for (const [k, kernel] of kernels.entries()) {
-      const { compiler, variant } = builds[k]!;
-      const ring = generate(kernel.spec, 'cuda', variant).launch!.ring!;
-      const [, , , wo] = outputShape(kernel.spec, shape);
+    await checkRingBuilds(input, shape, (launch) => launch.ring !== undefined, (spec, variant) => {
+      const ring = generate(spec, 'cuda', variant).launch!.ring!;
+      const [, , , wo] = outputShape(spec, shape);
       const fills = 4 * wo! >= ring.minFill * Math.ceil(wo! / ring.cols) * ring.cols;
-      expect(shape[3] % ring.vec === 0 && wo! >= ring.minWo && fills, 'the launchers take the ring').toBe(true);
-      const r = checkOnShape(kernel, shape, SEED);
-      expect(r.failures, `${compiler} ${JSON.stringify(variant)} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
-      expect(r.checked).toBeGreaterThan(0);
-    }
+      return shape[3] % ring.vec === 0 && wo! >= ring.minWo && fills;
+    });
   });
 });

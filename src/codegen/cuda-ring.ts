@@ -80,6 +80,14 @@ function ringMinBlocks(spec: KernelSpec): number {
 }
 
 /**
+ * ring::suits in templates/cuda/ring.hbs, for the TypeScript launcher: rows of whole 16-byte vectors,
+ * x aligned, rows at least minWo wide, filling at least minFill quarters of their strips.
+ */
+export function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly minWo: number; readonly minFill: number }, W: number, Wo: number, xAligned: boolean): boolean {
+  return W % ring.vec === 0 && xAligned && Wo >= ring.minWo && 4 * Wo >= ring.minFill * Math.ceil(Wo / ring.cols) * ring.cols;
+}
+
+/**
  * The ring kernel's shape for one spec (templates/cuda/ring.hbs recomputes and checks the shared
  * memory). lanes: the threads of a block (4 output columns each: 128 make a strip 512 wide). pinned:
  * a variant asked for the ring, which then takes every call whose rows it can load (no width bound).

@@ -4,6 +4,7 @@
 import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
 import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
+import { ringTakes } from '../codegen/cuda-ring.js';
 import { ringNhwcSmem } from '../codegen/cuda-ring-nhwc.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
@@ -141,9 +142,8 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
       const e = info.nhwc.entries.find((e) => e.vec === 1 || (C % e.vec === 0 && !misaligned))!;
       return perThread(e.name, [(C * m) / e.vec, Math.ceil(Wo / info.nhwc.tileW), Math.ceil(Ho / info.nhwc.tileH)]);
     }
-    // ring::suits in templates/cuda/ring.hbs: rows of whole 16-byte vectors, x aligned, rows wide enough, strips full enough.
     const ring = info.ring;
-    if (ring && W % ring.vec === 0 && x % 16n === 0n && Wo >= ring.minWo && 4 * Wo >= ring.minFill * Math.ceil(Wo / ring.cols) * ring.cols) {
+    if (ring && ringTakes(ring, W, Wo, x % 16n === 0n)) {
       return { entry: ring.name, grid: [Math.ceil(Wo / ring.cols), Math.ceil(Ho / ring.segment), C * m], images: N, tilesPerBlock: 1, sharedBytes: ring.smem };
     }
     const tiled = info.tiled;

@@ -1,4 +1,4 @@
-import type { DType, KernelSpec } from '../spec.js';
+import { outputDtypeOf, type DType, type KernelSpec } from '../spec.js';
 
 /**
  * Allowed |out - ref| relative to the sum of absolute terms: float32 accumulation error stays far
@@ -17,7 +17,7 @@ export const TF32_TOLERANCE = 2e-3;
  * (the result is rounded to it once), or TF32_TOLERANCE with pointwise.tf32.
  */
 export function toleranceOf(spec: KernelSpec): number {
-  const stored = Math.max(TOLERANCE[spec.dtype], TOLERANCE[spec.outputDtype ?? spec.dtype]);
+  const stored = Math.max(TOLERANCE[spec.dtype], TOLERANCE[outputDtypeOf(spec)]);
   return spec.pointwise?.tf32 ? Math.max(TF32_TOLERANCE, stored) : stored;
 }
 

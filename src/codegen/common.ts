@@ -35,17 +35,17 @@ export interface CudaLaunchInfo {
   /**
    * Depthwise-separable block: one block of `threads` per tile of `pixels` outputs (of all images) x
    * `coutTile` channels. Two entries, wide then narrow: the narrow one when the wide one would launch
-   * fewer than `narrowBelow` blocks, unless the split entry (the wide tiles, `slices` blocks a tile,
-   * thread block clusters; only where the wide tiles are small) can take the call: code built for
-   * sm_90 or newer, a split grid of at most `narrowBelow` blocks, at least `minChunks` chunks of
-   * depthwise channels.
+   * fewer than `narrowBelow` blocks, unless the split entry (its own tiles and `threads`, `slices`
+   * blocks a tile, thread block clusters; only where the wide tiles are small) can take the call: code
+   * built for sm_90 or newer, a split grid of at most `maxBlocks` blocks, at least `minChunks` chunks
+   * of depthwise channels.
    */
   readonly separable?: {
     readonly entries: readonly { readonly name: string; readonly pixels: number; readonly coutTile: number }[];
     readonly narrowBelow: number;
     /** The wide tiles with the quads depthwise part: for wide calls with Wo and W multiples of 4 and x aligned to 4 elements. */
     readonly quads?: { readonly name: string };
-    readonly split?: { readonly name: string; readonly slices: number; readonly minChunks: number };
+    readonly split?: { readonly name: string; readonly pixels: number; readonly coutTile: number; readonly threads: number; readonly slices: number; readonly minChunks: number; readonly maxBlocks: number };
   };
   /**
    * Row ring (NCHW, stride 1): one block of `threads` per (strip of `cols` output columns, segment

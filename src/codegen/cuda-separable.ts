@@ -1,4 +1,5 @@
 import type { KernelSpec, PointwiseSpec } from '../spec.js';
+import { DTYPE_BYTES } from '../dtype.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 
 export const SEPARABLE_THREADS = 256;
@@ -12,24 +13,33 @@ const MAX_WARP_NTILES = 8;
  * and low parts, 20 words a row), 41 KB at 256, inside the 48 KB of static shared memory.
  */
 const MAX_COUT_TILE = 256;
+/** SMs of the H100 the launch rules are tuned for (132 on the SXM part). */
+export const SEPARABLE_SMS = 132;
 /**
  * The launcher takes the narrow entry when the wide one would launch fewer blocks than this: two per
  * SM of a 132-SM H100 (three fit), below which a wide block's chunk loop runs nearly alone on its SM
  * and its latency shows. Lab run 6 of session 4: forcing either layout moved C192/C384/C960 by ±10%.
  */
-export const SEPARABLE_NARROW_BELOW = 2 * 132;
+export const SEPARABLE_NARROW_BELOW = 2 * SEPARABLE_SMS;
 /**
- * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs it as
- * clusters of this many blocks, each summing a part of the depthwise channels, when those blocks are
- * no more than SEPARABLE_NARROW_BELOW (it runs two blocks per SM: one wave) and there are at least
- * `SEPARABLE_SPLIT_MIN_CHUNKS` chunks. Only for wide tiles of at most `SPLIT_MAX_PIXELS` pixels (many
- * output channels): session 5's lab 6 measured C960->160 at 7x7 (32-pixel tiles) 0.115 -> 0.087 ms in
- * float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower, and C384->64 at 14x14
- * (128-pixel tiles) 0.059 -> 0.096 (its narrow tiles already fill the GPU).
+ * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs clusters of
+ * this many blocks, each summing a part of the depthwise channels, when there are at least
+ * `SEPARABLE_SPLIT_MIN_CHUNKS` chunks and no more blocks than SMs. Only for wide tiles of at most
+ * `SPLIT_MAX_PIXELS` pixels (many output channels). Session 5's lab 6: C960->160 at 7x7 0.115 -> 0.087
+ * ms in float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower; session 8: 4 slices of
+ * 48-pixel tiles 0.073 -> 0.102 ms against 2.
  */
 export const SEPARABLE_SPLIT = 2;
 export const SEPARABLE_SPLIT_MIN_CHUNKS = 4 * SEPARABLE_SPLIT;
 const SPLIT_MAX_PIXELS = 32;
+/**
+ * Warps of a split block at most: WN along the output channels (the wide layout's) by as many along
+ * the pixels as fit. Session 8, C960->160 at 7x7 float32 (wide WN = 4): 2 x 4 warps (32-pixel tiles,
+ * 196 blocks, two on some SMs) 0.079 ms; 3 x 2 warps of 10 n8 tiles (48 pixels, 132 blocks, one per
+ * SM) 0.073; 3 x 4 warps (48 pixels, 384 threads, one per SM) 0.065.
+ */
+const SPLIT_MAX_WARPS = 12;
+
 /**
  * NCHW windows of up to 5x5 keep a table of their taps' offsets in registers; a 7x7 one (49 offsets)
  * spilled 304 bytes under the 80-register bound (ptxas, float32 7x7 -> 300), so larger windows take
@@ -91,12 +101,36 @@ function quadsMinBlocks(dtype: KernelSpec['dtype'], wide: SeparableShape): numbe
   return dtype !== 'float32' ? 2 : wide.nt <= 3 ? 4 : 3;
 }
 
+/**
+ * The static shared memory of a block (templates/cuda/separable.hbs): a chunk's operands (the depthwise
+ * results [KC][P + 8] and the 1x1 weights [COT][KC + 4] in float32, both twice for the three-product
+ * float32 path; [KC][P + 8] and [COT][KC + 8] 16-bit elements otherwise) or a split block's partial
+ * sums [P][COT + 4] floats, whichever is larger, and the staged depthwise weights of a chunk.
+ */
+export function separableSharedBytes(spec: KernelSpec & { pointwise: PointwiseSpec }, pixels: number, coutTile: number, slices: number): number {
+  const kc = SEPARABLE_CHUNK, ds = pixels + 8;
+  const chunk = spec.dtype !== 'float32' ? 2 * (kc * ds + coutTile * (kc + 8)) : (spec.pointwise.tf32 ? 4 : 8) * (kc * ds + coutTile * (kc + 4));
+  const partial = slices > 1 ? 4 * pixels * (coutTile + 4) : 0;
+  return Math.max(chunk, partial) + kc * spec.kernelSize[0] * spec.kernelSize[1] * DTYPE_BYTES[spec.dtype];
+}
+const STATIC_SHARED_BYTES = 48 * 1024;
+
+/**
+ * The split entry's layout: the wide one's warps along the output channels, as many along the pixels
+ * as SPLIT_MAX_WARPS allows and the static shared memory holds.
+ */
+function splitShape(spec: KernelSpec & { pointwise: PointwiseSpec }, wide: SeparableShape, name: string) {
+  let wm = Math.floor(SPLIT_MAX_WARPS / wide.wn);
+  while (wm > 1 && separableSharedBytes(spec, 16 * wm, wide.coutTile, SEPARABLE_SPLIT) > STATIC_SHARED_BYTES) wm--;
+  return { name, wm, wn: wide.wn, nt: wide.nt, pixels: 16 * wm, coutTile: wide.coutTile, threads: 32 * wm * wide.wn, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS, maxBlocks: SEPARABLE_SMS };
+}
+
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
   const tapTable = spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS;
   const quads = hasQuads(spec, wide, tapTable) ? { ...wide, name: `${symbol}_separable_quads`, minBlocks: quadsMinBlocks(spec.dtype, wide) } : undefined;
-  const split = wide.pixels <= SPLIT_MAX_PIXELS ? { ...wide, name: `${symbol}_separable_split`, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS } : undefined;
+  const split = wide.pixels <= SPLIT_MAX_PIXELS ? splitShape(spec, wide, `${symbol}_separable_split`) : undefined;
   return {
     wide,
     narrow,

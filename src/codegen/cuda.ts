@@ -84,7 +84,7 @@ function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpe
     launch: { threads: SEPARABLE_THREADS, separable: {
       entries: separable.entries.map(({ name, pixels, coutTile }) => ({ name, pixels, coutTile })),
       narrowBelow: separable.narrowBelow,
-      ...(separable.split && { split: { name: separable.split.name, slices: separable.split.slices, minChunks: separable.split.minChunks } }),
+      ...(separable.split && { split: (({ name, pixels, coutTile, threads, slices, minChunks, maxBlocks }) => ({ name, pixels, coutTile, threads, slices, minChunks, maxBlocks }))(separable.split) }),
       ...(separable.quads && { quads: { name: separable.quads.name } }),
     } },
     variant: { kernel: 'separable', pixels: separable.wide.pixels, coutTile: separable.wide.coutTile },

@@ -115,7 +115,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     for (const [i, v] of [C, H, W, Ho, Wo].entries()) view.setInt32(72 + 4 * i, v, true);
     const tiles = writeTileGrid(view, GRID_AT, ...pick.grid, pick.images);
     view.setBigInt64(PIXELS_AT, BigInt(N) * BigInt(Ho) * BigInt(Wo), true);
-    const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), info.threads, stream, params, pick.sharedBytes ?? 0);
+    const status = driver.launch(get(pick.entry), gridBlocks(tiles, pick.tilesPerBlock), pick.threads ?? info.threads, stream, params, pick.sharedBytes ?? 0);
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${pick.entry})`, status, driver.errorName(status));
     return 0;
   };
@@ -126,7 +126,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
    * NHWC ones (channel vector, column, row); separable ones (output channel tile, pixel run of all
    * images, -) and one image, one block per tile where the others have one thread per tile.
    */
-  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number; sharedBytes?: number } | undefined {
+  function choose(x: bigint, y: bigint, r: bigint, N: number, C: number, H: number, W: number, Ho: number, Wo: number): { entry: string; grid: [number, number, number]; images: number; tilesPerBlock: number; threads?: number; sharedBytes?: number } | undefined {
     const perThread = (entry: string, grid: [number, number, number]) => ({ entry, grid, images: N, tilesPerBlock: info.threads });
     const nchw = (entry: string, tile: { readonly tileW: number; readonly tileH: number }) => perThread(entry, [Math.ceil(Wo / tile.tileW), Math.ceil(Ho / tile.tileH), C * m]);
     if (info.separable) return chooseSeparable(info.separable, splitBuilt, x % BigInt(4 * DTYPE_BYTES[spec.dtype]) === 0n, N, C * m, H, W, Ho, Wo);
@@ -159,9 +159,9 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
 
   /**
    * sep::run in templates/cuda/separable.hbs: the wide entry (its quads form where rows come in whole
-   * aligned quads) unless it would launch too few blocks; then the split one (the wide tiles,
-   * `slices` blocks each) where it is built for sm_90+, its grid fits `narrowBelow` and there are
-   * enough chunks of depthwise channels; else the narrow one.
+   * aligned quads) unless it would launch too few blocks; then the split one (its own tiles and
+   * threads, `slices` blocks a tile) where it is built for sm_90+, its grid is at most `maxBlocks`
+   * blocks and there are enough chunks of depthwise channels; else the narrow one.
    */
   function chooseSeparable(sep: NonNullable<CudaLaunchInfo['separable']>, splitBuilt: boolean, xQuads: boolean, N: number, CM: number, H: number, W: number, Ho: number, Wo: number) {
     if (Ho * Wo > INT_LIMIT || H * W > INT_LIMIT) return undefined; // the kernel counts a plane's pixels in an int
@@ -170,10 +170,11 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
     const [wide, narrow] = sep.entries;
     const [wideCout, wideRuns] = tiles(wide!);
     const fewBlocks = wideCout * wideRuns < sep.narrowBelow;
-    const split = fewBlocks && splitBuilt && sep.split !== undefined && wideCout * wideRuns * sep.split.slices <= sep.narrowBelow && Math.ceil(CM / SEPARABLE_CHUNK) >= sep.split.minChunks ? sep.split : undefined;
+    const splitGrid = sep.split && tiles(sep.split, sep.split.slices);
+    const split = fewBlocks && splitBuilt && sep.split && splitGrid && splitGrid[0] * splitGrid[1] <= sep.split.maxBlocks && Math.ceil(CM / SEPARABLE_CHUNK) >= sep.split.minChunks ? sep.split : undefined;
     const quads = sep.quads && Wo % 4 === 0 && W % 4 === 0 && xQuads ? sep.quads : undefined;
-    const [entry, grid] = split ? [split.name, tiles(wide!, split.slices)] : fewBlocks ? [narrow!.name, tiles(narrow!)] : [(quads ?? wide!).name, tiles(wide!)];
+    const [entry, grid] = split && splitGrid ? [split.name, splitGrid] : fewBlocks ? [narrow!.name, tiles(narrow!)] : [(quads ?? wide!).name, tiles(wide!)];
     if (grid[1] > INT_LIMIT) return undefined; // a pixel run's index is an int
-    return { entry, grid, images: 1, tilesPerBlock: 1 };
+    return { entry, grid, images: 1, tilesPerBlock: 1, ...(split && { threads: split.threads }) };
   }
 }

@@ -86,6 +86,12 @@ export function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['se
   return Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);
 }
 
+/** The blocks the split entry would launch on an N, C, H, W input (its own tiles, `slices` blocks a tile). */
+function splitBlocks(spec: KernelSpec, split: NonNullable<NonNullable<CudaLaunchInfo['separable']>['split']>, [n, c, h, w]: readonly [number, number, number, number]): number {
+  const [, , ho, wo] = outputShape(spec, [n, c, h, w]);
+  return Math.ceil((n * ho! * wo!) / split.pixels) * Math.ceil(spec.pointwise!.outChannels / split.coutTile) * split.slices;
+}
+
 /**
  * Many depthwise channels on few pixels: on sm_90 the launchers take the split entry (clusters of
  * blocks, each summing a slice of the channel chunks, partial sums added through distributed shared
@@ -110,7 +116,8 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
     const sep = generate(kernel.spec, 'cuda').launch!.separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
       if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
-        expect(wideBlocks(kernel.spec, sep, dims) * sep.split.slices).toBeLessThanOrEqual(sep.narrowBelow);
+        expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelow);
+        expect(splitBlocks(kernel.spec, sep.split, dims)).toBeLessThanOrEqual(sep.split.maxBlocks);
         expect(Math.ceil((dims[1] * kernel.spec.channelMultiplier) / SEPARABLE_CHUNK)).toBeGreaterThanOrEqual(sep.split.minChunks);
       }
       const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);

@@ -17,6 +17,10 @@ const SPECS: SpecInput[] = [
   { kernelSize: [5, 7], stride: 2, dilation: [2, 1], channelMultiplier: 3, dtype: 'bfloat16' },
   { kernelSize: 31, padding: 'same' },
   { kernelSize: [1, 11], dilation: 8, padding: [0, 40] },
+  // Separable blocks whose split entry is the widest that static shared memory holds (float32, 256
+  // output channels: 32-pixel tiles) and the 12-warp one (bfloat16, 160).
+  { kernelSize: 3, padding: 1, pointwise: { outChannels: 256 } },
+  { kernelSize: 3, padding: 1, dtype: 'bfloat16', bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } },
 ];
 
 describe.skipIf(!hasNvcc)('nvcc builds the CUDA source without a GPU (needs nvcc)', () => {

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SEPARABLE_CHUNK, separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
+import { SEPARABLE_CHUNK, separableParts, separableSharedBytes, separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
-import { MAX_POINTWISE_CHANNELS, normalizeSpec, specTag, type SpecInput } from '../../src/spec.js';
+import { MAX_POINTWISE_CHANNELS, normalizeSpec, specTag, type KernelSpec, type PointwiseSpec, type SpecInput } from '../../src/spec.js';
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url);
 const GOLDEN_SPECS: SpecInput[] = [
@@ -114,5 +114,28 @@ describe('separable warp layouts (separableShapes)', () => {
       }
       expect(narrow.pixels).toBeLessThanOrEqual(wide.pixels);
     }
+  });
+
+  it('the split entry: the wide warps along the output channels, up to 12 warps, inside static shared memory', () => {
+    const seen = new Set<string>();
+    for (let outChannels = 1; outChannels <= MAX_POINTWISE_CHANNELS; outChannels += 7) {
+      for (const dtype of ['float32', 'float16'] as const) {
+        const spec = normalizeSpec({ kernelSize: 5, padding: 2, dtype, pointwise: { outChannels } }) as KernelSpec & { pointwise: PointwiseSpec };
+        const { wide, split } = separableParts(spec, 'k');
+        if (!split) {
+          expect(wide.pixels).toBeGreaterThan(32);
+          continue;
+        }
+        expect([split.wn, split.nt, split.coutTile]).toEqual([wide.wn, wide.nt, wide.coutTile]);
+        expect(split.threads).toBe(32 * split.wm * split.wn);
+        expect(split.threads).toBeLessThanOrEqual(384);
+        expect(split.pixels).toBe(16 * split.wm);
+        expect(bytes(split, dtype)).toBeLessThanOrEqual(48 * 1024);
+        expect(separableSharedBytes(spec, split.pixels, split.coutTile, split.slices)).toBe(bytes(split, dtype));
+        seen.add(`${split.pixels}x${split.threads}`);
+      }
+    }
+    // 48 pixels by 12 warps (C960->160 at 7x7: 132 blocks, one per SM), fewer where that would not fit.
+    expect([...seen].sort()).toEqual(['16x256', '32x256', '48x384']);
   });
 });

@@ -102,7 +102,7 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect([...l!.params].map((p) => Number(p - l!.params[0]!))).toEqual([0, 8, 16, 64, 72, 76, 80, 84, 88, 96, 160]);
   });
 
-  it('too few wide blocks: the split entry (wide tiles, clusters along the channels) on sm_90 code with enough chunks, else narrow', () => {
+  it('too few wide blocks: the split entry (its own tiles and threads, clusters along the channels) on sm_90 code with enough chunks and at most maxBlocks blocks, else narrow', () => {
     const pw = { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, bias: true } } as const;
     const { entries, narrowBelow, split: maybeSplit } = launcherFor(pw).info.separable!;
     const [wide, narrow] = entries;
@@ -110,28 +110,33 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(split).toBeDefined();
     // Small output channel counts have wide tiles of many pixels and no split entry.
     expect(launcherFor({ kernelSize: 3, pointwise: { outChannels: 24 } }).info.separable!.split).toBeUndefined();
-    const wideTiles = Math.ceil(2 * 7 * 7 / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
+    const splitTiles = Math.ceil(2 * 7 * 7 / split.pixels) * Math.ceil(160 / split.coutTile);
     const narrowTiles = Math.ceil(2 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile);
     const chunks = (C: number) => Math.ceil(C / SEPARABLE_CHUNK);
     expect(chunks(960)).toBeGreaterThanOrEqual(split.minChunks);
     expect(chunks(16)).toBeLessThan(split.minChunks);
-    // 100 images of 7x7: fewer wide blocks than narrowBelow, but more split blocks.
+    // 64 images of 7x7 (the bench's C960 block): one split block per SM. 100 images: fewer wide blocks
+    // than narrowBelow, but more split blocks than maxBlocks.
+    const splitBlocks = (N: number) => Math.ceil(N * 7 * 7 / split.pixels) * Math.ceil(160 / split.coutTile) * split.slices;
+    expect(splitBlocks(64)).toBeLessThanOrEqual(split.maxBlocks);
     const manyWide = Math.ceil(100 * 7 * 7 / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
     expect(manyWide).toBeLessThan(narrowBelow);
-    expect(manyWide * split.slices).toBeGreaterThan(narrowBelow);
+    expect(splitBlocks(100)).toBeGreaterThan(split.maxBlocks);
+    expect(split.threads).not.toBe(256);
     const cases = [
-      { arch: 90, N: 2, C: 960, fn: split.name, blocks: wideTiles * split.slices },
-      { arch: 90, ptx: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles },
-      { arch: 90, N: 2, C: 16, fn: narrow!.name, blocks: narrowTiles },
-      { arch: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles },
-      { arch: 90, N: 100, C: 960, fn: narrow!.name, blocks: Math.ceil(100 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile) },
+      { arch: 90, N: 2, C: 960, fn: split.name, blocks: splitTiles * split.slices, threads: split.threads },
+      { arch: 90, N: 64, C: 960, fn: split.name, blocks: splitBlocks(64), threads: split.threads },
+      { arch: 90, ptx: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles, threads: 256 },
+      { arch: 90, N: 2, C: 16, fn: narrow!.name, blocks: narrowTiles, threads: 256 },
+      { arch: 80, N: 2, C: 960, fn: narrow!.name, blocks: narrowTiles, threads: 256 },
+      { arch: 90, N: 100, C: 960, fn: narrow!.name, blocks: Math.ceil(100 * 7 * 7 / narrow!.pixels) * Math.ceil(160 / narrow!.coutTile), threads: 256 },
     ];
-    for (const { arch, ptx, N, C, fn, blocks } of cases) {
+    for (const { arch, ptx, N, C, fn, blocks, threads } of cases) {
       const l = launcherFor(pw, arch, ptx);
       expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, N, C, 7, 7, 0n)).toBe(0);
-      expect({ arch, ptx, N, C, fn: l.launches[0]!.fn, grid: l.launches[0]!.grid }).toEqual({ arch, ptx, N, C, fn, grid: [blocks, 1] });
+      const got = l.launches[0]!;
+      expect({ arch, ptx, N, C, fn: got.fn, grid: got.grid, threads: got.threads }).toEqual({ arch, ptx, N, C, fn, grid: [blocks, 1], threads });
     }
-    expect((wideTiles * split.slices) % split.slices).toBe(0); // whole clusters
   });
 
   it('wide calls with rows of whole quads and x aligned to 4 elements take the quads entry, others the wide one', () => {

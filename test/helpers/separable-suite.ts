@@ -7,7 +7,7 @@ import { compile } from '../../src/compile.js';
 import type { CudaLaunchInfo } from '../../src/codegen/common.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
-import { ACTIVATIONS, inLayout, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, inLayout, outputExtent, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
 import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
@@ -79,17 +79,21 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
   });
 }
 
-/** The blocks the wide layout would launch on an N, C, H, W input: what the launchers' entry choice turns on. */
-export function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, [n, c, h, w]: readonly [number, number, number, number]): number {
-  const [, , ho, wo] = outputShape(spec, [n, c, h, w]);
-  const [wide] = sep.entries;
-  return Math.ceil((n * ho! * wo!) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);
+/** Output pixels (N x Ho x Wo) of an input of logical dims N, C, H, W, whatever the spec's layout. */
+function outputPixels(spec: KernelSpec, [n, , h, w]: readonly [number, number, number, number]): number {
+  const extent = (size: number, i: 0 | 1) => outputExtent(size, spec.kernelSize[i], spec.stride[i], spec.padding[2 * i]! + spec.padding[2 * i + 1]!, spec.dilation[i]);
+  return n * extent(h, 0) * extent(w, 1);
 }
 
-/** The blocks the split entry would launch on an N, C, H, W input (its own tiles, `slices` blocks a tile). */
-function splitBlocks(spec: KernelSpec, split: NonNullable<NonNullable<CudaLaunchInfo['separable']>['split']>, [n, c, h, w]: readonly [number, number, number, number]): number {
-  const [, , ho, wo] = outputShape(spec, [n, c, h, w]);
-  return Math.ceil((n * ho! * wo!) / split.pixels) * Math.ceil(spec.pointwise!.outChannels / split.coutTile) * split.slices;
+/** The blocks the wide layout would launch on an input of logical dims N, C, H, W: what the launchers' entry choice turns on. */
+export function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, dims: readonly [number, number, number, number]): number {
+  const [wide] = sep.entries;
+  return Math.ceil(outputPixels(spec, dims) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);
+}
+
+/** The blocks the split entry would launch on the same (its own tiles, `slices` blocks a tile). */
+export function splitBlocks(spec: KernelSpec, split: NonNullable<NonNullable<CudaLaunchInfo['separable']>['split']>, dims: readonly [number, number, number, number]): number {
+  return Math.ceil(outputPixels(spec, dims) / split.pixels) * Math.ceil(spec.pointwise!.outChannels / split.coutTile) * split.slices;
 }
 
 /**

@@ -21,7 +21,7 @@ import { benchCases, TF32_SUFFIX, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 
 export interface BenchOptions {
-  /** Only cases whose name or group contains this text. */
+  /** Only cases whose name contains, or whose group is, one of these comma-separated terms. */
   readonly filter?: string;
   /** Time every variant the generator offers, not only the default. */
   readonly variants: boolean;
@@ -106,7 +106,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const gpu = probeGpu(env);
   if (!gpu.ok) throw new DwconvError(`bench needs a usable GPU: ${gpu.reason}`);
   const seed = freshSeed();
-  const cases = benchCases().filter((c) => !o.filter || c.name.includes(o.filter) || c.group === o.filter);
+  const terms = o.filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
+  const cases = benchCases().filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
   if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(o.filter)}`);
   const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-bench-'));
   const pools = new InputPools(seed, o.progress);

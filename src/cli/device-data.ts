@@ -43,18 +43,21 @@ export function readAt(rt: CudaRuntime, src: Address, indices: readonly number[]
   return values;
 }
 
-/**
- * Median milliseconds of `launch` over `reps` repetitions, each timed with CUDA events after a few
- * warm-ups; with `flush`, a 256 MB memset before each repetition (outside the timed region) empties
- * the L2 so small problems are timed from DRAM, as triton's do_bench does.
- */
 /** GPU time spent warming up before the timed launches of one kernel. */
 const WARMUP_MS = 25;
 
+/**
+ * Median milliseconds of `launch` over `reps` repetitions, each between two CUDA events, after a
+ * warm-up; with `flush`, a 256 MB memset before each repetition (outside the timed region) empties
+ * the L2 so small problems are timed from DRAM, as triton's do_bench does. Like do_bench, every
+ * repetition is queued before the first is waited for: waiting on each one left the GPU idle between
+ * them and timed the host's launch call too (session 8: a 0.05 ms block once timed at 0.18 ms).
+ */
 export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, flush?: { address: Address; bytes: number }): number {
-  const start = rt.eventCreate();
-  const end = rt.eventCreate();
+  const events: Address[] = [];
   try {
+    const [start, end] = [rt.eventCreate(), rt.eventCreate()];
+    events.push(start, end);
     // Warm up for a while, not a few launches: after the host-side work between cases the GPU has idled
     // and its clocks dropped, and a 15 us kernel timed at once ran 10x slow (session 4, run 9: C960 7x7).
     rt.eventRecord(start);
@@ -64,17 +67,19 @@ export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, 
       rt.eventRecord(end);
       if (i >= 2 && rt.eventElapsedMs(start, end) >= WARMUP_MS) break;
     }
-    const ms: number[] = [];
-    for (let i = 0; i < reps; i++) {
+    const pairs = Array.from({ length: reps }, () => {
+      const pair = [rt.eventCreate(), rt.eventCreate()] as const;
+      events.push(...pair);
+      return pair;
+    });
+    for (const [i, [before, after]] of pairs.entries()) {
       if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);
-      rt.eventRecord(start);
+      rt.eventRecord(before);
       launch();
-      rt.eventRecord(end);
-      ms.push(rt.eventElapsedMs(start, end));
+      rt.eventRecord(after);
     }
-    return median(ms);
+    return median(pairs.map(([before, after]) => rt.eventElapsedMs(before, after)));
   } finally {
-    rt.eventDestroy(start);
-    rt.eventDestroy(end);
+    for (const e of events) rt.eventDestroy(e);
   }
 }

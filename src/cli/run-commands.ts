@@ -74,7 +74,7 @@ export function registerRunCommands(program: Command): void {
   program
     .command('bench')
     .description('time kernels against PyTorch and a device copy on the GPU (not part of npm test)')
-    .option('--filter <text>', 'only cases whose name contains the text, or a group: reference, kernel-size, stride, mobilenet, fused, separable')
+    .option('--filter <text>', 'only cases whose name contains the text, or of a group (reference, kernel-size, stride, mobilenet, fused, separable); several, comma-separated, take the cases of any')
     .option('--variants', 'time every generated variant of each case, not only the default')
     .option('--reps <n>', 'timed repetitions per kernel', '30')
     .option('--no-torch', 'skip the PyTorch comparison')

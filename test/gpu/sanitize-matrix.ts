@@ -46,6 +46,7 @@ const SPECS: SpecInput[] = [
  */
 const TARGETED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } }, [3, 136, 7, 7]],
+  [{ kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, pointwise: { outChannels: 160, bias: true } }, [3, 136, 7, 7]],
   [{ kernelSize: 3, padding: 1, dtype: 'float16', pointwise: { outChannels: 24, bias: true } }, [10, 5, 61, 60]],
   // The row ring: two strips (the last cut short), two row segments, left padding off a quad boundary, odd Wo.
   [{ kernelSize: [7, 6], padding: [3, 3, 1, 3], bias: true, residual: true }, [1, 2, 70, 520]],

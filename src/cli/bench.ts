@@ -8,7 +8,7 @@ import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { cudaRuntime, probeGpu, type Address } from '../runtime/cudart.js';
+import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../runtime/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType } from '../spec.js';
@@ -26,6 +26,12 @@ export interface BenchOptions {
   /** Time every variant the generator offers, not only the default. */
   readonly variants: boolean;
   readonly reps: number;
+  /**
+   * Passes over the cases: each after the last, every default kernel, its copy and (in the PyTorch
+   * script) PyTorch's ops are timed again, and each keeps its fastest pass. Some runs had one case at
+   * 1.5-2.5x its usual time, on either side; a second pass, minutes later, is unlikely to repeat it.
+   */
+  readonly rounds: number;
   readonly torch: boolean;
   readonly progress: (line: string) => void;
   /** Called with the rows so far after each case, so an interrupted run still leaves its results. */
@@ -44,8 +50,10 @@ export interface BenchRow {
   readonly spec: string;
   readonly shape: readonly number[];
   readonly bytesMoved: number;
-  /** The default variant's median time, and what that variant is. */
+  /** The default variant's median time (the fastest of the rounds' medians), and what that variant is. */
   readonly ms: number;
+  /** The default variant's median time in each round. */
+  readonly roundsMs: readonly number[];
   readonly variant: Readonly<Record<string, string | number>>;
   readonly gbps: number;
   readonly copyMs: number;
@@ -101,14 +109,20 @@ class InputPools {
   }
 }
 
+/** The cases a --filter takes: those whose name contains, or whose group is, one of its comma-separated terms; all without one. */
+export function selectCases(all: readonly BenchCase[], filter: string | undefined): BenchCase[] {
+  const terms = filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
+  const cases = all.filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
+  if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(filter)}`);
+  return cases;
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const env = readEnvironment();
   const gpu = probeGpu(env);
   if (!gpu.ok) throw new DwconvError(`bench needs a usable GPU: ${gpu.reason}`);
   const seed = freshSeed();
-  const terms = o.filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
-  const cases = benchCases().filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
-  if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(o.filter)}`);
+  const cases = selectCases(benchCases(), o.filter);
   const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-bench-'));
   const pools = new InputPools(seed, o.progress);
   const sizes = new Map<DType, number>();
@@ -129,7 +143,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       kernels.set(jobKey(c, variant), await compile(c.spec, { target: 'cuda', cacheDir, ...(variant ? { variant } : {}) }));
     });
     const defaults = await Promise.all(cases.map((c) => compile(c.spec, { target: 'cuda', cacheDir })));
-    const torch = o.torch ? await torchTimes(cases, o.progress) : { unavailable: 'skipped (--no-torch)' };
+    const torch = o.torch ? await torchTimes(cases, o.rounds, o.progress) : { unavailable: 'skipped (--no-torch)' };
     const rows: BenchRow[] = [];
     const result = (): BenchResult => ({ device: `${gpu.device.name} (${gpu.device.arch})`, seed, torch: 'ms' in torch ? torch.detail : torch.unavailable, rows });
     for (const [i, c] of cases.entries()) {
@@ -139,6 +153,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const exact = 'ms' in torch ? torch.exactMs[i] : undefined;
       rows.push(exact === undefined ? row : { ...row, torchExactMs: exact });
       o.partial?.(result());
+    }
+    for (let round = 2; round <= o.rounds; round++) {
+      for (const [i, c] of cases.entries()) {
+        o.progress(`timing ${c.name} again (round ${round} of ${o.rounds})`);
+        rows[i] = withRound(rows[i]!, retimeCase(c, defaults[i]!, pools, sizes, flush.deviceAddress(), seed, o.reps));
+        o.partial?.(result());
+      }
     }
     return result();
   } finally {
@@ -152,28 +173,43 @@ function jobKey(c: BenchCase, v: CudaVariant | undefined): string {
   return `${c.name}|${JSON.stringify(v ?? null)}`;
 }
 
-function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): BenchRow {
+/** A case's GPU operands: its input (a prefix of the dtype's pool), weights, epilogue operands and output shape. */
+function caseOperands(c: BenchCase, def: Kernel, pools: InputPools, sizes: Map<DType, number>, seed: number, track: (t: Tensor) => Tensor) {
   const rt = cudaRuntime(readEnvironment());
   const spec = def.spec;
   const { dtype } = spec;
-  const opts = { dtype, device: 'cuda' } as const;
   const inCount = c.shape.reduce((a, b) => a * b, 1);
   const pool = pools.get(dtype, inCount, sizes);
   const outShape = def.outputShape(c.shape);
   const outCount = outShape.reduce((a, b) => a * b, 1);
   const p = randomParameters(spec, channelsOf(spec, c.shape), seed ^ 0x5bd1e995);
   const residualSeed = seed ^ 0x2545f491;
+  const view = Tensor.view(pool, c.shape); // the pool's prefix as this case's input
+  const { w: wt, b: bt, epilogue: params } = parameterTensors(spec, channelsOf(spec, c.shape), p, { device: 'cuda' }, track);
+  let residual: Tensor | undefined;
+  if (spec.residual !== 'none') {
+    residual = track(Tensor.empty(outShape, { dtype, device: 'cuda' }));
+    uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
+  }
+  const bytesMoved = (inCount + outCount * (residual ? 2 : 1)) * DTYPE_BYTES[dtype];
+  return { rt, pool, view, wt, bt, p, residualSeed, residual, epilogue: { ...params, ...(residual ? { residual } : {}) }, outShape, outCount, bytesMoved };
+}
+
+/** A copy of half a case's bytes (a copy moves twice its size), from its dtype's pool, timed. */
+function timeCopy(rt: CudaRuntime, pool: Tensor, bytesMoved: number, reps: number, flush: { address: Address; bytes: number }, track: (t: Tensor) => Tensor): number {
+  const copyBytes = Math.floor(bytesMoved / 2);
+  const dst = track(Tensor.empty([Math.ceil(copyBytes / 4)], { device: 'cuda' }));
+  return timeLaunches(rt, () => rt.copyDeviceToDevice(dst.deviceAddress(), pool.deviceAddress(), copyBytes), reps, flush);
+}
+
+function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): BenchRow {
+  const spec = def.spec;
+  const { dtype } = spec;
+  const opts = { dtype, device: 'cuda' } as const;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   try {
-    const view = Tensor.view(pool, c.shape); // the pool's prefix as this case's input
-    const { w: wt, b: bt, epilogue: params } = parameterTensors(spec, channelsOf(spec, c.shape), p, { device: 'cuda' }, track);
-    let residual: Tensor | undefined;
-    if (spec.residual !== 'none') {
-      residual = track(Tensor.empty(outShape, opts));
-      uploadUniform(rt, residual.deviceAddress(), outCount, dtype, residualSeed);
-    }
-    const epilogue = { ...params, ...(residual ? { residual } : {}) };
+    const { rt, pool, view, wt, bt, p, residualSeed, residual, epilogue, outShape, outCount, bytesMoved } = caseOperands(c, def, pools, sizes, seed, track);
     // A block's output sums C*m depthwise results: its reference costs C*m*kh*kw input reads, so fewer samples.
     const perOutput = spec.pointwise ? channelsOf(spec, c.shape) * spec.channelMultiplier * spec.kernelSize[0] * spec.kernelSize[1] : 1;
     const indices = sampleIndices(outCount, Math.max(200, Math.min(SAMPLE, Math.floor(SEPARABLE_SAMPLE_READS / perOutput))));
@@ -208,13 +244,10 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
       const out = track(Tensor.empty(outShape, opts));
       defMs = timeLaunches(rt, () => def.forward(view, wt, bt, { ...epilogue, out }), reps, flush);
     }
-    const bytesMoved = (inCount + outCount * (residual ? 2 : 1)) * DTYPE_BYTES[dtype];
-    const copyBytes = Math.floor(bytesMoved / 2); // a copy moves twice its size
-    const dst = track(Tensor.empty([Math.ceil(copyBytes / 4)], { device: 'cuda' }));
-    const copyMs = timeLaunches(rt, () => rt.copyDeviceToDevice(dst.deviceAddress(), pool.deviceAddress(), copyBytes), reps, flush);
+    const copyMs = timeCopy(rt, pool, bytesMoved, reps, flush, track);
     return {
       name: c.name, group: c.group, spec: describeSpec(spec), shape: c.shape, bytesMoved,
-      ms: defMs, variant: def.provenance.variant, gbps: bytesMoved / defMs / 1e6, copyMs, ofCopy: copyMs / defMs,
+      ms: defMs, roundsMs: [defMs], variant: def.provenance.variant, gbps: bytesMoved / defMs / 1e6, copyMs, ofCopy: copyMs / defMs,
       ...(torchMs !== undefined ? { torchMs, speedup: torchMs / defMs } : {}),
       ...(torchCompiledMs !== undefined ? { torchCompiledMs } : {}),
       checked, failures: defFailures + timings.reduce((a, t) => a + t.failures, 0),
@@ -225,8 +258,33 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
   }
 }
 
-async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
-  progress(`timing PyTorch on ${cases.length} cases (python3)`);
+/** A later round of a case: the default kernel (its outputs were checked in the first) and the copy, timed again. */
+function retimeCase(c: BenchCase, def: Kernel, pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number): { ms: number; copyMs: number } {
+  const tensors: Tensor[] = [];
+  const track = (t: Tensor) => (tensors.push(t), t);
+  try {
+    const { rt, pool, view, wt, bt, epilogue, outShape, bytesMoved } = caseOperands(c, def, pools, sizes, seed, track);
+    const flush = { address: flushAt, bytes: FLUSH_BYTES };
+    const out = track(Tensor.empty(outShape, { dtype: def.spec.dtype, device: 'cuda' }));
+    const ms = timeLaunches(rt, () => def.forward(view, wt, bt, { ...epilogue, out }), reps, flush);
+    return { ms, copyMs: timeCopy(rt, pool, bytesMoved, reps, flush, track) };
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
+
+/** A row with one more round's times: each keeps its fastest, and what is derived from them follows. */
+export function withRound(row: BenchRow, t: { ms: number; copyMs: number }): BenchRow {
+  const ms = Math.min(row.ms, t.ms);
+  const copyMs = Math.min(row.copyMs, t.copyMs);
+  return {
+    ...row, ms, roundsMs: [...row.roundsMs, t.ms], gbps: row.bytesMoved / ms / 1e6, copyMs, ofCopy: copyMs / ms,
+    ...(row.torchMs !== undefined ? { speedup: row.torchMs / ms } : {}),
+  };
+}
+
+async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
+  progress(`timing PyTorch on ${cases.length} cases, ${rounds} round${rounds === 1 ? '' : 's'} (python3)`);
   const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
   try {
     const file = join(dir, 'cases.json');
@@ -242,7 +300,7 @@ async function torchTimes(cases: BenchCase[], progress: (l: string) => void): Pr
         exactFloat32: c.group === 'separable' && s.dtype === 'float32' && !s.pointwise?.tf32,
       };
     })));
-    const r = await execa('python3', [torchScript, '--cases', file], { reject: false, timeout: 900_000 });
+    const r = await execa('python3', [torchScript, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
     const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; exactMs?: number; detail: string }[];
     for (const [i, t] of list.entries()) if (t.compiledUnavailable) progress(`torch.compile unavailable for ${cases[i]!.name}: ${t.compiledUnavailable}`);

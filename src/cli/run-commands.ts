@@ -77,16 +77,19 @@ export function registerRunCommands(program: Command): void {
     .option('--filter <text>', 'only cases whose name contains the text, or of a group (reference, kernel-size, stride, mobilenet, fused, separable); several, comma-separated, take the cases of any')
     .option('--variants', 'time every generated variant of each case, not only the default')
     .option('--reps <n>', 'timed repetitions per kernel', '30')
+    .option('--rounds <n>', 'passes over the cases; each time keeps its fastest pass (a slow stretch of GPU time rarely hits a case twice)', '2')
     .option('--no-torch', 'skip the PyTorch comparison')
     .option('--json [file]', 'write the results as JSON to the file (or stdout without one)')
     .action(
-      action(async (o: { filter?: string; variants?: boolean; reps: string; torch: boolean; json?: string | boolean }) => {
+      action(async (o: { filter?: string; variants?: boolean; reps: string; rounds: string; torch: boolean; json?: string | boolean }) => {
         const reps = Number(o.reps);
         if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+        const rounds = Number(o.rounds);
+        if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new SpecError('--rounds', o.rounds, 'an integer from 1 to 10');
         const started = performance.now();
         const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
         const partial = typeof o.json === 'string' ? (r: BenchResult) => writeFileSync(o.json as string, `${JSON.stringify(r, null, 2)}\n`) : undefined;
-        const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, torch: o.torch, progress, ...(partial ? { partial } : {}) });
+        const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, rounds, torch: o.torch, progress, ...(partial ? { partial } : {}) });
         if (o.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           printBench(result, (line) => process.stdout.write(`${line}\n`));

@@ -105,13 +105,17 @@ function quadsMinBlocks(dtype: KernelSpec['dtype'], wide: SeparableShape): numbe
  * The static shared memory of a block (templates/cuda/separable.hbs): a chunk's operands (the depthwise
  * results [KC][P + 8] and the 1x1 weights [COT][KC + 4] in float32, both twice for the three-product
  * float32 path; [KC][P + 8] and [COT][KC + 8] 16-bit elements otherwise) or a split block's partial
- * sums [P][COT + 4] floats, whichever is larger, and the staged depthwise weights of a chunk.
+ * sums [P][COT + 4] floats, whichever is larger, and with the tap table a chunk's staged depthwise weights.
  */
 export function separableSharedBytes(spec: KernelSpec & { pointwise: PointwiseSpec }, pixels: number, coutTile: number, slices: number): number {
   const kc = SEPARABLE_CHUNK, ds = pixels + 8;
   const chunk = spec.dtype !== 'float32' ? 2 * (kc * ds + coutTile * (kc + 8)) : (spec.pointwise.tf32 ? 4 : 8) * (kc * ds + coutTile * (kc + 4));
   const partial = slices > 1 ? 4 * pixels * (coutTile + 4) : 0;
-  return Math.max(chunk, partial) + kc * spec.kernelSize[0] * spec.kernelSize[1] * DTYPE_BYTES[spec.dtype];
+  const taps = spec.kernelSize[0] * spec.kernelSize[1];
+  return Math.max(chunk, partial) + (hasTapTable(spec) ? kc * taps * DTYPE_BYTES[spec.dtype] : 0);
+}
+function hasTapTable(spec: KernelSpec): boolean {
+  return spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS;
 }
 const STATIC_SHARED_BYTES = 48 * 1024;
 
@@ -128,7 +132,7 @@ function splitShape(spec: KernelSpec & { pointwise: PointwiseSpec }, wide: Separ
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
 export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, symbol: string) {
   const { wide, narrow } = separableShapes(spec.pointwise, `${symbol}_separable`);
-  const tapTable = spec.layout === 'NCHW' && spec.kernelSize[0] * spec.kernelSize[1] <= MAX_TABLE_TAPS;
+  const tapTable = hasTapTable(spec);
   const quads = hasQuads(spec, wide, tapTable) ? { ...wide, name: `${symbol}_separable_quads`, minBlocks: quadsMinBlocks(spec.dtype, wide) } : undefined;
   const split = wide.pixels <= SPLIT_MAX_PIXELS ? splitShape(spec, wide, `${symbol}_separable_split`) : undefined;
   return {

@@ -246,9 +246,9 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
     }
     const copyMs = timeCopy(rt, pool, bytesMoved, reps, flush, track);
     return {
-      name: c.name, group: c.group, spec: describeSpec(spec), shape: c.shape, bytesMoved,
-      ms: defMs, roundsMs: [defMs], variant: def.provenance.variant, gbps: bytesMoved / defMs / 1e6, copyMs, ofCopy: copyMs / defMs,
-      ...(torchMs !== undefined ? { torchMs, speedup: torchMs / defMs } : {}),
+      name: c.name, group: c.group, spec: describeSpec(spec), shape: c.shape, bytesMoved, roundsMs: [defMs], variant: def.provenance.variant,
+      ...timesOf(bytesMoved, defMs, copyMs, torchMs),
+      ...(torchMs !== undefined ? { torchMs } : {}),
       ...(torchCompiledMs !== undefined ? { torchCompiledMs } : {}),
       checked, failures: defFailures + timings.reduce((a, t) => a + t.failures, 0),
       ...(candidates.length > 1 ? { variants: timings } : {}),
@@ -273,14 +273,14 @@ function retimeCase(c: BenchCase, def: Kernel, pools: InputPools, sizes: Map<DTy
   }
 }
 
+/** A kernel's and its copy's times, and what a row derives from them. */
+function timesOf(bytesMoved: number, ms: number, copyMs: number, torchMs: number | undefined) {
+  return { ms, gbps: bytesMoved / ms / 1e6, copyMs, ofCopy: copyMs / ms, ...(torchMs !== undefined ? { speedup: torchMs / ms } : {}) };
+}
+
 /** A row with one more round's times: each keeps its fastest, and what is derived from them follows. */
 export function withRound(row: BenchRow, t: { ms: number; copyMs: number }): BenchRow {
-  const ms = Math.min(row.ms, t.ms);
-  const copyMs = Math.min(row.copyMs, t.copyMs);
-  return {
-    ...row, ms, roundsMs: [...row.roundsMs, t.ms], gbps: row.bytesMoved / ms / 1e6, copyMs, ofCopy: copyMs / ms,
-    ...(row.torchMs !== undefined ? { speedup: row.torchMs / ms } : {}),
-  };
+  return { ...row, roundsMs: [...row.roundsMs, t.ms], ...timesOf(row.bytesMoved, Math.min(row.ms, t.ms), Math.min(row.copyMs, t.copyMs), row.torchMs) };
 }
 
 async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {

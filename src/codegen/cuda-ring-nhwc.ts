@@ -41,7 +41,7 @@ export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, l
   return {
     name: `${symbol}_ring_nhwc`, tileH, stages: STAGES, segment: RING_SEGMENT, rows, vec, cols,
     /** The shared memory of the longest ring row (maxVecs vectors): the launcher allows it once. */
-    maxSmem: rows * maxVecs * vec * 4 + STAGES * tileH * maxVecs * 16,
+    maxSmem: ringBytes({ rows, stages: STAGES, tileH, vec }, maxVecs),
     /** Output elements (Wo * C) a row needs before the default launcher takes the ring: one strip. */
     minElems: pinned ? 1 : cols,
   };
@@ -57,6 +57,10 @@ export function ringNhwcSmem(spec: KernelSpec, ring: { readonly rows: number; re
   const a = Math.ceil((pl * C) / ring.vec) * ring.vec;
   const o = a - pl * C;
   const vecs = Math.ceil((o + ring.cols + (kw - 1) * dw * C) / ring.vec);
-  const bytes = ring.rows * vecs * ring.vec * 4 + ring.stages * ring.tileH * vecs * 16;
-  return vecs <= (2 * ring.cols) / ring.vec ? bytes : undefined;
+  return vecs <= (2 * ring.cols) / ring.vec ? ringBytes(ring, vecs) : undefined;
+}
+
+/** ring_nhwc::Geometry::smem: `rows` ring rows of `vecs` 16-byte vectors (float32 elements), and the cp.async stages. */
+function ringBytes(ring: { readonly rows: number; readonly stages: number; readonly tileH: number; readonly vec: number }, vecs: number): number {
+  return ring.rows * vecs * ring.vec * 4 + ring.stages * ring.tileH * vecs * 16;
 }

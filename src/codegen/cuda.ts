@@ -78,13 +78,14 @@ function generateNhwc(spec: KernelSpec, ctx: ReturnType<typeof templateContext>,
 /** A depthwise-separable block: one kernel, no variants. */
 function generateSeparable(spec: KernelSpec & { pointwise: NonNullable<KernelSpec['pointwise']> }, ctx: ReturnType<typeof templateContext>): GeneratedSource {
   const separable = separableParts(spec, ctx.symbol);
+  const { split } = separable;
   const source = render('cuda/dwconv.cu.hbs', { ...ctx, threads: SEPARABLE_THREADS, families: 'separable', direct: false, tiled: false, ring: false, nhwc: false, ringNhwc: false, separable });
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson,
     launch: { threads: SEPARABLE_THREADS, separable: {
       entries: separable.entries.map(({ name, pixels, coutTile }) => ({ name, pixels, coutTile })),
       narrowBelow: separable.narrowBelow,
-      ...(separable.split && { split: (({ name, pixels, coutTile, threads, slices, minChunks, maxBlocks }) => ({ name, pixels, coutTile, threads, slices, minChunks, maxBlocks }))(separable.split) }),
+      ...(split && { split: { name: split.name, pixels: split.pixels, coutTile: split.coutTile, threads: split.threads, slices: split.slices, minChunks: split.minChunks, maxBlocks: split.maxBlocks } }),
       ...(separable.quads && { quads: { name: separable.quads.name } }),
     } },
     variant: { kernel: 'separable', pixels: separable.wide.pixels, coutTile: separable.wide.coutTile },

@@ -7,7 +7,7 @@ import { compile } from '../../src/compile.js';
 import type { CudaLaunchInfo } from '../../src/codegen/common.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
-import { ACTIVATIONS, inLayout, outputExtent, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { ACTIVATIONS, inLayout, logicalDims, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
 import { checkKernels, checkOnShape, inParallel, SEED, specArbitrary } from './property.js';
@@ -80,9 +80,9 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
 }
 
 /** Output pixels (N x Ho x Wo) of an input of logical dims N, C, H, W, whatever the spec's layout. */
-function outputPixels(spec: KernelSpec, [n, , h, w]: readonly [number, number, number, number]): number {
-  const extent = (size: number, i: 0 | 1) => outputExtent(size, spec.kernelSize[i], spec.stride[i], spec.padding[2 * i]! + spec.padding[2 * i + 1]!, spec.dilation[i]);
-  return n * extent(h, 0) * extent(w, 1);
+function outputPixels(spec: KernelSpec, dims: readonly [number, number, number, number]): number {
+  const [n, , ho, wo] = logicalDims(spec, outputShape(spec, inLayout(spec, dims)));
+  return n * ho * wo;
 }
 
 /** The blocks the wide layout would launch on an input of logical dims N, C, H, W: what the launchers' entry choice turns on. */

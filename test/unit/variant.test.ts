@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/generate.js';
-import { allVariants, normalizeVariant } from '../../src/codegen/variant.js';
+import { allVariants, normalizeVariant, type CudaVariant } from '../../src/codegen/variant.js';
 import { SpecError } from '../../src/errors.js';
-import { normalizeSpec } from '../../src/spec.js';
+import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import type { GeneratedSource } from '../../src/codegen/common.js';
+
+/**
+ * A spec's ring variants (either layout): rows a step 2, 4 and 8, each kept by normalizeVariant and
+ * generating a pinned ring; `check` adds what is particular to the layout.
+ */
+function eachRingVariant(input: SpecInput, check: (spec: KernelSpec, g: GeneratedSource, v: CudaVariant) => void): void {
+  const spec = normalizeSpec(input);
+  const rings = allVariants(spec).filter((v) => v.kernel === 'ring');
+  expect(rings.map((v) => v.tileH), JSON.stringify(input)).toEqual([2, 4, 8]);
+  for (const v of rings) {
+    expect(normalizeVariant(spec, v)).toEqual(v);
+    const g = generate(spec, 'cuda', v);
+    expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
+    check(spec, g, v);
+  }
+}
 
 describe('CUDA variants', () => {
   const nhwc = normalizeSpec({ kernelSize: 3, layout: 'NHWC', dtype: 'float16' });
@@ -23,17 +40,11 @@ describe('CUDA variants', () => {
 
   it('offers the ring at 2, 4 and 8 rows where it fits (NCHW, stride 1, spans up to 30, any dtype), and only there', () => {
     for (const input of [{ kernelSize: 7, padding: 3 }, { kernelSize: 3 }, { kernelSize: 7, dtype: 'float16' }, { kernelSize: 5, dtype: 'bfloat16', dilation: 2 }] as const) {
-      const spec = normalizeSpec(input);
-      const rings = allVariants(spec).filter((v) => v.kernel === 'ring');
-      expect(rings.map((v) => v.tileH), JSON.stringify(input)).toEqual([2, 4, 8]);
-      for (const v of rings) {
-        expect(normalizeVariant(spec, v)).toEqual(v);
-        const g = generate(spec, 'cuda', v);
-        expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
+      eachRingVariant(input, (spec, g) => {
         expect(g.launch?.ring?.minWo).toBe(1); // pinned: every call whose rows it can load
         expect(g.launch?.ring?.vec).toBe(spec.dtype === 'float32' ? 4 : 8); // elements of a 16-byte load
         expect(g.launch?.direct).toBeDefined(); // the others
-      }
+      });
     }
     for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
@@ -61,16 +72,10 @@ describe('CUDA variants', () => {
 
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {
     for (const input of [{ kernelSize: 3, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', dilation: 2, padding: 1 }, { kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16' }] as const) {
-      const spec = normalizeSpec(input);
-      const rings = allVariants(spec).filter((v) => v.kernel === 'ring');
-      expect(rings.map((v) => v.tileH), JSON.stringify(input)).toEqual([2, 4, 8]);
-      for (const v of rings) {
-        expect(normalizeVariant(spec, v)).toEqual(v);
-        const g = generate(spec, 'cuda', v);
-        expect(g.variant).toMatchObject({ kernel: 'ring', ringTileH: v.tileH });
+      eachRingVariant(input, (spec, g, v) => {
         expect(g.launch?.ringNhwc).toMatchObject({ rows: v.tileH + spec.kernelSize[0] - 1 + (spec.dilation[0] - 1) * (spec.kernelSize[0] - 1), minElems: 1 });
         expect(g.launch?.nhwc).toBeDefined(); // for calls the ring cannot take
-      }
+      });
     }
     for (const input of [{ kernelSize: 5, layout: 'NHWC' }, { kernelSize: 3, stride: 2, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { timeLaunches, readAt, uniformStored, uploadUniform } from '../src/cli/device-data.js';
+import { timeLaunches, readAt, uniformStored, uploadUniform } from '../src/tools/device-data.js';
 import { compile } from '../src/compile.js';
 import { readEnvironment } from '../src/env.js';
-import { cudaRuntime } from '../src/runtime/cudart.js';
+import { cudaRuntime } from '../src/ffi/cudart.js';
 import { Tensor } from '../src/runtime/tensor.js';
 import { randomParameters } from '../src/verify/operands.js';
 import { sampleIndices, verifyOutputs } from '../src/verify/sample.js';

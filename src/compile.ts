@@ -6,15 +6,15 @@ import type { GeneratedSource, Target } from './codegen/common.js';
 import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
 import { readEnvironment, type Environment } from './env.js';
 import { SpecError } from './errors.js';
-import { normalizeArch } from './jit/arch.js';
-import { buildArtifact, type Artifact } from './jit/build.js';
-import { lockTimeoutMs } from './jit/key-lock.js';
-import { parseSize } from './jit/prune.js';
+import { normalizeArch } from './compiler/arch.js';
+import { buildArtifact, type Artifact } from './artifact.js';
+import { lockTimeoutMs } from './cache/key-lock.js';
+import { parseSize } from './cache/prune.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { loadArtifact, loadCubin } from './runtime/library.js';
-import { probeNvrtc } from './runtime/nvrtc.js';
-import { CUBIN_NAME } from './jit/compilers.js';
-import { cudaRuntime, probeGpu } from './runtime/cudart.js';
+import { probeNvrtc } from './ffi/nvrtc.js';
+import { CUBIN_NAME } from './compiler/compilers.js';
+import { cudaRuntime, probeGpu } from './ffi/cudart.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
 
 export interface CompileOptions {

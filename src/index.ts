@@ -1,6 +1,6 @@
 export { compile, build, type CompileOptions } from './compile.js';
-export { compileTuned, type TuneOptions, type TunedKernel } from './tune.js';
-export type { TuningRecord } from './jit/tuning-store.js';
+export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
+export type { TuningRecord } from './cache/tuning-store.js';
 export { normalizeSpec, canonicalJson, describeSpec, outputShape, weightShape, pointwiseWeightShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS, MAX_POINTWISE_CHANNELS } from './spec.js';
 export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
 export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
@@ -9,7 +9,7 @@ export type { GeneratedSource, Target } from './codegen/common.js';
 export { allVariants, type CudaVariant } from './codegen/variant.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
 export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
-export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './runtime/cudart.js';
-export type { Artifact } from './jit/build.js';
+export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './ffi/cudart.js';
+export type { Artifact } from './artifact.js';
 export { DwconvError, SpecError, ToolchainNotFoundError, CompileError, CudaError, CacheError } from './errors.js';
 export { reference, type ReferenceInputs } from './verify/reference.js';

@@ -1,6 +1,6 @@
 import { compile, type CompilerChoice } from '../compile.js';
 import type { Kernel } from '../runtime/kernel.js';
-import { compileTuned } from '../tune.js';
+import { compileTuned } from '../tools/tune.js';
 import { SpecError } from '../errors.js';
 import { describeSpec, type SpecInput } from '../spec.js';
 

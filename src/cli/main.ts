@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../version.js';
-import { registerCacheCommands } from './cache-commands.js';
+import { registerCacheCommands } from './cache.js';
 import { EXIT } from './common.js';
 import { registerRunCommands } from './run-commands.js';
 

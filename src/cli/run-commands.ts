@@ -4,11 +4,11 @@ import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { COMPILERS, type CompilerChoice } from '../compile.js';
 import { SpecError } from '../errors.js';
-import { printBench, runBench, type BenchResult } from './bench.js';
+import { printBench, runBench, type BenchResult } from '../tools/bench.js';
 import { action, EXIT, targetOption } from './common.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
 import { printDemo } from './demo-report.js';
-import { runDemo } from './demo.js';
+import { runDemo } from '../tools/demo.js';
 import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
 
 export function registerRunCommands(program: Command): void {

@@ -9,8 +9,8 @@ import { ringNhwcSmem } from '../codegen/cuda-ring-nhwc.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
 import { CudaError } from '../errors.js';
-import type { Address } from './cudart.js';
-import type { CudaDriver, CuFunction } from './cuda-driver.js';
+import type { Address } from '../ffi/cudart.js';
+import type { CudaDriver, CuFunction } from '../ffi/cuda-driver.js';
 
 const INT_LIMIT = 2 ** 31 - 1;
 

@@ -2,7 +2,7 @@ import type { Environment } from '../env.js';
 import { CudaError, DwconvError, SpecError } from '../errors.js';
 import { channelsOf, logicalDims, outputDtypeOf, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { parameterTensors } from './parameter-tensors.js';
-import { cudaRuntime, type Address } from './cudart.js';
+import { cudaRuntime, type Address } from '../ffi/cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { Tensor } from './tensor.js';
 

@@ -3,8 +3,8 @@ import type { CudaLaunchInfo } from '../codegen/common.js';
 import type { Environment } from '../env.js';
 import type { KernelSpec } from '../spec.js';
 import { cubinLauncher } from './cubin-launch.js';
-import { cudaDriver } from './cuda-driver.js';
-import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
+import { cudaDriver } from '../ffi/cuda-driver.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 

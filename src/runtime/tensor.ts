@@ -3,7 +3,7 @@ import type { Environment } from '../env.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError, SpecError } from '../errors.js';
 import { DTYPES, type DType } from '../spec.js';
-import { cudaRuntime, type Address } from './cudart.js';
+import { cudaRuntime, type Address } from '../ffi/cudart.js';
 
 export type Device = 'cpu' | 'cuda';
 

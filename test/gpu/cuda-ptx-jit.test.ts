@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { generate } from '../../src/codegen/generate.js';
-import { precompile } from '../../src/precompile.js';
+import { precompile } from '../../src/tools/precompile.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 import { splitBlocks, wideBlocks } from '../helpers/separable-suite.js';

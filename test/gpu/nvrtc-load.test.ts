@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/generate.js';
 import { build, compile } from '../../src/compile.js';
 import { readEnvironment } from '../../src/env.js';
-import { probeGpu } from '../../src/runtime/cudart.js';
+import { probeGpu } from '../../src/ffi/cudart.js';
 import { loadCubin } from '../../src/runtime/library.js';
-import { nvrtc } from '../../src/runtime/nvrtc.js';
+import { nvrtc } from '../../src/ffi/nvrtc.js';
 import { normalizeSpec } from '../../src/spec.js';
 import { gpuReason, hasGpu, hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allVariants } from '../../src/codegen/variant.js';
 import { normalizeSpec } from '../../src/spec.js';
-import { compileTuned } from '../../src/tune.js';
+import { compileTuned } from '../../src/tools/tune.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 

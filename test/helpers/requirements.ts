@@ -1,7 +1,7 @@
 import { readEnvironment } from '../../src/env.js';
-import { cxxCandidates, nvccCandidates } from '../../src/jit/toolchain.js';
-import { probeGpu } from '../../src/runtime/cudart.js';
-import { probeNvrtc } from '../../src/runtime/nvrtc.js';
+import { cxxCandidates, nvccCandidates } from '../../src/compiler/toolchain.js';
+import { probeGpu } from '../../src/ffi/cudart.js';
+import { probeNvrtc } from '../../src/ffi/nvrtc.js';
 import { accessSync, constants } from 'node:fs';
 
 const executable = (p: string) => {

@@ -7,8 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { SpecError } from '../../src/errors.js';
-import { importBundle } from '../../src/jit/bundle.js';
-import { parseDuration, parseSize } from '../../src/jit/prune.js';
+import { importBundle } from '../../src/cache/bundle.js';
+import { parseDuration, parseSize } from '../../src/cache/prune.js';
 import { hasCxx } from '../helpers/requirements.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CacheError, SpecError } from '../../src/errors.js';
-import { lockTimeoutMs, withKeyLock } from '../../src/jit/key-lock.js';
+import { lockTimeoutMs, withKeyLock } from '../../src/cache/key-lock.js';
 import { hasCxx } from '../helpers/requirements.js';
 
 const child = fileURLToPath(new URL('../fixtures/compile-and-check.ts', import.meta.url));

@@ -7,8 +7,8 @@ import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
 import { readEnvironment } from '../../src/env.js';
 import { CompileError, SpecError } from '../../src/errors.js';
-import { DiskCache } from '../../src/jit/disk-cache.js';
-import { nvrtc, nvrtcCandidates } from '../../src/runtime/nvrtc.js';
+import { DiskCache } from '../../src/cache/disk-cache.js';
+import { nvrtc, nvrtcCandidates } from '../../src/ffi/nvrtc.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
 
@@ -71,7 +71,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
 
   it('is refused for several archs or PTX, which only nvcc can put in one artifact', async () => {
     await expect(build({ kernelSize: 3 }, { target: 'cuda', arch, compiler: 'nvrtc', cache: false, precompiled: [] }).then(() => 'ok')).resolves.toBe('ok');
-    const err = await import('../../src/jit/build.js').then((m) => m.plan(generate(normalizeSpec({ kernelSize: 3 }), 'cuda'), { env: readEnvironment(), archs: ['sm_80', 'sm_90'], compiler: 'nvrtc' })).catch((e: unknown) => e);
+    const err = await import('../../src/artifact.js').then((m) => m.plan(generate(normalizeSpec({ kernelSize: 3 }), 'cuda'), { env: readEnvironment(), archs: ['sm_80', 'sm_90'], compiler: 'nvrtc' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpecError);
   });
 

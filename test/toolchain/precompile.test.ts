@@ -6,9 +6,9 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { SpecError } from '../../src/errors.js';
-import { embeddedCode } from '../../src/jit/fatbin.js';
-import { embeddedArchs, runsOn } from '../../src/jit/layers.js';
-import { expandManifest, precompile } from '../../src/precompile.js';
+import { embeddedCode } from '../../src/compiler/fatbin.js';
+import { embeddedArchs, runsOn } from '../../src/cache/layers.js';
+import { expandManifest, precompile } from '../../src/tools/precompile.js';
 import { hasCxx, hasNvcc } from '../helpers/requirements.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

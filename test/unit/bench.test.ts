@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { benchCases } from '../../src/cli/bench-cases.js';
-import { selectCases, withRound, type BenchRow } from '../../src/cli/bench.js';
+import { benchCases } from '../../src/tools/bench-cases.js';
+import { selectCases, withRound, type BenchRow } from '../../src/tools/bench.js';
 import { DwconvError } from '../../src/errors.js';
 
 describe('bench case selection (--filter)', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CacheError } from '../../src/errors.js';
-import { DiskCache, type EntryDraft } from '../../src/jit/disk-cache.js';
-import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/jit/key.js';
+import { DiskCache, type EntryDraft } from '../../src/cache/disk-cache.js';
+import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/cache/key.js';
 
 const parts: KeyParts = {
   format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: 'a'.repeat(64),

@@ -4,7 +4,7 @@ import { tiledEntries } from '../../src/codegen/cuda-tiled.js';
 import { generate } from '../../src/codegen/generate.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { cubinLauncher, fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
-import type { CudaDriver } from '../../src/runtime/cuda-driver.js';
+import type { CudaDriver } from '../../src/ffi/cuda-driver.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { embeddedCode } from '../../src/jit/fatbin.js';
+import { embeddedCode } from '../../src/compiler/fatbin.js';
 
 describe('fatbin reading', () => {
   it('finds nothing in bytes without a fatbin, and does not trust a truncated one', () => {

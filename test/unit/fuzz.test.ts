@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { canonicalJson, normalizeSpec, outputShape } from '../../src/spec.js';
-import { expandManifest } from '../../src/precompile.js';
+import { expandManifest } from '../../src/tools/precompile.js';
 
 // Any value at all: the public entry points either accept it or throw a SpecError naming a field.
 const anything = fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, withSparseArray: true, withTypedArray: true });

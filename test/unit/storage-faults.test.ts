@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheError } from '../../src/errors.js';
-import { DiskCache, type EntryDraft } from '../../src/jit/disk-cache.js';
-import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/jit/key.js';
-import { withKeyLock } from '../../src/jit/key-lock.js';
+import { DiskCache, type EntryDraft } from '../../src/cache/disk-cache.js';
+import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/cache/key.js';
+import { withKeyLock } from '../../src/cache/key-lock.js';
 
 const fault = vi.hoisted(() => ({ current: undefined as undefined | { call: string; code: string; pathHas?: string }, injected: 0 }));
 

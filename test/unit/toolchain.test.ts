@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../src/env.js';
 import { SpecError, ToolchainNotFoundError } from '../../src/errors.js';
-import { normalizeArch } from '../../src/jit/arch.js';
-import { findCxx, nvccCandidates } from '../../src/jit/toolchain.js';
+import { normalizeArch } from '../../src/compiler/arch.js';
+import { findCxx, nvccCandidates } from '../../src/compiler/toolchain.js';
 import { PACKAGE_VERSION } from '../../src/version.js';
 
 describe('toolchain discovery', () => {

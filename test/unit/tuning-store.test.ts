@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../../src/jit/tuning-store.js';
+import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../../src/cache/tuning-store.js';
 
 describe('tuning records', () => {
   it('class shapes by exact H, W and the power-of-two bucket of N*C', () => {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newestArch } from './arch.js';
-import { embeddedCode } from './fatbin.js';
+import { newestArch } from '../compiler/arch.js';
+import { embeddedCode } from '../compiler/fatbin.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
 import { DiskCache, META_NAME, type CacheEntry, type EntryMeta } from './disk-cache.js';
 

@@ -1,12 +1,12 @@
 import { cpus } from 'node:os';
-import { generate } from './codegen/generate.js';
-import type { Target } from './codegen/common.js';
-import { readEnvironment } from './env.js';
-import { DwconvError, SpecError } from './errors.js';
-import { normalizeArch } from './jit/arch.js';
-import { buildArtifact } from './jit/build.js';
-import { inParallel } from './parallel.js';
-import { describeSpec, normalizeSpec, type SpecInput } from './spec.js';
+import { generate } from '../codegen/generate.js';
+import type { Target } from '../codegen/common.js';
+import { readEnvironment } from '../env.js';
+import { DwconvError, SpecError } from '../errors.js';
+import { normalizeArch } from '../compiler/arch.js';
+import { buildArtifact } from '../artifact.js';
+import { inParallel } from '../parallel.js';
+import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 /**
  * A precompile manifest (JSON):

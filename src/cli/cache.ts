@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PACKAGE_CACHE_DIR } from '../compile.js';
 import { SpecError } from '../errors.js';
-import { explain } from '../explain.js';
-import { exportBundle, importBundle } from '../jit/bundle.js';
-import { parseDuration, parseSize, pruneCache } from '../jit/prune.js';
-import { precompile } from '../precompile.js';
-import { cacheRoot, cacheStats, clearCache, findEntry, listEntries, verifyCache, type EntryRow } from './cache-command.js';
+import { explain } from '../tools/explain.js';
+import { exportBundle, importBundle } from '../cache/bundle.js';
+import { parseDuration, parseSize, pruneCache } from '../cache/prune.js';
+import { precompile } from '../tools/precompile.js';
+import { cacheRoot, cacheStats, clearCache, findEntry, listEntries, verifyCache, type EntryRow } from '../tools/cache-inspect.js';
 import { action, cacheDirOption, EXIT, print, targetOption } from './common.js';
-import { runDoctor } from './doctor.js';
+import { runDoctor } from '../tools/doctor.js';
 import { addSpecFlags, specFromFlags, type SpecFlags } from './spec-flags.js';
 
 export function registerCacheCommands(program: Command): void {

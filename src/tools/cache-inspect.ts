@@ -2,9 +2,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEnvironment } from '../env.js';
 import { SpecError } from '../errors.js';
-import { defaultCacheDir } from '../jit/build.js';
-import { DiskCache, type EntryMeta } from '../jit/disk-cache.js';
-import { entryBytes } from '../jit/prune.js';
+import { defaultCacheDir } from '../artifact.js';
+import { DiskCache, type EntryMeta } from '../cache/disk-cache.js';
+import { entryBytes } from '../cache/prune.js';
 import { describeSpec, normalizeSpec } from '../spec.js';
 import { median } from './stats.js';
 

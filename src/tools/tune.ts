@@ -1,17 +1,17 @@
-import { allVariants, type CudaVariant } from './codegen/variant.js';
-import { compile, type CompileOptions } from './compile.js';
-import { readEnvironment } from './env.js';
-import { SpecError } from './errors.js';
-import { defaultCacheDir } from './jit/build.js';
-import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from './jit/tuning-store.js';
-import { cudaRuntime, probeGpu } from './runtime/cudart.js';
-import type { Kernel } from './runtime/kernel.js';
-import { Tensor } from './runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape, normalizeSpec } from './spec.js';
-import { randomParameters } from './verify/operands.js';
-import { parameterTensors } from './runtime/parameter-tensors.js';
-import { fillUniform } from './verify/random.js';
-import { PACKAGE_VERSION } from './version.js';
+import { allVariants, type CudaVariant } from '../codegen/variant.js';
+import { compile, type CompileOptions } from '../compile.js';
+import { readEnvironment } from '../env.js';
+import { SpecError } from '../errors.js';
+import { defaultCacheDir } from '../artifact.js';
+import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../cache/tuning-store.js';
+import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
+import type { Kernel } from '../runtime/kernel.js';
+import { Tensor } from '../runtime/tensor.js';
+import { canonicalJson, channelsOf, checkShape, normalizeSpec } from '../spec.js';
+import { randomParameters } from '../verify/operands.js';
+import { parameterTensors } from '../runtime/parameter-tensors.js';
+import { fillUniform } from '../verify/random.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 export interface TuneOptions extends Omit<CompileOptions, 'variant' | 'target'> {
   /** Timed repetitions per candidate (median). Default 10. */

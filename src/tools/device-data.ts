@@ -1,5 +1,5 @@
 import { decode, DTYPE_BYTES, encode, roundTo } from '../dtype.js';
-import type { Address, CudaRuntime } from '../runtime/cudart.js';
+import type { Address, CudaRuntime } from '../ffi/cudart.js';
 import type { DType } from '../spec.js';
 import { fillUniform, uniformAt } from '../verify/random.js';
 import { median } from './stats.js';

@@ -3,7 +3,7 @@
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
 import { cudaRuntime, type Address } from './cudart.js';
-import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 
 /**
  * Results that mean: this code was built for something this driver or GPU cannot run. (The cache

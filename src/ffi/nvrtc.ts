@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Environment } from '../env.js';
 import { CompileError, ToolchainNotFoundError } from '../errors.js';
-import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 
 const SONAMES = ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so.11.2', 'libnvrtc.so'];
 

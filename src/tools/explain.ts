@@ -1,13 +1,13 @@
-import { generate } from './codegen/generate.js';
-import { PACKAGE_CACHE_DIR } from './compile.js';
-import { readEnvironment } from './env.js';
-import { SpecError } from './errors.js';
-import { normalizeArch } from './jit/arch.js';
-import { defaultCacheDir, fromLayers, plan } from './jit/build.js';
-import { DiskCache } from './jit/disk-cache.js';
-import type { KeyParts } from './jit/key.js';
-import { probeGpu } from './runtime/cudart.js';
-import { describeSpec, normalizeSpec } from './spec.js';
+import { generate } from '../codegen/generate.js';
+import { PACKAGE_CACHE_DIR } from '../compile.js';
+import { readEnvironment } from '../env.js';
+import { SpecError } from '../errors.js';
+import { normalizeArch } from '../compiler/arch.js';
+import { defaultCacheDir, fromLayers, plan } from '../artifact.js';
+import { DiskCache } from '../cache/disk-cache.js';
+import type { KeyParts } from '../cache/key.js';
+import { probeGpu } from '../ffi/cudart.js';
+import { describeSpec, normalizeSpec } from '../spec.js';
 
 export interface Explanation {
   readonly spec: string;

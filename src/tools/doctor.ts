@@ -1,12 +1,12 @@
 import { statfs } from 'node:fs/promises';
-import koffi from 'koffi';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { defaultCacheDir } from '../jit/build.js';
-import { DiskCache } from '../jit/disk-cache.js';
-import { findCxx, findNvcc } from '../jit/toolchain.js';
-import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
-import { probeNvrtc } from '../runtime/nvrtc.js';
+import { defaultCacheDir } from '../artifact.js';
+import { DiskCache } from '../cache/disk-cache.js';
+import { findCxx, findNvcc } from '../compiler/toolchain.js';
+import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
+import { ffiVersion } from '../ffi/koffi.js';
+import { probeNvrtc } from '../ffi/nvrtc.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 export interface Check {
@@ -30,7 +30,7 @@ const fixOf = (err: unknown, fallback: string) => (err instanceof DwconvError &&
 /** What this machine offers the library, each problem with its fix. Changes nothing but creating the cache directory. */
 export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
   const env = readEnvironment();
-  const checks: Check[] = [{ name: 'node', ok: true, detail: `${process.version}, FFI: koffi ${String((koffi as unknown as { version?: string }).version ?? '?')}` }];
+  const checks: Check[] = [{ name: 'node', ok: true, detail: `${process.version}, FFI: koffi ${ffiVersion()}` }];
   const cxx = await findCxx(env).then(
     (t) => ({ name: 'C++ compiler (CPU target)', ok: true, detail: `${t.path}: ${t.version}` }),
     (err: unknown) => ({ name: 'C++ compiler (CPU target)', ok: false, detail: message(err), fix: fixOf(err, 'install g++') }),

@@ -1,6 +1,6 @@
 // The CUDA runtime through koffi, loaded on first use. Device pointers and streams are plain addresses.
 import { join } from 'node:path';
-import { loadLibrary, type FfiFunction, type FfiLibrary } from './ffi.js';
+import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 import type { Environment } from '../env.js';
 import { CudaError, ToolchainNotFoundError } from '../errors.js';
 

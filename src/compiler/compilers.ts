@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
-import type { Nvrtc } from '../runtime/nvrtc.js';
+import type { Nvrtc } from '../ffi/nvrtc.js';
 import type { Tool } from './toolchain.js';
 
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;

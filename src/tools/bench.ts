@@ -8,7 +8,7 @@ import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../runtime/cudart.js';
+import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType } from '../spec.js';

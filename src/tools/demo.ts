@@ -7,7 +7,7 @@ import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { cudaRuntime, probeGpu } from '../runtime/cudart.js';
+import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, type SpecInput } from '../spec.js';
@@ -60,7 +60,7 @@ export interface DemoResult {
   readonly torch?: { readonly ms: number; readonly detail: string } | { readonly unavailable: string };
 }
 
-const cliPath = fileURLToPath(new URL('./main.js', import.meta.url));
+const cliPath = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Times the cache hit the way a user meets it: a second process compiling the same spec. */
 async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string): Promise<DemoResult['cacheHit']> {

@@ -21,3 +21,8 @@ export function loadLibrary(path: string): LibraryHandle {
   }
   return koffi.load(path);
 }
+
+/** The FFI library's version, for doctor. */
+export function ffiVersion(): string {
+  return String((koffi as unknown as { version?: string }).version ?? '?');
+}

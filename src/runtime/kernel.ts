@@ -63,6 +63,11 @@ export class Kernel {
     return this.provenance.key;
   }
 
+  /** The same loaded kernel, as a later compile() in this process returns it (origin 'memory', nothing compiled or loaded). */
+  fromMemory(): Kernel {
+    return new Kernel(this.spec, this.target, { ...this.provenance, origin: 'memory', compileMilliseconds: 0, loadMilliseconds: 0 }, this.artifact, this.env);
+  }
+
   /** [N, C*m, Ho, Wo] for an [N, C, H, W] input; in NHWC order for an NHWC spec. */
   outputShape(inputShape: readonly number[]): [number, number, number, number] {
     return outputShape(this.spec, inputShape);

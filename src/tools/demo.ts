@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -7,7 +7,9 @@ import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError } from '../errors.js';
-import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
+import { cudaRuntime } from '../ffi/cudart.js';
+import { backendFor } from '../backends/registry.js';
+import { resolveTarget } from '../options.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
 import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, type SpecInput } from '../spec.js';
@@ -73,10 +75,10 @@ async function secondProcessHit(spec: SpecInput, target: string, cacheDir: strin
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const env = readEnvironment();
-  const gpu = probeGpu(env);
-  const target = o.target === 'auto' ? (gpu.ok ? 'cuda' : 'cpu') : o.target;
-  if (target === 'cuda' && !gpu.ok) throw new DwconvError(`target cuda: no usable GPU (${gpu.reason})`);
-  const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${cpus()[0]?.model ?? 'unknown'}`;
+  const target = resolveTarget(o.target, env);
+  const probe = backendFor(target).probe(env);
+  if (!probe.ok) throw new DwconvError(`target ${target}: no usable GPU (${probe.reason})`);
+  const device = target === 'cuda' ? probe.detail : `CPU: ${probe.detail}`;
   // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
   const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
   const seed = freshSeed(o.seed);

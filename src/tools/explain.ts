@@ -1,12 +1,7 @@
-import { generate } from '../codegen/generate.js';
-import { PACKAGE_CACHE_DIR } from '../compile.js';
-import { readEnvironment } from '../env.js';
-import { SpecError } from '../errors.js';
-import { normalizeArch } from '../compiler/arch.js';
 import { defaultCacheDir, fromLayers, plan } from '../artifact.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import type { KeyParts } from '../cache/key.js';
-import { probeGpu } from '../ffi/cudart.js';
+import { resolveOptions } from '../options.js';
 import { describeSpec, normalizeSpec } from '../spec.js';
 
 export interface Explanation {
@@ -27,25 +22,16 @@ function differingParts(a: KeyParts, b: KeyParts): string[] {
 }
 
 /** Whether compile() would find this spec in a cache, and if not, why not: the nearest entry and the key parts that differ. */
-export async function explain(specInput: unknown, options: { target?: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string } = {}): Promise<Explanation> {
-  const spec = normalizeSpec(specInput);
-  const env = readEnvironment();
-  let target = options.target ?? 'auto';
-  let arch = options.arch === undefined ? undefined : normalizeArch(options.arch);
-  if (target === 'auto' || (target === 'cuda' && !arch)) {
-    const gpu = probeGpu(env);
-    if (target === 'auto') target = gpu.ok ? 'cuda' : 'cpu';
-    if (target === 'cuda' && !arch) {
-      if (!gpu.ok) throw new SpecError('arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${gpu.reason})`);
-      arch = gpu.device.arch;
-    }
-  }
-  const generated = generate(spec, target);
-  const opts = { env, ...(arch ? { archs: [arch], deviceArch: arch } : {}), precompiled: [...env.precompiled, PACKAGE_CACHE_DIR] };
+export async function explain(specInput: unknown, options: { target?: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Explanation> {
+  // Resolved as compile() resolves them (target, arch, compiler), so the key is the one compile() would use.
+  const r = resolveOptions(specInput, options, 'explain');
+  const { spec, target, env } = r;
+  const generated = r.backend.generate(spec, undefined);
+  const opts = { env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled: r.precompiled, compiler: r.compiler };
   const { parts, key } = await plan(generated, opts);
   const base = { spec: describeSpec(spec), target, key, parts };
   if (await fromLayers(generated, opts)) return { ...base, cached: 'precompiled' };
-  const cache = await DiskCache.open(options.cacheDir ?? defaultCacheDir(env));
+  const cache = await DiskCache.open(r.cacheDir ?? defaultCacheDir(env));
   if ((await cache.inspect(key)).entry) return { ...base, cached: 'disk' };
   let nearest: Explanation['nearest'];
   for (const other of await cache.keys()) {

@@ -1,13 +1,16 @@
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile, type CompileOptions } from '../compile.js';
-import { readEnvironment } from '../env.js';
+import type { Environment } from '../env.js';
+import { currentCudaDevice } from '../backends/cuda.js';
+import { NoGpuReason } from '../backends/no-gpu.js';
+import { resolveOptions } from '../options.js';
 import { SpecError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
 import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../cache/tuning-store.js';
-import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
+import { cudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape, normalizeSpec } from '../spec.js';
+import { canonicalJson, channelsOf, checkShape } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform } from '../verify/random.js';
@@ -35,16 +38,17 @@ const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.t
  */
 export async function compileTuned(specInput: unknown, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
   const { reps = 10, ...compileOptions } = options;
-  const spec = normalizeSpec(specInput);
+  const base: CompileOptions = { ...compileOptions, target: 'cuda' };
+  // Resolved as compile() resolves them: the tuned kernels are the ones compile() would load.
+  const r = resolveOptions(specInput, base, 'load');
+  const { spec, env } = r;
   const shape = checkShape('tuneFor', inputShape);
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
-  const env = readEnvironment(options.env);
-  const gpu = probeGpu(env);
-  if (!gpu.ok) throw new SpecError('options.target', 'cuda', `a usable GPU to tune on (${gpu.reason})`);
-  const root = options.cacheDir ?? defaultCacheDir(env);
-  const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${gpu.device.name} ${gpu.device.arch}`, package: PACKAGE_VERSION };
+  const device = currentCudaDevice(env);
+  if (device instanceof NoGpuReason) throw device.error('load');
+  const root = r.cacheDir ?? defaultCacheDir(env);
+  const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${device.info.name} ${device.info.arch}`, package: PACKAGE_VERSION };
   const key = tuningKey(parts);
-  const base: CompileOptions = { ...compileOptions, target: 'cuda' };
   const known = options.cache === false ? undefined : await readTuning(root, key);
   if (known) {
     const kernel = await compile(spec, { ...base, ...(known.variant ? { variant: known.variant } : {}) });
@@ -64,7 +68,7 @@ export async function compileTuned(specInput: unknown, inputShape: readonly numb
   return { kernel: kernels[best]!, tuned: true, record };
 }
 
-function timeCandidates(kernels: Kernel[], shape: [number, number, number, number], reps: number, env: ReturnType<typeof readEnvironment>): number[] {
+function timeCandidates(kernels: Kernel[], shape: [number, number, number, number], reps: number, env: Environment): number[] {
   const rt = cudaRuntime(env);
   const k0 = kernels[0]!;
   const opts = { dtype: k0.spec.dtype, device: 'cuda' as const, env };

@@ -1,0 +1,119 @@
+// Compile options resolved once: compile(), build(), explain(), compileTuned(), the demo and the bench
+// all go through resolveOptions, so a target, arch or compiler means the same thing everywhere.
+import { fileURLToPath } from 'node:url';
+import { backendFor, type Backend } from './backends/registry.js';
+import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
+import { normalizeArch } from './compiler/arch.js';
+import { lockTimeoutMs } from './cache/key-lock.js';
+import { parseSize } from './cache/prune.js';
+import { readEnvironment, type Environment } from './env.js';
+import { SpecError } from './errors.js';
+import { normalizeSpec, type KernelSpec } from './spec.js';
+import { isTarget, type Target, type TargetChoice } from './target.js';
+
+export const COMPILERS = ['auto', 'nvcc', 'nvrtc'] as const;
+export type CompilerChoice = (typeof COMPILERS)[number];
+
+export interface CompileOptions {
+  /** 'auto' (default): 'cuda' when a GPU is usable, else 'cpu'. DWCONV_JIT_TARGET overrides 'auto'. */
+  readonly target?: TargetChoice;
+  /**
+   * CUDA compiler. 'auto' (default; DWCONV_JIT_COMPILER overrides it): for compile(), NVRTC when
+   * libnvrtc loads (in-process, a cubin for the GPU in use), else nvcc; for build(), nvcc (a library
+   * that can hold several archs and PTX). The kernel's provenance says which was used.
+   */
+  readonly compiler?: CompilerChoice;
+  /** CUDA arch such as 'sm_90'; default: the arch of the current GPU. Required to build CUDA code without a GPU. */
+  readonly arch?: string | number;
+  /** Writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
+  readonly cacheDir?: string;
+  /** false: neither read nor write the cache (compile into a private temporary folder). Default true. */
+  readonly cache?: boolean;
+  /** Progress messages (compiler invocations and the like). */
+  readonly log?: (message: string) => void;
+  /**
+   * Read-only precompiled cache directories searched before the writable cache; an entry is used
+   * only if it embeds code for the GPU in use. Default for compile(): DWCONV_JIT_PRECOMPILED, then the
+   * package's cache/; for build(), none (it is asked to fill the cache).
+   */
+  readonly precompiled?: readonly string[];
+  /** CUDA only: force a kernel family and tile (see allVariants); default: chosen by heuristic. */
+  readonly variant?: CudaVariant;
+  /** Environment to read instead of process.env (for tests and embedding). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'env'];
+
+/** The package's own precompiled layer (`npm run precompile` fills it). */
+export const PACKAGE_CACHE_DIR = fileURLToPath(new URL('../cache/', import.meta.url));
+
+/** What a call does with the kernel: load it here, fill a cache, or only ask where it would come from. */
+export type Purpose = 'load' | 'build' | 'explain';
+
+export interface ResolvedOptions {
+  readonly spec: KernelSpec;
+  readonly target: Target;
+  readonly backend: Backend;
+  /** CUDA: the arch to build for (the GPU's unless given); undefined for the CPU. */
+  readonly arch: string | undefined;
+  readonly env: Environment;
+  readonly variant: CudaVariant | undefined;
+  /** The CUDA compiler this call uses (nvcc for the CPU target, where it is unused). */
+  readonly compiler: 'nvcc' | 'nvrtc';
+  /** Precompiled layers to search, in order. */
+  readonly precompiled: readonly string[];
+  readonly cacheDir: string | undefined;
+  readonly cache: boolean;
+  readonly log: ((message: string) => void) | undefined;
+  readonly purpose: Purpose;
+}
+
+function checkOptionFields(options: CompileOptions): void {
+  if (typeof options !== 'object' || options === null) throw new SpecError('options', options, 'an object');
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_FIELDS as readonly string[]).includes(key)) throw new SpecError(`options.${key}`, (options as Record<string, unknown>)[key], `known options: ${OPTION_FIELDS.join(', ')}`);
+  }
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new SpecError('options.cache', options.cache, 'true | false');
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) throw new SpecError('options.cacheDir', options.cacheDir, 'a directory path');
+  if (options.precompiled !== undefined && (!Array.isArray(options.precompiled) || options.precompiled.some((d) => typeof d !== 'string' || d === ''))) {
+    throw new SpecError('options.precompiled', options.precompiled, 'an array of directory paths');
+  }
+  if (options.log !== undefined && typeof options.log !== 'function') throw new SpecError('options.log', options.log, 'a function (message: string) => void');
+}
+
+/** The target 'auto' means here: DWCONV_JIT_TARGET when set, else CUDA when a GPU is usable. */
+export function resolveTarget(requested: unknown, env: Environment): Target {
+  const choice = requested ?? 'auto';
+  if (choice !== 'auto' && !isTarget(choice)) throw new SpecError('options.target', choice, "'auto' | 'cuda' | 'cpu'");
+  if (choice !== 'auto') return choice;
+  if (env.target !== undefined) {
+    if (!isTarget(env.target)) throw new SpecError('DWCONV_JIT_TARGET', env.target, "'cuda' | 'cpu'");
+    return env.target;
+  }
+  return backendFor('cuda').probe(env).ok ? 'cuda' : 'cpu';
+}
+
+/** Every option of a compile-like call checked and given its default, once. */
+export function resolveOptions(specInput: unknown, options: CompileOptions, purpose: Purpose): ResolvedOptions {
+  const spec = normalizeSpec(specInput);
+  checkOptionFields(options);
+  const env = readEnvironment(options.env);
+  // Environment settings fail here, before anything is compiled.
+  if (env.cacheMaxSize !== undefined) parseSize('DWCONV_JIT_CACHE_MAX_SIZE', env.cacheMaxSize);
+  lockTimeoutMs(env.lockTimeout);
+  const choice = options.compiler ?? env.compiler ?? 'auto';
+  if (!(COMPILERS as readonly string[]).includes(choice)) {
+    throw new SpecError(options.compiler === undefined ? 'DWCONV_JIT_COMPILER' : 'options.compiler', choice, COMPILERS.map((c) => `'${c}'`).join(' | '));
+  }
+  const target = resolveTarget(options.target, env);
+  const backend = backendFor(target);
+  const arch = backend.archFor(options.arch === undefined ? undefined : normalizeArch(options.arch), env, purpose === 'load');
+  if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
+  const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
+  const compiler = backend.cudaCompiler(choice as CompilerChoice, env, purpose);
+  // Loading (and asking where a load would come from) may use any precompiled layer that fits; build()
+  // is asked to fill the cache, so by default it does not look there.
+  const precompiled = options.precompiled ?? (purpose === 'build' ? [] : [...env.precompiled, PACKAGE_CACHE_DIR]);
+  return { spec, target, backend, arch, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, purpose };
+}

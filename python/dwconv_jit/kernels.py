@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .cache import CacheEntry, CacheIndex, cpu_identity, read_entry
 from .cli import locate_cli, run_compile
@@ -125,8 +125,18 @@ def get_kernel(spec: KernelSpec, target: str, arch: Optional[str] = None, env: O
         return kernel
 
 
+#: Memos elsewhere that hold loaded kernels (the torch binding's), emptied with ours.
+_clear_hooks: List[Callable[[], None]] = []
+
+
+def on_clear(hook: Callable[[], None]) -> None:
+    _clear_hooks.append(hook)
+
+
 def clear_memory() -> None:
     """Forgets loaded kernels and directory indexes (tests; libraries stay mapped)."""
     with _lock:
         _loaded.clear()
         _indexes.clear()
+        for hook in _clear_hooks:
+            hook()

@@ -13,7 +13,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 
 from ..errors import CudaError, DwconvError, SpecError
-from ..kernels import get_kernel
+from ..kernels import get_kernel, on_clear
 from ..native import NativeKernel
 from ..spec import KernelSpec, PointwiseSpec, make_spec
 
@@ -31,6 +31,10 @@ class Fusion:
     pointwise_activation: str = "none"
     pointwise_negative_slope: Optional[float] = None
     pointwise_tf32: bool = False
+
+
+#: The plain form (no epilogue beyond the bias), shared so a plain call builds no Fusion.
+PLAIN = Fusion()
 
 
 def layout_of(x: torch.Tensor) -> Optional[str]:
@@ -93,11 +97,10 @@ def check_input(x: object) -> torch.Tensor:
     return x
 
 
-def spec_for(
+def _spec_for(
     x: torch.Tensor, weight: object, bias: object, stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
     batch_norm: bool, fusion: Fusion, pointwise_weight: object, pointwise_bias: object, layout: str,
 ) -> Tuple[KernelSpec, int]:
-    """The spec of this call (validated) and the channel multiplier; SpecError names what is wrong."""
     channels = x.shape[1]
     if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
         raise SpecError("weight", getattr(weight, "shape", type(weight).__name__), "a 4-dim tensor [C*m, 1, kh, kw]")
@@ -121,6 +124,27 @@ def spec_for(
     return spec, m
 
 
+_specs: Dict[Tuple[object, ...], Tuple[KernelSpec, int]] = {}
+
+
+def spec_for(
+    x: torch.Tensor, weight: object, bias: object, stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
+    batch_norm: bool, fusion: Fusion, pointwise_weight: object, pointwise_bias: object, layout: str,
+) -> Tuple[KernelSpec, int]:
+    """The spec of this call (validated) and the channel multiplier; SpecError names what is wrong.
+    Memoized on everything the spec depends on: a model calls with the same few every time."""
+    if isinstance(weight, torch.Tensor) and (pointwise_weight is None or isinstance(pointwise_weight, torch.Tensor)):
+        memo = (
+            x.shape[1], tuple(weight.shape), tuple(stride), tuple(padding), tuple(dilation), x.dtype, layout, bias is not None, batch_norm, fusion,
+            None if pointwise_weight is None else tuple(pointwise_weight.shape), pointwise_bias is not None,
+        )
+        found = _specs.get(memo)
+        if found is None:
+            found = _specs[memo] = _spec_for(x, weight, bias, stride, padding, dilation, batch_norm, fusion, pointwise_weight, pointwise_bias, layout)
+        return found
+    return _spec_for(x, weight, bias, stride, padding, dilation, batch_norm, fusion, pointwise_weight, pointwise_bias, layout)
+
+
 def output_shape(spec: KernelSpec, x: torch.Tensor) -> Tuple[int, int, int, int]:
     n, c, h, w = x.shape
     ho, wo = spec.output_hw(h, w)
@@ -135,10 +159,19 @@ def _arch(device: torch.device) -> str:
     return f"sm_{major}{minor}"
 
 
+_kernels: Dict[Tuple[KernelSpec, torch.device], NativeKernel] = {}
+
+
 def kernel_for(spec: KernelSpec, device: torch.device) -> NativeKernel:
-    if device.type == "cuda":
-        return get_kernel(spec, "cuda", _arch(device))
-    return get_kernel(spec, "cpu")
+    """The loaded kernel for this spec on this device (memoized here too: get_kernel keys on the JSON)."""
+    kernel = _kernels.get((spec, device))
+    if kernel is None:
+        kernel = get_kernel(spec, "cuda", _arch(device)) if device.type == "cuda" else get_kernel(spec, "cpu")
+        _kernels[(spec, device)] = kernel
+    return kernel
+
+
+on_clear(_kernels.clear)
 
 
 def run(
@@ -153,7 +186,7 @@ def run(
     residual: Optional[torch.Tensor] = None,
     pointwise_weight: Optional[torch.Tensor] = None,
     pointwise_bias: Optional[torch.Tensor] = None,
-    fusion: Fusion = Fusion(),
+    fusion: Fusion = PLAIN,
     out: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
     """Validates everything, then launches the kernel for this spec on x's device and current stream."""

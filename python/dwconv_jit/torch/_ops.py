@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from ..errors import DwconvError
 
-from ._launch import check_input, dense_input, layout_of, memory_format, output_shape, run, spec_for, Fusion
+from ._launch import PLAIN, Fusion, check_input, dense_input, layout_of, memory_format, output_shape, run, spec_for
 
 OP_NAME = "dwconv_jit::depthwise_conv2d"
 
@@ -128,7 +128,7 @@ CUSTOM_OP = _register_custom_op()
 def launch(
     x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: Tuple[int, int], padding: Tuple[int, int, int, int], dilation: Tuple[int, int],
     scale: Optional[torch.Tensor] = None, shift: Optional[torch.Tensor] = None, residual: Optional[torch.Tensor] = None,
-    pointwise_weight: Optional[torch.Tensor] = None, pointwise_bias: Optional[torch.Tensor] = None, fusion: Fusion = Fusion(),
+    pointwise_weight: Optional[torch.Tensor] = None, pointwise_bias: Optional[torch.Tensor] = None, fusion: Fusion = PLAIN,
 ) -> torch.Tensor:
     """One launch, through the custom op where registered (so torch.compile keeps it), with the
     plain form's gradients; elsewhere through the autograd.Function (skipped when nothing needs a
@@ -138,7 +138,7 @@ def launch(
             x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, list(stride), list(padding), list(dilation),
             fusion.activation, fusion.negative_slope, fusion.residual, fusion.pointwise_activation, fusion.pointwise_negative_slope, fusion.pointwise_tf32,
         )
-    plain = scale is None and residual is None and pointwise_weight is None and fusion == Fusion()
+    plain = scale is None and residual is None and pointwise_weight is None and (fusion is PLAIN or fusion == PLAIN)
     if plain and torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad)):
         return _DepthwiseFunction.apply(x, weight, bias, stride, padding, dilation)
     return run(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)

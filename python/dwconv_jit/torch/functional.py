@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import torch
@@ -9,19 +10,33 @@ import torch.nn.functional as F
 
 from ..errors import SpecError
 from ..spec import RESIDUALS, make_spec
-from ._launch import Fusion, check_input, run
+from ._launch import PLAIN, Fusion, check_input, run
 from ._ops import launch
 from .activations import activation_fn, activation_of
 
 IntPair = Union[int, Sequence[int]]
 
 
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _conv_args(kernel: Tuple[int, int], stride: Any, padding: Any, dilation: Any) -> Tuple[Tuple[int, int], Tuple[int, int, int, int], Tuple[int, int]]:
+    spec = make_spec(kernel, stride, padding, dilation)
+    return spec.stride, spec.padding, spec.dilation
+
+
 def normalize_conv_args(weight: Any, stride: IntPair, padding: Union[IntPair, str], dilation: IntPair) -> Tuple[Tuple[int, int], Tuple[int, int, int, int], Tuple[int, int]]:
-    """(stride, padding as (top, bottom, left, right), dilation), validated against the kernel's limits."""
+    """(stride, padding as (top, bottom, left, right), dilation), validated against the kernel's limits
+    (memoized: a module passes the same arguments on every call)."""
     if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
         raise SpecError("weight", getattr(weight, "shape", type(weight).__name__), "a 4-dim tensor [C*m, 1, kh, kw]")
-    spec = make_spec((int(weight.shape[2]), int(weight.shape[3])), stride, padding, dilation)
-    return spec.stride, spec.padding, spec.dilation
+    try:
+        return _conv_args((int(weight.shape[2]), int(weight.shape[3])), _hashable(stride), _hashable(padding), _hashable(dilation))
+    except TypeError:  # unhashable arguments: validated (and rejected) uncached
+        spec = make_spec((int(weight.shape[2]), int(weight.shape[3])), stride, padding, dilation)
+        return spec.stride, spec.padding, spec.dilation
 
 
 def _needs_grad(*tensors: Optional[torch.Tensor]) -> bool:
@@ -73,7 +88,9 @@ def depthwise_conv2d(
     pw_act, pw_slope = activation_of(pointwise_activation)
     if residual_mode not in RESIDUALS[1:]:
         raise SpecError("residual_mode", residual_mode, "'after-activation' | 'before-activation'")
-    fusion = Fusion(act, slope, residual_mode if residual is not None else "none", pw_act, pw_slope, bool(pointwise_tf32))
+    res = residual_mode if residual is not None else "none"
+    plain_epilogue = act == "none" and res == "none" and pw_act == "none" and not pointwise_tf32
+    fusion = PLAIN if plain_epilogue else Fusion(act, slope, res, pw_act, pw_slope, bool(pointwise_tf32))
     if pointwise_weight is None and (pointwise_activation is not None or pointwise_tf32 or pointwise_bias is not None):
         raise SpecError("pointwise_weight", None, "a [out_channels, C*m, 1, 1] tensor when pointwise_bias / pointwise_activation / pointwise_tf32 are given")
     tensors = (input, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias)
@@ -81,7 +98,7 @@ def depthwise_conv2d(
         if _needs_grad(*tensors):
             raise SpecError("out", "a tensor", "None when gradients are needed (out= does not support automatic differentiation, as in PyTorch)")
         return run(input, weight, bias, stride_, padding_, dilation_, scale, shift, residual, pointwise_weight, pointwise_bias, fusion, out)
-    plain = fusion == Fusion() and scale is None
+    plain = fusion is PLAIN and scale is None and pointwise_weight is None
     if plain or not _needs_grad(*tensors):
         return launch(input, weight, bias, stride_, padding_, dilation_, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)
     return _composed(input, weight, bias, stride_, padding_, dilation_, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)

@@ -7,7 +7,6 @@ torch.compile keeps it in the graph; otherwise an autograd.Function wraps the sa
 Fused forms are differentiated by composing torch ops around this one (see functional.py).
 """
 
-from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence, Tuple
 

@@ -19,6 +19,15 @@ from .functional import depthwise_conv2d
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def _compiling() -> bool:
+    """Whether torch.compile (dynamo) is tracing this call."""
+    compiler = getattr(torch, "compiler", None)
+    if compiler is not None and hasattr(compiler, "is_compiling"):
+        return bool(compiler.is_compiling())
+    dynamo = getattr(torch, "_dynamo", None)
+    return bool(dynamo is not None and hasattr(dynamo, "is_compiling") and dynamo.is_compiling())
+
+
 class DepthwiseConv2d(nn.Module):
     """A depthwise nn.Conv2d (groups = in_channels, out_channels = in_channels * m) on dwconv-jit kernels.
 
@@ -154,16 +163,17 @@ class DepthwiseConv2d(nn.Module):
         bn = self.bn
         assert bn is not None and bn.running_mean is not None and bn.running_var is not None
         tensors = [t for t in (bn.weight, bn.bias, bn.running_mean, bn.running_var) if t is not None]
-        differentiable = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
-        stamp = tuple((t.data_ptr(), t._version, t.device) for t in tensors) + (bn.eps,)
-        if not differentiable and self._folded is not None and self._folded[0] == stamp:
+        # Under torch.compile the fold is traced as torch ops (data pointers and versions are not traceable).
+        uncached = _compiling() or (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
+        stamp = () if uncached else tuple((t.data_ptr(), t._version, t.device) for t in tensors) + (bn.eps,)
+        if not uncached and self._folded is not None and self._folded[0] == stamp:
             return self._folded[1], self._folded[2]
         inv = torch.rsqrt(bn.running_var.float() + bn.eps)
         scale = inv * bn.weight.float() if bn.weight is not None else inv
         shift = -bn.running_mean.float() * scale
         if bn.bias is not None:
             shift = shift + bn.bias.float()
-        if not differentiable:
+        if not uncached:
             scale, shift = scale.detach().contiguous(), shift.detach().contiguous()
             self._folded = (stamp, scale, shift)
         return scale, shift

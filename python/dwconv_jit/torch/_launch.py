@@ -37,6 +37,15 @@ class Fusion:
 PLAIN = Fusion()
 
 
+def compiling() -> bool:
+    """Whether torch.compile (dynamo) is tracing this call: memos are then bypassed."""
+    compiler = getattr(torch, "compiler", None)
+    if compiler is not None and hasattr(compiler, "is_compiling"):
+        return bool(compiler.is_compiling())
+    dynamo = getattr(torch, "_dynamo", None)
+    return bool(dynamo is not None and hasattr(dynamo, "is_compiling") and dynamo.is_compiling())
+
+
 def layout_of(x: torch.Tensor) -> Optional[str]:
     """'NCHW' for a contiguous tensor, 'NHWC' for a channels_last one, None for anything else."""
     if x.is_contiguous():
@@ -133,7 +142,7 @@ def spec_for(
 ) -> Tuple[KernelSpec, int]:
     """The spec of this call (validated) and the channel multiplier; SpecError names what is wrong.
     Memoized on everything the spec depends on: a model calls with the same few every time."""
-    if isinstance(weight, torch.Tensor) and (pointwise_weight is None or isinstance(pointwise_weight, torch.Tensor)):
+    if not compiling() and isinstance(weight, torch.Tensor) and (pointwise_weight is None or isinstance(pointwise_weight, torch.Tensor)):
         memo = (
             x.shape[1], tuple(weight.shape), tuple(stride), tuple(padding), tuple(dilation), x.dtype, layout, bias is not None, batch_norm, fusion,
             None if pointwise_weight is None else tuple(pointwise_weight.shape), pointwise_bias is not None,

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 from ..errors import SpecError
 from ..spec import RESIDUALS, make_spec
-from ._launch import PLAIN, Fusion, check_input, run
+from ._launch import PLAIN, Fusion, check_input, compiling as _compiling, run
 from ._ops import launch
 from .activations import activation_fn, activation_of
 
@@ -32,6 +32,9 @@ def normalize_conv_args(weight: Any, stride: IntPair, padding: Union[IntPair, st
     (memoized: a module passes the same arguments on every call)."""
     if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
         raise SpecError("weight", getattr(weight, "shape", type(weight).__name__), "a 4-dim tensor [C*m, 1, kh, kw]")
+    if _compiling():  # dynamo traces plain Python more readily than lru_cache wrappers
+        spec = make_spec((int(weight.shape[2]), int(weight.shape[3])), _hashable(stride), _hashable(padding), _hashable(dilation))
+        return spec.stride, spec.padding, spec.dilation
     try:
         return _conv_args((int(weight.shape[2]), int(weight.shape[3])), _hashable(stride), _hashable(padding), _hashable(dilation))
     except TypeError:  # unhashable arguments: validated (and rejected) uncached

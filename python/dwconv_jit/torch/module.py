@@ -14,18 +14,10 @@ from torch.nn.modules.utils import _pair
 from ..errors import SpecError
 from ..spec import RESIDUALS, make_spec
 from .activations import activation_fn, activation_of
+from ._launch import compiling as _compiling
 from .functional import depthwise_conv2d
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _compiling() -> bool:
-    """Whether torch.compile (dynamo) is tracing this call."""
-    compiler = getattr(torch, "compiler", None)
-    if compiler is not None and hasattr(compiler, "is_compiling"):
-        return bool(compiler.is_compiling())
-    dynamo = getattr(torch, "_dynamo", None)
-    return bool(dynamo is not None and hasattr(dynamo, "is_compiling") and dynamo.is_compiling())
 
 
 class DepthwiseConv2d(nn.Module):

@@ -1,0 +1,206 @@
+"""``DepthwiseConv2d``: nn.Conv2d(groups=in_channels)'s constructor, parameters and state_dict, on the
+generated kernels, with the fused forms (activation, folded BatchNorm, residual, separable 1x1) as options."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.modules.utils import _pair
+
+from ..errors import SpecError
+from ..spec import RESIDUALS, make_spec
+from .activations import activation_fn, activation_of
+from ._launch import compiling as _compiling
+from .functional import depthwise_conv2d
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class DepthwiseConv2d(nn.Module):
+    """A depthwise nn.Conv2d (groups = in_channels, out_channels = in_channels * m) on dwconv-jit kernels.
+
+    ``weight`` is [out_channels, 1, kh, kw] and ``bias`` [out_channels], with nn.Conv2d's names and
+    initialisation, so ``load_state_dict`` takes a Conv2d's state unchanged. Options fuse more into
+    the one kernel:
+
+    - ``activation``: a name ('relu', 'relu6', ...) or an nn activation module.
+    - ``batch_norm``: True (a new BatchNorm2d) or an existing nn.BatchNorm2d, kept as ``self.bn``.
+      In eval mode its running statistics are folded into the kernel's scale and shift; in train
+      mode it runs as a torch op after the kernel (batch statistics cannot be folded).
+    - ``residual``: 'after-activation' (or True) / 'before-activation': forward(x, residual) adds it.
+    - ``pointwise_out_channels``: a fused 1x1 conv (``self.pointwise``, an nn.Conv2d) after the
+      depthwise conv and its activation: a depthwise-separable block.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Union[int, Tuple[int, int]],
+        stride: Union[int, Tuple[int, int]] = 1,
+        padding: Union[int, Tuple[int, int], str] = 0,
+        dilation: Union[int, Tuple[int, int]] = 1,
+        groups: Optional[int] = None,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Optional[torch.dtype] = None,
+        *,
+        activation: Any = None,
+        batch_norm: Union[bool, nn.BatchNorm2d] = False,
+        residual: Union[bool, str, None] = None,
+        pointwise_out_channels: Optional[int] = None,
+        pointwise_bias: bool = True,
+        pointwise_activation: Any = None,
+        pointwise_tf32: bool = False,
+    ) -> None:
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        if not isinstance(in_channels, int) or in_channels < 1:
+            raise SpecError("in_channels", in_channels, "a positive integer")
+        if groups is not None and groups != in_channels:
+            raise SpecError("groups", groups, f"{in_channels} (= in_channels: a depthwise conv) or None")
+        if not isinstance(out_channels, int) or out_channels < 1 or out_channels % in_channels:
+            raise SpecError("out_channels", out_channels, f"a multiple of in_channels ({in_channels}): in_channels * m, m from 1 to 8")
+        if padding_mode not in _PADDING_MODES:
+            raise SpecError("padding_mode", padding_mode, " | ".join(f"'{m}'" for m in _PADDING_MODES))
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = padding if isinstance(padding, str) else _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = in_channels
+        self.padding_mode = padding_mode
+        self.transposed = False
+        self.output_padding = (0, 0)
+        # Fails now, not at the first forward, for windows, strides or paddings the kernels cannot take.
+        spec = make_spec(self.kernel_size, self.stride, self.padding, self.dilation, out_channels // in_channels)
+        self._padding4 = spec.padding
+        self.weight = nn.Parameter(torch.empty((out_channels, 1, *self.kernel_size), **factory))
+        if bias:
+            self.bias: Optional[nn.Parameter] = nn.Parameter(torch.empty(out_channels, **factory))
+        else:
+            self.register_parameter("bias", None)
+        self.activation, self.negative_slope = activation_of(activation)
+        if residual is True:
+            residual = "after-activation"
+        if residual in (None, False):
+            residual = "none"
+        if residual not in RESIDUALS:
+            raise SpecError("residual", residual, "None | True | 'after-activation' | 'before-activation'")
+        self.residual: str = str(residual)
+        if isinstance(batch_norm, nn.BatchNorm2d):
+            if batch_norm.num_features != out_channels:
+                raise SpecError("batch_norm.num_features", batch_norm.num_features, str(out_channels))
+            self.bn: Optional[nn.BatchNorm2d] = batch_norm
+        elif batch_norm is True:
+            self.bn = nn.BatchNorm2d(out_channels, **factory)
+        elif batch_norm is False or batch_norm is None:
+            self.bn = None
+        else:
+            raise SpecError("batch_norm", type(batch_norm).__name__, "True | False | an nn.BatchNorm2d")
+        self.pointwise: Optional[nn.Conv2d] = None
+        self.pointwise_activation, self.pointwise_negative_slope = activation_of(pointwise_activation)
+        self.pointwise_tf32 = bool(pointwise_tf32)
+        if pointwise_out_channels is not None:
+            if self.residual != "none":
+                raise SpecError("residual", self.residual, "None with pointwise_out_channels (no residual on a separable block's output)")
+            self.pointwise = nn.Conv2d(out_channels, pointwise_out_channels, 1, bias=pointwise_bias, **factory)
+        self._folded: Optional[Tuple[Tuple[Any, ...], torch.Tensor, torch.Tensor]] = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """nn.Conv2d's initialisation (kaiming-uniform with a = sqrt(5); bias from the fan-in)."""
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in)
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    @classmethod
+    def from_conv(cls, conv: nn.Conv2d, **fused: Any) -> "DepthwiseConv2d":
+        """A module sharing ``conv``'s parameters (the same Parameter objects: optimizers keep working)."""
+        module = cls(
+            conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, conv.dilation, conv.groups,  # type: ignore[arg-type]
+            conv.bias is not None, conv.padding_mode, device=conv.weight.device, dtype=conv.weight.dtype, **fused,
+        )
+        module.weight = conv.weight
+        module.bias = conv.bias
+        return module
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
+        if self.activation != "none":
+            s += f", activation={self.activation!r}"
+        if self.residual != "none":
+            s += f", residual={self.residual!r}"
+        return s
+
+    def _bn_scale_shift(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The eval-mode BatchNorm as float32 scale and shift; cached while its tensors are unchanged
+        and nothing needs their gradient (a fold is a few small kernel launches)."""
+        bn = self.bn
+        assert bn is not None and bn.running_mean is not None and bn.running_var is not None
+        tensors = [t for t in (bn.weight, bn.bias, bn.running_mean, bn.running_var) if t is not None]
+        # Under torch.compile the fold is traced as torch ops (data pointers and versions are not traceable).
+        uncached = _compiling() or (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
+        stamp = () if uncached else tuple((t.data_ptr(), t._version, t.device) for t in tensors) + (bn.eps,)
+        if not uncached and self._folded is not None and self._folded[0] == stamp:
+            return self._folded[1], self._folded[2]
+        inv = torch.rsqrt(bn.running_var.float() + bn.eps)
+        scale = inv * bn.weight.float() if bn.weight is not None else inv
+        shift = -bn.running_mean.float() * scale
+        if bn.bias is not None:
+            shift = shift + bn.bias.float()
+        if not uncached:
+            scale, shift = scale.detach().contiguous(), shift.detach().contiguous()
+            self._folded = (stamp, scale, shift)
+        return scale, shift
+
+    def _conv_padding(self, x: torch.Tensor) -> Tuple[torch.Tensor, Any]:
+        if self.padding_mode == "zeros":
+            return x, self._padding4
+        # As nn.Conv2d does: pad explicitly in that mode, then convolve without padding.
+        t, b, l, r = self._padding4
+        return F.pad(x, (l, r, t, b), mode=self.padding_mode), 0
+
+    def forward(self, input: torch.Tensor, residual: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if self.residual != "none" and residual is None:
+            raise SpecError("residual", None, f"a tensor of the output's shape (this module adds one {self.residual})")
+        if self.residual == "none" and residual is not None:
+            raise SpecError("residual", "a tensor", "None (this module was built with residual=None)")
+        x, padding = self._conv_padding(input)
+        pw = self.pointwise
+        fused_bn = self.bn is not None and not self.bn.training and self.bn.track_running_stats and self.bn.running_mean is not None
+        if self.bn is not None and not fused_bn:
+            # Batch statistics: the conv on the kernel, the rest as torch ops.
+            y = self.bn(depthwise_conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation))
+            if residual is not None and self.residual == "before-activation":
+                y = y + residual
+            y = activation_fn(self.activation, self.negative_slope)(y)
+            if residual is not None and self.residual == "after-activation":
+                y = y + residual
+            if pw is not None:
+                y = activation_fn(self.pointwise_activation, self.pointwise_negative_slope)(pw(y))
+            return y
+        scale, shift = self._bn_scale_shift() if fused_bn else (None, None)
+        return depthwise_conv2d(
+            x, self.weight, self.bias, self.stride, padding, self.dilation,
+            activation=self.activation, negative_slope=self.negative_slope if self.activation == "leaky_relu" else None,
+            scale=scale, shift=shift, residual=residual, residual_mode=self.residual if self.residual != "none" else "after-activation",
+            pointwise_weight=pw.weight if pw is not None else None, pointwise_bias=pw.bias if pw is not None else None,
+            pointwise_activation=self.pointwise_activation if pw is not None else None, pointwise_tf32=self.pointwise_tf32 if pw is not None else False,
+        )

@@ -1,0 +1,94 @@
+"""CUDA: the same checks on the GPU, streams, and torch.compile. Skipped without a CUDA GPU."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from conftest import requires_cuda
+from dwconv_jit.torch import DepthwiseConv2d, depthwise_conv2d, swap_depthwise
+from dwconv_jit.torch._ops import CUSTOM_OP
+
+pytestmark = requires_cuda
+
+
+def _ref(x, w, b, **kw):
+    return F.conv2d(x.double(), w.double(), None if b is None else b.double(), groups=x.shape[1], **kw)
+
+
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-4), (torch.float16, 4e-3), (torch.bfloat16, 3e-2)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_cuda_forward(dtype, tol, channels_last) -> None:
+    x = torch.randn(2, 32, 40, 72, device="cuda").to(dtype)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    w = torch.randn(32, 1, 3, 3, device="cuda").to(dtype)
+    b = torch.randn(32, device="cuda").to(dtype)
+    y = depthwise_conv2d(x, w, b, padding=1)
+    assert y.device == x.device and y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    torch.testing.assert_close(y.double(), _ref(x, w, b, padding=1), rtol=tol, atol=tol * 3)
+
+
+def test_non_default_stream_without_added_synchronisation() -> None:
+    x = torch.randn(8, 64, 128, 128, device="cuda")
+    w = torch.randn(64, 1, 3, 3, device="cuda")
+    depthwise_conv2d(x, w, padding=1)  # load outside the timed part
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        y = depthwise_conv2d(x, w, padding=1)
+        done = torch.cuda.Event()
+        done.record(s)
+    torch.cuda.current_stream().wait_stream(s)
+    torch.cuda.synchronize()
+    assert done.query()
+    torch.testing.assert_close(y.double(), _ref(x, w, None, padding=1), rtol=1e-4, atol=1e-4)
+
+
+def test_two_streams_concurrently() -> None:
+    xs = [torch.randn(4, 32, 96, 96, device="cuda") for _ in range(2)]
+    w = torch.randn(32, 1, 5, 5, device="cuda")
+    streams = [torch.cuda.Stream() for _ in range(2)]
+    outs = []
+    for s, x in zip(streams, xs):
+        s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):
+            outs.append([depthwise_conv2d(x, w, padding=2) for _ in range(10)][-1])
+    torch.cuda.synchronize()
+    for x, y in zip(xs, outs):
+        torch.testing.assert_close(y.double(), _ref(x, w, None, padding=2), rtol=1e-4, atol=1e-4)
+
+
+def test_cuda_backward_and_module() -> None:
+    conv = nn.Conv2d(16, 16, 3, padding=1, groups=16).cuda()
+    dw = DepthwiseConv2d.from_conv(conv)
+    x = torch.randn(2, 16, 20, 20, device="cuda", requires_grad=True)
+    g = torch.randn(2, 16, 20, 20, device="cuda")
+    got = torch.autograd.grad(dw(x), (x, conv.weight, conv.bias), g)
+    want = torch.autograd.grad(conv(x), (x, conv.weight, conv.bias), g)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(CUSTOM_OP is None, reason="torch.compile keeps the kernel only through torch.library.custom_op (torch 2.4+)")
+def test_torch_compile_of_a_model_holding_the_module() -> None:
+    model = nn.Sequential(
+        nn.Conv2d(16, 32, 1), nn.ReLU6(),
+        nn.Conv2d(32, 32, 3, padding=1, groups=32, bias=False), nn.BatchNorm2d(32), nn.ReLU6(),
+        nn.Conv2d(32, 16, 1),
+    ).cuda().eval()
+    x = torch.randn(4, 16, 32, 32, device="cuda")
+    with torch.no_grad():
+        want = model(x)
+        report = swap_depthwise(model)
+        assert len(report.swapped) == 1
+        compiled = torch.compile(model, fullgraph=True)
+        got = compiled(x)
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4)
+    # Training graph: the op's autograd formula inside the compiled graph.
+    model.train()
+    compiled = torch.compile(model)
+    compiled(x.requires_grad_()).sum().backward()
+    assert x.grad is not None

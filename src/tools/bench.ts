@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile } from '../compile.js';
@@ -19,6 +18,7 @@ import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
 import { benchCases, TF32_SUFFIX, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
+import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
 
 export interface BenchOptions {
   /** Only cases whose name contains, or whose group is, one of these comma-separated terms. */
@@ -84,7 +84,6 @@ const FLUSH_BYTES = 256 << 20;
 const SAMPLE = 20_000;
 /** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million in run 3). */
 const SEPARABLE_SAMPLE_READS = 4_000_000;
-const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
 
 /** One random input pool per dtype, sized for the largest case: cases read a prefix of it. */
 class InputPools {
@@ -284,6 +283,8 @@ export function withRound(row: BenchRow, t: { ms: number; copyMs: number }): Ben
 }
 
 async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
+  const missing = torchScriptMissing();
+  if (missing) return { unavailable: missing };
   progress(`timing PyTorch on ${cases.length} cases, ${rounds} round${rounds === 1 ? '' : 's'} (python3)`);
   const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
   try {
@@ -300,7 +301,7 @@ async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: stri
         exactFloat32: c.group === 'separable' && s.dtype === 'float32' && !s.pointwise?.tf32,
       };
     })));
-    const r = await execa('python3', [torchScript, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
+    const r = await execa('python3', [TORCH_SCRIPT, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
     const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; exactMs?: number; detail: string }[];
     for (const [i, t] of list.entries()) if (t.compiledUnavailable) progress(`torch.compile unavailable for ${cases[i]!.name}: ${t.compiledUnavailable}`);

@@ -19,6 +19,7 @@ import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 import { parallelCopyMs } from './parallel-copy.js';
 import { median } from './stats.js';
+import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
 
 export const REFERENCE_SHAPE = [64, 128, 256, 512] as const;
 export const CPU_SHAPE = [8, 32, 128, 256] as const;
@@ -194,13 +195,14 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   };
 }
 
-const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
 
 /** PyTorch's time for the same conv, measured by python3 in this run; 'unavailable' with the reason otherwise. */
 async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
+  const missing = torchScriptMissing();
+  if (missing) return { unavailable: missing };
   o.progress('timing PyTorch (python3) on the same problem');
   const s = kernel.spec;
-  const args = [torchScript, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
+  const args = [TORCH_SCRIPT, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
     ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)]),
     // A separable block's 1x1 too, so PyTorch runs the same ops (the spec holds only validated numbers and enums).
     ...(s.pointwise ? ['--pointwise', JSON.stringify(s.pointwise)] : [])];

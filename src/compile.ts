@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { generate } from './codegen/generate.js';
 import type { GeneratedSource, Target } from './codegen/common.js';
 import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
-import { readEnvironment, type Environment } from './env.js';
-import { SpecError } from './errors.js';
+import { checkOverrides, readEnvironment, type Environment } from './env.js';
+import { NoGpuError, SpecError } from './errors.js';
 import { normalizeArch } from './compiler/arch.js';
 import { buildArtifact, type Artifact } from './artifact.js';
 import { lockTimeoutMs } from './cache/key-lock.js';
@@ -73,6 +73,7 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   for (const key of Object.keys(options)) if (!OPTION_FIELDS.includes(key)) throw new SpecError(`options.${key}`, (options as Record<string, unknown>)[key], `known options: ${OPTION_FIELDS.join(', ')}`);
   const env = readEnvironment(options.env);
   // Environment settings fail here, before anything is compiled.
+  checkOverrides(env);
   if (env.cacheMaxSize !== undefined) parseSize('DWCONV_JIT_CACHE_MAX_SIZE', env.cacheMaxSize);
   lockTimeoutMs(env.lockTimeout);
   const requested = options.target ?? 'auto';
@@ -98,7 +99,7 @@ function resolve(specInput: unknown, options: CompileOptions, needDevice: boolea
   if (target === 'cuda' && (needDevice || arch === undefined)) {
     const found = probe();
     if (!found.ok) {
-      if (needDevice) throw new SpecError('options.target', 'cuda', `a usable GPU (${found.reason}); use target 'cpu', or build() with an arch to compile without one`);
+      if (needDevice) throw new NoGpuError("target 'cuda'", found.reason, "use target 'cpu', or build() (CLI: `dwconv-jit precompile`) with an arch to compile without one");
       throw new SpecError('options.arch', undefined, `an arch such as 'sm_90' (no GPU to read it from: ${found.reason})`);
     }
     arch ??= found.device.arch;

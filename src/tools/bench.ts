@@ -1,12 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { DwconvError } from '../errors.js';
+import { DwconvError, NoGpuError, SpecError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -34,6 +33,8 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly torch: boolean;
   readonly progress: (line: string) => void;
+  /** Cache directory to compile into; default a fresh temporary one, removed afterwards. */
+  readonly cacheDir?: string;
   /** Called with the rows so far after each case, so an interrupted run still leaves its results. */
   readonly partial?: (result: BenchResult) => void;
 }
@@ -112,17 +113,17 @@ class InputPools {
 export function selectCases(all: readonly BenchCase[], filter: string | undefined): BenchCase[] {
   const terms = filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
   const cases = all.filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
-  if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(filter)}`);
+  if (cases.length === 0) throw new SpecError('--filter', filter, `a part of a case name, or a group (${[...new Set(all.map((c) => c.group))].join(', ')})`);
   return cases;
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const env = readEnvironment();
   const gpu = probeGpu(env);
-  if (!gpu.ok) throw new DwconvError(`bench needs a usable GPU: ${gpu.reason}`);
+  if (!gpu.ok) throw new NoGpuError('the bench', gpu.reason, 'run it on a machine with an NVIDIA GPU (the CPU target has `dwconv-jit demo --target cpu`)');
   const seed = freshSeed();
   const cases = selectCases(benchCases(), o.filter);
-  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-bench-'));
+  const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-bench-')));
   const pools = new InputPools(seed, o.progress);
   const sizes = new Map<DType, number>();
   for (const c of cases) {
@@ -164,7 +165,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   } finally {
     flush.dispose();
     pools.dispose();
-    await rm(cacheDir, { recursive: true, force: true });
+    if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
@@ -301,6 +302,7 @@ async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: stri
         exactFloat32: c.group === 'separable' && s.dtype === 'float32' && !s.pointwise?.tf32,
       };
     })));
+    const { execa } = await import('execa'); // loaded by the bench only, not at import
     const r = await execa('python3', [TORCH_SCRIPT, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
     const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; exactMs?: number; detail: string }[];

@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { DwconvError } from '../errors.js';
+import { NoGpuError } from '../errors.js';
 import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -34,6 +33,11 @@ export interface DemoOptions {
   readonly seed?: number;
   /** Compare with PyTorch through python3 in the same run (CUDA only). */
   readonly torch: boolean;
+  /**
+   * Cache directory to compile into (and to hit from the second process). Default: a fresh temporary
+   * one, removed afterwards, so the first compile is a cold one.
+   */
+  readonly cacheDir?: string;
   readonly progress: (line: string) => void;
 }
 
@@ -67,6 +71,7 @@ const cliPath = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string): Promise<DemoResult['cacheHit']> {
   const started = performance.now();
   const args = [cliPath, 'compile', '--spec-json', JSON.stringify(spec), '--target', target, '--cache-dir', cacheDir, '--json'];
+  const { execa } = await import('execa'); // loaded by the commands that start processes, not at import
   const { stdout } = await execa(process.execPath, args, { env: { DWCONV_JIT_CACHE_DIR: cacheDir } });
   const parsed = JSON.parse(stdout) as { origin: string; loadMs: number };
   return { origin: parsed.origin, loadMs: parsed.loadMs, processMs: performance.now() - started };
@@ -76,12 +81,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const env = readEnvironment();
   const gpu = probeGpu(env);
   const target = o.target === 'auto' ? (gpu.ok ? 'cuda' : 'cpu') : o.target;
-  if (target === 'cuda' && !gpu.ok) throw new DwconvError(`target cuda: no usable GPU (${gpu.reason})`);
+  if (target === 'cuda' && !gpu.ok) throw new NoGpuError("the demo on target 'cuda'", gpu.reason, 'use --target cpu (or auto)');
   const device = gpu.ok && target === 'cuda' ? `${gpu.device.name} (${gpu.device.arch})` : `CPU: ${cpus()[0]?.model ?? 'unknown'}`;
   // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
   const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
   const seed = freshSeed(o.seed);
-  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-'));
+  const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-')));
   try {
     o.progress(`target ${target} on ${device}; spec ${JSON.stringify(o.spec)}; input ${shape.join('x')}; seed ${seed}`);
     const t0 = performance.now();
@@ -95,7 +100,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o) : undefined;
     return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
   } finally {
-    await rm(cacheDir, { recursive: true, force: true });
+    if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
@@ -206,6 +211,7 @@ async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOption
     ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)]),
     // A separable block's 1x1 too, so PyTorch runs the same ops (the spec holds only validated numbers and enums).
     ...(s.pointwise ? ['--pointwise', JSON.stringify(s.pointwise)] : [])];
+  const { execa } = await import('execa');
   const r = await execa('python3', args, { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
   const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };

@@ -7,7 +7,7 @@ import { defaultCacheDir, fromLayers, plan } from '../artifact.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import type { KeyParts } from '../cache/key.js';
 import { probeGpu } from '../ffi/cudart.js';
-import { describeSpec, normalizeSpec } from '../spec.js';
+import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 export interface Explanation {
   readonly spec: string;
@@ -26,11 +26,23 @@ function differingParts(a: KeyParts, b: KeyParts): string[] {
   return PART_NAMES.filter((name) => JSON.stringify(a[name]) !== JSON.stringify(b[name]));
 }
 
+export interface ExplainOptions {
+  /** As compile()'s: 'auto' (default) is 'cuda' when a GPU is usable, else 'cpu'; DWCONV_JIT_TARGET overrides 'auto'. */
+  readonly target?: 'auto' | 'cuda' | 'cpu';
+  /** CUDA arch such as 'sm_90'; default: the current GPU's. */
+  readonly arch?: string;
+  /** The writable cache directory to look in; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
+  readonly cacheDir?: string;
+  /** Environment to read instead of process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Whether compile() would find this spec in a cache, and if not, why not: the nearest entry and the key parts that differ. */
-export async function explain(specInput: unknown, options: { target?: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string } = {}): Promise<Explanation> {
+export async function explain(specInput: SpecInput, options: ExplainOptions = {}): Promise<Explanation> {
   const spec = normalizeSpec(specInput);
-  const env = readEnvironment();
+  const env = readEnvironment(options.env);
   let target = options.target ?? 'auto';
+  if (target === 'auto' && (env.target === 'cuda' || env.target === 'cpu')) target = env.target;
   let arch = options.arch === undefined ? undefined : normalizeArch(options.arch);
   if (target === 'auto' || (target === 'cuda' && !arch)) {
     const gpu = probeGpu(env);

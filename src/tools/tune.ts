@@ -1,7 +1,7 @@
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile, type CompileOptions } from '../compile.js';
 import { readEnvironment } from '../env.js';
-import { SpecError } from '../errors.js';
+import { NoGpuError, SpecError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
 import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../cache/tuning-store.js';
 import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
@@ -40,7 +40,7 @@ export async function compileTuned(specInput: unknown, inputShape: readonly numb
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
   const env = readEnvironment(options.env);
   const gpu = probeGpu(env);
-  if (!gpu.ok) throw new SpecError('options.target', 'cuda', `a usable GPU to tune on (${gpu.reason})`);
+  if (!gpu.ok) throw new NoGpuError('tuning', gpu.reason, 'tune on the machine with the GPU the kernel will run on, or compile() without tuning');
   const root = options.cacheDir ?? defaultCacheDir(env);
   const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${gpu.device.name} ${gpu.device.arch}`, package: PACKAGE_VERSION };
   const key = tuningKey(parts);

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'] } },
       { test: { name: 'toolchain', include: ['test/toolchain/**/*.test.ts'], globalSetup: ['test/helpers/build-once.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
       { test: { name: 'gpu', include: ['test/gpu/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
     ],

@@ -15,7 +15,7 @@ import { loadArtifact, loadCubin } from './runtime/library.js';
 import { probeNvrtc } from './ffi/nvrtc.js';
 import { CUBIN_NAME } from './compiler/compilers.js';
 import { cudaRuntime, probeGpu } from './ffi/cudart.js';
-import { normalizeSpec, type KernelSpec } from './spec.js';
+import { normalizeSpec, type KernelSpec, type SpecInput } from './spec.js';
 
 export interface CompileOptions {
   /** 'auto' (default): 'cuda' when a GPU is usable, else 'cpu'. DWCONV_JIT_TARGET overrides 'auto'. */
@@ -67,7 +67,7 @@ interface Resolved {
   readonly forLoading: boolean;
 }
 
-function resolve(specInput: unknown, options: CompileOptions, needDevice: boolean): Resolved {
+function resolve(specInput: SpecInput, options: CompileOptions, needDevice: boolean): Resolved {
   const spec = normalizeSpec(specInput);
   if (typeof options !== 'object' || options === null) throw new SpecError('options', options, 'an object');
   for (const key of Object.keys(options)) if (!OPTION_FIELDS.includes(key)) throw new SpecError(`options.${key}`, (options as Record<string, unknown>)[key], `known options: ${OPTION_FIELDS.join(', ')}`);
@@ -127,7 +127,7 @@ async function buildFor(r: Resolved): Promise<{ generated: GeneratedSource; arti
  *     const k = await compile({ kernelSize: 3 });
  *     const y = await k.run(x, [N, C, H, W], w);
  */
-export async function compile(specInput: unknown, options: CompileOptions = {}): Promise<Kernel> {
+export async function compile(specInput: SpecInput, options: CompileOptions = {}): Promise<Kernel> {
   const r = resolve(specInput, options, true);
   const { generated, artifact } = await buildFor(r);
   // The runtime first (the artifact must bind to the instance we call) and its context, which a cubin
@@ -157,6 +157,6 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
  * Compiles into the cache without loading: works for CUDA without a GPU when `arch` is given.
  * With `cache: false` the artifact lies in a fresh temporary folder that the caller owns.
  */
-export async function build(specInput: unknown, options: CompileOptions = {}): Promise<Artifact> {
+export async function build(specInput: SpecInput, options: CompileOptions = {}): Promise<Artifact> {
   return (await buildFor(resolve(specInput, options, false))).artifact;
 }

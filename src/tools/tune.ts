@@ -7,7 +7,7 @@ import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } fro
 import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape, normalizeSpec } from '../spec.js';
+import { canonicalJson, channelsOf, checkShape, normalizeSpec, type SpecInput } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform } from '../verify/random.js';
@@ -33,7 +33,7 @@ const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.t
  * choice is recorded in the cache (keyed by spec, shape class and GPU name), so a later process
  * compiles the winner without timing again.
  */
-export async function compileTuned(specInput: unknown, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
+export async function compileTuned(specInput: SpecInput, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
   const { reps = 10, ...compileOptions } = options;
   const spec = normalizeSpec(specInput);
   const shape = checkShape('tuneFor', inputShape);

@@ -5,7 +5,7 @@ export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type
 export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
 export type { TuningRecord } from './cache/tuning-store.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
-export type { TargetDevice } from './runtime/library.js';
+export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
 export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
 export type { Artifact } from './artifact.js';
 export type { KeyParts } from './cache/key.js';
@@ -13,7 +13,7 @@ export type { EntryMeta } from './cache/disk-cache.js';
 
 // Specs
 export { normalizeSpec, canonicalJson, describeSpec, outputShape, weightShape, pointwiseWeightShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS, MAX_POINTWISE_CHANNELS } from './spec.js';
-export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
+export type { SpecInput, Pair, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
 export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
 export { generate } from './codegen/generate.js';
 export type { GeneratedSource, CudaLaunchInfo, Target } from './codegen/common.js';
@@ -33,7 +33,7 @@ export { runBench, printBench, type BenchOptions, type BenchResult, type BenchRo
 export { runDoctor, type DoctorOptions, type DoctorReport, type Check as DoctorCheck } from './tools/doctor.js';
 export { explain, type ExplainOptions, type Explanation } from './tools/explain.js';
 export { precompile, expandManifest, type Manifest, type PrecompileJob, type PrecompileOptions, type PrecompileSummary, type JobResult } from './tools/precompile.js';
-export type { Comparison } from './verify/compare.js';
+export type { Comparison, Mismatch } from './verify/compare.js';
 
 // Cache maintenance
 export { cacheRoot, listEntries, findEntry, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';

@@ -18,7 +18,7 @@ export type FfiFunction = ReturnType<LibraryHandle['func']>;
 /**
  * Stack for koffi's asynchronous calls (NVRTC compiles, CPU kernels). koffi runs the native function on
  * its own stack, 128 KiB by default: NVRTC compiling a large unrolled kernel overflowed it and crashed
- * the process (session 3: 22 concurrent compiles of 31x31 variants segfaulted; with 16 MiB they pass).
+ * the process (22 concurrent compiles of 31x31 variants segfaulted; with 16 MiB they pass).
  * Pages are only touched as deep as a call goes, so the reservation costs address space, not memory.
  */
 const ASYNC_STACK_BYTES = 16 << 20;

@@ -83,7 +83,7 @@ export interface BenchResult {
 
 const FLUSH_BYTES = 256 << 20;
 const SAMPLE = 20_000;
-/** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million in run 3). */
+/** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million reads; docs/perf.md). */
 const SEPARABLE_SAMPLE_READS = 4_000_000;
 
 /** One random input pool per dtype, sized for the largest case: cases read a prefix of it. */

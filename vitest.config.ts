@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       // Unit tests are fast alone; a generous timeout keeps them from failing on a loaded 2-core machine.
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'], testTimeout: 60_000 } },
       { test: { name: 'toolchain', include: ['test/toolchain/**/*.test.ts'], globalSetup: ['test/helpers/build-once.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
       { test: { name: 'gpu', include: ['test/gpu/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
     ],

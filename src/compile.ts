@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { GeneratedSource } from './codegen/common.js';
 import { buildArtifact, type Artifact } from './artifact.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
-import { canonicalJson } from './spec.js';
+import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
 
 export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice } from './options.js';
@@ -55,7 +55,7 @@ async function load(r: ResolvedOptions): Promise<Kernel> {
  *     const k = await compile({ kernelSize: 3 });
  *     const y = await k.run(x, [N, C, H, W], w);
  */
-export async function compile(specInput: unknown, options: CompileOptions = {}): Promise<Kernel> {
+export async function compile(specInput: SpecInput, options: CompileOptions = {}): Promise<Kernel> {
   const r = resolveOptions(specInput, options, 'load');
   if (!r.cache) return load(r);
   const key = memoKey(r);
@@ -71,6 +71,6 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
  * Compiles into the cache without loading: works for CUDA without a GPU when `arch` is given.
  * With `cache: false` the artifact lies in a fresh temporary folder that the caller owns.
  */
-export async function build(specInput: unknown, options: CompileOptions = {}): Promise<Artifact> {
+export async function build(specInput: SpecInput, options: CompileOptions = {}): Promise<Artifact> {
   return (await buildFor(resolveOptions(specInput, options, 'build'))).artifact;
 }

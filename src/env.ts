@@ -1,4 +1,6 @@
-import { delimiter } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { OverridePathError } from './errors.js';
 
 /** Every environment variable the library reads, read here and nowhere else. */
 export interface Environment {
@@ -44,4 +46,51 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     nvrtc: nonEmpty(env.DWCONV_JIT_NVRTC),
     compiler: nonEmpty(env.DWCONV_JIT_COMPILER),
   };
+}
+
+/**
+ * The variables that name one tool or library explicitly. When one is set, that tool is used or the
+ * call fails with an OverridePathError naming the variable: an explicit choice is never silently
+ * replaced by another tool found elsewhere.
+ */
+export const OVERRIDE_VARIABLES = { nvcc: 'DWCONV_JIT_NVCC', cxx: 'CXX', cudart: 'DWCONV_JIT_CUDART', nvrtc: 'DWCONV_JIT_NVRTC' } as const;
+
+const PROGRAMS = ['nvcc', 'cxx'] as const;
+const LIBRARIES = ['cudart', 'nvrtc'] as const;
+
+function problemWithFile(path: string, executable: boolean): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return 'is not a file';
+    if (executable) accessSync(path, constants.X_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : executable ? 'is not an executable file' : 'cannot be read';
+  }
+}
+
+/**
+ * The overrides that point at nothing: a path (anything with a slash) that is not a file, or for the
+ * two programs a bare name found nowhere on PATH. A bare library name (a soname such as
+ * libcudart.so.12) is left to the dynamic loader, which reports its own failure when it is loaded.
+ */
+export function brokenOverrides(env: Environment): OverridePathError[] {
+  const broken: OverridePathError[] = [];
+  for (const tool of [...PROGRAMS, ...LIBRARIES]) {
+    const value = env[tool];
+    if (value === undefined) continue;
+    const program = (PROGRAMS as readonly string[]).includes(tool);
+    if (isAbsolute(value) || value.includes('/')) {
+      const problem = problemWithFile(value, program);
+      if (problem) broken.push(new OverridePathError(OVERRIDE_VARIABLES[tool], value, problem));
+    } else if (program && !env.path.split(delimiter).filter(Boolean).some((dir) => problemWithFile(join(dir, value), true) === undefined)) {
+      broken.push(new OverridePathError(OVERRIDE_VARIABLES[tool], value, 'is not a program on PATH'));
+    }
+  }
+  return broken;
+}
+
+/** Throws the first broken override (see brokenOverrides): called before anything is searched or compiled. */
+export function checkOverrides(env: Environment): void {
+  const [first] = brokenOverrides(env);
+  if (first) throw first;
 }

@@ -1,8 +1,33 @@
-/** Every error this library throws is a DwconvError; subclasses carry structured fields. */
+/**
+ * The stable `code` of every error this library throws: match on it rather than on the message,
+ * which may be reworded. New codes may be added; a code's meaning does not change.
+ */
+export const ERROR_CODES = {
+  /** A failure with no more specific code (an internal check, a kernel library that does not load). */
+  generic: 'ERR_DWCONV',
+  /** An invalid spec, option, tensor argument or command-line value: fix the input. */
+  spec: 'ERR_DWCONV_SPEC',
+  /** CUDA was asked for and no usable GPU (driver, device) is there. */
+  noGpu: 'ERR_DWCONV_NO_GPU',
+  /** A compiler or library could not be found, or an override variable points at nothing. */
+  toolchain: 'ERR_DWCONV_TOOLCHAIN',
+  /** A compiler rejected the generated source. */
+  compile: 'ERR_DWCONV_COMPILE',
+  /** A CUDA runtime or driver call, or a kernel launch, returned an error status. */
+  cuda: 'ERR_DWCONV_CUDA',
+  /** The cache directory is unusable, or an entry, a bundle or an export could not be read or written. */
+  cache: 'ERR_DWCONV_CACHE',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Every error this library throws is a DwconvError: a stable `code`, structured fields on the subclasses, the original as `cause`. */
 export class DwconvError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly code: ErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.code = options?.code ?? ERROR_CODES.generic;
   }
 }
 
@@ -13,7 +38,22 @@ export class SpecError extends DwconvError {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super(`invalid ${field}: ${describeValue(value)} (allowed: ${allowed})`);
+    super(`invalid ${field}: ${describeValue(value)} (allowed: ${allowed})`, { code: ERROR_CODES.spec });
+  }
+}
+
+/** CUDA was asked for (a target, a tuning run, the bench) and there is no usable GPU: `reason` says why. */
+export class NoGpuError extends DwconvError {
+  constructor(
+    /** What needed the GPU, e.g. "target 'cuda'" or 'bench'. */
+    readonly needed: string,
+    /** Why no GPU is usable (no driver, no device, the runtime's error). */
+    readonly reason: string,
+    /** What to do instead. */
+    readonly fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${needed} needs a usable GPU (${reason}); ${fix}`, { ...options, code: ERROR_CODES.noGpu });
   }
 }
 
@@ -25,7 +65,26 @@ export class ToolchainNotFoundError extends DwconvError {
     readonly fix: string,
     options?: { cause?: unknown },
   ) {
-    super(`${tool} not found; searched: ${searched.join(', ') || '(nothing)'}. ${fix}`, options);
+    super(`${tool} not found; searched: ${searched.join(', ') || '(nothing)'}. ${fix}`, { ...options, code: ERROR_CODES.toolchain });
+  }
+}
+
+/**
+ * An environment variable that names a tool or library (DWCONV_JIT_NVCC, CXX, DWCONV_JIT_CUDART,
+ * DWCONV_JIT_NVRTC) points at something that is not there or does not work. An explicit choice is
+ * never silently replaced by another tool found elsewhere.
+ */
+export class OverridePathError extends ToolchainNotFoundError {
+  constructor(
+    /** The variable, e.g. 'DWCONV_JIT_NVCC'. */
+    readonly variable: string,
+    /** Its value. */
+    readonly value: string,
+    /** What is wrong with it: 'does not exist', 'is not executable', the loader's message. */
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${variable}=${value}`, [value], `${variable}=${value} ${problem}: point it at a working one, or unset it to search the usual places.`, options);
   }
 }
 
@@ -38,18 +97,19 @@ export class CompileError extends DwconvError {
     readonly source: string,
     options?: { cause?: unknown },
   ) {
-    super(`${compiler} failed:\n${log.trim()}\n\nsource:\n${numberLines(source)}`, options);
+    super(`${compiler} failed:\n${log.trim()}\n\nsource:\n${numberLines(source)}`, { ...options, code: ERROR_CODES.compile });
   }
 }
 
-/** A CUDA runtime call or kernel launch returned an error status. */
+/** A CUDA runtime or driver call, or a kernel launch, returned an error status. */
 export class CudaError extends DwconvError {
   constructor(
     readonly call: string,
-    readonly code: number,
+    /** The numeric status CUDA returned (cudaError_t or CUresult). */
+    readonly status: number,
     readonly detail: string,
   ) {
-    super(`${call} failed with CUDA error ${code}: ${detail}`);
+    super(`${call} failed with CUDA error ${status}: ${detail}`, { code: ERROR_CODES.cuda });
   }
 }
 
@@ -60,7 +120,7 @@ export class CacheError extends DwconvError {
     readonly path: string,
     options?: { cause?: unknown },
   ) {
-    super(`${message} (${path})`, options);
+    super(`${message} (${path})`, { ...options, code: ERROR_CODES.cache });
   }
 }
 

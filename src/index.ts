@@ -1,15 +1,43 @@
-export { compile, build, type CompileOptions } from './compile.js';
+// The public surface of dwconv-jit: re-exports only. The CLI (src/cli) imports from here and nowhere else.
+
+// Compiling and running kernels
+export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice } from './compile.js';
 export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
 export type { TuningRecord } from './cache/tuning-store.js';
+export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
+export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
+export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
+export type { Artifact } from './artifact.js';
+export type { KeyParts } from './cache/key.js';
+export type { EntryMeta } from './cache/disk-cache.js';
+
+// Specs
 export { normalizeSpec, canonicalJson, describeSpec, outputShape, weightShape, pointwiseWeightShape, specTag, DTYPES, LAYOUTS, LIMITS, ACTIVATIONS, RESIDUALS, MAX_POINTWISE_CHANNELS } from './spec.js';
-export type { SpecInput, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
+export type { SpecInput, Pair, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
 export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
 export { generate } from './codegen/generate.js';
-export type { GeneratedSource, Target } from './codegen/common.js';
+export type { GeneratedSource, CudaLaunchInfo, Target } from './codegen/common.js';
 export { allVariants, type CudaVariant } from './codegen/variant.js';
-export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
-export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
-export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo } from './ffi/cudart.js';
-export type { Artifact } from './artifact.js';
-export { DwconvError, SpecError, ToolchainNotFoundError, CompileError, CudaError, CacheError } from './errors.js';
 export { reference, type ReferenceInputs } from './verify/reference.js';
+
+// The machine: CUDA runtime, GPU probe, environment
+export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo, type GpuProbe, type Address } from './ffi/cudart.js';
+export { readEnvironment, brokenOverrides, OVERRIDE_VARIABLES, type Environment } from './env.js';
+
+// Errors
+export { DwconvError, SpecError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
+
+// Tools the CLI exposes: demo, bench, doctor, explain, precompile
+export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';
+export { runBench, printBench, type BenchOptions, type BenchResult, type BenchRow, type VariantTiming } from './tools/bench.js';
+export { runDoctor, type DoctorOptions, type DoctorReport, type Check as DoctorCheck } from './tools/doctor.js';
+export { explain, type ExplainOptions, type Explanation } from './tools/explain.js';
+export { precompile, expandManifest, type Manifest, type PrecompileJob, type PrecompileOptions, type PrecompileSummary, type JobResult } from './tools/precompile.js';
+export type { Comparison, Mismatch } from './verify/compare.js';
+
+// Cache maintenance
+export { cacheRoot, listEntries, findEntry, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
+export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
+export { exportBundle, importBundle } from './cache/bundle.js';
+
+export { PACKAGE_VERSION as VERSION } from './version.js';

@@ -6,7 +6,7 @@ import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
 import { normalizeArch } from './compiler/arch.js';
 import { lockTimeoutMs } from './cache/key-lock.js';
 import { parseSize } from './cache/prune.js';
-import { readEnvironment, type Environment } from './env.js';
+import { checkOverrides, readEnvironment, type Environment } from './env.js';
 import { SpecError } from './errors.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
 import { isTarget, type Target, type TargetChoice } from './target.js';
@@ -100,6 +100,7 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   checkOptionFields(options);
   const env = readEnvironment(options.env);
   // Environment settings fail here, before anything is compiled.
+  checkOverrides(env);
   if (env.cacheMaxSize !== undefined) parseSize('DWCONV_JIT_CACHE_MAX_SIZE', env.cacheMaxSize);
   lockTimeoutMs(env.lockTimeout);
   const choice = options.compiler ?? env.compiler ?? 'auto';

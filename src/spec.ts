@@ -12,7 +12,8 @@ export type Residual = (typeof RESIDUALS)[number];
 /** PyTorch's default negative_slope for leaky_relu. */
 export const DEFAULT_NEGATIVE_SLOPE = 0.01;
 
-type Pair = number | readonly [number, number];
+/** n for both dimensions, or [height, width]. */
+export type Pair = number | readonly [number, number];
 
 /** What a user may pass: every field but kernelSize has a PyTorch-like default. */
 export interface SpecInput {

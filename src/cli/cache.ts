@@ -2,25 +2,23 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PACKAGE_CACHE_DIR } from '../compile.js';
-import { SpecError } from '../errors.js';
-import { explain } from '../tools/explain.js';
-import { exportBundle, importBundle } from '../cache/bundle.js';
-import { parseDuration, parseSize, pruneCache } from '../cache/prune.js';
-import { precompile } from '../tools/precompile.js';
-import { cacheRoot, cacheStats, clearCache, findEntry, listEntries, verifyCache, type EntryRow } from '../tools/cache-inspect.js';
-import { action, cacheDirOption, EXIT, print, targetOption } from './common.js';
-import { runDoctor } from '../tools/doctor.js';
+import {
+  cacheRoot, cacheStats, clearCache, explain, exportBundle, findEntry, importBundle, listEntries, PACKAGE_CACHE_DIR, parseDuration, parseSize,
+  precompile, pruneCache, runDoctor, SpecError, verifyCache, type EntryRow,
+} from '../index.js';
+import { action, cacheDirOption, checkOutputFolder, EXIT, print, targetOption } from './common.js';
 import { addSpecFlags, specFromFlags, type SpecFlags } from './spec-flags.js';
+
 
 export function registerCacheCommands(program: Command): void {
   program
     .command('precompile <manifest>')
     .description('build every config of a JSON manifest into a cache directory (CUDA without a GPU: SASS per arch + PTX)')
     .option('--out <dir>', "output cache directory (default: the package's cache/, searched read-only at run time)")
+    .addOption(cacheDirOption().conflicts('out'))
     .option('--jobs <n>', 'compiles at once (default: the number of cores)')
     .option('--json', 'print the summary as JSON')
-    .action(action(async (file: string, o: { out?: string; jobs?: string; json?: boolean }) => {
+    .action(action(async (file: string, o: { out?: string; cacheDir?: string; jobs?: string; json?: boolean }) => {
       let manifest: unknown;
       try {
         manifest = JSON.parse(await readFile(file, 'utf8'));
@@ -30,7 +28,8 @@ export function registerCacheCommands(program: Command): void {
       const jobs = o.jobs === undefined ? undefined : Number(o.jobs);
       const tty = process.stderr.isTTY && !o.json;
       const summary = await precompile(manifest, {
-        out: o.out ?? PACKAGE_CACHE_DIR,
+        // --cache-dir fills a writable cache (the user's, say) where --out fills a precompiled layer: the same folder format.
+        out: o.out ?? o.cacheDir ?? PACKAGE_CACHE_DIR,
         ...(jobs !== undefined ? { jobs } : {}),
         onResult: (r, done, total) => {
           const line = `[${done}/${total}] ${r.status.padEnd(6)} ${r.target} ${r.spec}${r.error ? `: ${r.error}` : ''}`;
@@ -161,8 +160,13 @@ export function registerCacheCommands(program: Command): void {
     .option('--key <prefix...>', 'only entries whose key starts with one of these')
     .option('--json', 'print JSON')
     .action(action(async (file: string, o: { cacheDir?: string; key?: string[]; json?: boolean }) => {
+      checkOutputFolder('<file>', file);
       const root = cacheRoot(o.cacheDir);
-      const keys = (await listEntries(root)).map((r) => r.key).filter((k) => !o.key || o.key.some((p) => k.startsWith(p)));
+      const all = (await listEntries(root)).map((r) => r.key);
+      const keys = all.filter((k) => !o.key || o.key.some((p) => k.startsWith(p)));
+      // A prefix that selects nothing is a mistake, not an empty bundle.
+      const unmatched = (o.key ?? []).filter((p) => !all.some((k) => k.startsWith(p)));
+      if (unmatched.length > 0) throw new SpecError('--key', unmatched.join(' '), `prefixes of entry keys in ${root} (\`dwconv-jit cache ls\` lists them)`);
       const r = await exportBundle(root, keys, file);
       print(o.json, { file, ...r }, () => `${r.exported} entries written to ${file}${r.skipped.length ? `; ${r.skipped.length} broken ones skipped` : ''}`);
       return EXIT.ok;
@@ -196,7 +200,7 @@ export function registerCacheCommands(program: Command): void {
     .addOption(cacheDirOption())
     .option('--json', 'print JSON')
     .action(action(async (o: { cacheDir?: string; json?: boolean }) => {
-      const r = await runDoctor(o.cacheDir);
+      const r = await runDoctor(o.cacheDir ? { cacheDir: o.cacheDir } : {});
       print(o.json, r, () => [
         `dwconv-jit ${r.version}`,
         ...r.checks.map((c) => `  ${c.ok ? 'ok     ' : 'missing'}  ${c.name}: ${c.detail}${c.fix ? `\n           fix: ${c.fix}` : ''}`),

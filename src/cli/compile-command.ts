@@ -1,8 +1,4 @@
-import { compile, type CompilerChoice } from '../compile.js';
-import type { Kernel } from '../runtime/kernel.js';
-import { compileTuned } from '../tools/tune.js';
-import { SpecError } from '../errors.js';
-import { describeSpec, type SpecInput } from '../spec.js';
+import { compile, compileTuned, describeSpec, NoGpuError, SpecError, type CompilerChoice, type Kernel, type SpecInput } from '../index.js';
 
 export interface CompileCommandOptions {
   readonly spec: SpecInput;
@@ -44,7 +40,15 @@ export async function compileCommand(o: CompileCommandOptions, log: (line: strin
     k = t.kernel;
     tuning = { tuned: t.tuned, timings: t.record.timings };
   } else {
-    k = await compile(o.spec, { target: o.target, ...common });
+    try {
+      k = await compile(o.spec, { target: o.target, ...common });
+    } catch (err) {
+      // The API's advice (build() with an arch) in the CLI's words: precompile builds without a GPU.
+      if (err instanceof NoGpuError && o.arch) {
+        throw new NoGpuError(err.needed, err.reason, `compile loads the kernel, which needs the GPU; to build for ${o.arch} without one use \`dwconv-jit precompile\` with a manifest naming it (or --target cpu)`, { cause: err });
+      }
+      throw err;
+    }
   }
   const p = k.provenance;
   return {
@@ -54,7 +58,9 @@ export async function compileCommand(o: CompileCommandOptions, log: (line: strin
   };
 }
 
-export function parseSpecJson(text: string): SpecInput {
+/** --spec-json's text as a spec (validated by compile); the spec flags may not be given beside it. */
+export function parseSpecJson(text: string, flagsGiven: readonly string[]): SpecInput {
+  if (flagsGiven.length > 0) throw new SpecError('--spec-json', text, `the whole spec, without spec flags beside it (also given: ${flagsGiven.join(', ')})`);
   try {
     return JSON.parse(text) as SpecInput;
   } catch {

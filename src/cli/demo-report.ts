@@ -1,4 +1,4 @@
-import type { DemoResult } from '../tools/demo.js';
+import type { DemoResult } from '../index.js';
 
 /** The demo's human-readable summary. */
 export function printDemo(r: DemoResult, out: (line: string) => void): void {

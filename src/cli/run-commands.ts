@@ -2,14 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { COMPILERS, type CompilerChoice } from '../compile.js';
-import { SpecError } from '../errors.js';
-import { printBench, runBench, type BenchResult } from '../tools/bench.js';
-import { action, EXIT, targetOption } from './common.js';
+import { COMPILERS, printBench, runBench, runDemo, SpecError, type BenchResult, type CompilerChoice } from '../index.js';
+import { action, cacheDirOption, checkOutputFolder, EXIT, targetOption } from './common.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
 import { printDemo } from './demo-report.js';
-import { runDemo } from '../tools/demo.js';
-import { addSpecFlags, parseShape, specFromFlags, type SpecFlags } from './spec-flags.js';
+import { addSpecFlags, parseShape, specFlagsGiven, specFromFlags, type SpecFlags } from './spec-flags.js';
 
 export function registerRunCommands(program: Command): void {
   addSpecFlags(
@@ -21,9 +18,10 @@ export function registerRunCommands(program: Command): void {
       .option('--reps <n>', 'timed repetitions', '20')
       .option('--seed <n>', 'random seed (default: fresh each run)')
       .option('--no-torch', 'skip the PyTorch comparison')
+      .addOption(new Option('--cache-dir <dir>', 'cache directory to compile into (default: a fresh temporary one, so the first compile is cold)'))
       .option('--json', 'print the result as JSON'),
   ).action(
-    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; shape?: string; reps: string; seed?: string; torch: boolean; json?: boolean }) => {
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; shape?: string; reps: string; seed?: string; torch: boolean; cacheDir?: string; json?: boolean }) => {
       const reps = Number(o.reps);
       if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
       if (o.seed !== undefined && !/^\d+$/.test(o.seed)) throw new SpecError('--seed', o.seed, 'a non-negative integer');
@@ -34,6 +32,7 @@ export function registerRunCommands(program: Command): void {
         reps,
         ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
         torch: o.torch,
+        ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
         progress: (line) => process.stderr.write(`${line}\n`),
       });
       if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -50,13 +49,13 @@ export function registerRunCommands(program: Command): void {
       .option('--spec-json <json>', 'the whole spec as JSON (instead of the spec flags)')
       .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
       .addOption(new Option('--compiler <compiler>', "CUDA compiler (default: DWCONV_JIT_COMPILER, else 'auto': NVRTC when libnvrtc loads)").choices([...COMPILERS]))
-      .option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)')
+      .addOption(cacheDirOption())
       .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
       .option('--tune-for <N,C,H,W>', 'CUDA: time every variant on this input shape, keep the fastest (recorded in the cache)')
       .option('--json', 'print the result as JSON'),
   ).action(
-    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; compiler?: CompilerChoice; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }) => {
-      const spec = o.specJson !== undefined ? parseSpecJson(o.specJson) : specFromFlags(o);
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; compiler?: CompilerChoice; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }, cmd: Command) => {
+      const spec = o.specJson !== undefined ? parseSpecJson(o.specJson, specFlagsGiven(cmd)) : specFromFlags(o);
       const r = await compileCommand(
         { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
         (line) => process.stderr.write(`${line}\n`),
@@ -79,17 +78,19 @@ export function registerRunCommands(program: Command): void {
     .option('--reps <n>', 'timed repetitions per kernel', '30')
     .option('--rounds <n>', 'passes over the cases; each time keeps its fastest pass (a slow stretch of GPU time rarely hits a case twice)', '2')
     .option('--no-torch', 'skip the PyTorch comparison')
+    .addOption(new Option('--cache-dir <dir>', 'cache directory to compile into (default: a fresh temporary one, removed afterwards)'))
     .option('--json [file]', 'write the results as JSON to the file (or stdout without one)')
     .action(
-      action(async (o: { filter?: string; variants?: boolean; reps: string; rounds: string; torch: boolean; json?: string | boolean }) => {
+      action(async (o: { filter?: string; variants?: boolean; reps: string; rounds: string; torch: boolean; cacheDir?: string; json?: string | boolean }) => {
         const reps = Number(o.reps);
         if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
+        if (typeof o.json === 'string') checkOutputFolder('--json', o.json);
         const rounds = Number(o.rounds);
         if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) throw new SpecError('--rounds', o.rounds, 'an integer from 1 to 10');
         const started = performance.now();
         const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
         const partial = typeof o.json === 'string' ? (r: BenchResult) => writeFileSync(o.json as string, `${JSON.stringify(r, null, 2)}\n`) : undefined;
-        const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, rounds, torch: o.torch, progress, ...(partial ? { partial } : {}) });
+        const result = await runBench({ ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, rounds, torch: o.torch, progress, ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(partial ? { partial } : {}) });
         if (o.json === true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           printBench(result, (line) => process.stdout.write(`${line}\n`));

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { SpecError } from '../errors.js';
-import { ACTIVATIONS, LAYOUTS, type SpecInput } from '../spec.js';
+import { ACTIVATIONS, DTYPES, LAYOUTS, SpecError, type SpecInput } from '../index.js';
 
 /** "3" → 3, "3x5" or "3,5" → [3, 5]; validation of the numbers is normalizeSpec's job. */
 function pairOf(field: string, text: string): number | [number, number] {
@@ -8,6 +7,11 @@ function pairOf(field: string, text: string): number | [number, number] {
   if (parts.some(Number.isNaN) || parts.length < 1 || parts.length > 2) throw new SpecError(field, text, 'N or HxW with integers');
   return parts.length === 1 ? parts[0]! : [parts[0]!, parts[1]!];
 }
+
+const SPEC_FLAG_NAMES = [
+  'kernelSize', 'stride', 'padding', 'dilation', 'multiplier', 'dtype', 'outputDtype', 'layout', 'bias', 'batchNorm',
+  'activation', 'negativeSlope', 'residual', 'pointwise', 'pointwiseBias', 'pointwiseActivation', 'pointwiseTf32',
+] as const;
 
 export interface SpecFlags {
   kernelSize: string;
@@ -37,8 +41,8 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--padding <n|HxW|same>', "padding, 0..64, or 'same'")
     .option('--dilation <n|HxW>', 'dilation, 1..8')
     .option('--multiplier <m>', 'channel multiplier, 1..8')
-    .addOption(new Option('--dtype <dtype>', 'storage dtype').choices(['float32', 'float16', 'bfloat16']))
-    .addOption(new Option('--output-dtype <dtype>', "the output's (and residual's) storage dtype, when it differs from --dtype").choices(['float32', 'float16', 'bfloat16']))
+    .addOption(new Option('--dtype <dtype>', 'storage dtype').choices([...DTYPES]))
+    .addOption(new Option('--output-dtype <dtype>', "the output's (and residual's) storage dtype, when it differs from --dtype").choices([...DTYPES]))
     .addOption(new Option('--layout <layout>', 'memory layout (shapes are given in its order)').choices([...LAYOUTS]))
     .option('--bias', 'add a per-channel bias')
     .option('--batch-norm', 'fuse a per-channel scale and shift (a folded BatchNorm)')
@@ -49,6 +53,12 @@ export function addSpecFlags(cmd: Command, defaults: { kernelSize?: string } = {
     .option('--pointwise-bias', "add the 1x1's per-channel bias")
     .addOption(new Option('--pointwise-activation <name>', "activation after the 1x1 (leaky_relu uses PyTorch's 0.01)").choices([...ACTIVATIONS]))
     .option('--pointwise-tf32', 'float32 only: the 1x1 as one TF32 product (PyTorch\'s default precision) instead of three');
+}
+
+/** The spec flags given on the command line (not defaults), as their long names: --spec-json cannot be combined with them. */
+export function specFlagsGiven(cmd: Command): string[] {
+  return SPEC_FLAG_NAMES.filter((name) => cmd.getOptionValueSource(name) === 'cli')
+    .map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 }
 
 export function specFromFlags(f: SpecFlags): SpecInput {

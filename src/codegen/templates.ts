@@ -1,11 +1,20 @@
 // The templates are package assets, read once on first use; this is the only file access codegen does.
 import { readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 
 const root = new URL('../../templates/', import.meta.url);
-const hbs = Handlebars.create();
-hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+let engine: typeof Handlebars | undefined;
+
+/** handlebars, loaded on the first render (a cache miss) rather than at import: it is most of an import's time (docs/perf.md). */
+function handlebars(): typeof Handlebars {
+  if (!engine) {
+    engine = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+    engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    engine.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  }
+  return engine;
+}
 
 let registered = false;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -16,6 +25,7 @@ function read(name: string): string {
 
 /** Renders templates/<name> with `context`. noEscape: this is C++, not HTML. strict: a missing field is an error, not an empty string. */
 export function render(name: string, context: object): string {
+  const hbs = handlebars();
   if (!registered) {
     hbs.registerPartial('cuda_type', read('cuda/type.hbs'));
     hbs.registerPartial('cuda_dtype', read('cuda/dtype.hbs'));

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
@@ -72,6 +71,7 @@ export async function compileSource(
   await writeFile(sourcePath, source, { mode: 0o600 });
   const args = [...flags, '-o', artifactPath, sourcePath];
   const started = performance.now();
+  const { execa } = await import('execa'); // loaded on the first compile, not at import
   const result = await execa(tool.path, args, { reject: false, all: true, timeout: 600_000, cwd: workDir });
   const milliseconds = performance.now() - started;
   if (result.exitCode !== 0 || result.failed) {

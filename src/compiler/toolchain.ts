@@ -1,6 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { execa } from 'execa';
 import type { Environment } from '../env.js';
 import { ToolchainNotFoundError } from '../errors.js';
 
@@ -48,6 +47,7 @@ export function cxxCandidates(env: Environment): string[] {
 const found = new Map<string, Promise<Tool>>();
 
 async function identify(kind: Tool['kind'], path: string): Promise<Tool> {
+  const { execa } = await import('execa'); // loaded when a tool is first run, not at import
   const { stdout } = await execa(path, ['--version'], { timeout: 30_000 });
   const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   // nvcc prints its release on the last lines; a C++ compiler on the first.

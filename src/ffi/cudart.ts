@@ -1,8 +1,8 @@
 // The CUDA runtime through koffi, loaded on first use. Device pointers and streams are plain addresses.
 import { join } from 'node:path';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
-import type { Environment } from '../env.js';
-import { CudaError, ToolchainNotFoundError } from '../errors.js';
+import { OVERRIDE_VARIABLES, type Environment } from '../env.js';
+import { CudaError, OverridePathError, ToolchainNotFoundError } from '../errors.js';
 
 export type Address = number | bigint;
 
@@ -22,9 +22,11 @@ export interface DeviceInfo {
 }
 
 function libraryCandidates(env: Environment): string[] {
+  // An explicit library is the only one tried: falling back would run against another CUDA than asked for.
+  if (env.cudart) return [env.cudart];
   const dirs = [env.cudaHome, '/usr/local/cuda'].filter((d): d is string => !!d).flatMap((d) => [join(d, 'lib64'), join(d, 'targets/x86_64-linux/lib')]);
   const names = ['libcudart.so.13', 'libcudart.so.12', 'libcudart.so'];
-  return [...(env.cudart ? [env.cudart] : []), ...names, ...dirs.flatMap((d) => names.map((n) => join(d, n)))];
+  return [...names, ...dirs.flatMap((d) => names.map((n) => join(d, n)))];
 }
 
 /** Typed wrappers over the runtime calls this library needs; each failing status becomes a CudaError. */
@@ -80,6 +82,7 @@ export class CudaRuntime {
         errors.push(`${path}: ${(err as Error).message}`);
       }
     }
+    if (env.cudart) throw new OverridePathError(OVERRIDE_VARIABLES.cudart, env.cudart, `does not load (${errors[0] ?? 'unknown error'})`);
     throw new ToolchainNotFoundError('the CUDA runtime (libcudart)', candidates, 'Install the CUDA toolkit or runtime, add its lib64 folder to LD_LIBRARY_PATH, or set DWCONV_JIT_CUDART.', { cause: new Error(errors.join('\n')) });
   }
 
@@ -191,8 +194,11 @@ export function cudaRuntime(env: Environment): CudaRuntime {
   return runtime;
 }
 
+/** What probeGpu found: a usable GPU, or the reason there is none. */
+export type GpuProbe = { readonly ok: true; readonly device: DeviceInfo } | { readonly ok: false; readonly reason: string };
+
 /** A usable GPU, or the reason there is none (no runtime library, no driver, no device). */
-export function probeGpu(env: Environment): { ok: true; device: DeviceInfo } | { ok: false; reason: string } {
+export function probeGpu(env: Environment): GpuProbe {
   try {
     const rt = cudaRuntime(env);
     const count = rt.deviceCount();

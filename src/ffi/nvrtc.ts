@@ -1,15 +1,17 @@
 // libnvrtc through koffi: compiles CUDA source to a cubin in-process (no nvcc, no host compiler).
 import { join } from 'node:path';
-import type { Environment } from '../env.js';
-import { CompileError, ToolchainNotFoundError } from '../errors.js';
+import { OVERRIDE_VARIABLES, type Environment } from '../env.js';
+import { CompileError, OverridePathError, ToolchainNotFoundError } from '../errors.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 
 const SONAMES = ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so.11.2', 'libnvrtc.so'];
 
 /** Where libnvrtc is looked for, in order: DWCONV_JIT_NVRTC, the toolkit's lib64, then the sonames on the loader path. */
 export function nvrtcCandidates(env: Environment): string[] {
+  // An explicit library is the only one tried: falling back would compile with another NVRTC than asked for.
+  if (env.nvrtc) return [env.nvrtc];
   const dirs = [env.cudaHome, '/usr/local/cuda'].filter((d): d is string => !!d).flatMap((d) => [join(d, 'lib64'), join(d, 'targets/x86_64-linux/lib')]);
-  return [...(env.nvrtc ? [env.nvrtc] : []), ...dirs.flatMap((d) => SONAMES.map((n) => join(d, n))), ...SONAMES];
+  return [...dirs.flatMap((d) => SONAMES.map((n) => join(d, n))), ...SONAMES];
 }
 
 /** A loaded libnvrtc: its path, version, and the calls the compiler path makes. */
@@ -39,17 +41,22 @@ export class Nvrtc {
 
   static load(env: Environment): Nvrtc {
     const searched = nvrtcCandidates(env);
+    let firstFailure: string | undefined;
     for (const path of searched) {
       try {
         const lib = loadLibrary(path);
         const major: number[] = [0];
         const minor: number[] = [0];
-        if ((lib.func('int nvrtcVersion(_Out_ int* major, _Out_ int* minor)')(major, minor) as number) !== 0) continue;
+        if ((lib.func('int nvrtcVersion(_Out_ int* major, _Out_ int* minor)')(major, minor) as number) !== 0) {
+          firstFailure ??= 'nvrtcVersion failed';
+          continue;
+        }
         return new Nvrtc(path, `${major[0]}.${minor[0]}`, lib);
-      } catch {
-        // not this one
+      } catch (err) {
+        firstFailure ??= (err as Error).message; // not this one
       }
     }
+    if (env.nvrtc) throw new OverridePathError(OVERRIDE_VARIABLES.nvrtc, env.nvrtc, `does not load (${firstFailure ?? 'unknown error'})`);
     throw new ToolchainNotFoundError('libnvrtc', searched, 'install the CUDA toolkit (or just its NVRTC library) and set DWCONV_JIT_NVRTC or CUDA_HOME, or use compiler: \'nvcc\'');
   }
 
@@ -125,11 +132,11 @@ export function nvrtc(env: Environment): Nvrtc {
 }
 
 /** The first libnvrtc that loads, with its version, or what was searched (for doctor). */
-export function probeNvrtc(env: Environment): { ok: true; path: string; version: string } | { ok: false; searched: string[] } {
+export function probeNvrtc(env: Environment): { ok: true; path: string; version: string } | { ok: false; searched: string[]; error: unknown } {
   try {
     const n = nvrtc(env);
     return { ok: true, path: n.path, version: n.version };
-  } catch {
-    return { ok: false, searched: nvrtcCandidates(env) };
+  } catch (error) {
+    return { ok: false, searched: nvrtcCandidates(env), error };
   }
 }

@@ -1,7 +1,6 @@
 // The host side of an NVRTC build: what the nvcc launcher in templates/cuda/dwconv.cu.hbs does in C
 // (argument checks, the kernel family and vector widths for this call, the tile grid), done here and
 // launched through the driver API. The GPU property tests run both paths over every variant.
-import koffi from 'koffi';
 import type { CudaLaunchInfo } from '../codegen/common.js';
 import { SEPARABLE_CHUNK } from '../codegen/cuda-separable.js';
 import { ringTakes } from '../codegen/cuda-ring.js';
@@ -10,6 +9,7 @@ import { DTYPE_BYTES } from '../dtype.js';
 import { outputExtent, type KernelSpec } from '../spec.js';
 import { CudaError } from '../errors.js';
 import type { Address } from '../ffi/cudart.js';
+import { ffi } from '../ffi/koffi.js';
 import type { CudaDriver, CuFunction } from '../ffi/cuda-driver.js';
 
 const INT_LIMIT = 2 ** 31 - 1;
@@ -90,6 +90,7 @@ export function cubinLauncher(driver: CudaDriver, module: unknown, info: CudaLau
   // newer, from sm_90 PTX or newer (compute_80 PTX JIT-compiled on sm_90 holds the trap body).
   const split = info.separable?.split && get(info.separable.split.name);
   const splitBuilt = split !== undefined && driver.binaryVersion(split) >= 90 && driver.ptxVersion(split) >= 90;
+  const koffi = ffi();
   const block = koffi.alloc('uint8_t', PARAM_BYTES);
   const view = new DataView(koffi.view(block, PARAM_BYTES));
   const base = koffi.address(block);

@@ -13,7 +13,7 @@ const REF = [64, 128, 256, 512] as const;
 /** Ends the name of a separable case whose float32 1x1 runs as one TF32 product (pointwise.tf32). */
 export const TF32_SUFFIX = ' tf32';
 
-/** The cases of issue 3: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
+/** The bench cases: the reference problem per dtype, large kernels, stride 2, MobileNetV2/EfficientNet layers. */
 export function benchCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
@@ -26,7 +26,7 @@ export function benchCases(): BenchCase[] {
     cases.push({ name: `${k}x${k} pad ${k >> 1} fp32`, group: 'kernel-size', spec: { kernelSize: k, padding: k >> 1 }, shape: REF });
   }
   cases.push({ name: '3x3 stride 2 pad 1 fp32', group: 'stride', spec: { kernelSize: 3, stride: 2, padding: 1 }, shape: REF });
-  // Issue 4's fused epilogues on the reference problem: each against eager PyTorch running the same ops.
+  // Fused epilogues on the reference problem: each against eager PyTorch running the same ops.
   const fused: [string, Omit<SpecInput, 'kernelSize'>][] = [
     ['+bias+relu6', { bias: true, activation: 'relu6' }],
     ['+bias+bn+relu6', { bias: true, batchNorm: true, activation: 'relu6' }],
@@ -49,7 +49,7 @@ export function benchCases(): BenchCase[] {
       cases.push({ name: `C${c} ${hw}x${hw} ${k}x${k} s${s} ${dtype}`, group: 'mobilenet', spec: { kernelSize: k, stride: s, padding: k >> 1, dtype }, shape: [64, c, hw, hw] });
     }
   }
-  // Issue 4's separable blocks: MobileNetV2 inverted-residual depthwise (3x3, BN folded into the bias,
+  // Separable blocks: MobileNetV2 inverted-residual depthwise (3x3, BN folded into the bias,
   // relu6) and projection (1x1, BN folded, linear), batch 64. float32 twice: float32 accuracy (the
   // default), and with pointwise.tf32 (TF32_SUFFIX), the precision of PyTorch's float32 convolutions.
   const blocks: [number, number, number][] = [[144, 24, 56], [192, 32, 28], [384, 64, 14], [960, 160, 7]];

@@ -1,13 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { DwconvError } from '../errors.js';
+import { DwconvError, NoGpuError, SpecError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -19,6 +17,7 @@ import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
 import { benchCases, TF32_SUFFIX, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
+import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
 
 export interface BenchOptions {
   /** Only cases whose name contains, or whose group is, one of these comma-separated terms. */
@@ -34,6 +33,8 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly torch: boolean;
   readonly progress: (line: string) => void;
+  /** Cache directory to compile into; default a fresh temporary one, removed afterwards. */
+  readonly cacheDir?: string;
   /** Called with the rows so far after each case, so an interrupted run still leaves its results. */
   readonly partial?: (result: BenchResult) => void;
 }
@@ -82,9 +83,8 @@ export interface BenchResult {
 
 const FLUSH_BYTES = 256 << 20;
 const SAMPLE = 20_000;
-/** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million in run 3). */
+/** Input reads the reference of a separable case may make (the fp16 one took 116 s for 26 million reads; docs/perf.md). */
 const SEPARABLE_SAMPLE_READS = 4_000_000;
-const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
 
 /** One random input pool per dtype, sized for the largest case: cases read a prefix of it. */
 class InputPools {
@@ -113,17 +113,17 @@ class InputPools {
 export function selectCases(all: readonly BenchCase[], filter: string | undefined): BenchCase[] {
   const terms = filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
   const cases = all.filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
-  if (cases.length === 0) throw new DwconvError(`no bench case matches ${JSON.stringify(filter)}`);
+  if (cases.length === 0) throw new SpecError('--filter', filter, `a part of a case name, or a group (${[...new Set(all.map((c) => c.group))].join(', ')})`);
   return cases;
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const env = readEnvironment();
   const gpu = probeGpu(env);
-  if (!gpu.ok) throw new DwconvError(`bench needs a usable GPU: ${gpu.reason}`);
+  if (!gpu.ok) throw new NoGpuError('the bench', gpu.reason, 'run it on a machine with an NVIDIA GPU (the CPU target has `dwconv-jit demo --target cpu`)');
   const seed = freshSeed();
   const cases = selectCases(benchCases(), o.filter);
-  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-bench-'));
+  const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-bench-')));
   const pools = new InputPools(seed, o.progress);
   const sizes = new Map<DType, number>();
   for (const c of cases) {
@@ -165,7 +165,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   } finally {
     flush.dispose();
     pools.dispose();
-    await rm(cacheDir, { recursive: true, force: true });
+    if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
@@ -284,6 +284,8 @@ export function withRound(row: BenchRow, t: { ms: number; copyMs: number }): Ben
 }
 
 async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: string) => void): Promise<{ ms: number[]; compiledMs: (number | undefined)[]; exactMs: (number | undefined)[]; detail: string } | { unavailable: string }> {
+  const missing = torchScriptMissing();
+  if (missing) return { unavailable: missing };
   progress(`timing PyTorch on ${cases.length} cases, ${rounds} round${rounds === 1 ? '' : 's'} (python3)`);
   const dir = await mkdtemp(join(tmpdir(), 'dwconv-torch-'));
   try {
@@ -300,7 +302,8 @@ async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: stri
         exactFloat32: c.group === 'separable' && s.dtype === 'float32' && !s.pointwise?.tf32,
       };
     })));
-    const r = await execa('python3', [torchScript, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
+    const { execa } = await import('execa'); // loaded by the bench only, not at import
+    const r = await execa('python3', [TORCH_SCRIPT, '--cases', file, '--rounds', String(rounds)], { reject: false, timeout: 900_000 * rounds });
     if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-2).join(' ') };
     const list = JSON.parse(r.stdout) as { ms: number; compiledMs?: number; compiledUnavailable?: string; exactMs?: number; detail: string }[];
     for (const [i, t] of list.entries()) if (t.compiledUnavailable) progress(`torch.compile unavailable for ${cases[i]!.name}: ${t.compiledUnavailable}`);

@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { DwconvError } from '../errors.js';
+import { NoGpuError } from '../errors.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { backendFor } from '../backends/registry.js';
 import { resolveTarget } from '../options.js';
@@ -21,6 +20,7 @@ import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 import { parallelCopyMs } from './parallel-copy.js';
 import { median } from './stats.js';
+import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
 
 export const REFERENCE_SHAPE = [64, 128, 256, 512] as const;
 export const CPU_SHAPE = [8, 32, 128, 256] as const;
@@ -35,6 +35,11 @@ export interface DemoOptions {
   readonly seed?: number;
   /** Compare with PyTorch through python3 in the same run (CUDA only). */
   readonly torch: boolean;
+  /**
+   * Cache directory to compile into (and to hit from the second process). Default: a fresh temporary
+   * one, removed afterwards, so the first compile is a cold one.
+   */
+  readonly cacheDir?: string;
   readonly progress: (line: string) => void;
 }
 
@@ -68,6 +73,7 @@ const cliPath = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string): Promise<DemoResult['cacheHit']> {
   const started = performance.now();
   const args = [cliPath, 'compile', '--spec-json', JSON.stringify(spec), '--target', target, '--cache-dir', cacheDir, '--json'];
+  const { execa } = await import('execa'); // loaded by the commands that start processes, not at import
   const { stdout } = await execa(process.execPath, args, { env: { DWCONV_JIT_CACHE_DIR: cacheDir } });
   const parsed = JSON.parse(stdout) as { origin: string; loadMs: number };
   return { origin: parsed.origin, loadMs: parsed.loadMs, processMs: performance.now() - started };
@@ -77,12 +83,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const env = readEnvironment();
   const target = resolveTarget(o.target, env);
   const probe = backendFor(target).probe(env);
-  if (!probe.ok) throw new DwconvError(`target ${target}: no usable GPU (${probe.reason})`);
+  if (!probe.ok) throw new NoGpuError(`the demo on target '${target}'`, probe.reason, 'use --target cpu (or auto)');
   const device = target === 'cuda' ? probe.detail : `CPU: ${probe.detail}`;
   // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
   const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
   const seed = freshSeed(o.seed);
-  const cacheDir = await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-'));
+  const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-')));
   try {
     o.progress(`target ${target} on ${device}; spec ${JSON.stringify(o.spec)}; input ${shape.join('x')}; seed ${seed}`);
     const t0 = performance.now();
@@ -96,7 +102,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o) : undefined;
     return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
   } finally {
-    await rm(cacheDir, { recursive: true, force: true });
+    if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }
 }
 
@@ -196,16 +202,18 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
   };
 }
 
-const torchScript = fileURLToPath(new URL('../../bench/torch_dwconv.py', import.meta.url));
 
 /** PyTorch's time for the same conv, measured by python3 in this run; 'unavailable' with the reason otherwise. */
 async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
+  const missing = torchScriptMissing();
+  if (missing) return { unavailable: missing };
   o.progress('timing PyTorch (python3) on the same problem');
   const s = kernel.spec;
-  const args = [torchScript, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
+  const args = [TORCH_SCRIPT, '--shape', logicalDims(s, shape as [number, number, number, number]).join(','), '--layout', s.layout, '--kernel', s.kernelSize.join(','), '--stride', s.stride.join(','), '--padding', s.padding.join(','), '--dilation', s.dilation.join(','), '--multiplier', String(s.channelMultiplier), '--dtype', s.dtype, ...(s.bias ? ['--bias'] : []),
     ...(s.batchNorm ? ['--batchNorm'] : []), '--activation', s.activation, '--residual', s.residual, ...(s.negativeSlope === undefined ? [] : ['--negativeSlope', String(s.negativeSlope)]),
     // A separable block's 1x1 too, so PyTorch runs the same ops (the spec holds only validated numbers and enums).
     ...(s.pointwise ? ['--pointwise', JSON.stringify(s.pointwise)] : [])];
+  const { execa } = await import('execa');
   const r = await execa('python3', args, { reject: false, timeout: 600_000 });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
   const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };

@@ -51,7 +51,7 @@ const WARMUP_MS = 25;
  * warm-up; with `flush`, a 256 MB memset before each repetition (outside the timed region) empties
  * the L2 so small problems are timed from DRAM, as triton's do_bench does. Like do_bench, every
  * repetition is queued before the first is waited for: waiting on each one left the GPU idle between
- * them and timed the host's launch call too (session 8: a 0.05 ms block once timed at 0.18 ms).
+ * them and timed the host's launch call too (a 0.05 ms block once timed at 0.18 ms; docs/perf.md).
  */
 export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, flush?: { address: Address; bytes: number }): number {
   const events: Address[] = [];
@@ -59,7 +59,7 @@ export function timeLaunches(rt: CudaRuntime, launch: () => void, reps: number, 
     const [start, end] = [rt.eventCreate(), rt.eventCreate()];
     events.push(start, end);
     // Warm up for a while, not a few launches: after the host-side work between cases the GPU has idled
-    // and its clocks dropped, and a 15 us kernel timed at once ran 10x slow (session 4, run 9: C960 7x7).
+    // and its clocks dropped, and a 15 us kernel timed at once ran 10x slow (C960 7x7 on the H100; docs/perf.md).
     rt.eventRecord(start);
     for (let i = 0; ; i++) {
       if (flush) rt.memset(flush.address, i & 0xff, flush.bytes);

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
-import { readEnvironment } from '../env.js';
-import { DwconvError } from '../errors.js';
+import { brokenOverrides, readEnvironment } from '../env.js';
+import { DwconvError, OverridePathError, ToolchainNotFoundError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import { findCxx, findNvcc } from '../compiler/toolchain.js';
@@ -24,27 +24,45 @@ export interface DoctorReport {
   readonly usable: boolean;
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+const message = (err: unknown) => {
+  if (err instanceof ToolchainNotFoundError && !(err instanceof OverridePathError)) {
+    return `${err.tool} not found; searched ${err.searched.slice(0, 3).join(', ')}${err.searched.length > 3 ? `, ... (${err.searched.length} places)` : ''}`;
+  }
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+};
 const fixOf = (err: unknown, fallback: string) => (err instanceof DwconvError && 'fix' in err ? String((err as { fix: unknown }).fix) : fallback);
 
+export interface DoctorOptions {
+  /** The cache directory to check; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
+  readonly cacheDir?: string;
+  /** Environment to read instead of process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** What this machine offers the library, each problem with its fix. Changes nothing but creating the cache directory. */
-export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
-  const env = readEnvironment();
+export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+  const env = readEnvironment(options.env);
   const checks: Check[] = [{ name: 'node', ok: true, detail: `${process.version}, FFI: koffi ${ffiVersion()}` }];
-  const cxx = await findCxx(env).then(
+  // An override that points at nothing makes compile() fail (it is never replaced by another tool), so it is a failed check.
+  const overrides = brokenOverrides(env).map((err): Check => ({ name: err.variable, ok: false, detail: `${err.variable}=${err.value} ${err.problem}`, fix: `point ${err.variable} at a working one, or unset it` }));
+  checks.push(...overrides);
+  const broken = new Set(brokenOverrides(env).map((e) => e.variable));
+  // compile() refuses a broken override rather than use another tool, so the tool's check fails with it.
+  const overridden = (variable: string, name: string): Check | undefined => (broken.has(variable) ? { name, ok: false, detail: `not used: ${variable} points at nothing (above)`, fix: `fix or unset ${variable}` } : undefined);
+  const cxx = overridden('CXX', 'C++ compiler (CPU target)') ?? await findCxx(env).then(
     (t) => ({ name: 'C++ compiler (CPU target)', ok: true, detail: `${t.path}: ${t.version}` }),
     (err: unknown) => ({ name: 'C++ compiler (CPU target)', ok: false, detail: message(err), fix: fixOf(err, 'install g++') }),
   );
   checks.push(cxx);
-  const nvcc = await findNvcc(env).then(
+  const nvcc = overridden('DWCONV_JIT_NVCC', 'nvcc (CUDA target)') ?? await findNvcc(env).then(
     (t) => ({ name: 'nvcc (CUDA target)', ok: true, detail: `${t.path}: ${t.version}` }),
     (err: unknown) => ({ name: 'nvcc (CUDA target)', ok: false, detail: message(err), fix: fixOf(err, 'install the CUDA toolkit') }),
   );
   checks.push(nvcc);
   const nvrtc = probeNvrtc(env);
   checks.push(nvrtc.ok
-    ? { name: 'NVRTC', ok: true, detail: `${nvrtc.path}: ${nvrtc.version} (not used yet: the in-process compiler is issue 5)` }
-    : { name: 'NVRTC', ok: false, detail: `not found; searched ${nvrtc.searched.slice(0, 4).join(', ')}, ...`, fix: 'optional: install the CUDA toolkit (or libnvrtc) and add its lib64 to LD_LIBRARY_PATH; nvcc is used meanwhile' });
+    ? { name: 'NVRTC', ok: true, detail: `${nvrtc.path}: ${nvrtc.version} (compile() uses it for the GPU in use; build() and precompile use nvcc)` }
+    : { name: 'NVRTC', ok: false, detail: `not loaded: ${message(nvrtc.error)}`, fix: fixOf(nvrtc.error, 'optional with nvcc: install the CUDA toolkit (or libnvrtc) and set DWCONV_JIT_NVRTC or add its lib64 to LD_LIBRARY_PATH; compile() uses nvcc meanwhile') });
   let runtimeOk = false;
   try {
     const rt = cudaRuntime(env);
@@ -64,7 +82,7 @@ export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
   checks.push(gpu.ok
     ? { name: 'GPU', ok: true, detail: `${gpu.device.name}, ${gpu.device.arch}, ${gpu.device.multiprocessors} SMs` }
     : { name: 'GPU', ok: false, detail: gpu.reason, fix: "without a GPU, target 'auto' uses the CPU; for CUDA install the NVIDIA driver on a machine with a GPU" });
-  const root = cacheDir ?? defaultCacheDir(env);
+  const root = options.cacheDir ?? defaultCacheDir(env);
   try {
     await DiskCache.open(root);
     const fs = await statfs(root);
@@ -74,6 +92,7 @@ export async function runDoctor(cacheDir?: string): Promise<DoctorReport> {
     checks.push({ name: 'cache directory', ok: false, detail: message(err), fix: 'set DWCONV_JIT_CACHE_DIR (or --cache-dir) to a directory of your own, mode 700' });
   }
   const cacheOk = checks.at(-1)!.ok;
-  const usable = cacheOk && (cxx.ok || (gpu.ok && nvcc.ok));
+  // compile() needs the C++ compiler for the CPU target, or a GPU with either CUDA compiler.
+  const usable = cacheOk && overrides.length === 0 && (cxx.ok || (gpu.ok && (nvcc.ok || nvrtc.ok)));
   return { version: PACKAGE_VERSION, checks, usable };
 }

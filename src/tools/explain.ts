@@ -2,7 +2,7 @@ import { defaultCacheDir, fromLayers, plan } from '../artifact.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import type { KeyParts } from '../cache/key.js';
 import { resolveOptions } from '../options.js';
-import { describeSpec, normalizeSpec } from '../spec.js';
+import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 export interface Explanation {
   readonly spec: string;
@@ -21,8 +21,19 @@ function differingParts(a: KeyParts, b: KeyParts): string[] {
   return PART_NAMES.filter((name) => JSON.stringify(a[name]) !== JSON.stringify(b[name]));
 }
 
+export interface ExplainOptions {
+  /** As compile()'s: 'auto' (default) is 'cuda' when a GPU is usable, else 'cpu'; DWCONV_JIT_TARGET overrides 'auto'. */
+  readonly target?: 'auto' | 'cuda' | 'cpu';
+  /** CUDA arch such as 'sm_90'; default: the current GPU's. */
+  readonly arch?: string;
+  /** The writable cache directory to look in; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
+  readonly cacheDir?: string;
+  /** Environment to read instead of process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Whether compile() would find this spec in a cache, and if not, why not: the nearest entry and the key parts that differ. */
-export async function explain(specInput: unknown, options: { target?: 'auto' | 'cuda' | 'cpu'; arch?: string; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Explanation> {
+export async function explain(specInput: SpecInput, options: ExplainOptions = {}): Promise<Explanation> {
   // Resolved as compile() resolves them (target, arch, compiler), so the key is the one compile() would use.
   const r = resolveOptions(specInput, options, 'explain');
   const { spec, target, env } = r;

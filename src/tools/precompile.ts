@@ -22,7 +22,7 @@ export interface Manifest {
   readonly targets?: readonly Target[];
   readonly archs?: readonly string[];
   readonly ptx?: boolean;
-  readonly specs?: readonly unknown[];
+  readonly specs?: readonly SpecInput[];
   readonly grids?: readonly Readonly<Record<string, readonly unknown[]>>[];
 }
 
@@ -98,12 +98,23 @@ function label(spec: unknown): string {
   }
 }
 
+export interface PrecompileOptions {
+  /** The cache directory to build into. */
+  readonly out: string;
+  /** Compiles at once; default the number of cores. */
+  readonly jobs?: number;
+  /** Called after each config, with the count done so far and the total. */
+  readonly onResult?: (r: JobResult, done: number, total: number) => void;
+}
+
 /**
  * Builds every config of the manifest into `out` (a cache directory), `jobs` at a time. CUDA code
  * is built for the manifest's archs (plus PTX) without needing a GPU. One failure does not stop the
  * others; each result says what happened.
+ * The manifest is checked at run time (a SpecError names what is wrong); type it as a Manifest to have
+ * its specs checked by the compiler too.
  */
-export async function precompile(manifest: unknown, options: { out: string; jobs?: number; onResult?: (r: JobResult, done: number, total: number) => void }): Promise<PrecompileSummary> {
+export async function precompile(manifest: unknown, options: PrecompileOptions): Promise<PrecompileSummary> {
   const { jobs, targets, archs, ptx } = expandManifest(manifest);
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');

@@ -1,16 +1,17 @@
 import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile, type CompileOptions } from '../compile.js';
+import { readEnvironment } from '../env.js';
 import type { Environment } from '../env.js';
 import { currentCudaDevice } from '../backends/cuda.js';
 import { NoGpuReason } from '../backends/no-gpu.js';
 import { resolveOptions } from '../options.js';
-import { SpecError } from '../errors.js';
+import { NoGpuError, SpecError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
 import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../cache/tuning-store.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape } from '../spec.js';
+import { canonicalJson, channelsOf, checkShape, type SpecInput } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform } from '../verify/random.js';
@@ -36,16 +37,16 @@ const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.t
  * choice is recorded in the cache (keyed by spec, shape class and GPU name), so a later process
  * compiles the winner without timing again.
  */
-export async function compileTuned(specInput: unknown, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
+export async function compileTuned(specInput: SpecInput, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
   const { reps = 10, ...compileOptions } = options;
+  const device = currentCudaDevice(readEnvironment(options.env));
+  if (device instanceof NoGpuReason) throw new NoGpuError('tuning', device.reason, 'tune on the machine with the GPU the kernel will run on, or compile() without tuning');
   const base: CompileOptions = { ...compileOptions, target: 'cuda' };
   // Resolved as compile() resolves them: the tuned kernels are the ones compile() would load.
   const r = resolveOptions(specInput, base, 'load');
   const { spec, env } = r;
   const shape = checkShape('tuneFor', inputShape);
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
-  const device = currentCudaDevice(env);
-  if (device instanceof NoGpuReason) throw device.error('load');
   const root = r.cacheDir ?? defaultCacheDir(env);
   const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${device.info.name} ${device.info.arch}`, package: PACKAGE_VERSION };
   const key = tuningKey(parts);

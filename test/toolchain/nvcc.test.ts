@@ -33,7 +33,7 @@ describe.skipIf(!hasNvcc)('nvcc builds the CUDA source without a GPU (needs nvcc
       expect(a.parts.flags).toContain('-gencode=arch=compute_90,code=sm_90');
       expect(readFileSync(a.path).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     }
-    const again = await build(SPECS[0], { target: 'cuda', arch: '90', cacheDir });
+    const again = await build(SPECS[0]!, { target: 'cuda', arch: '90', cacheDir });
     expect(again.origin).not.toBe('compiled');
   });
 

@@ -13,7 +13,7 @@ import { libraryProblem } from './cache/library-check.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './cache/key.js';
 import { lockTimeoutMs, withKeyLock } from './cache/key-lock.js';
 import { identityOf } from './cache/layers.js';
-import { parseSize, pruneCache } from './cache/prune.js';
+import { parseSize, pruneCache, RECENT_MS } from './cache/prune.js';
 import { DiskTier } from './cache/tiers/disk.js';
 import { MemoryTier } from './cache/tiers/memory.js';
 import { PrecompiledTier } from './cache/tiers/precompiled.js';
@@ -219,7 +219,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
     };
   }, expect);
   if (opts.env.cacheMaxSize !== undefined) {
-    const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key });
+    const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key, recentMs: RECENT_MS });
     if (pruned.removed.length) opts.log?.(`pruned ${pruned.removed.length} cache entries to stay under ${opts.env.cacheMaxSize}`);
   }
   return { entry, milliseconds };

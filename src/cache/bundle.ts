@@ -139,14 +139,18 @@ export async function readBundle(file: string, o: ImportOptions = {}): Promise<{
     }
     signature = 'verified';
   }
+  // Duplicates first: with two copies of a key, which one is checked and which committed must not matter.
   const seen = new Set<string>();
+  bundle.entries.forEach((e: unknown, i) => {
+    const key = typeof e === 'object' && e !== null ? (e as { key?: unknown }).key : undefined;
+    if (typeof key === 'string' && seen.has(key)) throw new SpecError(`bundle.entries[${i}].key`, key, 'each key once (a bundle with two entries of one key is refused)');
+    if (typeof key === 'string') seen.add(key);
+  });
   const entries = bundle.entries.map((e: unknown, i): PortableEntry => {
     const where = `bundle.entries[${i}]`;
     if (typeof e !== 'object' || e === null) throw new SpecError(where, e, 'an entry object');
     const { key, meta: rawMeta, files } = e as Partial<BundleEntry>;
     if (typeof key !== 'string' || !/^[0-9a-f]{64}$/.test(key)) throw new SpecError(`${where}.key`, key, 'a cache key');
-    if (seen.has(key)) throw new SpecError(`${where}.key`, key, 'each key once (a bundle with two entries of one key is refused)');
-    seen.add(key);
     const meta = parseMeta(JSON.stringify(rawMeta ?? null), key);
     if (typeof meta === 'string') throw new SpecError(`${where}.meta`, key, `a valid meta.json (${meta})`);
     if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new SpecError(`${where}.files`, files, 'an object of file name: base64');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, lstat, mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
@@ -14,6 +14,8 @@ export interface CacheEntry {
   readonly dir: string;
   readonly artifactPath: string;
   readonly meta: EntryMeta;
+  /** The artifact as it was when its bytes were checked: a later user can tell whether the path still names them (trust.ts sameFile). */
+  readonly artifactStat?: Stats;
 }
 
 /** What a build writes into its private folder before the entry is committed. */
@@ -151,7 +153,7 @@ export class DiskCache {
     const further = expect?.artifact?.(artifact.bytes, meta);
     if (further) return { problem: further };
     if (!(await sameFile(artifactPath, artifact.stat))) return { problem: 'the artifact changed while it was checked' };
-    return { entry: { dir, artifactPath, meta } };
+    return { entry: { dir, artifactPath, meta, artifactStat: artifact.stat } };
   }
 
   /** The keys of every entry folder, whole or not. */
@@ -243,7 +245,7 @@ export class DiskCache {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           await rename(work, dir);
-          return { dir, artifactPath: join(dir, meta.files.artifact), meta };
+          return { dir, artifactPath: join(dir, meta.files.artifact), meta, artifactStat: artifact.stat };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw storageError('cannot commit cache entry', dir, err);

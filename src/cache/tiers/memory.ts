@@ -1,10 +1,12 @@
 import type { CacheEntry } from '../disk-cache.js';
+import { sameFile } from '../trust.js';
 import type { Tier, TierHit, TierRequest } from './tier.js';
 
 /**
  * Entries already found or built in this process, by request (identity, arch and what the caller
- * asked of the compiler): a second lookup neither reads nor hashes the files again. Only entries that
- * passed every check of the tier that found them are remembered.
+ * asked of the compiler): a second lookup neither reads nor hashes the files again, only checks that
+ * the artifact is still the file whose bytes were checked. Only entries that passed every check of
+ * the tier that found them are remembered.
  */
 export class MemoryTier implements Tier {
   readonly name = 'memory' as const;
@@ -12,9 +14,16 @@ export class MemoryTier implements Tier {
 
   constructor(private readonly requestKey: (request: TierRequest) => string) {}
 
-  get(request: TierRequest): Promise<TierHit | undefined> {
-    const entry = this.entries.get(this.requestKey(request));
-    return Promise.resolve(entry ? { origin: 'memory', entry } : undefined);
+  /** A remembered entry whose artifact is still the file that was checked (same inode, size, times); else a miss, and forgotten. */
+  async get(request: TierRequest): Promise<TierHit | undefined> {
+    const key = this.requestKey(request);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (!entry.artifactStat || !(await sameFile(entry.artifactPath, entry.artifactStat))) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return { origin: 'memory', entry };
   }
 
   put(request: TierRequest, entry: CacheEntry): Promise<void> {

@@ -1,18 +1,23 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import type { GeneratedSource } from './codegen/common.js';
 import type { Environment } from './env.js';
 import { PACKAGE_VERSION } from './version.js';
 import { SpecError } from './errors.js';
 import { nvrtc } from './ffi/nvrtc.js';
-import { ARTIFACT_NAME, compileNvrtc, compileSource, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, SOURCE_NAME, type CompileOutput } from './compiler/compilers.js';
-import { DiskCache, type EntryMeta } from './cache/disk-cache.js';
+import { ARTIFACT_NAME, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, nvrtcPeer, processPeer, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
+import { DiskCache, type CacheEntry, type EntryExpectation, type EntryMeta } from './cache/disk-cache.js';
+import { libraryProblem } from './cache/library-check.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './cache/key.js';
 import { lockTimeoutMs, withKeyLock } from './cache/key-lock.js';
-import { identityOf, openLayer } from './cache/layers.js';
-import { parseSize, pruneCache } from './cache/prune.js';
+import { identityOf } from './cache/layers.js';
+import { parseSize, pruneCache, RECENT_MS } from './cache/prune.js';
+import { DiskTier } from './cache/tiers/disk.js';
+import { MemoryTier } from './cache/tiers/memory.js';
+import { PrecompiledTier } from './cache/tiers/precompiled.js';
+import type { Tier, TierRequest } from './cache/tiers/tier.js';
 import { findCxx, findNvcc, type Tool } from './compiler/toolchain.js';
 
 export interface BuildOptions {
@@ -45,8 +50,25 @@ export interface Artifact {
   readonly meta?: EntryMeta;
 }
 
+/**
+ * Absolute, always: the compiler runs in a private work folder, so a relative path would name
+ * another place there, and one starting with '-' could read as an option.
+ */
 export function defaultCacheDir(env: Environment): string {
-  return env.cacheDir ?? envPaths('dwconv-jit', { suffix: '' }).cache;
+  return resolve(env.cacheDir ?? envPaths('dwconv-jit', { suffix: '' }).cache);
+}
+
+/**
+ * What an entry must be to serve this generated source, checked before anything is loaded: its
+ * symbol and spec, and for a shared library what its dynamic section says (library-check.ts).
+ */
+export function expectationFor(generated: GeneratedSource): EntryExpectation {
+  const { symbol, specJson } = generated;
+  return {
+    symbol,
+    specJson,
+    artifact: (bytes, meta) => (meta.files.artifact === ARTIFACT_NAME ? libraryProblem(bytes, { symbol, specJson, compilerKind: generated.target === 'cuda' ? 'nvcc' : 'cxx' }) : undefined),
+  };
 }
 
 export function cpuIdentity(): string {
@@ -55,104 +77,150 @@ export function cpuIdentity(): string {
 
 export interface Plan {
   readonly tool: Tool;
+  readonly peer: CompilerPeer;
   readonly parts: KeyParts;
   readonly key: string;
 }
 
-/** The key this source would get here, and its named parts (finds the compiler, compiles nothing). */
+/** The key this source would get here, and its named parts (finds and fingerprints the compiler, compiles nothing). */
 export async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
   const archs = opts.archs ?? [];
   if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
   const useNvrtc = generated.target === 'cuda' && opts.compiler === 'nvrtc';
   if (useNvrtc && (archs.length !== 1 || opts.ptx)) throw new SpecError('options.compiler', 'nvrtc', "'nvcc' for several archs or PTX (an NVRTC build is a cubin for one arch)");
-  const tool: Tool = useNvrtc
-    ? (({ path, version }) => ({ kind: 'nvrtc' as const, path, version: `NVRTC ${version}` }))(nvrtc(opts.env))
-    : generated.target === 'cuda' ? await findNvcc(opts.env) : await findCxx(opts.env);
+  // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
+  const store = opts.cache === false ? undefined : cacheRootOf(opts);
+  let peer: CompilerPeer;
+  if (useNvrtc) {
+    const lib = nvrtc(opts.env);
+    peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
+  } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
+  const tool = peer.fingerprint;
   const parts: KeyParts = {
     format: CACHE_FORMAT_VERSION,
     package: PACKAGE_VERSION,
     target: generated.target,
     sourceSha256: sha256(generated.source),
-    compiler: { kind: tool.kind, version: tool.version },
+    compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
     flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
-  return { tool, parts, key: cacheKey(parts) };
+  return { tool, peer, parts, key: cacheKey(parts) };
 }
 
-/** Compiles with the planned tool into `work`: nvcc or the C++ compiler as a child process, NVRTC in-process. */
-function compileWith(tool: Tool, generated: GeneratedSource, flags: readonly string[], work: string, env: Environment): Promise<CompileOutput> {
-  if (tool.kind === 'nvrtc') return compileNvrtc(nvrtc(env), generated.source, flags, work);
-  return compileSource(tool, generated.language, generated.source, flags, work);
+function cacheRootOf(opts: BuildOptions): string {
+  return opts.cacheDir === undefined ? defaultCacheDir(opts.env) : resolve(opts.cacheDir);
 }
 
-const inFlight = new Map<string, Promise<Artifact>>();
+function identityFor(generated: GeneratedSource): string {
+  return identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sha256(generated.source) });
+}
+
+function deviceArchOf(generated: GeneratedSource, opts: BuildOptions): string | undefined {
+  return generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
+}
+
+function artifactOf(entry: CacheEntry, origin: Artifact['origin'], compileMilliseconds = 0): Artifact {
+  return { key: entry.meta.key, path: entry.artifactPath, parts: entry.meta.parts, origin, compileMilliseconds, meta: entry.meta };
+}
 
 /** A precompiled entry for this source that runs here: found without any compiler installed. */
 export async function fromLayers(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact | undefined> {
-  const identity = identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sha256(generated.source) });
-  const arch = generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
-  if (!arch) return undefined;
-  for (const dir of opts.precompiled ?? []) {
-    const entry = await (await openLayer(dir))?.find(identity, generated.target, arch);
-    if (entry) return { key: entry.meta.key, path: entry.artifactPath, parts: entry.meta.parts, origin: 'precompiled', compileMilliseconds: 0, meta: entry.meta };
-  }
-  return undefined;
+  const hit = await new PrecompiledTier(opts.precompiled ?? [], opts.log).get(requestFor(generated, opts, () => Promise.reject(new Error('internal: layers need no key'))));
+  return hit && 'entry' in hit ? artifactOf(hit.entry, 'precompiled') : undefined;
 }
 
-/** The artifact for this source: from memory, a precompiled layer, the disk cache, or compiled and committed. */
+function requestFor(generated: GeneratedSource, opts: BuildOptions, key: () => Promise<string>): TierRequest {
+  return { identity: identityFor(generated), target: generated.target, arch: deviceArchOf(generated, opts), key, expect: expectationFor(generated) };
+}
+
+/** What the memory tier remembers a lookup by: everything the caller asked that decides the entry, without finding the compiler. */
+function memoryKeyOf(generated: GeneratedSource, opts: BuildOptions): string {
+  return JSON.stringify([cacheRootOf(opts), identityFor(generated), generated.symbol, opts.archs ?? [], opts.ptx ?? false, opts.compiler ?? 'nvcc', opts.deviceArch ?? null, opts.precompiled ?? []]);
+}
+
+const memory = new MemoryTier((r) => (r as TierRequest & { memo: string }).memo);
+const inFlight = new Map<string, Promise<Artifact>>();
+
+/**
+ * The artifact for this source: the first tier that has it (memory ▸ precompiled layers ▸ the
+ * user's disk cache), else compiled by the planned compiler peer and committed to the disk tier.
+ * Every hit has passed the checks of docs/reliability.md before it is returned.
+ */
 export async function buildArtifact(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
-  if (opts.cache !== false) {
-    const layered = await fromLayers(generated, opts);
-    if (layered) return layered;
-  }
-  const { tool, parts, key } = await plan(generated, opts);
-  if (opts.cache === false) {
-    const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
-    const out = await compileWith(tool, generated, parts.flags, work, opts.env);
-    return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
-  }
-  const root = opts.cacheDir ?? defaultCacheDir(opts.env);
-  const memoKey = `${root}\0${key}`;
-  const pending = inFlight.get(memoKey);
+  if (opts.cache === false) return compileUncached(generated, opts);
+  const memo = memoryKeyOf(generated, opts);
+  const pending = inFlight.get(memo);
   if (pending) return { ...(await pending), origin: 'memory', compileMilliseconds: 0 };
-  const promise = lookupOrCompile(root, generated, tool, parts, key, opts);
-  inFlight.set(memoKey, promise);
-  promise.catch(() => inFlight.delete(memoKey)); // a failure is not remembered: the next call tries again
+  const promise = lookupOrCompile(generated, opts, memo);
+  inFlight.set(memo, promise);
+  // A failure is not remembered, and neither is a success: the memory tier holds those.
+  void promise.then(() => inFlight.delete(memo), () => inFlight.delete(memo));
   return promise;
 }
 
-async function lookupOrCompile(root: string, generated: GeneratedSource, tool: Tool, parts: KeyParts, key: string, opts: BuildOptions): Promise<Artifact> {
-  const cache = await DiskCache.open(root);
-  const hit = await cache.get(key);
-  if (hit) return { key, path: hit.artifactPath, parts, origin: 'disk', compileMilliseconds: 0, meta: hit.meta };
+async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, memo: string): Promise<Artifact> {
+  let planned: Promise<Plan> | undefined;
+  const planOnce = () => (planned ??= plan(generated, opts));
+  const request = Object.assign(requestFor(generated, opts, async () => (await planOnce()).key), { memo });
+  const root = cacheRootOf(opts);
+  const disk = new DiskTier(await DiskCache.open(root));
+  const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk];
+  for (const tier of tiers) {
+    const hit = await tier.get(request);
+    if (!hit) continue;
+    const entry = 'entry' in hit ? hit.entry : await disk.materialize(request, hit.portable);
+    if (!entry) continue;
+    if (tier !== memory) await memory.put(request, entry);
+    // A remote tier's entry is loaded from the disk tier it was committed to.
+    return artifactOf(entry, hit.origin === 'remote' ? 'disk' : hit.origin);
+  }
+  const { peer, parts, key } = await planOnce();
   return withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {
     // Another process may have compiled it while we waited for the lock.
-    const built = await cache.get(key);
-    if (built) return { key, path: built.artifactPath, parts, origin: 'disk' as const, compileMilliseconds: 0, meta: built.meta };
-    return compileInto(cache, root, generated, tool, parts, key, opts);
+    const built = await disk.get(request);
+    if (built && 'entry' in built) {
+      await memory.put(request, built.entry);
+      return artifactOf(built.entry, 'disk');
+    }
+    const compiled = await compileInto(disk.cache, root, generated, peer, parts, key, opts, request.expect);
+    for (const tier of tiers) await tier.put?.(request, compiled.entry);
+    return artifactOf(compiled.entry, 'compiled', compiled.milliseconds);
   });
 }
 
-async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, tool: Tool, parts: KeyParts, key: string, opts: BuildOptions): Promise<Artifact> {
-  opts.log?.(`compiling ${generated.symbol} with ${tool.path}`);
-  let compileMilliseconds = 0;
+/** cache: false: a private temporary folder the caller owns; removed here if the compile fails. */
+async function compileUncached(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
+  const { peer, parts, key } = await plan(generated, opts);
+  const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
+  try {
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
+  } catch (err) {
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, peer: CompilerPeer, parts: KeyParts, key: string, opts: BuildOptions, expect: EntryExpectation): Promise<{ entry: CacheEntry; milliseconds: number }> {
+  opts.log?.(`compiling ${generated.symbol} with ${peer.fingerprint.path}`);
+  let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await compileWith(tool, generated, parts.flags, work, opts.env);
-    compileMilliseconds = out.milliseconds;
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    milliseconds = out.milliseconds;
     return {
       parts,
       symbol: generated.symbol,
       spec: JSON.parse(generated.specJson) as unknown,
       variant: generated.variant,
-      files: { source: SOURCE_NAME[generated.language], artifact: tool.kind === 'nvrtc' ? CUBIN_NAME : ARTIFACT_NAME },
-      compilerPath: tool.path,
+      files: { source: SOURCE_NAME[generated.language], artifact: peer.fingerprint.kind === 'nvrtc' ? CUBIN_NAME : ARTIFACT_NAME },
+      compilerPath: peer.fingerprint.path,
       compileMilliseconds: out.milliseconds,
     };
-  });
+  }, expect);
   if (opts.env.cacheMaxSize !== undefined) {
-    const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key });
+    const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key, recentMs: RECENT_MS });
     if (pruned.removed.length) opts.log?.(`pruned ${pruned.removed.length} cache entries to stay under ${opts.env.cacheMaxSize}`);
   }
-  return { key, path: entry.artifactPath, parts, origin: 'compiled', compileMilliseconds, meta: entry.meta };
+  return { entry, milliseconds };
 }

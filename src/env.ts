@@ -26,6 +26,8 @@ export interface Environment {
   readonly precompiled: readonly string[];
   /** DWCONV_JIT_NVRTC: an explicit libnvrtc path, tried first. */
   readonly nvrtc: string | undefined;
+  /** DWCONV_JIT_BUNDLE_KEY: the HMAC key that `cache export` signs bundles with and `cache import` requires (unless --key-file). */
+  readonly bundleKey: string | undefined;
   /** DWCONV_JIT_COMPILER: the default CUDA compiler when options.compiler is not given ('auto' | 'nvcc' | 'nvrtc'). */
   readonly compiler: string | undefined;
 }
@@ -45,6 +47,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     precompiled: (env.DWCONV_JIT_PRECOMPILED ?? '').split(delimiter).filter(Boolean),
     nvrtc: nonEmpty(env.DWCONV_JIT_NVRTC),
     compiler: nonEmpty(env.DWCONV_JIT_COMPILER),
+    bundleKey: nonEmpty(env.DWCONV_JIT_BUNDLE_KEY),
   };
 }
 

@@ -36,8 +36,8 @@ export { precompile, expandManifest, type Manifest, type PrecompileJob, type Pre
 export type { Comparison, Mismatch } from './verify/compare.js';
 
 // Cache maintenance
-export { cacheRoot, listEntries, findEntry, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
+export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
 export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { exportBundle, importBundle } from './cache/bundle.js';
+export { bundleKey, exportBundle, importBundle } from './cache/bundle.js';
 
 export { PACKAGE_VERSION as VERSION } from './version.js';

@@ -255,12 +255,24 @@ export function specTag(spec: KernelSpec): string {
   return `k${kh}x${kw}_s${sh}x${sw}_p${pt}_${pb}_${pl}_${pr}_d${dh}x${dw}_m${spec.channelMultiplier}_${dt}_${spec.layout.toLowerCase()}${epilogueTag(spec)}`;
 }
 
-/** The epilogue part of specTag. The leaky slope is not in it (it is not a valid identifier); the cache key covers it. */
+/**
+ * A leaky slope other than PyTorch's default, as the hex of its float32 bits: two specs that differ
+ * only in the slope must not share a C symbol (one library would answer for the other). The default
+ * adds nothing, so the common symbols stay as they were.
+ */
+function slopeTag(slope: number | undefined): string {
+  if (slope === undefined || slope === Math.fround(DEFAULT_NEGATIVE_SLOPE)) return '';
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, slope);
+  return `_n${view.getUint32(0).toString(16).padStart(8, '0')}`;
+}
+
+/** The epilogue part of specTag. */
 function epilogueTag(spec: KernelSpec): string {
   const res = { none: '', 'after-activation': '_res', 'before-activation': '_preres' }[spec.residual];
-  const act = spec.activation === 'none' ? '' : `_${spec.activation}`;
+  const act = spec.activation === 'none' ? '' : `_${spec.activation}${slopeTag(spec.negativeSlope)}`;
   const pw = spec.pointwise;
-  const block = pw ? `_pw${pw.outChannels}${pw.tf32 ? '_tf32' : ''}${pw.bias ? '_bias' : ''}${pw.activation === 'none' ? '' : `_${pw.activation}`}` : '';
+  const block = pw ? `_pw${pw.outChannels}${pw.tf32 ? '_tf32' : ''}${pw.bias ? '_bias' : ''}${pw.activation === 'none' ? '' : `_${pw.activation}${slopeTag(pw.negativeSlope)}`}` : '';
   return `${spec.bias ? '_bias' : ''}${spec.batchNorm ? '_bn' : ''}${spec.residual === 'before-activation' ? res : ''}${act}${spec.residual === 'after-activation' ? res : ''}${block}`;
 }
 

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError, SpecError } from '../errors.js';
 import { storageError } from './disk-cache.js';
+import { isAlive, selfIdentity } from './process-identity.js';
 
 interface Holder {
   readonly pid: number;
+  /** The holder's start time (/proc/<pid>/stat) and boot id: a reused pid is not the holder. */
+  readonly start: string | null;
+  readonly boot: string | null;
   readonly host: string;
   readonly token: string;
   readonly since: string;
@@ -20,24 +24,40 @@ export function lockTimeoutMs(value: string | undefined): number {
   return Number(value);
 }
 
-/** A lock file of another host is taken as abandoned after this long (its pid cannot be checked from here). */
-const FOREIGN_STALE_MS = 30 * 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
+/**
+ * The holder touches its lock this often; a lock untouched for STALE_MS is abandoned whoever wrote
+ * it (a frozen or foreign holder, a pid namespace we cannot see into). A live compile keeps it fresh.
+ */
+const HEARTBEAT_MS = 10_000;
+const STALE_MS = 5 * 60_000;
 
 async function readHolder(path: string): Promise<Holder | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Holder;
+    const h = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return typeof h === 'object' && h !== null && typeof (h as Holder).token === 'string' ? (h as Holder) : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function lockPath(root: string, key: string): string {
+  return join(root, '.locks', `${key}.lock`);
+}
+
+/** Whether a live process holds the compile lock of `key` (maintenance leaves such entries alone). */
+export async function lockHeld(root: string, key: string): Promise<boolean> {
+  const path = lockPath(root, key);
+  const holder = await readHolder(path);
+  const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => Infinity);
+  if (age === Infinity) return false;
+  return !abandoned(holder, age);
+}
+
+function abandoned(holder: Holder | undefined, ageMs: number): boolean {
+  if (ageMs > STALE_MS) return true;
+  if (!holder) return ageMs > 2_000; // unreadable for 2 s: its writer died between create and write
+  if (holder.host !== hostname()) return false; // its pid cannot be checked from here: the heartbeat decides
+  return !isAlive(holder);
 }
 
 /**
@@ -51,8 +71,8 @@ export async function withKeyLock<T>(root: string, key: string, timeoutMs: numbe
   await mkdir(dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
     throw storageError('cannot create the lock directory', dir, cause);
   });
-  const path = join(dir, `${key}.lock`);
-  const me: Holder = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
+  const path = lockPath(root, key);
+  const me: Holder = { ...selfIdentity(), host: hostname(), token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
   const deadline = Date.now() + timeoutMs;
   for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
     try {
@@ -68,10 +88,7 @@ export async function withKeyLock<T>(root: string, key: string, timeoutMs: numbe
     }
     const holder = await readHolder(path);
     const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
-    const abandoned = holder
-      ? holder.host === me.host ? !alive(holder.pid) : age > FOREIGN_STALE_MS
-      : age > 2_000; // unreadable for 2 s: its writer died between create and write
-    if (abandoned) {
+    if (abandoned(holder, age)) {
       const again = await readHolder(path);
       if (again?.token === holder?.token) await unlink(path).catch(() => undefined);
       continue;
@@ -81,9 +98,15 @@ export async function withKeyLock<T>(root: string, key: string, timeoutMs: numbe
     }
     await sleep(wait);
   }
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    void utimes(path, now, now).catch(() => undefined);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     return await fn();
   } finally {
+    clearInterval(heartbeat);
     if ((await readHolder(path))?.token === me.token) await unlink(path).catch(() => undefined);
   }
 }

@@ -9,7 +9,8 @@ export interface KeyParts {
   readonly package: string;
   readonly target: 'cuda' | 'cpu';
   readonly sourceSha256: string;
-  readonly compiler: { readonly kind: string; readonly version: string };
+  /** environment: what of the compiler's environment can change its output (compiler/child-env.ts). */
+  readonly compiler: { readonly kind: string; readonly version: string; readonly environment?: string };
   readonly flags: readonly string[];
   /** 'sm_90' for CUDA; the CPU model and architecture for the CPU target. */
   readonly arch: string;
@@ -19,7 +20,7 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-const PART_ORDER = ['format', 'package', 'target', 'sourceSha256', 'compiler', 'kind', 'version', 'flags', 'arch'];
+const PART_ORDER = ['format', 'package', 'target', 'sourceSha256', 'compiler', 'kind', 'version', 'environment', 'flags', 'arch'];
 
 export function cacheKey(parts: KeyParts): string {
   return sha256(JSON.stringify(parts, PART_ORDER));

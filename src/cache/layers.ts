@@ -1,9 +1,11 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newestArch } from '../compiler/arch.js';
 import { embeddedCode } from '../compiler/fatbin.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
-import { DiskCache, META_NAME, type CacheEntry, type EntryMeta } from './disk-cache.js';
+import { DiskCache, META_NAME, type CacheEntry, type EntryExpectation, type EntryMeta } from './disk-cache.js';
+import { MAX_META_BYTES, parseMeta } from './entry-meta.js';
+import { chainProblem, folderProblem, readTrusted } from './trust.js';
 
 /**
  * What an artifact implements, whatever built it: the same identity from two compilers or arch
@@ -42,41 +44,51 @@ export class PrecompiledLayer {
     private readonly cache: DiskCache,
   ) {}
 
-  /** undefined when the directory does not exist or holds no entries. */
-  static async open(dir: string): Promise<PrecompiledLayer | undefined> {
-    let names: string[];
-    try {
-      const st = await stat(dir);
-      // It holds code that gets loaded: a directory anyone may write to is not searched.
-      if (!st.isDirectory() || (st.mode & 0o002) !== 0) return undefined;
-      names = await readdir(dir);
-    } catch {
+  /**
+   * undefined when the directory does not exist, holds no entries, or may not be trusted: it holds
+   * code that gets loaded, so it and every folder above it up to / must be writable only by this user
+   * or root (see chainProblem); `onRefused` hears why a layer that exists was not searched.
+   */
+  static async open(dir: string, onRefused?: (why: string) => void): Promise<PrecompiledLayer | undefined> {
+    const st = await lstat(dir).catch(() => undefined);
+    if (!st) return undefined;
+    const problem = folderProblem(st, 'the layer') ?? (await chainProblem(dir));
+    if (problem) {
+      onRefused?.(`precompiled layer ${dir} not searched: ${problem}`);
       return undefined;
     }
+    const names = await readdir(dir).catch(() => [] as string[]);
     const byIdentity = new Map<string, Indexed[]>();
     for (const key of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
-      try {
-        const meta = JSON.parse(await readFile(join(dir, key, META_NAME), 'utf8')) as EntryMeta;
-        if (meta.format !== CACHE_FORMAT_VERSION || meta.key !== key || !meta.parts) continue;
-        const id = identityOf(meta.parts);
-        byIdentity.set(id, [...(byIdentity.get(id) ?? []), { key, meta }]);
-      } catch {
-        // an unreadable entry is skipped here; `cache verify` reports it
-      }
+      const read = await readTrusted(join(dir, key, META_NAME), META_NAME, MAX_META_BYTES).catch(() => 'unreadable');
+      if (typeof read === 'string') continue; // `cache verify` reports it; find() checks the whole entry again before use
+      const meta = parseMeta(read.bytes.toString('utf8'), key);
+      if (typeof meta === 'string') continue;
+      const id = identityOf(meta.parts);
+      byIdentity.set(id, [...(byIdentity.get(id) ?? []), { key, meta }]);
     }
     return byIdentity.size === 0 ? undefined : new PrecompiledLayer(dir, byIdentity, DiskCache.readOnly(dir));
   }
 
-  /** A whole, hash-checked entry with this identity that runs on `arch` ('sm_90', or the CPU identity). */
-  async find(identity: string, target: 'cuda' | 'cpu', arch: string): Promise<CacheEntry | undefined> {
+  /** The keys it holds. */
+  keys(): string[] {
+    return [...this.byIdentity.values()].flat().map((e) => e.key).sort();
+  }
+
+  /**
+   * A whole entry with this identity that runs on `arch` ('sm_90', or the CPU identity) and passes
+   * every check of DiskCache.inspect (with `expect`). A broken entry is skipped, never removed: the
+   * layer is read-only, and the caller compiles instead.
+   */
+  async find(identity: string, target: 'cuda' | 'cpu', arch: string, expect?: EntryExpectation): Promise<CacheEntry | undefined> {
+    if (await chainProblem(this.dir)) return undefined; // changed since it was opened
     for (const { key, meta } of this.byIdentity.get(identity) ?? []) {
       const fits = target === 'cuda' ? runsOn(embeddedArchs(meta.parts.arch), arch) : meta.parts.arch === arch;
       if (!fits) continue;
-      const { entry } = await this.cache.inspect(key);
-      if (!entry) continue;
       // The metadata said it fits; the artifact's own fatbins must agree before it is loaded.
-      if (target === 'cuda' && !runsOn(embeddedCode(await readFile(entry.artifactPath)), arch)) continue;
-      return entry;
+      const fatbinCheck = (bytes: Buffer, m: EntryMeta) => (target === 'cuda' && !runsOn(embeddedCode(bytes), arch) ? 'the artifact embeds no code for this GPU' : expect?.artifact?.(bytes, m));
+      const { entry } = await this.cache.inspect(key, expect ? { ...expect, artifact: fatbinCheck } : { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), artifact: fatbinCheck });
+      if (entry) return entry;
     }
     return undefined;
   }
@@ -85,10 +97,10 @@ export class PrecompiledLayer {
 const opened = new Map<string, Promise<PrecompiledLayer | undefined>>();
 
 /** Layers are indexed once per process. */
-export function openLayer(dir: string): Promise<PrecompiledLayer | undefined> {
+export function openLayer(dir: string, onRefused?: (why: string) => void): Promise<PrecompiledLayer | undefined> {
   let layer = opened.get(dir);
   if (!layer) {
-    layer = PrecompiledLayer.open(dir);
+    layer = PrecompiledLayer.open(dir, onRefused);
     opened.set(dir, layer);
   }
   return layer;

@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpecError } from '../errors.js';
 import { DiskCache } from './disk-cache.js';
+import { lockHeld } from './key-lock.js';
 
 export interface PruneOptions {
   /** Remove least recently used entries until the cache holds at most this many bytes. */
@@ -12,7 +13,15 @@ export interface PruneOptions {
   readonly keep?: string;
   /** Leftovers of interrupted writes younger than this are left alone: they may be a live compile. Default 1 h. */
   readonly leftoverAgeMs?: number;
+  /**
+   * Entries committed less than this long ago are never removed for size or age: another process
+   * may be about to load what it just built. Default 0 (an explicit `cache prune`); the automatic
+   * prune after a compile (DWCONV_JIT_CACHE_MAX_SIZE) passes RECENT_MS.
+   */
+  readonly recentMs?: number;
 }
+
+export const RECENT_MS = 10 * 60_000;
 
 export interface PruneResult {
   readonly removed: readonly { readonly key: string; readonly reason: string; readonly bytes: number }[];
@@ -34,15 +43,20 @@ export async function pruneCache(root: string, o: PruneOptions): Promise<PruneRe
   const now = Date.now();
   const removed: { key: string; reason: string; bytes: number }[] = [];
   const live: { key: string; bytes: number; lastUsed: number }[] = [];
+  const recent = o.recentMs ?? 0;
+  const protectedKeys = new Set<string>(o.keep === undefined ? [] : [o.keep]);
   for (const key of await cache.keys()) {
     const bytes = await entryBytes(cache.entryDir(key));
+    // A live compile holds it (it may be replacing a broken one right now): not ours to touch.
+    if (await lockHeld(root, key)) protectedKeys.add(key);
     const { entry, problem } = await cache.inspect(key);
     if (!entry) {
-      if (problem === 'missing') continue;
+      if (problem === 'missing' || protectedKeys.has(key)) continue;
       await cache.remove(key);
       removed.push({ key, reason: `broken: ${problem}`, bytes });
       continue;
     }
+    if (now - (Date.parse(entry.meta.createdAt) || 0) < recent) protectedKeys.add(key);
     const { lastUsed } = await cache.usage(key, entry.meta.createdAt);
     live.push({ key, bytes, lastUsed: Date.parse(lastUsed) || 0 });
   }
@@ -63,14 +77,14 @@ export async function pruneCache(root: string, o: PruneOptions): Promise<PruneRe
   let kept = live;
   if (o.olderThanMs !== undefined) {
     const cutoff = now - o.olderThanMs;
-    for (const e of live) if (e.lastUsed < cutoff && e.key !== o.keep) await drop(e, `last used ${new Date(e.lastUsed).toISOString()}`);
+    for (const e of live) if (e.lastUsed < cutoff && !protectedKeys.has(e.key)) await drop(e, `last used ${new Date(e.lastUsed).toISOString()}`);
     kept = live.filter((e) => !removed.some((r) => r.key === e.key));
   }
   if (o.maxBytes !== undefined) {
     let total = kept.reduce((a, e) => a + e.bytes, 0);
     for (const e of [...kept]) {
       if (total <= o.maxBytes) break;
-      if (e.key === o.keep) continue;
+      if (protectedKeys.has(e.key)) continue;
       await drop(e, `over the size limit of ${o.maxBytes} bytes (least recently used)`);
       total -= e.bytes;
       kept = kept.filter((k) => k !== e);

@@ -1,10 +1,9 @@
 // The commands that manage compiled kernels: precompile, cache *, doctor.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  cacheRoot, cacheStats, clearCache, explain, exportBundle, findEntry, importBundle, listEntries, PACKAGE_CACHE_DIR, parseDuration, parseSize,
-  precompile, pruneCache, runDoctor, SpecError, verifyCache, type EntryRow,
+  bundleKey, cacheRoot, cacheStats, clearCache, entrySource, explain, exportBundle, findEntry, importBundle, listEntries, PACKAGE_CACHE_DIR, parseDuration, parseSize,
+  precompile, pruneCache, readEnvironment, runDoctor, SpecError, verifyCache, type EntryRow,
 } from '../index.js';
 import { action, cacheDirOption, checkOutputFolder, EXIT, print, targetOption } from './common.js';
 import { addSpecFlags, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -78,11 +77,11 @@ export function registerCacheCommands(program: Command): void {
     .option('--source', 'print the generated source')
     .option('--json', 'print JSON')
     .action(action(async (prefix: string, o: { cacheDir?: string; source?: boolean; json?: boolean }) => {
-      const e = await findEntry(cacheRoot(o.cacheDir), prefix);
       if (o.source) {
-        process.stdout.write(await readFile(join(e.dir, e.meta.files.source), 'utf8'));
+        process.stdout.write(await entrySource(cacheRoot(o.cacheDir), prefix));
         return EXIT.ok;
       }
+      const e = await findEntry(cacheRoot(o.cacheDir), prefix);
       print(o.json, e, () => `${e.key}\n  folder  ${e.dir}\n  state   ${e.problem ?? 'ok'}\n${JSON.stringify(e.meta, null, 2).replace(/^/gm, '  ')}`);
       return EXIT.ok;
     }));
@@ -158,8 +157,9 @@ export function registerCacheCommands(program: Command): void {
     .description('write entries (all, or those whose key starts with --key) into one bundle file')
     .addOption(cacheDirOption())
     .option('--key <prefix...>', 'only entries whose key starts with one of these')
+    .option('--key-file <file>', 'sign the bundle (HMAC-SHA256) with the key in this file (default: DWCONV_JIT_BUNDLE_KEY, if set)')
     .option('--json', 'print JSON')
-    .action(action(async (file: string, o: { cacheDir?: string; key?: string[]; json?: boolean }) => {
+    .action(action(async (file: string, o: { cacheDir?: string; key?: string[]; keyFile?: string; json?: boolean }) => {
       checkOutputFolder('<file>', file);
       const root = cacheRoot(o.cacheDir);
       const all = (await listEntries(root)).map((r) => r.key);
@@ -167,8 +167,8 @@ export function registerCacheCommands(program: Command): void {
       // A prefix that selects nothing is a mistake, not an empty bundle.
       const unmatched = (o.key ?? []).filter((p) => !all.some((k) => k.startsWith(p)));
       if (unmatched.length > 0) throw new SpecError('--key', unmatched.join(' '), `prefixes of entry keys in ${root} (\`dwconv-jit cache ls\` lists them)`);
-      const r = await exportBundle(root, keys, file);
-      print(o.json, { file, ...r }, () => `${r.exported} entries written to ${file}${r.skipped.length ? `; ${r.skipped.length} broken ones skipped` : ''}`);
+      const r = await exportBundle(root, keys, file, await bundleKey({ file: o.keyFile, value: readEnvironment().bundleKey }));
+      print(o.json, { file, ...r }, () => `${r.exported} entries written to ${file}${r.signed ? ' (signed)' : ''}${r.skipped.length ? `; ${r.skipped.length} broken ones skipped` : ''}`);
       return EXIT.ok;
     }));
 
@@ -176,10 +176,13 @@ export function registerCacheCommands(program: Command): void {
     .command('import <file>')
     .description('add the entries of a bundle, every one checked before anything is written')
     .addOption(cacheDirOption())
+    .option('--key-file <file>', 'require a valid signature under the key in this file (default: DWCONV_JIT_BUNDLE_KEY, if set)')
     .option('--json', 'print JSON')
-    .action(action(async (file: string, o: { cacheDir?: string; json?: boolean }) => {
-      const r = await importBundle(cacheRoot(o.cacheDir), file);
-      print(o.json, { file, ...r }, () => `${r.imported} entries imported, ${r.present} already present`);
+    .action(action(async (file: string, o: { cacheDir?: string; keyFile?: string; json?: boolean }) => {
+      const key = await bundleKey({ file: o.keyFile, value: readEnvironment().bundleKey });
+      const r = await importBundle(cacheRoot(o.cacheDir), file, key ? { key } : {});
+      const how = { verified: 'signature verified', unsigned: 'unsigned: its artifacts are trusted as far as the load checks go', unchecked: 'signed, but no key was given to check it' }[r.signature];
+      print(o.json, { file, ...r }, () => `${r.imported} entries imported, ${r.present} already present (${how})`);
       return EXIT.ok;
     }));
 

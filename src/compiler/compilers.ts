@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CompileError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { CacheError, CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
 import type { Tool } from './toolchain.js';
+import { compilerEnvironment } from './child-env.js';
 
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
 export const ARTIFACT_NAME = 'kernel.so';
@@ -58,7 +59,42 @@ export interface CompileOutput {
   readonly milliseconds: number;
 }
 
-/** Writes the source into `workDir` and compiles it there into a shared library. Arguments go as an array: no shell. */
+/** What a compiler peer returns: the artifact file it wrote, and the fingerprint of what wrote it (part of the key). */
+export interface CompileResult extends CompileOutput {
+  readonly fingerprint: Tool;
+}
+
+export interface CompileRequest {
+  readonly language: 'cuda' | 'c++';
+  readonly flags: readonly string[];
+  /** An absolute, private folder: the source and the artifact are written there. */
+  readonly workDir: string;
+}
+
+/**
+ * nvcc, NVRTC and the C++ compiler behind one signature: source and options in, the artifact and
+ * the fingerprint out. A new compiler is one more peer; the cache and the key see only this.
+ */
+export interface CompilerPeer {
+  readonly fingerprint: Tool;
+  compile(source: string, request: CompileRequest): Promise<CompileResult>;
+}
+
+/** A compiler run as a child process (nvcc, the C++ compiler). */
+export function processPeer(tool: Tool): CompilerPeer {
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileSource(tool, r.language, source, r.flags, r.workDir)), fingerprint: tool }) };
+}
+
+/** libnvrtc, in-process. */
+export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir)), fingerprint: tool }) };
+}
+
+/**
+ * Writes the source into `workDir` and compiles it there into a shared library. Arguments go as an
+ * array (no shell), every path is absolute (a name starting with '-' cannot read as an option), and
+ * the compiler gets the cleaned environment of child-env.ts, not ours.
+ */
 export async function compileSource(
   tool: Tool,
   language: 'cuda' | 'c++',
@@ -66,16 +102,20 @@ export async function compileSource(
   flags: readonly string[],
   workDir: string,
 ): Promise<CompileOutput> {
-  const sourcePath = join(workDir, SOURCE_NAME[language]);
-  const artifactPath = join(workDir, ARTIFACT_NAME);
+  const dir = resolve(workDir);
+  const sourcePath = join(dir, SOURCE_NAME[language]);
+  const artifactPath = join(dir, ARTIFACT_NAME);
   await writeFile(sourcePath, source, { mode: 0o600 });
   const args = [...flags, '-o', artifactPath, sourcePath];
   const started = performance.now();
   const { execa } = await import('execa'); // loaded on the first compile, not at import
-  const result = await execa(tool.path, args, { reject: false, all: true, timeout: 600_000, cwd: workDir });
+  const result = await execa(tool.path, args, { reject: false, all: true, timeout: 600_000, cwd: dir, env: compilerEnvironment(tool.path, dir), extendEnv: false });
   const milliseconds = performance.now() - started;
   if (result.exitCode !== 0 || result.failed) {
     const log = result.all || result.message || `exit code ${result.exitCode}`;
+    // Out of space is the disk's fault, not the source's: a CacheError, without the numbered source.
+    const storage = /No space left on device|Disk quota exceeded|File too large/i.exec(log);
+    if (storage) throw new CacheError(`the compiler could not write its output: ${storage[0]}; free some space, or point DWCONV_JIT_CACHE_DIR at another disk`, dir);
     throw new CompileError(tool.path, args, log, source);
   }
   return { artifactPath, log: result.all ?? '', milliseconds };

@@ -1,12 +1,17 @@
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { readEnvironment } from '../env.js';
 import { SpecError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
-import { DiskCache, type EntryMeta } from '../cache/disk-cache.js';
+import { checkPortable } from '../cache/bundle.js';
+import { DiskCache, META_NAME, type EntryExpectation, type EntryMeta } from '../cache/disk-cache.js';
+import { MAX_META_BYTES, MAX_SOURCE_BYTES, parseMeta } from '../cache/entry-meta.js';
+import { lockHeld } from '../cache/key-lock.js';
 import { entryBytes } from '../cache/prune.js';
+import { readTrusted } from '../cache/trust.js';
 import { describeSpec, normalizeSpec } from '../spec.js';
 import { median } from './stats.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 /** One row of `cache ls`. */
 export interface EntryRow {
@@ -26,8 +31,24 @@ export interface EntryRow {
   readonly problem: string | null;
 }
 
+/** Absolute: a relative --cache-dir names the same folder for every step, and never reads as an option. */
 export function cacheRoot(cacheDir?: string): string {
-  return cacheDir ?? defaultCacheDir(readEnvironment());
+  return cacheDir === undefined ? defaultCacheDir(readEnvironment()) : resolve(cacheDir);
+}
+
+/**
+ * Every check a load makes, plus the spec regenerating the source and the library's dynamic section.
+ * Entries of another package version (a cache shared by two projects) get the hash checks only:
+ * this version cannot regenerate their source, and never loads them.
+ */
+const FULL_CHECK: EntryExpectation = { artifact: (bytes, meta) => (meta.parts.package === PACKAGE_VERSION ? checkPortable(meta, bytes) : undefined) };
+
+/** meta.json as far as it can be read (for listing a broken entry), through the same bounded, no-follow read. */
+async function readMetaLoosely(dir: string, key: string): Promise<EntryMeta | undefined> {
+  const read = await readTrusted(join(dir, META_NAME), META_NAME, MAX_META_BYTES).catch(() => undefined);
+  if (!read || typeof read === 'string') return undefined;
+  const meta = parseMeta(read.bytes.toString('utf8'), key);
+  return typeof meta === 'string' ? undefined : meta;
 }
 
 function describeMetaSpec(meta: EntryMeta): string {
@@ -43,9 +64,8 @@ export async function listEntries(root: string): Promise<EntryRow[]> {
   const cache = await DiskCache.open(root);
   const rows: EntryRow[] = [];
   for (const key of await cache.keys()) {
-    const { entry, problem } = await cache.inspect(key);
-    let meta = entry?.meta;
-    if (!meta) meta = await readFile(join(root, key, 'meta.json'), 'utf8').then((t) => JSON.parse(t) as EntryMeta, () => undefined);
+    const { entry, problem } = await cache.inspect(key, FULL_CHECK);
+    const meta = entry?.meta ?? (await readMetaLoosely(join(root, key), key));
     const usage = await cache.usage(key, meta?.createdAt ?? '?');
     rows.push({
       key,
@@ -72,10 +92,23 @@ export async function findEntry(root: string, prefix: string): Promise<{ key: st
   const keys = (await cache.keys()).filter((k) => k.startsWith(prefix));
   if (keys.length !== 1) throw new SpecError('key', prefix, keys.length === 0 ? 'a prefix of an existing key (none matches)' : `a longer prefix (${keys.length} keys match)`);
   const key = keys[0]!;
-  const { problem } = await cache.inspect(key);
+  const { problem } = await cache.inspect(key, FULL_CHECK);
   const dir = join(root, key);
-  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as EntryMeta;
+  const meta = await readMetaLoosely(dir, key);
+  if (!meta) throw new SpecError('key', prefix, `an entry with a readable meta.json (${problem ?? 'unreadable'})`);
   return { key, meta, dir, problem: problem ?? null };
+}
+
+/**
+ * An entry's generated source, read as a load reads files: its name from a checked meta.json (never
+ * a path), no symlink followed, bounded. A SpecError when the entry does not pass its checks.
+ */
+export async function entrySource(root: string, prefix: string): Promise<string> {
+  const e = await findEntry(root, prefix);
+  if (e.problem) throw new SpecError('key', prefix, `a sound entry (this one is broken: ${e.problem})`);
+  const read = await readTrusted(join(e.dir, e.meta.files.source), 'the source', MAX_SOURCE_BYTES);
+  if (typeof read === 'string') throw new SpecError('key', prefix, `an entry whose source can be read (${read})`);
+  return read.bytes.toString('utf8');
 }
 
 export interface CacheStats {
@@ -116,12 +149,13 @@ export async function verifyCache(root: string, fix: boolean): Promise<{ checked
   const broken: { key: string; problem: string; quarantinedTo?: string }[] = [];
   const keys = await cache.keys();
   for (const key of keys) {
-    const { problem } = await cache.inspect(key);
+    const { problem } = await cache.inspect(key, FULL_CHECK);
     if (problem) broken.push({ key, problem });
   }
   let removed = 0;
   if (fix) {
     for (const b of broken) {
+      if (await lockHeld(root, b.key)) continue; // a live compile is replacing it
       b.quarantinedTo = await cache.quarantine(b.key);
       removed++;
     }
@@ -133,11 +167,21 @@ export async function verifyCache(root: string, fix: boolean): Promise<{ checked
   return { checked: keys.length, broken, removed };
 }
 
-/** Removes every entry and leftover; the directory itself stays. */
-export async function clearCache(root: string): Promise<{ removed: number }> {
+/**
+ * Removes every entry and leftover; the directory itself stays. Entries a live compile holds the
+ * lock of, and the work folders of live compiles, are left alone (they are reported as kept).
+ */
+export async function clearCache(root: string): Promise<{ removed: number; kept: number }> {
   const cache = await DiskCache.open(root);
-  const keys = await cache.keys();
-  for (const key of keys) await cache.remove(key);
+  let removed = 0;
+  let kept = 0;
+  for (const key of await cache.keys()) {
+    if (await lockHeld(root, key)) kept++;
+    else {
+      await cache.remove(key);
+      removed++;
+    }
+  }
   for (const path of await cache.leftovers()) await rm(path, { recursive: true, force: true });
-  return { removed: keys.length };
+  return { removed, kept };
 }

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { generate } from '../codegen/generate.js';
 import type { Target } from '../codegen/common.js';
 import { readEnvironment } from '../env.js';
@@ -55,13 +56,19 @@ export interface PrecompileSummary {
 const MANIFEST_FIELDS = ['targets', 'archs', 'ptx', 'specs', 'grids'];
 const MAX_JOBS = 10_000;
 
-function cross(grid: Readonly<Record<string, readonly unknown[]>>, where: string): Record<string, unknown>[] {
-  let out: Record<string, unknown>[] = [{}];
+/** The size of a grid's cross product, counted before anything is expanded (a 40 KB grid can name 10^8 configs). */
+function gridSize(grid: Readonly<Record<string, readonly unknown[]>>, where: string): number {
+  let n = 1;
   for (const [field, values] of Object.entries(grid)) {
     if (!Array.isArray(values) || values.length === 0) throw new SpecError(`${where}.${field}`, values, 'a non-empty array of alternatives');
-    out = out.flatMap((partial) => values.map((v) => ({ ...partial, [field]: v })));
-    if (out.length > MAX_JOBS) throw new SpecError(where, grid, `at most ${MAX_JOBS} configs`);
+    n *= values.length;
   }
+  return n;
+}
+
+function cross(grid: Readonly<Record<string, readonly unknown[]>>): Record<string, unknown>[] {
+  let out: Record<string, unknown>[] = [{}];
+  for (const [field, values] of Object.entries(grid)) out = out.flatMap((partial) => values.map((v) => ({ ...partial, [field]: v })));
   return out;
 }
 
@@ -80,10 +87,14 @@ export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; targ
   if (m.specs !== undefined && !Array.isArray(m.specs)) throw new SpecError('manifest.specs', m.specs, 'an array of specs');
   if (m.grids !== undefined && !Array.isArray(m.grids)) throw new SpecError('manifest.grids', m.grids, 'an array of grids');
   const specs: unknown[] = [...((m.specs as unknown[] | undefined) ?? [])];
-  ((m.grids as unknown[] | undefined) ?? []).forEach((grid, i) => {
+  const grids = (m.grids as unknown[] | undefined) ?? [];
+  let total = specs.length;
+  grids.forEach((grid, i) => {
     if (typeof grid !== 'object' || grid === null || Array.isArray(grid)) throw new SpecError(`manifest.grids[${i}]`, grid, 'an object of field: [alternatives]');
-    specs.push(...cross(grid as Record<string, unknown[]>, `manifest.grids[${i}]`));
+    total += gridSize(grid as Record<string, unknown[]>, `manifest.grids[${i}]`);
   });
+  if (total * targets.length > MAX_JOBS) throw new SpecError('manifest', `${total * targets.length} configs`, `at most ${MAX_JOBS}`);
+  for (const grid of grids) specs.push(...cross(grid as Record<string, unknown[]>));
   if (specs.length === 0) throw new SpecError('manifest', manifest, 'at least one spec or grid');
   const jobs = specs.flatMap((spec) => (targets as Target[]).map((target) => ({ spec, target })));
   if (jobs.length > MAX_JOBS) throw new SpecError('manifest', `${jobs.length} configs`, `at most ${MAX_JOBS}`);
@@ -119,13 +130,15 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
+  // Absolute: the compiler runs elsewhere, and a name starting with '-' must not read as an option.
+  const out = resolve(options.out);
   const started = performance.now();
   let done = 0;
   const runOne = async (job: PrecompileJob): Promise<JobResult> => {
     const t0 = performance.now();
     try {
       const spec = normalizeSpec(job.spec as SpecInput);
-      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: options.out });
+      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: out });
       return { target: job.target, spec: describeSpec(spec), status: artifact.origin === 'compiled' ? 'built' : 'reused', key: artifact.key, milliseconds: performance.now() - t0 };
     } catch (err) {
       const error = err instanceof DwconvError ? err.message.split('\n')[0]! : String(err);
@@ -138,5 +151,5 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
     return result;
   });
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
-  return { out: options.out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
+  return { out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
 }

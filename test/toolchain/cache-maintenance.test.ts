@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,8 +76,16 @@ describe.skipIf(!hasCxx)('cache export/import, prune, explain (needs a C++ compi
 
   it('DWCONV_JIT_CACHE_MAX_SIZE prunes after each compile; a bad value fails before compiling', async () => {
     const root = fresh('autoprune');
-    for (const k of ['3', '5', '7']) expect((await json(root, ['compile', '--kernel-size', k], { DWCONV_JIT_CACHE_MAX_SIZE: '1' })).code).toBe(0);
-    expect(entries(root)).toHaveLength(1); // only the entry just built is kept
+    for (const k of ['3', '5']) expect((await json(root, ['compile', '--kernel-size', k], { DWCONV_JIT_CACHE_MAX_SIZE: '1' })).code).toBe(0);
+    // Entries committed in the last minutes are never pruned: another process may be loading them.
+    expect(entries(root)).toHaveLength(2);
+    for (const key of entries(root)) {
+      const metaPath = join(root, key, 'meta.json');
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { createdAt: string };
+      writeFileSync(metaPath, JSON.stringify({ ...meta, createdAt: new Date(Date.now() - 3_600_000).toISOString() }));
+    }
+    expect((await json(root, ['compile', '--kernel-size', '7'], { DWCONV_JIT_CACHE_MAX_SIZE: '1' })).code).toBe(0);
+    expect(entries(root)).toHaveLength(1); // the older ones went; the one just built is kept
     const bad = await json(fresh('badsize'), ['compile', '--kernel-size', '3'], { DWCONV_JIT_CACHE_MAX_SIZE: 'huge' });
     expect(bad).toMatchObject({ code: 2, out: { error: { field: 'DWCONV_JIT_CACHE_MAX_SIZE' } } });
   });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CacheError } from '../../src/errors.js';
 import { DiskCache, type EntryDraft } from '../../src/cache/disk-cache.js';
-import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/cache/key.js';
+import { cacheKey, CACHE_FORMAT_VERSION, sha256, type KeyParts } from '../../src/cache/key.js';
 
 const parts: KeyParts = {
-  format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: 'a'.repeat(64),
+  format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: sha256('// source'),
   compiler: { kind: 'cxx', version: 'g++ 12' }, flags: ['-O3'], arch: 'x64 test',
 };
 

@@ -19,7 +19,11 @@ describe('normalizeSpec', () => {
     expect('negativeSlope' in normalizeSpec({ kernelSize: 3, activation: 'relu' })).toBe(false);
     const full = normalizeSpec({ kernelSize: 3, bias: true, batchNorm: true, activation: 'leaky_relu', negativeSlope: -0.3, residual: 'before-activation' });
     expect(normalizeSpec(full)).toEqual(full);
-    expect(specTag(full)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_bias_bn_preres_leaky_relu');
+    // A slope other than the default is in the tag (its float32 bits): two slopes never share a C symbol.
+    expect(specTag(full)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_bias_bn_preres_leaky_relu_nbe99999a');
+    const slopes = [0.01, 0.02, 0.2, -0.3, 1e-7].map((negativeSlope) => specTag(normalizeSpec({ kernelSize: 3, activation: 'leaky_relu', negativeSlope })));
+    expect(new Set(slopes).size).toBe(slopes.length);
+    expect(slopes[0]).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_leaky_relu'); // the default adds nothing
     expect(canonicalJson(full)).toContain('"activation":"leaky_relu","negativeSlope":-0.30000001192092896,"residual":"before-activation"');
   });
 
@@ -29,7 +33,7 @@ describe('normalizeSpec', () => {
     expect(normalizeSpec(block)).toEqual(block);
     expect(normalizeSpec(JSON.parse(canonicalJson(block)))).toEqual(block);
     expect(canonicalJson(block)).toContain('"pointwise":{"bias":false,"activation":"leaky_relu","negativeSlope":0.20000000298023224,"outChannels":24}');
-    expect(specTag(block)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_relu6_pw24_leaky_relu');
+    expect(specTag(block)).toBe('k3x3_s1x1_p0_0_0_0_d1x1_m1_f32_nchw_relu6_pw24_leaky_relu_n3e4ccccd');
     expect(Object.isFrozen(block.pointwise)).toBe(true);
     expect('pointwise' in normalizeSpec({ kernelSize: 3 })).toBe(false);
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheError } from '../../src/errors.js';
 import { DiskCache, type EntryDraft } from '../../src/cache/disk-cache.js';
-import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from '../../src/cache/key.js';
+import { cacheKey, CACHE_FORMAT_VERSION, sha256, type KeyParts } from '../../src/cache/key.js';
 import { withKeyLock } from '../../src/cache/key-lock.js';
 
 const fault = vi.hoisted(() => ({ current: undefined as undefined | { call: string; code: string; pathHas?: string }, injected: 0 }));
@@ -33,7 +33,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 const parts: KeyParts = {
-  format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: 'c'.repeat(64),
+  format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: sha256('// source'),
   compiler: { kind: 'cxx', version: 'g++ 12' }, flags: ['-O3'], arch: 'x64 test',
 };
 const key = cacheKey(parts);

@@ -1,0 +1,46 @@
+// Compiler fingerprints remembered across processes, by binary identity (path, device, inode, size,
+// times): `c++ --version` costs a process start (several ms), more than the rest of a cache hit.
+// A compiler that is upgraded or replaced has a new identity and is asked again.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const FILE = 'toolchains.json';
+const MAX_RECORDS = 64;
+
+interface Store {
+  get(identity: string): Promise<string | undefined>;
+  put(identity: string, version: string): Promise<void>;
+}
+
+async function readRecords(path: string): Promise<Record<string, string>> {
+  try {
+    const text = await readFile(path, 'utf8');
+    if (text.length > 1 << 20) return {};
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {}; // missing or unreadable: fingerprint again
+  }
+}
+
+/** The store in `dir` (the user's cache directory, which only this user can write). Failures to write are ignored: it only saves time. */
+export function fingerprintStore(dir: string): Store {
+  const path = join(dir, FILE);
+  return {
+    get: async (identity) => (await readRecords(path))[identity],
+    put: async (identity, version) => {
+      const records = { ...(await readRecords(path)), [identity]: version };
+      const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
+      const tmp = join(dir, `.${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      try {
+        await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
+        await rename(tmp, path);
+      } catch {
+        await unlink(tmp).catch(() => undefined);
+        // not remembered: the next process asks the compiler again
+      }
+    },
+  };
+}

@@ -1,0 +1,200 @@
+// End to end with real libraries: nothing that fails the trust checks is ever loaded. The critical
+// case: a bundle whose artifact was rebuilt from edited source (a constructor that writes a file)
+// with its sha256 updated is refused by import, by verify, and by compile, and the constructor never runs.
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { build, compile } from '../../src/compile.js';
+import { SpecError } from '../../src/errors.js';
+import { exportBundle, importBundle } from '../../src/cache/bundle.js';
+import { cacheKey, sha256, type KeyParts } from '../../src/cache/key.js';
+import { cxxFlags } from '../../src/compiler/compilers.js';
+import { findCxx } from '../../src/compiler/toolchain.js';
+import { readEnvironment } from '../../src/env.js';
+import { verifyCache } from '../../src/tools/cache-inspect.js';
+import { hasCxx } from '../helpers/requirements.js';
+
+const isRoot = process.getuid?.() === 0;
+const fresh = (name: string) => join(mkdtempSync(join(tmpdir(), `dwconv-${name}-`)), 'cache');
+const entries = (dir: string) => readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+const SPEC = { kernelSize: 3, padding: 1 };
+const x = new Float32Array(2 * 5 * 5).map((_, i) => (i % 7) - 3);
+const w = new Float32Array(2 * 9).map((_, i) => (i % 5) - 2);
+
+interface BundleJson { format: string; version: number; entries: { key: string; meta: Record<string, unknown> & { files: { source: string; artifact: string }; parts: KeyParts }; files: Record<string, string> }[] }
+const readJson = (file: string) => JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as BundleJson;
+const writeJson = (file: string, b: unknown) => writeFileSync(file, gzipSync(JSON.stringify(b)));
+
+describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', () => {
+  let source: string;
+  let reference: Float32Array;
+  let bundleFile: string;
+  let marker: string;
+  let evilLibrary: Buffer;
+  let evilSource: string;
+
+  beforeAll(async () => {
+    const root = fresh('trust-origin');
+    const k = await compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [] });
+    reference = await k.run(x, [1, 2, 5, 5], w);
+    const [key] = entries(root);
+    source = readFileSync(join(root, key!, 'kernel.cpp'), 'utf8');
+    bundleFile = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-bundle-')), 'good.json.gz');
+    await exportBundle(root, [key!], bundleFile);
+    // The attacker's library: the same kernel, plus a constructor that leaves a mark.
+    marker = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-mark-')), 'constructor-ran');
+    evilSource = `${source}\n#include <cstdio>\n__attribute__((constructor)) static void dwconv_tamper(void) { FILE* f = std::fopen(${JSON.stringify(marker)}, "w"); if (f) std::fclose(f); }\n`;
+    const work = mkdtempSync(join(tmpdir(), 'dwconv-trust-evil-'));
+    writeFileSync(join(work, 'evil.cpp'), evilSource);
+    const cxx = await findCxx(readEnvironment());
+    await execa(cxx.path, [...cxxFlags(), '-o', join(work, 'evil.so'), join(work, 'evil.cpp')]);
+    evilLibrary = readFileSync(join(work, 'evil.so'));
+  });
+
+  /** The good bundle with its artifact replaced (and, when asked, its source too, with the hashes that follow). */
+  function tampered(opts: { editSource?: boolean; rekey?: boolean } = {}): string {
+    const b = readJson(bundleFile);
+    const e = b.entries[0]!;
+    e.files[e.meta.files.artifact] = evilLibrary.toString('base64');
+    e.meta.artifactBytes = evilLibrary.length;
+    e.meta.artifactSha256 = sha256(evilLibrary);
+    if (opts.editSource) {
+      e.files[e.meta.files.source] = Buffer.from(evilSource).toString('base64');
+      e.meta.parts = { ...e.meta.parts, sourceSha256: sha256(evilSource) };
+      if (opts.rekey) e.key = e.meta.key = cacheKey(e.meta.parts) as never;
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-bad-')), 'bad.json.gz');
+    writeJson(file, b);
+    return file;
+  }
+
+  it.each([
+    ['the artifact swapped, its sha256 updated', {}, /initializers/],
+    ['the source edited too, its hash in the parts updated', { editSource: true }, /key recomputed/],
+    ['the source edited and the entry re-keyed', { editSource: true, rekey: true }, /not what this version generates/],
+  ])('import refuses a bundle with %s; nothing is written, the constructor never runs', async (_name, opts, says) => {
+    const root = fresh('trust-import');
+    const err = await importBundle(root, tampered(opts)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toMatch(says);
+    expect(existsSync(root)).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('the same entry placed on disk: verify reports it, compile rebuilds it and never runs its constructor', async () => {
+    const root = fresh('trust-disk');
+    await importBundle(root, bundleFile);
+    const [key] = entries(root);
+    const dir = join(root, key!);
+    const metaPath = join(dir, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'kernel.so'), evilLibrary, { mode: 0o600 });
+    writeFileSync(metaPath, JSON.stringify({ ...meta, artifactBytes: evilLibrary.length, artifactSha256: sha256(evilLibrary) }), { mode: 0o600 });
+    const verified = await verifyCache(root, false);
+    expect(verified.broken.map((b) => b.problem).join()).toMatch(/initializers/);
+    const k = await compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [] });
+    expect(k.provenance.origin).toBe('compiled');
+    expect(Array.from(await k.run(x, [1, 2, 5, 5], w))).toEqual(Array.from(reference));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a signed bundle imports under its key; changed after signing it is refused', async () => {
+    const root = fresh('trust-signed');
+    const origin = fresh('trust-signed-origin');
+    await importBundle(origin, bundleFile);
+    const key = Buffer.from('a shared secret of enough bytes');
+    const signed = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-signed-')), 'signed.json.gz');
+    expect(await exportBundle(origin, entries(origin), signed, key)).toMatchObject({ exported: 1, signed: true });
+    expect(await importBundle(root, signed, { key })).toMatchObject({ imported: 1, signature: 'verified' });
+    const b = readJson(signed);
+    b.entries[0]!.meta.compileMilliseconds = 1; // any change, even one no other check sees
+    writeJson(signed, b);
+    await expect(importBundle(fresh('trust-signed-2'), signed, { key })).rejects.toThrow(/HMAC-SHA256/);
+  });
+
+  it("an entry holding another kernel's library (hashes updated) is broken: verify says so, compile rebuilds it", async () => {
+    const root = fresh('trust-other');
+    const k3 = await build(SPEC, { target: 'cpu', cacheDir: root });
+    const k5 = await build({ kernelSize: 5 }, { target: 'cpu', cacheDir: root });
+    const other = readFileSync(k5.path);
+    const meta = JSON.parse(readFileSync(join(root, k3.key, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(k3.path, other, { mode: 0o600 });
+    writeFileSync(join(root, k3.key, 'meta.json'), JSON.stringify({ ...meta, artifactBytes: other.length, artifactSha256: sha256(other) }), { mode: 0o600 });
+    expect((await verifyCache(root, false)).broken.map((b) => b.problem).join()).toMatch(/does not export|self-description/);
+    const k = await compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [] });
+    expect(k.provenance.origin).toBe('compiled');
+    expect(Array.from(await k.run(x, [1, 2, 5, 5], w))).toEqual(Array.from(reference));
+  });
+
+  describe('precompiled layers: every folder and file checked, not only the top folder', () => {
+    let layerSource: string;
+    beforeAll(async () => {
+      layerSource = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-layer-')), 'layer');
+      await build(SPEC, { target: 'cpu', cacheDir: layerSource });
+    });
+    const layerCopy = () => {
+      const base = mkdtempSync(join(tmpdir(), 'dwconv-trust-layercopy-'));
+      chmodSync(base, 0o755);
+      const layer = join(base, 'layer');
+      cpSync(layerSource, layer, { recursive: true });
+      chmodSync(layer, 0o755);
+      return { base, layer, entry: join(layer, entries(layer)[0]!) };
+    };
+    const origin = async (layer: string) => (await compile(SPEC, { target: 'cpu', cacheDir: fresh('trust-layer-user'), precompiled: [layer] })).provenance.origin;
+
+    it('a sound layer serves compile()', async () => {
+      expect(await origin(layerCopy().layer)).toBe('precompiled');
+    });
+
+    it.each([
+      ['an entry folder of mode 0777', (l: ReturnType<typeof layerCopy>) => chmodSync(l.entry, 0o777)],
+      ['an artifact of mode 0666', (l: ReturnType<typeof layerCopy>) => chmodSync(join(l.entry, 'kernel.so'), 0o666)],
+      ['meta.json of mode 0666', (l: ReturnType<typeof layerCopy>) => chmodSync(join(l.entry, 'meta.json'), 0o666)],
+      ['a group-writable layer', (l: ReturnType<typeof layerCopy>) => chmodSync(l.layer, 0o775)],
+      ['a world-writable parent without the sticky bit', (l: ReturnType<typeof layerCopy>) => chmodSync(l.base, 0o777)],
+    ])('%s: not searched, compiled instead', async (_name, spoil) => {
+      const l = layerCopy();
+      spoil(l);
+      expect(await origin(l.layer)).toBe('compiled');
+    });
+
+    it.skipIf(!isRoot)('(as root) a layer, an entry or an artifact owned by another uid: not searched', async () => {
+      for (const pick of [(l: ReturnType<typeof layerCopy>) => l.layer, (l: ReturnType<typeof layerCopy>) => l.entry, (l: ReturnType<typeof layerCopy>) => join(l.entry, 'kernel.so')]) {
+        const l = layerCopy();
+        chownSync(pick(l), 65534, 65534);
+        expect(await origin(l.layer)).toBe('compiled');
+      }
+    });
+  });
+
+  it('CPATH (and the other variables that change what gets built) never reach the compiler', async () => {
+    const evil = mkdtempSync(join(tmpdir(), 'dwconv-trust-cpath-'));
+    for (const header of ['cmath', 'vector', 'cstdint']) writeFileSync(join(evil, header), '#error injected header\n');
+    const env = { ...process.env, CPATH: evil, CPLUS_INCLUDE_PATH: evil, GCC_EXEC_PREFIX: `${evil}/`, COMPILER_PATH: evil };
+    const k = await compile({ kernelSize: 3, bias: true }, { target: 'cpu', cacheDir: fresh('trust-cpath'), precompiled: [], env });
+    expect(k.provenance.origin).toBe('compiled');
+  });
+
+  it('a relative cache directory, and one whose name starts with "-", work (absolute paths everywhere)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dwconv-trust-cwd-'));
+    mkdirSync(join(cwd, 'sub'));
+    const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+    for (const dir of ['rel/cache', '-x', '-fplugin=p']) {
+      const r = await execa(process.execPath, [cli, 'compile', '--kernel-size', '3', `--cache-dir=${dir}`, '--json'], { cwd, reject: false, env: { DWCONV_JIT_TARGET: 'cpu' } });
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      expect(entries(join(cwd, dir))).toHaveLength(1);
+    }
+  });
+
+  it('an uncached compile that fails leaves no temporary folder behind', async () => {
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith('dwconv-jit-')).length;
+    const dir = mkdtempSync(join(tmpdir(), 'dwconv-trust-failcc-'));
+    const fake = join(dir, 'failing-c++');
+    writeFileSync(fake, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "fake 1.0"; exit 0; fi\necho "error: nope" >&2\nexit 1\n', { mode: 0o755 });
+    await expect(compile({ kernelSize: 3 }, { target: 'cpu', cache: false, env: { ...process.env, CXX: fake } })).rejects.toThrow(/nope/);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('dwconv-jit-')).length).toBeLessThanOrEqual(before);
+  });
+});

@@ -25,7 +25,8 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
     case 'silu': return target === 'cuda' ? '__fdividef(z, 1.f + __expf(-z))' : `z / (1.f + ${fn('exp')}(-z))`;
     case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`; // CUDA: CUDA_GELU (activationStatements)
     case 'gelu_tanh': return `0.5f * z * (1.f + ${fn('tanh')}(0.797884561f * (z + 0.044715f * z * z * z)))`;
-    case 'hardswish': return 'z <= -3.f ? 0.f : (z >= 3.f ? z : z * (z + 3.f) * (1.f / 6.f))';
+    // PyTorch computes z * relu6(z + 3) / 6: below -3 that is z * 0, which is -0 for finite z and NaN for -inf.
+    case 'hardswish': return 'z <= -3.f ? z * 0.f : (z >= 3.f ? z : z * (z + 3.f) * (1.f / 6.f))';
     case 'sigmoid': return target === 'cuda' ? '__fdividef(1.f, 1.f + __expf(-z))' : `1.f / (1.f + ${fn('exp')}(-z))`;
   }
 }

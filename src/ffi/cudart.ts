@@ -13,6 +13,16 @@ const ATTR_CC_MAJOR = 75;
 const ATTR_CC_MINOR = 76;
 const ATTR_SM_COUNT = 16;
 const PROPS_BYTES = 4096; // cudaDeviceProp is about 1 KB; its first field is the 256-byte name
+/** cudaPointerAttributes since CUDA 11: { cudaMemoryType type; int device; void* devicePointer; void* hostPointer }. */
+const POINTER_ATTRIBUTES_BYTES = 24;
+const MEMORY_TYPES = ['unregistered', 'host', 'device', 'managed'] as const;
+const CUDA_ERROR_INVALID_VALUE = 1;
+
+/** What the runtime knows of an address: its memory type and the device it belongs to. */
+export interface PointerAttributes {
+  readonly type: (typeof MEMORY_TYPES)[number];
+  readonly device: number;
+}
 
 export interface DeviceInfo {
   readonly index: number;
@@ -60,6 +70,7 @@ export class CudaRuntime {
       streamSynchronize: fn('int cudaStreamSynchronize(uintptr_t stream)'),
       deviceSynchronize: fn('int cudaDeviceSynchronize()'),
       getLastError: fn('int cudaGetLastError()'),
+      pointerGetAttributes: fn('int cudaPointerGetAttributes(_Out_ uint8_t* attributes, uintptr_t ptr)'),
       errorName: fn('const char* cudaGetErrorName(int error)'),
       errorString: fn('const char* cudaGetErrorString(int error)'),
       eventCreate: fn('int cudaEventCreate(_Out_ uintptr_t* event)'),
@@ -119,6 +130,19 @@ export class CudaRuntime {
     this.check('cudaGetDeviceProperties', this.f.getProps(props, index) as number);
     const name = props.subarray(0, 256).toString('latin1').replace(/\0.*$/s, '');
     return { index, name, arch: `sm_${attr(ATTR_CC_MAJOR)}${attr(ATTR_CC_MINOR)}`, multiprocessors: attr(ATTR_SM_COUNT) };
+  }
+
+  /** The memory type and device of `ptr`; an address the runtime does not know is 'unregistered'. */
+  pointerAttributes(ptr: Address): PointerAttributes {
+    const attributes = Buffer.alloc(POINTER_ATTRIBUTES_BYTES);
+    const status = this.f.pointerGetAttributes(attributes, ptr) as number;
+    // Runtimes before CUDA 11 answer an unknown host pointer with this error (and leave it as the last error).
+    if (status === CUDA_ERROR_INVALID_VALUE) {
+      this.f.getLastError();
+      return { type: 'unregistered', device: -1 };
+    }
+    this.check('cudaPointerGetAttributes', status);
+    return { type: MEMORY_TYPES[attributes.readInt32LE(0)] ?? 'unregistered', device: attributes.readInt32LE(4) };
   }
 
   malloc(bytes: number): Address {

@@ -4,7 +4,8 @@ import { channelsOf, logicalDims, outputDtypeOf, outputShape, pointwiseWeightSha
 import { parameterTensors } from './parameter-tensors.js';
 import { cudaRuntime, type Address } from '../ffi/cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
-import { Tensor } from './tensor.js';
+import { rangesEqual, rangesOverlap, Tensor, tensorState, type TensorState } from './tensor.js';
+import { forwardOptions, runArrays } from './arguments.js';
 
 /** The tensors a fused epilogue reads, beside the bias. */
 export interface EpilogueTensors {
@@ -20,19 +21,22 @@ export interface EpilogueTensors {
   readonly pointwiseBias?: Tensor;
 }
 
+/** Values Kernel.run takes: float32 or float64 elements, or plain numbers (other typed arrays are refused). */
+export type HostValues = Float32Array | Float64Array | readonly number[];
+
 /** Host-array forms of the epilogue tensors for Kernel.run. */
 export interface EpilogueArrays {
-  readonly scale?: Float32Array;
-  readonly shift?: Float32Array;
-  readonly residual?: Float32Array;
-  readonly pointwiseWeight?: Float32Array;
-  readonly pointwiseBias?: Float32Array;
+  readonly scale?: HostValues;
+  readonly shift?: HostValues;
+  readonly residual?: HostValues;
+  readonly pointwiseWeight?: HostValues;
+  readonly pointwiseBias?: HostValues;
 }
 
 export interface ForwardOptions extends EpilogueTensors {
   /** A tensor of the output's shape, dtype and device to write into; default: a new one. It may not overlap an input other than the residual. */
   readonly out?: Tensor;
-  /** CUDA stream address (from CudaRuntime.streamCreate); default: the legacy default stream. Ignored on the CPU. */
+  /** CUDA stream address (from CudaRuntime.streamCreate, or another library's stream); default: the legacy default stream. Checked, then ignored, on the CPU. */
   readonly stream?: Address;
 }
 
@@ -78,7 +82,11 @@ export class Kernel {
     return weightShape(this.spec, channels);
   }
 
-  /** Launches on tensors already in place; no copies. On CUDA it returns once the launch is queued. */
+  /**
+   * Launches on tensors already in place; no copies. On CUDA it returns once the launch is queued. On
+   * the CPU the convolution runs to completion on this thread, blocking the event loop meanwhile: use
+   * forwardAsync to keep it free.
+   */
   forward(x: Tensor, w: Tensor, b?: Tensor, options: ForwardOptions = {}): Tensor {
     const { args, out } = this.prepare(x, w, b, options);
     this.checkStatus(this.artifact.launch(...args));
@@ -86,30 +94,39 @@ export class Kernel {
   }
 
   /**
+   * forward() that keeps the event loop free: on the CPU the convolution runs on koffi's worker thread
+   * and the promise settles when it is done; on CUDA the launch is queued (as forward() does). Leave the
+   * tensors alone until it settles: the kernel reads and writes them meanwhile.
+   */
+  async forwardAsync(x: Tensor, w: Tensor, b?: Tensor, options: ForwardOptions = {}): Promise<Tensor> {
+    const { args, out } = this.prepare(x, w, b, options);
+    this.checkStatus(await this.launchOffThread(args));
+    return out;
+  }
+
+  /**
    * Host arrays in (float32, converted to the spec's dtype; scale and shift stay float32), host array
    * out; waits for the result.
    */
-  async run(input: Float32Array, inputShape: readonly number[], weight: Float32Array, bias?: Float32Array, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
+  async run(input: HostValues, inputShape: readonly number[], weight: HostValues, bias?: HostValues, epilogue: EpilogueArrays = {}): Promise<Float32Array> {
     const outShape = this.outputShape(inputShape);
     const channels = channelsOf(this.spec, inputShape);
-    if (this.spec.bias && bias === undefined) throw new SpecError('bias', undefined, `a Float32Array of ${channels * this.spec.channelMultiplier} values (this spec has bias: true)`);
+    const arrays = runArrays(this.spec, { input, inputShape, weight, bias, epilogue, channels, outShape });
     const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
     const tensors: Tensor[] = [];
     const track = (t: Tensor) => (tensors.push(t), t);
     try {
-      const x = track(Tensor.fromArray(input, inputShape, opts));
-      const { residual: r, ...params } = epilogue;
-      const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, { w: weight, ...(bias ? { bias } : {}), ...params }, { device: this.target, env: this.env }, track);
+      const x = track(Tensor.fromArray(arrays.input, inputShape, opts));
+      const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, arrays.parameters, { device: this.target, env: this.env }, track);
       const outOpts = { ...opts, dtype: outputDtypeOf(this.spec) };
-      const residual = r === undefined ? undefined : track(Tensor.fromArray(r, outShape, outOpts));
+      const residual = arrays.residual === undefined ? undefined : track(Tensor.fromArray(arrays.residual, outShape, outOpts));
       const out = track(Tensor.empty(outShape, outOpts));
       const { args } = this.prepare(x, w, b, { ...tensorsOf, ...(residual ? { residual } : {}), out });
       if (this.target === 'cuda') {
         this.checkStatus(this.artifact.launch(...args));
         cudaRuntime(this.env).synchronize();
       } else {
-        // The CPU loop runs on koffi's worker thread, so the event loop stays free meanwhile.
-        this.checkStatus(await (this.artifact.launchAsync ?? ((...a: unknown[]) => Promise.resolve(this.artifact.launch(...a))))(...args));
+        this.checkStatus(await this.launchOffThread(args));
       }
       return out.toArray();
     } finally {
@@ -117,49 +134,76 @@ export class Kernel {
     }
   }
 
-  /** Every check that must pass before a launch: device, dtype, shapes, liveness. */
+  /** The CPU loop on koffi's worker thread, so the event loop stays free meanwhile; CUDA launches are only queued. */
+  private launchOffThread(args: unknown[]): Promise<number> {
+    if (this.target === 'cuda' || !this.artifact.launchAsync) return Promise.resolve(this.artifact.launch(...args));
+    return this.artifact.launchAsync(...args);
+  }
+
+  /**
+   * Every check that must pass before a launch: brand, liveness, device, dtype, layout, shapes, byte
+   * lengths and overlaps, all read from the tensors' private state (tensorState), which is also what
+   * the pointers come from: nothing a caller can reassign or fake reaches the native call.
+   */
   private prepare(x: Tensor, w: Tensor, b: Tensor | undefined, options: ForwardOptions): { args: unknown[]; out: Tensor } {
     const device = this.target;
-    const expect = (name: string, t: unknown, shape: readonly number[], dtype: DType = this.spec.dtype): Tensor => {
-      if (!(t instanceof Tensor)) throw new SpecError(name, t, `a Tensor of shape ${JSON.stringify(shape)}`);
-      if (t.disposed) throw new SpecError(name, 'a disposed tensor', 'a live Tensor');
-      if (t.device !== device) throw new SpecError(`${name}.device`, t.device, `'${device}' (this kernel's target)`);
-      if (t.dtype !== dtype) throw new SpecError(`${name}.dtype`, t.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : dtype === outputDtypeOf(this.spec) ? " (the spec's outputDtype)" : ''}`);
-      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, t.shape, JSON.stringify(shape));
-      return t;
+    const opts = forwardOptions(options);
+    const expect = (name: string, t: unknown, shape: readonly number[], dtype: DType = this.spec.dtype): TensorState => {
+      const s = tensorState(t, name);
+      if (s.device !== device) throw new SpecError(`${name}.device`, s.device, `'${device}' (this kernel's target)`);
+      if (s.dtype !== dtype) throw new SpecError(`${name}.dtype`, s.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : dtype === outputDtypeOf(this.spec) ? " (the spec's outputDtype)" : ''}`);
+      if (s.shape.length !== shape.length || s.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, s.shape, JSON.stringify(shape));
+      return s;
     };
-    if (!(x instanceof Tensor)) throw new SpecError('x', x, `a Tensor of shape [${this.spec.layout.split('').join(', ')}]`);
-    const outShape = this.outputShape(x.shape);
-    const [n, c, h, wid] = logicalDims(this.spec, x.shape as [number, number, number, number]);
-    expect('x', x, x.shape);
-    expect('w', w, this.weightShape(c));
+    const activation = (name: string, s: TensorState) => {
+      if (s.layout !== undefined && s.layout !== this.spec.layout) throw new SpecError(`${name}.layout`, s.layout, `'${this.spec.layout}' (the spec's layout)`);
+      return s;
+    };
+    const xs = activation('x', tensorState(x, 'x'));
+    const outShape = this.outputShape(xs.shape);
+    const [n, c, h, wid] = logicalDims(this.spec, xs.shape as [number, number, number, number]);
+    expect('x', x, xs.shape);
+    const ws = expect('w', w, this.weightShape(c));
     const absent = (name: string, t: unknown, why: string) => {
       if (t !== undefined) throw new SpecError(name, `a ${name} tensor`, `none (${why})`);
       return undefined;
     };
     const cOut = c * this.spec.channelMultiplier;
-    if (this.spec.bias) expect('b', b, [cOut]);
-    else absent('b', b, 'this spec has bias: false');
+    const bs = this.spec.bias ? expect('b', b, [cOut]) : absent('b', b, 'this spec has bias: false');
     const bn = this.spec.batchNorm;
-    const scale = bn ? expect('scale', options.scale, [cOut], 'float32') : absent('scale', options.scale, 'this spec has batchNorm: false');
-    const shift = bn ? expect('shift', options.shift, [cOut], 'float32') : absent('shift', options.shift, 'this spec has batchNorm: false');
+    const scale = bn ? expect('scale', opts.scale, [cOut], 'float32') : absent('scale', opts.scale, 'this spec has batchNorm: false');
+    const shift = bn ? expect('shift', opts.shift, [cOut], 'float32') : absent('shift', opts.shift, 'this spec has batchNorm: false');
     const outDtype = outputDtypeOf(this.spec);
-    const residual = this.spec.residual !== 'none' ? expect('residual', options.residual, outShape, outDtype) : absent('residual', options.residual, "this spec has residual: 'none'");
+    const residual = this.spec.residual !== 'none' ? activation('residual', expect('residual', opts.residual, outShape, outDtype)) : absent('residual', opts.residual, "this spec has residual: 'none'");
     const pw = this.spec.pointwise;
-    const pointwiseWeight = pw ? expect('pointwiseWeight', options.pointwiseWeight, pointwiseWeightShape(pw, this.spec, c)) : absent('pointwiseWeight', options.pointwiseWeight, 'this spec has no pointwise part');
-    const pointwiseBias = pw?.bias ? expect('pointwiseBias', options.pointwiseBias, [pw.outChannels]) : absent('pointwiseBias', options.pointwiseBias, 'this spec has no pointwise bias');
-    const out = options.out === undefined ? Tensor.empty(outShape, { dtype: outDtype, device, env: this.env }) : expect('out', options.out, outShape, outDtype);
-    const inputs = { x, w, b, scale, shift, pointwiseWeight, pointwiseBias } as const;
-    for (const [name, t] of Object.entries(inputs)) {
-      if (t && out.overlaps(t)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');
+    const pointwiseWeight = pw ? expect('pointwiseWeight', opts.pointwiseWeight, pointwiseWeightShape(pw, this.spec, c)) : absent('pointwiseWeight', opts.pointwiseWeight, 'this spec has no pointwise part');
+    const pointwiseBias = pw?.bias ? expect('pointwiseBias', opts.pointwiseBias, [pw.outChannels]) : absent('pointwiseBias', opts.pointwiseBias, 'this spec has no pointwise bias');
+    const given = opts.out === undefined ? undefined : activation('out', expect('out', opts.out, outShape, outDtype));
+    const inputs = { x: xs, w: ws, b: bs, scale, shift, pointwiseWeight, pointwiseBias } as const;
+    for (const [name, s] of Object.entries(inputs)) {
+      if (s && given && rangesOverlap(given, s)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');
     }
-    if (residual && out.overlaps(residual) && !out.sameMemory(residual)) throw new SpecError('out', 'memory partly shared with residual', 'the residual tensor itself or memory apart from it');
-    return { args: [...this.pointers([x, w, b, scale, shift, residual, pointwiseWeight, pointwiseBias, out]), n, c, h, wid, options.stream ?? 0], out };
+    if (residual && given && rangesOverlap(given, residual) && !rangesEqual(given, residual)) throw new SpecError('out', 'memory partly shared with residual', 'the residual tensor itself or memory apart from it');
+    if (device === 'cuda') this.checkDeviceIndex([xs, ws, bs, scale, shift, residual, pointwiseWeight, pointwiseBias, given]);
+    // A fresh output only once every check has passed, so a refused call allocates nothing.
+    const out = (opts.out as Tensor | undefined) ?? Tensor.empty(outShape, { dtype: outDtype, device, env: this.env });
+    const outs = given ?? tensorState(out, 'out');
+    const states = [xs, ws, bs, scale, shift, residual, pointwiseWeight, pointwiseBias, outs];
+    return { args: [...this.pointers(states), n, c, h, wid, opts.stream ?? 0], out };
   }
 
-  private pointers(tensors: readonly (Tensor | undefined)[]): unknown[] {
-    if (this.target === 'cuda') return tensors.map((t) => t?.deviceAddress() ?? 0);
-    return tensors.map((t) => t?.hostBytes() ?? null);
+  /** Every tensor on the device this thread launches on: a kernel cannot reach another device's memory. */
+  private checkDeviceIndex(states: readonly (TensorState | undefined)[]): void {
+    const current = cudaRuntime(this.env).currentDevice();
+    const names = ['x', 'w', 'b', 'scale', 'shift', 'residual', 'pointwiseWeight', 'pointwiseBias', 'out'];
+    for (const [i, s] of states.entries()) {
+      if (s && s.deviceIndex !== current) throw new SpecError(`${names[i]}.deviceIndex`, s.deviceIndex, `${current} (the current CUDA device)`);
+    }
+  }
+
+  private pointers(states: readonly (TensorState | undefined)[]): unknown[] {
+    if (this.target === 'cuda') return states.map((s) => s?.address ?? 0);
+    return states.map((s) => s?.host ?? null);
   }
 
   private checkStatus(status: number): void {

@@ -36,7 +36,7 @@ export function activate(activation: Activation, z: number, negativeSlope = 0.01
     case 'silu': return z / (1 + Math.exp(-z));
     case 'gelu': return 0.5 * z * (1 + erf(z / Math.SQRT2));
     case 'gelu_tanh': return 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)));
-    case 'hardswish': return z <= -3 ? 0 : z >= 3 ? z : (z * (z + 3)) / 6;
+    case 'hardswish': return z <= -3 ? z * 0 : z >= 3 ? z : (z * (z + 3)) / 6; // z * 0: -0, and NaN for -Infinity, as z * relu6(z + 3) / 6 gives
     case 'sigmoid': return 1 / (1 + Math.exp(-z));
   }
 }

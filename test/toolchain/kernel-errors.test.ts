@@ -71,16 +71,17 @@ describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a 
     ]);
   });
   const good = () => ({ x: t([1, 2, 5, 5]), w: t([2, 1, 3, 3]), scale: t([2]), shift: t([2]), residual: t([1, 2, 3, 3]) });
+  const epi = ({ scale, shift, residual }: ReturnType<typeof good>) => ({ scale, shift, residual });
 
   const cases: [string, string, () => unknown][] = [
     ['missing scale', 'scale', () => { const { x, w, shift, residual } = good(); return k.forward(x, w, undefined, { shift, residual }); }],
     ['missing shift', 'shift', () => { const { x, w, scale, residual } = good(); return k.forward(x, w, undefined, { scale, residual }); }],
-    ['scale of the wrong size', 'scale.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, scale: t([3]) }); }],
-    ['scale in float16 (it is float32)', 'scale.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, scale: t([2], 'float16') }); }],
+    ['scale of the wrong size', 'scale.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), scale: t([3]) }); }],
+    ['scale in float16 (it is float32)', 'scale.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), scale: t([2], 'float16') }); }],
     ['missing residual', 'residual', () => { const { x, w, scale, shift } = good(); return k.forward(x, w, undefined, { scale, shift }); }],
-    ['residual of the input shape', 'residual.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, residual: t([1, 2, 5, 5]) }); }],
-    ['out that is the input', 'out', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, out: Tensor.view(g.x, [1, 2, 3, 3]) }); }],
-    ['out over the scale', 'out', () => { const g = good(); const big = t([1, 2, 3, 3]); return k.forward(g.x, g.w, undefined, { ...g, scale: Tensor.view(big, [2]), out: big }); }],
+    ['residual of the input shape', 'residual.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), residual: t([1, 2, 5, 5]) }); }],
+    ['out that is the input', 'out', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), out: Tensor.view(g.x, [1, 2, 3, 3]) }); }],
+    ['out over the scale', 'out', () => { const g = good(); const big = t([1, 2, 3, 3]); return k.forward(g.x, g.w, undefined, { ...epi(g), scale: Tensor.view(big, [2]), out: big }); }],
     ['scale given to a spec without batchNorm', 'scale', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { scale: g.scale }); }],
     ['residual given to a spec without one', 'residual', () => { const g = good(); return plain.forward(g.x, g.w, undefined, { residual: g.residual }); }],
   ];
@@ -89,8 +90,8 @@ describe.skipIf(!hasCxx)('epilogue tensors are checked like the others (needs a 
   it('out may be the residual itself: an in-place add', () => {
     const g = good();
     const residual = Tensor.fromArray(Float32Array.from({ length: 18 }, (_, i) => i / 10 - 1), [1, 2, 3, 3]);
-    const expected = k.forward(g.x, g.w, undefined, { ...g, residual }).toArray();
-    const y = k.forward(g.x, g.w, undefined, { ...g, residual, out: residual });
+    const expected = k.forward(g.x, g.w, undefined, { ...epi(g), residual }).toArray();
+    const y = k.forward(g.x, g.w, undefined, { ...epi(g), residual, out: residual });
     expect(y).toBe(residual);
     expect([...residual.toArray()]).toEqual([...expected]);
   });
@@ -108,15 +109,16 @@ describe.skipIf(!hasCxx)('separable-block tensors are checked like the others (n
   });
   // x [1, 2, 5, 5], m = 2: 4 depthwise channels; the 1x1 takes them to 5.
   const good = () => ({ x: t([1, 2, 5, 5]), w: t([4, 1, 3, 3]), pointwiseWeight: t([5, 4, 1, 1]), pointwiseBias: t([5]) });
+  const epi = ({ pointwiseWeight, pointwiseBias }: ReturnType<typeof good>) => ({ pointwiseWeight, pointwiseBias });
 
   const cases: [string, string, () => unknown][] = [
     ['missing 1x1 weights', 'pointwiseWeight', () => { const { x, w, pointwiseBias } = good(); return k.forward(x, w, undefined, { pointwiseBias }); }],
-    ['1x1 weights sized for the input channels, not C*m', 'pointwiseWeight.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: t([5, 2, 1, 1]) }); }],
-    ['1x1 weights in another dtype', 'pointwiseWeight.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: t([5, 4, 1, 1], 'float16') }); }],
+    ['1x1 weights sized for the input channels, not C*m', 'pointwiseWeight.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), pointwiseWeight: t([5, 2, 1, 1]) }); }],
+    ['1x1 weights in another dtype', 'pointwiseWeight.dtype', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), pointwiseWeight: t([5, 4, 1, 1], 'float16') }); }],
     ['missing 1x1 bias', 'pointwiseBias', () => { const { x, w, pointwiseWeight } = good(); return k.forward(x, w, undefined, { pointwiseWeight }); }],
-    ['1x1 bias of the depthwise size', 'pointwiseBias.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, pointwiseBias: t([4]) }); }],
-    ['out of the depthwise output shape', 'out.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...g, out: t([1, 4, 3, 3]) }); }],
-    ['out over the 1x1 weights', 'out', () => { const g = good(); const big = t([1, 5, 3, 3]); return k.forward(g.x, g.w, undefined, { ...g, pointwiseWeight: Tensor.view(big, [5, 4, 1, 1]), out: big }); }],
+    ['1x1 bias of the depthwise size', 'pointwiseBias.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), pointwiseBias: t([4]) }); }],
+    ['out of the depthwise output shape', 'out.shape', () => { const g = good(); return k.forward(g.x, g.w, undefined, { ...epi(g), out: t([1, 4, 3, 3]) }); }],
+    ['out over the 1x1 weights', 'out', () => { const g = good(); const big = t([1, 5, 3, 3]); return k.forward(g.x, g.w, undefined, { ...epi(g), pointwiseWeight: Tensor.view(big, [5, 4, 1, 1]), out: big }); }],
     ['1x1 weights given to a plain depthwise spec', 'pointwiseWeight', () => { const g = good(); return plain.forward(g.x, t([2, 1, 3, 3]), undefined, { pointwiseWeight: g.pointwiseWeight }); }],
   ];
   it.each(cases)('%s', (_name, field, f) => expectSpecError(f, field));

@@ -27,7 +27,11 @@ describe('reference activations', () => {
     for (const a of ACTIVATIONS) expect(activate(a, 1)).toBeCloseTo(at1[a]!, 14);
     expect(activate('relu6', 7.5)).toBe(6);
     expect(activate('leaky_relu', -2, 0.2)).toBeCloseTo(-0.4, 15);
-    expect(activate('hardswish', -3)).toBe(0);
+    // PyTorch: z * relu6(z + 3) / 6, so -0 below -3, NaN at -inf, inf at inf.
+    expect(activate('hardswish', -3)).toBe(-0);
+    expect(activate('hardswish', -5)).toBe(-0);
+    expect(Number.isNaN(activate('hardswish', -Infinity))).toBe(true);
+    expect(activate('hardswish', Infinity)).toBe(Infinity);
     expect(activate('gelu', -1)).toBeCloseTo(-0.15865525393145707, 14);
     for (const a of ACTIVATIONS) if (a !== 'sigmoid') expect(Number.isNaN(activate(a, Number.NaN))).toBe(true);
   });

@@ -79,7 +79,7 @@ fi
 
 # compute-sanitizer memcheck over small shapes (every kernel's check run, no timing).
 if [[ "${WL_SANITIZE:-1}" == 1 ]] && command -v compute-sanitizer > /dev/null; then
-  echo "# compute-sanitizer memcheck, N=1 C=3 H=40"
+  echo "# compute-sanitizer memcheck, N=1 C=3 H=41"
   for g in ${WL_SANITIZE_GROUPS:-"f32:7 f16:3 bf16:7"}; do
     timeout 60 compute-sanitizer --tool memcheck --print-limit 5 build/width_lab "${g%%:*}" "${g##*:}" --small --quick 509 513 2050 2>&1 \
       | grep -E 'ERROR SUMMARY|Invalid|FAILED|TIMEOUT|error' | sed "s/^/$g: /" | head -8

@@ -52,7 +52,7 @@ export interface RemoteStoreOptions {
 }
 
 type Lookup =
-  | { readonly kind: 'hit'; readonly entry: RemoteEntry }
+  | { readonly kind: 'hit'; readonly entry: RemoteEntry; readonly blobSha1?: string }
   | { readonly kind: 'miss' }
   | { readonly kind: 'refused'; readonly refusal: RemoteRefusal; readonly blobSha1?: string }
   | { readonly kind: 'unavailable' };
@@ -159,20 +159,22 @@ export class RemoteStore {
       return { kind: 'refused', refusal };
     }
     if (!Buffer.isBuffer(reply)) return { kind: 'refused', refusal: { key, reason: 'malformed', detail: 'an unexpected reply' } };
-    const blobSha1 = createHash('sha1').update(reply).digest('hex');
+    const blobSha1 = () => createHash('sha1').update(reply).digest('hex');
     const opened = openEnvelope(this.config.tagKey, reply);
-    if (!opened.ok) return { kind: 'refused', refusal: { key, reason: opened.reason, detail: opened.detail }, blobSha1 };
+    if (!opened.ok) return { kind: 'refused', refusal: { key, reason: opened.reason, detail: opened.detail }, blobSha1: blobSha1() };
     const checked = checkEntry(key, opened.entry, { ...this.options.expect, ...(spec !== undefined ? { spec } : {}) });
-    if (!checked.ok) return { kind: 'refused', refusal: { key, reason: checked.reason, detail: checked.detail }, blobSha1 };
+    if (!checked.ok) return { kind: 'refused', refusal: { key, reason: checked.reason, detail: checked.detail }, blobSha1: blobSha1() };
     const { metaBytes, source, artifact } = opened.entry;
-    return { kind: 'hit', entry: { meta: checked.meta, metaBytes, source, artifact } };
+    // The SHA-1 names the stored value for a later compare-and-delete (maintenance only: not on the hot path).
+    return { kind: 'hit', entry: { meta: checked.meta, metaBytes, source, artifact }, ...(strict ? { blobSha1: blobSha1() } : {}) };
   }
 
   /**
    * Publishes an entry (expiring after the TTL). Returns false, without sending it, when it is over
-   * the size limit or fails the checks a reader would make; false too when the remote is unavailable.
+   * the size limit or fails the checks a reader would make; false too when the remote is unavailable
+   * (with `strict`, a CacheError instead).
    */
-  async put(key: string, entry: EntryBytes): Promise<boolean> {
+  async put(key: string, entry: EntryBytes, o: { strict?: boolean } = {}): Promise<boolean> {
     const own = checkEntry(key, { key, ...entry }, this.options.expect);
     if (!own.ok) {
       this.counters.notPublished++;
@@ -185,7 +187,7 @@ export class RemoteStore {
       this.options.log?.(`remote cache: not publishing ${key.slice(0, 12)}: ${blob.length} bytes, over the limit of ${this.config.maxEntryBytes}`);
       return false;
     }
-    const reply = await this.request('SET', [this.entryKey(key), blob, 'PX', this.config.ttlMs]);
+    const reply = await this.request('SET', [this.entryKey(key), blob, 'PX', this.config.ttlMs], o);
     if (text(reply) !== 'OK') return false;
     this.counters.published++;
     void this.request('HINCRBY', [this.statsKey, 'published', 1]);
@@ -282,9 +284,15 @@ export class RemoteStore {
     ]);
     const found = await this.lookup(key, undefined, true);
     const base = { key, bytes: typeof bytes === 'number' ? bytes : 0, ttlMs: typeof ttlMs === 'number' ? ttlMs : -2 };
-    if (found.kind === 'hit') return { ...base, entry: found.entry };
+    if (found.kind === 'hit') return { ...base, entry: found.entry, ...(found.blobSha1 ? { blobSha1: found.blobSha1 } : {}) };
     if (found.kind === 'refused') return { ...base, refusal: found.refusal, ...(found.blobSha1 ? { blobSha1: found.blobSha1 } : {}) };
     return base; // gone meanwhile
+  }
+
+  /** The stored size of an entry in bytes (undefined when absent or not a string); downloads nothing. */
+  async inspectSize(key: string): Promise<number | undefined> {
+    const n = await this.request('STRLEN', [this.entryKey(key)], { strict: true }).catch(() => undefined);
+    return typeof n === 'number' && n > 0 ? n : undefined;
   }
 
   /** Removes an entry only if it is still the one inspected (see REMOVE_IF_SAME). */

@@ -17,7 +17,7 @@
 //
 // Every method is safe to call when the tier is off (no URL, no secret, misconfigured): get finds
 // nothing, put publishes nothing, withLock just runs the producer. None of them throws because of Redis.
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../../env.js';
 import { resolveRemote, type RemoteConfig } from './config.js';
@@ -94,10 +94,14 @@ export function remoteTierFromEnvironment(env: Pick<Environment, 'remoteCache' |
   return offTier(resolved.off);
 }
 
-/** Reads a committed disk-cache entry folder as tier data (the files its meta.json names). */
+/** Reads a committed disk-cache entry folder as tier data (the files its meta.json names; no symlinks followed). */
 export async function entryFromFolder(dir: string): Promise<TierEntry> {
-  const metaBytes = await readFile(join(dir, 'meta.json'));
-  const meta = JSON.parse(metaBytes.toString('utf8')) as { files: { source: string; artifact: string } };
-  const [source, artifact] = await Promise.all([readFile(join(dir, meta.files.source)), readFile(join(dir, meta.files.artifact))]);
+  const plain = async (name: string) => {
+    if (typeof name !== 'string' || name.includes('/') || !(await lstat(join(dir, name))).isFile()) throw new Error(`${name} is not a plain file of the entry`);
+    return readFile(join(dir, name));
+  };
+  const metaBytes = await plain('meta.json');
+  const meta = JSON.parse(metaBytes.toString('utf8')) as { files?: { source: string; artifact: string } };
+  const [source, artifact] = await Promise.all([plain(meta.files?.source ?? ''), plain(meta.files?.artifact ?? '')]);
   return { meta, metaBytes, source, artifact };
 }

@@ -140,9 +140,10 @@ describe.skipIf(!testRedisUrl)(`remote cache on Redis${testRedisUrl ? '' : ` (sk
     const config = { ...parseRemoteUrl(`redis://:a-password-to-hide@127.0.0.1:${port}?connectTimeout=300ms&timeout=300ms&backoff=60s`), tagKey: testConfig().tagKey };
     const { store, logs } = open(config);
     const e = makeEntry(3);
+    await import('ioredis'); // loaded (the tier preloads it): what is timed is the connect
     const t0 = performance.now();
     expect(await store.get(e.key)).toBeUndefined();
-    expect(performance.now() - t0).toBeLessThan(400);
+    expect(performance.now() - t0).toBeLessThan(300 + 100);
     const t1 = performance.now();
     for (let i = 0; i < 10; i++) expect(await store.get(e.key)).toBeUndefined();
     expect(await store.put(e.key, e)).toBe(false);
@@ -173,7 +174,7 @@ describe.skipIf(!testRedisUrl)(`remote cache on Redis${testRedisUrl ? '' : ` (sk
       const t1 = performance.now();
       expect(await store.put(e.key, e)).toBe(false); // off: not even tried
       expect(performance.now() - t1).toBeLessThan(20);
-      expect(logs).toEqual([expect.stringMatching(/unavailable \(EVAL got no reply within 250 ms\); working without it/)]);
+      expect(logs).toEqual([expect.stringMatching(/unavailable \(GETRANGE got no reply within 250 ms\); working without it/)]);
       server.process.kill('SIGCONT');
       await new Promise((r) => setTimeout(r, 600));
       const back = await store.get(e.key);
@@ -198,7 +199,7 @@ describe.skipIf(!testRedisUrl)(`remote cache on Redis${testRedisUrl ? '' : ` (sk
     expect(await writer.store.put(e.key, e)).toBe(true);
     expect(await reader.store.get(e.key)).toBeUndefined();
     expect(reader.refusals).toEqual([expect.objectContaining({ reason: 'size' })]);
-    expect(reader.refusals[0]!.detail).toMatch(/^\d+ bytes, over the limit of 65536$/);
+    expect(reader.refusals[0]!.detail).toBe('over the limit of 65536 bytes');
   });
 
   it('an entry that would fail a reader\'s checks is not published', async () => {

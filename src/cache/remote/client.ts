@@ -12,13 +12,30 @@ export interface RedisLink {
   close(): void;
 }
 
+type RedisClass = (typeof import('ioredis'))['Redis'];
+let loading: Promise<RedisClass> | undefined;
+
+/** The client library, imported once. */
+function loadClient(): Promise<RedisClass> {
+  loading ??= import('ioredis').then((m) => m.Redis);
+  return loading;
+}
+
+/**
+ * Starts importing the client library in the background (the tier calls it when it is configured),
+ * so the first request does not pay for it: loading it takes 100-700 ms on a busy 2-core machine.
+ */
+export function preloadRedisClient(): void {
+  loadClient().catch(() => undefined); // a failure surfaces on the first connect
+}
+
 /**
  * Connects to the configured Redis within its connect timeout, or throws. The client never
  * reconnects or queues by itself (the store decides when to try again) and its socket never keeps
  * the process alive: the store's own timers bound every request instead.
  */
 export async function connectRedis(config: RemoteConfig): Promise<RedisLink> {
-  const { Redis } = await import('ioredis');
+  const Redis = await loadClient();
   const client = new Redis({
     host: config.host,
     port: config.port,

@@ -62,7 +62,7 @@ export const REMOTE_DEFAULTS = {
   connectTimeoutMs: 300,
   requestTimeoutMs: 500,
   ttlMs: 30 * 86_400_000,
-  maxEntryBytes: 64 * 2 ** 20,
+  maxEntryBytes: 32 * 2 ** 20,
   lockTtlMs: 30_000,
   lockWaitMs: 120_000,
   backoffMs: 30_000,

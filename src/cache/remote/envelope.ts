@@ -83,8 +83,8 @@ export function openEnvelope(tagKey: Hidden<Buffer>, blob: Buffer): Opened {
     return refuse('tag', 'the tag does not match: the entry was changed, or written under another secret');
   }
   const [key, metaBytes, source, artifact] = fields as [Buffer, Buffer, Buffer, Buffer];
-  // Copies: the caller may keep these long after the (possibly large) envelope is dropped.
-  return { ok: true, entry: { key: key.toString('utf8'), metaBytes: Buffer.from(metaBytes), source: Buffer.from(source), artifact: Buffer.from(artifact) } };
+  // Views into the envelope, not copies: the envelope is little more than these fields.
+  return { ok: true, entry: { key: key.toString('utf8'), metaBytes, source, artifact } };
 }
 
 /** What the reader expects of an entry beyond its tag. */

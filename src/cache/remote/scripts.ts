@@ -1,17 +1,5 @@
 // The Lua scripts the store runs in Redis: each is one atomic step that plain commands cannot express.
 
-/**
- * An entry, unless it is larger than ARGV[1] bytes: then its size, so a reader never downloads more
- * than the limit. nil when absent; -1 when the key holds something other than a string.
- */
-export const GET_LIMITED = `
-local t = redis.call('TYPE', KEYS[1]).ok
-if t == 'none' then return false end
-if t ~= 'string' then return -1 end
-local n = redis.call('STRLEN', KEYS[1])
-if n > tonumber(ARGV[1]) then return n end
-return redis.call('GET', KEYS[1])`;
-
 /** A verified hit: the entry's lifetime starts again (ARGV[1] ms) and the fleet's hit count grows. */
 export const TOUCH = `
 redis.call('PEXPIRE', KEYS[1], ARGV[1])

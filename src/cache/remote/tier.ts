@@ -20,6 +20,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../../env.js';
+import { preloadRedisClient } from './client.js';
 import { resolveRemote, type RemoteConfig } from './config.js';
 import type { EntryBytes } from './envelope.js';
 import { RemoteStore, type RemoteCounters, type RemoteStoreOptions } from './store.js';
@@ -66,6 +67,7 @@ function offTier(why: string): RemoteTier {
 /** The tier over a parsed configuration; off when `config` is undefined. */
 export function remoteTier(config: RemoteConfig | undefined, options: RemoteTierOptions = {}): RemoteTier {
   if (!config) return offTier('no remote cache configured');
+  preloadRedisClient();
   const store = new RemoteStore(config, options);
   return {
     enabled: true,

@@ -53,7 +53,11 @@ export async function connectRedis(config: RemoteConfig): Promise<RedisLink> {
     connectionName: 'dwconv-jit',
   });
   // Without a listener ioredis prints every socket error; the store reports failures itself, once.
-  client.on('error', () => undefined);
+  // The socket's error (ECONNREFUSED, ...) says more than the "Connection is closed." connect gives.
+  let socketError: Error | undefined;
+  client.on('error', (err: Error) => {
+    socketError ??= err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -64,7 +68,7 @@ export async function connectRedis(config: RemoteConfig): Promise<RedisLink> {
     ]);
   } catch (err) {
     client.disconnect();
-    throw err;
+    throw socketError ?? err;
   } finally {
     clearTimeout(timer);
   }

@@ -30,6 +30,12 @@ export interface Environment {
   readonly bundleKey: string | undefined;
   /** DWCONV_JIT_COMPILER: the default CUDA compiler when options.compiler is not given ('auto' | 'nvcc' | 'nvrtc'). */
   readonly compiler: string | undefined;
+  /** DWCONV_JIT_REMOTE_CACHE: a redis:// or rediss:// URL of a shared remote cache (off when unset). */
+  readonly remoteCache: string | undefined;
+  /** DWCONV_JIT_REMOTE_KEY: the remote cache's shared secret (never logged); without one the remote stays off. */
+  readonly remoteKey: string | undefined;
+  /** DWCONV_JIT_REMOTE_KEY_FILE: a file holding that secret (not readable by others), instead of the variable. */
+  readonly remoteKeyFile: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -48,6 +54,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     nvrtc: nonEmpty(env.DWCONV_JIT_NVRTC),
     compiler: nonEmpty(env.DWCONV_JIT_COMPILER),
     bundleKey: nonEmpty(env.DWCONV_JIT_BUNDLE_KEY),
+    remoteCache: nonEmpty(env.DWCONV_JIT_REMOTE_CACHE),
+    remoteKey: nonEmpty(env.DWCONV_JIT_REMOTE_KEY),
+    remoteKeyFile: nonEmpty(env.DWCONV_JIT_REMOTE_KEY_FILE),
   };
 }
 

@@ -135,7 +135,7 @@ export async function compile(specInput: unknown, options: CompileOptions = {}):
   const started = performance.now();
   const cubin = artifact.path.endsWith(CUBIN_NAME);
   const loaded = cubin
-    ? loadCubin(artifact.path, r.env, generated.launch!, r.spec, generated.symbol, artifact.parts.compiler.version)
+    ? loadCubin(artifact.path, r.env, generated.plan!, r.spec, generated.symbol, artifact.parts.compiler.version)
     : loadArtifact(artifact.path, generated.symbol, r.target, generated.specJson);
   const loadMilliseconds = performance.now() - started;
   // Uncached: the library stays mapped after its private folder is gone.

@@ -16,7 +16,8 @@ export { normalizeSpec, canonicalJson, describeSpec, outputShape, weightShape, p
 export type { SpecInput, Pair, KernelSpec, DType, Layout, Activation, Residual, PointwiseInput, PointwiseSpec } from './spec.js';
 export { foldBatchNorm, type BatchNormStats } from './batchnorm.js';
 export { generate } from './codegen/generate.js';
-export type { GeneratedSource, CudaLaunchInfo, Target } from './codegen/common.js';
+export type { GeneratedSource, Target } from './codegen/common.js';
+export type { LaunchPlan } from './plan/plan.js';
 export { allVariants, type CudaVariant } from './codegen/variant.js';
 export { reference, type ReferenceInputs } from './verify/reference.js';
 

@@ -69,7 +69,7 @@ export const cudaBackend: Backend = {
     device.ensureContext(env);
   },
   load(path, generated, spec, env, producedBy) {
-    if (path.endsWith(CUBIN_NAME)) return loadCubin(path, env, generated.launch!, spec, generated.symbol, producedBy);
+    if (path.endsWith(CUBIN_NAME)) return loadCubin(path, env, generated.plan!, spec, generated.symbol, producedBy);
     return loadArtifact(path, generated.symbol, 'cuda', generated.specJson);
   },
 };

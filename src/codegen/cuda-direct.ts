@@ -1,5 +1,7 @@
+import { num, TRUE } from '../plan/expr.js';
 import type { KernelSpec } from '../spec.js';
 import { hasEpilogue } from './epilogue.js';
+import { planeTiles, THREADS, type CudaFamily } from './family.js';
 
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
 const MAX_COLUMNS = 48;
@@ -50,3 +52,20 @@ export function directParts(spec: KernelSpec, tileH: number) {
   const accInit = `${ind}float ${Array.from({ length: tileW }, (_, t) => `acc${t} = 0.f`).join(', ')};`;
   return { tileW, tileH, accInit, taps: lines.join('\n'), stores };
 }
+
+/** NCHW, any window: a thread per tile of tileW x tileH outputs. Taken by every call no other family takes. */
+export const directFamily: CudaFamily = {
+  id: 'direct', label: 'direct', template: 'direct', launchRank: 2, threads: THREADS,
+  build(spec, variant, symbol) {
+    if (spec.layout !== 'NCHW' || spec.pointwise || variant?.kernel === 'tiled') return false;
+    const parts = directParts(spec, variant?.kernel === 'direct' ? variant.tileH : DIRECT_TILE_H);
+    return {
+      parts,
+      variant: { directTileW: parts.tileW, directTileH: parts.tileH },
+      entries: () => [{
+        name: `${symbol}_direct`, scope: 'direct', when: TRUE, threads: THREADS, tilesPerBlock: THREADS,
+        grid: planeTiles(spec, parts.tileW, parts.tileH), sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+      }],
+    };
+  },
+};

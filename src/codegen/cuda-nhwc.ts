@@ -1,7 +1,10 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
+import { and, divides, mul, num, TRUE, v } from '../plan/expr.js';
 import { hasEpilogue } from './epilogue.js';
+import { THREADS, type CudaFamily } from './family.js';
+import { aligned16 } from './plan-prologue.js';
 
 /** Input column vectors a thread may hold for one tap row, times the vector width, before its tile gets narrower. */
 const MAX_FLOATS = 48;
@@ -100,3 +103,28 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
   const entries = [...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
   return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries };
 }
+
+/**
+ * NHWC: a thread per (vector of channels, tile of rows x columns, image); the vector entry where
+ * channels come in whole vectors and every tensor is 16-byte aligned, else the scalar one. A variant
+ * pins its tile; beside a pinned ring it keeps its default tile for the calls the ring cannot take.
+ */
+export const nhwcFamily: CudaFamily = {
+  id: 'nhwc', label: 'nhwc', template: 'nhwc', launchRank: 1, threads: THREADS,
+  build(spec, variant, symbol) {
+    if (spec.layout !== 'NHWC' || spec.pointwise) return false;
+    const tile = variant?.kernel === 'nhwc' ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
+    const parts = nhwcParts(spec, symbol, tile.tileH, tile.tileW, tile.vec);
+    const aligned = and(aligned16('xLow'), aligned16('yLow'), aligned16('rLow'));
+    return {
+      parts,
+      variant: { nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
+      entries: () => parts.entries.map((e) => ({
+        name: e.name, scope: 'nhwc', when: e.vec === 1 ? TRUE : and(divides(e.vec, v('C')), aligned), threads: THREADS, tilesPerBlock: THREADS,
+        // The vector entry takes whole vectors of channels only (its condition), so the channel tiles are exact.
+        grid: { axes: [{ size: e.vec, extent: mul(v('C'), spec.channelMultiplier) }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }], images: v('N') },
+        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+      })),
+    };
+  },
+};

@@ -1,6 +1,9 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
-import { RING_SEGMENT } from './cuda-ring.js';
+import { add, and, ceilDiv, divides, ge, le, mul, num, sub, v, type Expr } from '../plan/expr.js';
+import { RING_SEGMENT, RING_TILE_H } from './cuda-ring.js';
+import { THREADS, type CudaFamily } from './family.js';
+import { aligned16, INT_MAX } from './plan-prologue.js';
 
 /** Taps whose weights a lane holds in registers, 4 channels each (36 registers at 3x3). */
 const MAX_TAPS = 9;
@@ -29,7 +32,7 @@ export function ringNhwcApplies(spec: KernelSpec): boolean {
 
 /**
  * The NHWC ring's shape for one spec (templates/cuda/ring-nhwc.hbs). Its row length depends on C, so
- * the launchers size the shared memory per call (ringNhwcSmem). pinned: a variant asked for it, which
+ * the launch plan sizes the shared memory per call (ringNhwcLaunch). pinned: a variant asked for it, which
  * then takes every call it can load (no width bound).
  */
 export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, lanes: number, pinned: boolean) {
@@ -41,26 +44,59 @@ export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, l
   return {
     name: `${symbol}_ring_nhwc`, tileH, stages: STAGES, segment: RING_SEGMENT, rows, vec, cols,
     /** The shared memory of the longest ring row (maxVecs vectors): the launcher allows it once. */
-    maxSmem: ringBytes({ rows, stages: STAGES, tileH, vec }, maxVecs),
+    maxSmem: maxVecs * ringBytesPerVector({ rows, stages: STAGES, tileH, vec }),
     /** Output elements (Wo * C) a row needs before the default launcher takes the ring: one strip. */
     minElems: pinned ? 1 : cols,
   };
 }
 
-/** ring_nhwc::geometry and suits: the ring's bytes of shared memory for C channels, or undefined where the ring cannot take the call. */
-export function ringNhwcSmem(spec: KernelSpec, ring: { readonly rows: number; readonly tileH: number; readonly stages: number; readonly vec: number; readonly cols: number; readonly maxSmem: number; readonly minElems: number }, C: number, W: number, Wo: number, xAligned: boolean): number | undefined {
+/**
+ * ring_nhwc::geometry and the calls the ring takes: pixels of whole quads of channels, rows of whole
+ * 16-byte vectors, x aligned, at least minElems output elements a row, the kernel's int arithmetic,
+ * and a ring row of at most two strips' vectors. The shared memory is that row's ring.
+ */
+function ringNhwcLaunch(spec: KernelSpec, ring: { readonly rows: number; readonly tileH: number; readonly stages: number; readonly vec: number; readonly cols: number; readonly minElems: number }): { when: Expr; sharedBytes: Expr } {
   const pl = spec.padding[2];
   const [, kw] = spec.kernelSize;
   const dw = spec.dilation[1];
-  if (C % 4 !== 0 || (W * C) % ring.vec !== 0 || Wo * C < ring.minElems || !xAligned) return undefined;
-  if (C > 65536 || W * C > 2147483647 - ring.cols) return undefined; // the kernel's int arithmetic
-  const a = Math.ceil((pl * C) / ring.vec) * ring.vec;
-  const o = a - pl * C;
-  const vecs = Math.ceil((o + ring.cols + (kw - 1) * dw * C) / ring.vec);
-  return vecs <= (2 * ring.cols) / ring.vec ? ringBytes(ring, vecs) : undefined;
+  const C = v('C');
+  const a = mul(ceilDiv(mul(pl, C), ring.vec), ring.vec);
+  const o = sub(a, mul(pl, C));
+  const vecs = ceilDiv(add(add(o, ring.cols), mul((kw - 1) * dw, C)), ring.vec);
+  const when = and(
+    divides(4, C), divides(ring.vec, mul(v('W'), C)), ge(mul(v('Wo'), C), ring.minElems), aligned16('xLow'),
+    le(C, 65536), le(mul(v('W'), C), INT_MAX - ring.cols),
+    le(vecs, (2 * ring.cols) / ring.vec),
+  );
+  return { when, sharedBytes: mul(vecs, ringBytesPerVector(ring)) };
 }
 
-/** ring_nhwc::Geometry::smem: `rows` ring rows of `vecs` 16-byte vectors (float32 elements), and the cp.async stages. */
-function ringBytes(ring: { readonly rows: number; readonly stages: number; readonly tileH: number; readonly vec: number }, vecs: number): number {
-  return ring.rows * vecs * ring.vec * 4 + ring.stages * ring.tileH * vecs * 16;
+/**
+ * ring_nhwc::Geometry::smem per 16-byte vector of a ring row: `rows` ring rows of float32 elements,
+ * and the cp.async stages' raw vectors.
+ */
+function ringBytesPerVector(ring: { readonly rows: number; readonly stages: number; readonly tileH: number; readonly vec: number }): number {
+  return ring.rows * ring.vec * 4 + ring.stages * ring.tileH * 16;
 }
+
+/**
+ * NHWC, stride 1: the NCHW ring's scheme on rows of W * C elements, a block per (strip, segment of
+ * rows, image). Beside the nhwc kernel, which takes the calls it cannot.
+ */
+export const ringNhwcFamily: CudaFamily = {
+  id: 'ringNhwc', label: 'ring (NHWC)', template: 'ring-nhwc', launchRank: 0, threads: THREADS,
+  build(spec, variant, symbol) {
+    if (spec.layout !== 'NHWC' || spec.pointwise || !(variant ? variant.kernel === 'ring' : ringNhwcApplies(spec))) return false;
+    const parts = ringNhwcParts(spec, variant?.tileH ?? RING_TILE_H, symbol, THREADS, variant !== undefined);
+    const { when, sharedBytes } = ringNhwcLaunch(spec, parts);
+    return {
+      parts,
+      variant: { ringTileH: parts.tileH },
+      entries: () => [{
+        name: parts.name, scope: 'ring_nhwc', when, threads: THREADS, tilesPerBlock: 1,
+        grid: { axes: [{ size: parts.cols, extent: mul(v('Wo'), v('C')) }, { size: parts.segment, extent: v('Ho') }, { size: 1, extent: num(1) }], images: v('N') },
+        sharedBytes, maxSharedBytes: parts.maxSmem, takesPixels: false,
+      }],
+    };
+  },
+};

@@ -1,6 +1,9 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
+import { and, ceilDiv, divides, ge, mul, num, v, type Expr } from '../plan/expr.js';
 import { hasEpilogue } from './epilogue.js';
+import { THREADS, type CudaFamily } from './family.js';
+import { aligned16 } from './plan-prologue.js';
 
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
 export const RING_SEGMENT = 64;
@@ -80,11 +83,12 @@ function ringMinBlocks(spec: KernelSpec): number {
 }
 
 /**
- * ring::suits in templates/cuda/ring.hbs, for the TypeScript launcher: rows of whole 16-byte vectors,
- * x aligned, rows at least minWo wide, filling at least minFill quarters of their strips.
+ * The calls the ring takes: rows of whole 16-byte vectors, x aligned, rows at least minWo wide (narrow
+ * planes go to the tiled or direct kernel), filling at least minFill quarters of their strips' columns.
  */
-export function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly minWo: number; readonly minFill: number }, W: number, Wo: number, xAligned: boolean): boolean {
-  return W % ring.vec === 0 && xAligned && Wo >= ring.minWo && 4 * Wo >= ring.minFill * Math.ceil(Wo / ring.cols) * ring.cols;
+function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly minWo: number; readonly minFill: number }): Expr {
+  const Wo = v('Wo');
+  return and(divides(ring.vec, v('W')), aligned16('xLow'), ge(Wo, ring.minWo), ge(mul(4, Wo), mul(ring.minFill, mul(ceilDiv(Wo, ring.cols), ring.cols))));
 }
 
 /**
@@ -112,3 +116,25 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
     cols: 4 * lanes,
   };
 }
+
+/**
+ * NCHW, stride 1: a block of lanes per (strip of `cols` output columns, segment of rows, channel,
+ * image), its input rows in a ring in shared memory. Pinned by a variant, it keeps the direct kernel
+ * beside it for the calls whose rows it cannot load.
+ */
+export const ringFamily: CudaFamily = {
+  id: 'ring', label: 'ring', template: 'ring', launchRank: 0, threads: THREADS,
+  build(spec, variant, symbol) {
+    if (spec.layout !== 'NCHW' || spec.pointwise || !(variant ? variant.kernel === 'ring' : ringApplies(spec))) return false;
+    const parts = ringParts(spec, variant?.tileH ?? RING_TILE_H, symbol, THREADS, variant !== undefined);
+    return {
+      parts,
+      variant: { ringTileH: parts.tileH },
+      entries: () => [{
+        name: parts.name, scope: 'ring', when: ringTakes(parts), threads: THREADS, tilesPerBlock: 1,
+        grid: { axes: [{ size: parts.cols, extent: v('Wo') }, { size: parts.segment, extent: v('Ho') }, { size: 1, extent: mul(v('C'), spec.channelMultiplier) }], images: v('N') },
+        sharedBytes: num(parts.smem), maxSharedBytes: parts.smem, takesPixels: false,
+      }],
+    };
+  },
+};

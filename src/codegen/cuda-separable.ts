@@ -1,6 +1,10 @@
 import type { KernelSpec, PointwiseSpec } from '../spec.js';
 import { DTYPE_BYTES } from '../dtype.js';
+import { and, ceilDiv, divides, ge, le, lt, mul, not, num, TRUE, v, type Expr } from '../plan/expr.js';
+import type { PlanEntry } from '../plan/plan.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
+import type { CudaFamily } from './family.js';
+import { INT_MAX } from './plan-prologue.js';
 
 export const SEPARABLE_THREADS = 256;
 const WARPS = SEPARABLE_THREADS / 32;
@@ -149,3 +153,49 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
     tapTable,
   };
 }
+
+type SeparableParts = ReturnType<typeof separableParts>;
+
+/**
+ * The entries of a separable block, tried in order: the split one where the wide layout would launch
+ * too few blocks, the split grid is at most one block per SM, there are enough chunks of depthwise
+ * channels and its code was built for clusters; else the narrow one for too few wide blocks; else the
+ * wide one, in its quads form where rows come in whole quads read as aligned 4-element vectors. A
+ * block per tile of output channels x a run of pixels of all images; a run's index is an int.
+ */
+function separableEntries(spec: KernelSpec & { pointwise: PointwiseSpec }, sep: SeparableParts): PlanEntry[] {
+  const pixels = mul(mul(v('N'), v('Ho')), v('Wo'));
+  const runs = (e: { readonly pixels: number }) => ceilDiv(pixels, e.pixels);
+  const cout = num(spec.pointwise.outChannels);
+  const coutTiles = (e: { readonly coutTile: number }) => ceilDiv(spec.pointwise.outChannels, e.coutTile);
+  const fewBlocks = lt(mul(runs(sep.wide), coutTiles(sep.wide)), sep.narrowBelow);
+  const entry = (e: { readonly name: string; readonly pixels: number; readonly coutTile: number }, when: Expr, threads = SEPARABLE_THREADS, slices = 1): PlanEntry => ({
+    name: e.name, scope: 'sep', when, fits: le(runs(e), INT_MAX), threads, tilesPerBlock: 1,
+    grid: { axes: [{ size: e.coutTile, extent: cout, copies: slices }, { size: e.pixels, extent: pixels }, { size: 1, extent: num(1) }], images: num(1) },
+    sharedBytes: num(0), maxSharedBytes: 0, takesPixels: true,
+  });
+  const split = sep.split && {
+    ...entry(sep.split, and(fewBlocks, le(mul(mul(runs(sep.split), coutTiles(sep.split)), sep.split.slices), sep.split.maxBlocks), ge(ceilDiv(mul(v('C'), spec.channelMultiplier), SEPARABLE_CHUNK), sep.split.minChunks)), sep.split.threads, sep.split.slices),
+    cluster: [sep.split.slices, 1, 1] as const,
+  };
+  // The quads entry has the wide one's tiles.
+  const quads = sep.quads && entry(sep.quads, and(not(fewBlocks), divides(4, v('Wo')), divides(4, v('W')), divides(4 * DTYPE_BYTES[spec.dtype], v('xLow'))));
+  return [...(split ? [split] : []), entry(sep.narrow, fewBlocks), ...(quads ? [quads] : []), entry(sep.wide, TRUE)];
+}
+
+/** A depthwise-separable block (pointwise set): one family, no variants. */
+export const separableFamily: CudaFamily = {
+  id: 'separable', label: 'separable', template: 'separable', launchRank: 0, threads: SEPARABLE_THREADS,
+  build(spec, _variant, symbol) {
+    if (!spec.pointwise) return false;
+    const withPointwise = { ...spec, pointwise: spec.pointwise };
+    const parts = separableParts(withPointwise, symbol);
+    return {
+      parts,
+      variant: { pixels: parts.wide.pixels, coutTile: parts.wide.coutTile },
+      // A plane's pixels are counted in an int.
+      checks: [and(le(mul(v('Ho'), v('Wo')), INT_MAX), le(mul(v('H'), v('W')), INT_MAX))],
+      entries: () => separableEntries(withPointwise, parts),
+    };
+  },
+};

@@ -1,6 +1,9 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
+import { and, divides, ge, mul, not, num, TRUE, v, type Expr } from '../plan/expr.js';
 import { hasEpilogue } from './epilogue.js';
+import { planeTiles, THREADS, type CudaFamily } from './family.js';
+import { aligned16 } from './plan-prologue.js';
 
 /** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
 export function tiledApplies(spec: KernelSpec): boolean {
@@ -22,19 +25,21 @@ export interface TiledEntry {
 }
 
 /**
- * The entry points in the order the launcher tries them, each with its condition as C (for the nvcc
- * launcher; the NVRTC launcher in src/runtime/cubin-launch.ts makes the same choice): the widest
- * loads and stores the row lengths and the pointers' alignment allow. y16: y (and the residual)
- * 16-byte aligned; in_vec: rows of whole input vectors and x aligned.
+ * The entry points in the order they are tried, with their conditions: the widest loads and stores
+ * the row lengths and the pointers' alignment allow. y16: y (and the residual, read with the stores'
+ * width) 16-byte aligned; inVec: rows of whole input vectors and x aligned.
  */
-export function tiledEntries(symbol: string, tileW: number): (TiledEntry & { readonly when: string })[] {
-  const entry = (inVec: number, outVec: number, when: string) => ({ name: `${symbol}_tiled_${inVec}_${outVec}`, inVec, outVec, when });
+export function tiledEntries(symbol: string, tileW: number): (TiledEntry & { readonly when: Expr })[] {
+  const inVec = and(divides(tileW, v('W')), aligned16('xLow'));
+  const y16 = and(aligned16('yLow'), aligned16('rLow'));
+  const entry = (inVec: number, outVec: number, when: Expr) => ({ name: `${symbol}_tiled_${inVec}_${outVec}`, inVec, outVec, when });
+  const stores = (outVec: number) => and(y16, divides(outVec, v('Wo')));
   return [
-    entry(1, 1, '!in_vec'),
-    entry(tileW, tileW, `y16 && Wo % ${tileW} == 0`),
-    entry(tileW, tileW / 2, `y16 && Wo % ${tileW / 2} == 0`),
-    ...(tileW >= 8 ? [entry(tileW, tileW / 4, `y16 && Wo % ${tileW / 4} == 0`)] : []),
-    entry(tileW, 1, 'true'),
+    entry(1, 1, not(inVec)),
+    entry(tileW, tileW, stores(tileW)),
+    entry(tileW, tileW / 2, stores(tileW / 2)),
+    ...(tileW >= 8 ? [entry(tileW, tileW / 4, stores(tileW / 4))] : []),
+    entry(tileW, 1, TRUE),
   ];
 }
 
@@ -80,3 +85,25 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   const entries = tiledEntries(symbol, tileW).filter((e) => !cast || e.outVec === 1);
   return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries };
 }
+
+/**
+ * NCHW, stride 1, small windows: a thread per tile of tileH rows of one 16-byte vector. Beside the
+ * direct kernel it takes only the shapes it suits (run 4, docs/perf.md): rows long enough for several
+ * vectors, vector loads possible; narrow planes go to the direct kernel.
+ */
+export const tiledFamily: CudaFamily = {
+  id: 'tiled', label: 'tiled', template: 'tiled', launchRank: 1, threads: THREADS,
+  build(spec, variant, symbol) {
+    if (spec.layout !== 'NCHW' || spec.pointwise || !(variant ? variant.kernel === 'tiled' : tiledApplies(spec))) return false;
+    const parts = tiledParts(spec, variant?.tileH ?? defaultTiledTileH(spec), symbol);
+    const suits = and(divides(parts.tileW, v('W')), ge(v('Wo'), 4 * parts.tileW), aligned16('xLow'));
+    return {
+      parts,
+      variant: { tiledTileW: parts.tileW, tiledTileH: parts.tileH },
+      entries: (last) => parts.entries.map((e) => ({
+        name: e.name, scope: 'tiled', when: last ? e.when : and(suits, e.when), threads: THREADS, tilesPerBlock: THREADS,
+        grid: planeTiles(spec, parts.tileW, parts.tileH), sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+      })),
+    };
+  },
+};

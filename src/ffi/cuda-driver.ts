@@ -1,5 +1,6 @@
 // The CUDA driver API through koffi, loaded on first use: modules from cubins, and launches. It works
 // in the runtime's primary context, so streams and device pointers are shared with cudart.ts.
+import koffi from 'koffi';
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
 import { cudaRuntime, type Address } from './cudart.js';
@@ -112,6 +113,15 @@ export class CudaDriver {
   private formatVersion(): string {
     return `${Math.floor(this.version / 1000)}.${(this.version % 1000) / 10}`;
   }
+}
+
+/**
+ * Memory for a launch's argument values that lives as long as the launcher (the driver reads the
+ * values when a launch is queued): a view to write them, and its address for kernelParams.
+ */
+export function allocateParamBlock(bytes: number): { readonly view: DataView; readonly address: bigint } {
+  const block = koffi.alloc('uint8_t', bytes);
+  return { view: new DataView(koffi.view(block, bytes)), address: BigInt(koffi.address(block)) };
 }
 
 let driver: CudaDriver | undefined;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { CudaLaunchInfo } from '../codegen/common.js';
 import type { Environment } from '../env.js';
+import type { LaunchPlan } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
-import { cubinLauncher } from './cubin-launch.js';
 import { cudaDriver } from '../ffi/cuda-driver.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
+import { planLauncher } from './plan-launcher.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 
@@ -51,8 +51,8 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
  * Loads a cubin (an NVRTC build) through the driver API. A cubin carries no self-description: its
  * identity is the cache entry's (the key covers the source), and every entry point is looked up now.
  */
-export function loadCubin(path: string, env: Environment, info: CudaLaunchInfo, spec: KernelSpec, symbol: string, producedBy: string): LoadedArtifact {
+export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string): LoadedArtifact {
   const driver = cudaDriver(env);
   const module = driver.loadModule(readFileSync(path), producedBy);
-  return { launch: cubinLauncher(driver, module, info, spec) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+  return { launch: planLauncher(driver, module, plan) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
 }

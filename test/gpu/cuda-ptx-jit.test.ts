@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import { generate } from '../../src/codegen/generate.js';
 import { precompile } from '../../src/tools/precompile.js';
+import { familyParts } from '../helpers/family-parts.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 import { splitBlocks, wideBlocks } from '../helpers/separable-suite.js';
@@ -22,7 +22,7 @@ describe.skipIf(!hasGpu)(`CUDA code JIT-compiled from older PTX (needs a GPU: ${
     expect(built).toMatchObject({ built: 1, failed: 0 });
     const kernel = await compile(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ptx80-cache-')), precompiled: [out] });
     expect(kernel.provenance.origin).toBe('precompiled');
-    const sep = generate(kernel.spec, 'cuda').launch!.separable!;
+    const sep = familyParts(kernel.spec).separable!;
     const dims = [3, 136, 7, 7] as const;
     // On sm_90 code this call would take the split entry.
     expect(sep.split).toBeDefined();

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import { ringTakes } from '../../src/codegen/cuda-ring.js';
-import { ringNhwcSmem } from '../../src/codegen/cuda-ring-nhwc.js';
 import { generate } from '../../src/codegen/generate.js';
-import { normalizeSpec, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
-import type { CudaLaunchInfo } from '../../src/codegen/common.js';
+import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import type { LaunchPlan } from '../../src/plan/plan.js';
+import { entryFor } from '../helpers/family-parts.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
@@ -56,9 +55,9 @@ const nhwcCases: [SpecInput, [number, number, number, number]][] = [
  * (`holdsRing`), else the ring pinned at 4 rows a step; and the ring pinned at 2 and 8 rows. Each
  * is checked against float64 on `shape` after `takesRing` confirms the launchers give it the call.
  */
-async function checkRingBuilds(input: SpecInput, shape: [number, number, number, number], holdsRing: (launch: CudaLaunchInfo) => boolean, takesRing: (spec: KernelSpec, variant: CudaVariant | undefined) => boolean) {
+async function checkRingBuilds(input: SpecInput, shape: [number, number, number, number], holdsRing: (plan: LaunchPlan) => boolean, takesRing: (spec: KernelSpec, variant: CudaVariant | undefined) => boolean) {
   const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-'));
-  const byDefault = holdsRing(generate(normalizeSpec(input), 'cuda').launch!);
+  const byDefault = holdsRing(generate(normalizeSpec(input), 'cuda').plan!);
   const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
   const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
   const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
@@ -73,17 +72,11 @@ async function checkRingBuilds(input: SpecInput, shape: [number, number, number,
 
 describe.skipIf(!hasGpu)(`CUDA row-ring kernel (needs a GPU: ${gpuReason})`, () => {
   it.each(nhwcCases)('NHWC %j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
-    await checkRingBuilds(input, shape, (launch) => launch.ringNhwc !== undefined, (spec, variant) => {
-      const ring = generate(spec, 'cuda', variant).launch!.ringNhwc!;
-      const [, , wo] = outputShape(spec, shape);
-      return ringNhwcSmem(spec, ring, shape[3], shape[2], wo!, true) !== undefined;
-    });
+    const [n, h, w, c] = shape;
+    await checkRingBuilds(input, shape, (plan) => plan.entries.some((e) => e.name.endsWith('_ring_nhwc')), (spec, variant) => entryFor(spec, variant, [n, c, h, w])?.endsWith('_ring_nhwc') === true);
   });
 
   it.each(cases)('%j on %j matches float64 with nvcc and NVRTC, at 2, 4 and 8 rows a step', async (input, shape) => {
-    await checkRingBuilds(input, shape, (launch) => launch.ring !== undefined, (spec, variant) => {
-      const [, , , wo] = outputShape(spec, shape);
-      return ringTakes(generate(spec, 'cuda', variant).launch!.ring!, shape[3], wo!, true);
-    });
+    await checkRingBuilds(input, shape, (plan) => plan.entries.some((e) => e.name.endsWith('_ring')), (spec, variant) => entryFor(spec, variant, shape)?.endsWith('_ring') === true);
   });
 });

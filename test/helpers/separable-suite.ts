@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import type { CudaLaunchInfo } from '../../src/codegen/common.js';
+import type { separableParts } from '../../src/codegen/cuda-separable.js';
+import { familyParts } from './family-parts.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
-import { generate } from '../../src/codegen/generate.js';
 import { ACTIVATIONS, inLayout, logicalDims, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
 import { outputCoords } from '../../src/verify/reference.js';
@@ -85,14 +85,16 @@ function outputPixels(spec: KernelSpec, dims: readonly [number, number, number, 
   return n * ho * wo;
 }
 
+type SeparableParts = ReturnType<typeof separableParts>;
+
 /** The blocks the wide layout would launch on an input of logical dims N, C, H, W: what the launchers' entry choice turns on. */
-export function wideBlocks(spec: KernelSpec, sep: NonNullable<CudaLaunchInfo['separable']>, dims: readonly [number, number, number, number]): number {
+export function wideBlocks(spec: KernelSpec, sep: SeparableParts, dims: readonly [number, number, number, number]): number {
   const [wide] = sep.entries;
   return Math.ceil(outputPixels(spec, dims) / wide!.pixels) * Math.ceil(spec.pointwise!.outChannels / wide!.coutTile);
 }
 
 /** The blocks the split entry would launch on the same (its own tiles, `slices` blocks a tile). */
-export function splitBlocks(spec: KernelSpec, split: NonNullable<NonNullable<CudaLaunchInfo['separable']>['split']>, dims: readonly [number, number, number, number]): number {
+export function splitBlocks(spec: KernelSpec, split: NonNullable<SeparableParts['split']>, dims: readonly [number, number, number, number]): number {
   return Math.ceil(outputPixels(spec, dims) / split.pixels) * Math.ceil(spec.pointwise!.outChannels / split.coutTile) * split.slices;
 }
 
@@ -117,7 +119,7 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
   it.each(specs)(`channels split over a cluster match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-split-${target}-`));
     const kernel = await compile(input, { target, cacheDir });
-    const sep = generate(kernel.spec, 'cuda').launch!.separable!;
+    const sep = familyParts(kernel.spec).separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
       if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
         expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelow);
@@ -168,7 +170,7 @@ export function quadsSuite(target: 'cpu' | 'cuda'): void {
   it.each(specs)(`whole quads of output columns match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-quads-${target}-`));
     const kernel = await compile(input, { target, cacheDir });
-    const sep = generate(kernel.spec, 'cuda').launch!.separable!;
+    const sep = familyParts(kernel.spec).separable!;
     expect(sep.quads).toBeDefined();
     for (const [i, [c, h, w]] of ([[5, 61, 60], [3, 32, 64]] as const).entries()) {
       const [, , ho, wo] = outputShape(kernel.spec, [1, c, h, w]);

@@ -47,8 +47,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
       const cubin = readFileSync(a.path);
       expect(cubin.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       expect(cubin.readUInt16LE(18)).toBe(EM_CUDA);
-      const launch = generate(normalizeSpec(spec), 'cuda').launch!;
-      for (const name of [launch.direct?.entry, ...(launch.tiled?.entries.map((e) => e.name) ?? [])].filter(Boolean)) {
+      for (const { name } of generate(normalizeSpec(spec), 'cuda').plan!.entries) {
         expect(cubin.includes(Buffer.from(`${name}\0`)), `${name} in the cubin`).toBe(true);
       }
       expect(a.parts.compiler.kind).toBe('nvrtc');

@@ -83,7 +83,8 @@ describe('codegen', () => {
   it('by default holds both kernel families where the tiled one applies, and lets the launcher choose', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
     expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4 });
-    expect(g.source).toContain('if (tiled::suits(W, Wo, x)) return tiled::run(');
+    // Tiled entries for the shapes they suit, then the direct kernel for every other call.
+    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_direct']);
     expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
     expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
   });

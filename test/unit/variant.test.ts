@@ -3,6 +3,7 @@ import { generate } from '../../src/codegen/generate.js';
 import { allVariants, normalizeVariant, type CudaVariant } from '../../src/codegen/variant.js';
 import { SpecError } from '../../src/errors.js';
 import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
+import { entryFor, familyParts } from '../helpers/family-parts.js';
 import type { GeneratedSource } from '../../src/codegen/common.js';
 
 /**
@@ -31,7 +32,7 @@ describe('CUDA variants', () => {
     for (const v of variants) {
       expect(normalizeVariant(nhwc, v)).toEqual(v);
       const g = generate(nhwc, 'cuda', v);
-      expect(g.launch?.nhwc?.entries.map((e) => e.vec)).toEqual([v.vec, 1]);
+      expect(g.plan?.entries.map((e) => e.name.slice(g.symbol.length))).toEqual([`_nhwc_${v.vec}`, '_nhwc_1']);
       expect(g.variant).toMatchObject({ kernel: 'nhwc', nhwcTileH: v.tileH, nhwcTileW: v.tileW, nhwcVector: v.vec });
     }
     // With a channel multiplier channels are not contiguous per input: the scalar path only.
@@ -40,10 +41,11 @@ describe('CUDA variants', () => {
 
   it('offers the ring at 2, 4 and 8 rows where it fits (NCHW, stride 1, spans up to 30, any dtype), and only there', () => {
     for (const input of [{ kernelSize: 7, padding: 3 }, { kernelSize: 3 }, { kernelSize: 7, dtype: 'float16' }, { kernelSize: 5, dtype: 'bfloat16', dilation: 2 }] as const) {
-      eachRingVariant(input, (spec, g) => {
-        expect(g.launch?.ring?.minWo).toBe(1); // pinned: every call whose rows it can load
-        expect(g.launch?.ring?.vec).toBe(spec.dtype === 'float32' ? 4 : 8); // elements of a 16-byte load
-        expect(g.launch?.direct).toBeDefined(); // the others
+      eachRingVariant(input, (spec, g, v) => {
+        const vec = spec.dtype === 'float32' ? 4 : 8; // elements of a 16-byte load
+        const W = 4 * vec; // a narrow row of whole vectors
+        expect(entryFor(spec, v, [1, 1, 40, W])).toBe(`${g.symbol}_ring`); // pinned: every call whose rows it can load
+        expect(entryFor(spec, v, [1, 1, 40, W + 1])).toBe(`${g.symbol}_direct`); // the others
       });
     }
     for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 31, dilation: 2 }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
@@ -52,7 +54,7 @@ describe('CUDA variants', () => {
   });
 
   it('ring segments: 16 rows for unpadded 16-bit 3-row windows, 64 otherwise (lab runs 14-17 of session 7)', () => {
-    const segment = (input: Parameters<typeof normalizeSpec>[0]) => generate(normalizeSpec(input), 'cuda', { kernel: 'ring', tileH: 4 }).launch?.ring?.segment;
+    const segment = (input: Parameters<typeof normalizeSpec>[0]) => familyParts(normalizeSpec(input), { kernel: 'ring', tileH: 4 }).ring?.segment;
     expect(segment({ kernelSize: 3, dtype: 'float16' })).toBe(16);
     expect(segment({ kernelSize: [3, 5], dtype: 'bfloat16', padding: [0, 2] })).toBe(16);
     expect(segment({ kernelSize: 3, dtype: 'float16', padding: 1 })).toBe(64);
@@ -73,16 +75,19 @@ describe('CUDA variants', () => {
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {
     for (const input of [{ kernelSize: 3, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'bfloat16', dilation: 2, padding: 1 }, { kernelSize: [1, 9], layout: 'NHWC', dtype: 'float16' }] as const) {
       eachRingVariant(input, (spec, g, v) => {
-        expect(g.launch?.ringNhwc).toMatchObject({ rows: v.tileH + spec.kernelSize[0] - 1 + (spec.dilation[0] - 1) * (spec.kernelSize[0] - 1), minElems: 1 });
-        expect(g.launch?.nhwc).toBeDefined(); // for calls the ring cannot take
+        expect(familyParts(spec, v).ringNhwc).toMatchObject({ rows: v.tileH + spec.kernelSize[0] - 1 + (spec.dilation[0] - 1) * (spec.kernelSize[0] - 1), minElems: 1 });
+        expect(entryFor(spec, v, [1, 4, 12, 12])).toBe(`${g.symbol}_ring_nhwc`); // pinned: narrow rows too
+        expect(entryFor(spec, v, [1, 6, 12, 12])).toBe(`${g.symbol}_nhwc_1`); // C % 4: the nhwc kernel
       });
     }
     for (const input of [{ kernelSize: 5, layout: 'NHWC' }, { kernelSize: 3, stride: 2, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
     }
     // By default: 16-bit sources hold the ring beside the nhwc kernel, float32 ones the nhwc kernel alone.
-    expect(generate(nhwc, 'cuda').launch?.ringNhwc?.minElems).toBe(512);
-    expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').launch?.ringNhwc).toBeUndefined();
+    const g = generate(nhwc, 'cuda');
+    expect(entryFor(nhwc, undefined, [1, 8, 12, 66])).toBe(`${g.symbol}_ring_nhwc`); // 64 x 8 = 512 output elements a row: one strip
+    expect(entryFor(nhwc, undefined, [1, 8, 12, 65])).toMatch(/_nhwc_\d$/);
+    expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(false);
   });
 
   it.each([

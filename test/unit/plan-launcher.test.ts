@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tiledEntries } from '../../src/codegen/cuda-tiled.js';
-import { generate } from '../../src/codegen/generate.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
-import { cubinLauncher, fastDiv, gridBlocks, pickTiledEntry, writeTileGrid } from '../../src/runtime/cubin-launch.js';
+import { gridBlocks } from '../../src/plan/choose.js';
+import { planLauncher } from '../../src/runtime/plan-launcher.js';
+import { fastDiv, writeTileGrid } from '../../src/runtime/tile-grid.js';
 import type { CudaDriver } from '../../src/ffi/cuda-driver.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { familyParts } from '../helpers/family-parts.js';
 
 /** fast_div of templates/cuda/tiles.hbs in 32-bit arithmetic: (umulhi(n, m) + n) >> s. */
 const deviceFastDiv = (n: number, f: { m: number; s: number }) => {
@@ -14,7 +15,7 @@ const deviceFastDiv = (n: number, f: { m: number; s: number }) => {
   return Number(((hi + BigInt(n)) & 0xffffffffn) >> BigInt(f.s));
 };
 
-describe('NVRTC launcher arithmetic (the TypeScript copy of the nvcc host launcher)', () => {
+describe('NVRTC launcher arithmetic (TileGrid and block counts)', () => {
   it('FastDiv magic numbers divide exactly for every n below 2^31', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (d, n) => {
       expect(deviceFastDiv(n, fastDiv(d))).toBe(Math.floor(n / d));
@@ -43,24 +44,6 @@ describe('NVRTC launcher arithmetic (the TypeScript copy of the nvcc host launch
   });
 });
 
-describe('the two launchers choose alike', () => {
-  it("pickTiledEntry gives the entry whose C condition (the nvcc launcher's) holds first", () => {
-    for (const tileW of [4, 8]) {
-      const entries = tiledEntries('k', tileW);
-      for (const inVec of [false, true]) {
-        for (const y16 of [false, true]) {
-          for (let Wo = 1; Wo <= 40; Wo++) {
-            // The C conditions use in_vec, y16 and Wo; evaluate them as JavaScript (same operators).
-            const holds = (when: string) => new Function('in_vec', 'y16', 'Wo', `return ${when};`)(inVec, y16, Wo) as boolean;
-            const byC = entries.find((e) => holds(e.when));
-            expect(pickTiledEntry(entries, inVec, y16, Wo)?.name, `${tileW} ${inVec} ${y16} ${Wo}`).toBe(byC?.name);
-          }
-        }
-      }
-    }
-  });
-});
-
 describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
   type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array; sharedBytes: number };
   /** arch: the code's binaryVersion; ptx: its ptxVersion (older for PTX JIT-compiled by the driver). */
@@ -77,8 +60,8 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
         (launches.push({ fn, grid, threads, params: params.slice(), sharedBytes }), 0),
       errorName: () => 'none',
     } as unknown as CudaDriver;
-    const info = generate(spec, 'cuda', variant).launch!;
-    return { spec, info, launches, sharedAllowed, launch: cubinLauncher(driver, {}, info, spec) };
+    const info = familyParts(spec, variant);
+    return { spec, info, launches, sharedAllowed, launch: planLauncher(driver, {}, info.plan) };
   }
 
   it('one block per (channel tile, pixel run of all images), wide or narrow by block count, parameters where the kernel reads them', () => {

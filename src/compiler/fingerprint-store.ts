@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const FILE = 'toolchains.json';
+const FILE = '.toolchains.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 64;
 
 interface Store {
@@ -33,7 +33,7 @@ export function fingerprintStore(dir: string): Store {
     put: async (identity, version) => {
       const records = { ...(await readRecords(path)), [identity]: version };
       const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
-      const tmp = join(dir, `.${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const tmp = join(dir, `${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
       try {
         await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
         await rename(tmp, path);

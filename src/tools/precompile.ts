@@ -89,10 +89,12 @@ export function expandManifest(manifest: unknown): { jobs: PrecompileJob[]; targ
   const specs: unknown[] = [...((m.specs as unknown[] | undefined) ?? [])];
   const grids = (m.grids as unknown[] | undefined) ?? [];
   let total = specs.length;
-  grids.forEach((grid, i) => {
+  // An index loop, not forEach: a sparse array's holes are grids too (undefined ones).
+  for (let i = 0; i < grids.length; i++) {
+    const grid = grids[i];
     if (typeof grid !== 'object' || grid === null || Array.isArray(grid)) throw new SpecError(`manifest.grids[${i}]`, grid, 'an object of field: [alternatives]');
     total += gridSize(grid as Record<string, unknown[]>, `manifest.grids[${i}]`);
-  });
+  }
   if (total * targets.length > MAX_JOBS) throw new SpecError('manifest', `${total * targets.length} configs`, `at most ${MAX_JOBS}`);
   for (const grid of grids) specs.push(...cross(grid as Record<string, unknown[]>));
   if (specs.length === 0) throw new SpecError('manifest', manifest, 'at least one spec or grid');

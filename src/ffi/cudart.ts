@@ -14,7 +14,9 @@ const ATTR_CC_MINOR = 76;
 const ATTR_SM_COUNT = 16;
 const PROPS_BYTES = 4096; // cudaDeviceProp is about 1 KB; its first field is the 256-byte name
 /** cudaPointerAttributes since CUDA 11: { cudaMemoryType type; int device; void* devicePointer; void* hostPointer }. */
-const POINTER_ATTRIBUTES_BYTES = 24;
+// cudaPointerAttributes grew in CUDA 13 (an anonymous union and seven reserved longs after the four fields
+// read here: 88 bytes); a 24-byte buffer let cudaPointerGetAttributes overwrite the heap. Room to spare.
+const POINTER_ATTRIBUTES_BYTES = 256;
 const MEMORY_TYPES = ['unregistered', 'host', 'device', 'managed'] as const;
 const CUDA_ERROR_INVALID_VALUE = 1;
 

@@ -247,7 +247,9 @@ export class RemoteStore {
       return { produced: await produce() };
     } finally {
       clearInterval(renew);
-      await this.request('EVAL', [RELEASE_LOCK, 1, lock, token]);
+      // Tried even while the store is off after a failure: a lock left behind would make the other
+      // processes wait for its expiry (lockTtl) before compiling themselves.
+      await this.request('EVAL', [RELEASE_LOCK, 1, lock, token], { strict: true }).catch(() => undefined);
     }
   }
 

@@ -88,6 +88,10 @@ describe.skipIf(!hasCxx || !realCxx)('every key part changes the key and keeps e
     // What the compiler got, less the output and source paths (private folders, not parts of the key).
     const flags = [...args.slice(0, o), ...args.slice(o + 3)];
     expect(artifact.parts.flags).toEqual(flags);
+    // The package version is fed from the package itself (the source header carries it too, so the
+    // key would change without it: this checks the part, not only its effect).
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(artifact.parts.package).toBe(pkg.version);
   });
 
   it('the source: two specs never share an entry, and each kernel computes its own spec', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
-import { SpecError } from '../../src/errors.js';
+import { NoGpuError, SpecError } from '../../src/errors.js';
 import { hasCxx, hasGpu } from '../helpers/requirements.js';
 
 describe.skipIf(!hasCxx)('compile options (needs a C++ compiler)', () => {
@@ -25,7 +25,7 @@ describe.skipIf(!hasCxx)('compile options (needs a C++ compiler)', () => {
 
   it.skipIf(hasGpu)('target cuda without a GPU is a clear error before compiling, even with an arch', async () => {
     const err = await compile({ kernelSize: 3 }, { target: 'cuda', arch: 'sm_90' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).field).toBe('options.target');
+    expect(err).toBeInstanceOf(NoGpuError);
+    expect((err as NoGpuError).code).toBe('ERR_DWCONV_NO_GPU');
   });
 });

@@ -6,7 +6,7 @@ import { build, compile } from '../../src/compile.js';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
 import { readEnvironment } from '../../src/env.js';
-import { CompileError, SpecError } from '../../src/errors.js';
+import { CompileError, NoGpuError, SpecError } from '../../src/errors.js';
 import { DiskCache } from '../../src/cache/disk-cache.js';
 import { nvrtc, nvrtcCandidates } from '../../src/ffi/nvrtc.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
@@ -15,10 +15,10 @@ import { hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
 const EM_CUDA = 190;
 
 describe('NVRTC search order', () => {
-  it('tries DWCONV_JIT_NVRTC, then CUDA_HOME, then the sonames', () => {
-    const c = nvrtcCandidates(readEnvironment({ DWCONV_JIT_NVRTC: '/opt/x/libnvrtc.so', CUDA_HOME: '/opt/cuda', PATH: '' }));
-    expect(c[0]).toBe('/opt/x/libnvrtc.so');
-    expect(c[1]).toBe('/opt/cuda/lib64/libnvrtc.so.13');
+  it('tries DWCONV_JIT_NVRTC alone when set (never another NVRTC), else CUDA_HOME, then the sonames', () => {
+    expect(nvrtcCandidates(readEnvironment({ DWCONV_JIT_NVRTC: '/opt/x/libnvrtc.so', CUDA_HOME: '/opt/cuda', PATH: '' }))).toEqual(['/opt/x/libnvrtc.so']);
+    const c = nvrtcCandidates(readEnvironment({ CUDA_HOME: '/opt/cuda', PATH: '' }));
+    expect(c[0]).toBe('/opt/cuda/lib64/libnvrtc.so.13');
     expect(c.at(-1)).toBe('libnvrtc.so');
   });
 
@@ -75,7 +75,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
   });
 
   it('compile() without a GPU still says so rather than compiling', async () => {
-    await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(SpecError);
+    await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(NoGpuError);
   });
   it('compiles large-window kernels concurrently without overflowing the call stack (koffi async stack)', async () => {
     // With koffi's default 128 KiB async stack these crashed the process (session 3: the GPU property run's worker died).

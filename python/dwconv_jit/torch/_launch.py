@@ -118,7 +118,9 @@ def _spec_for(
             "weight.shape", list(weight.shape),
             f"[C*m, 1, kh, kw] with C = {channels} input channels: a depthwise conv (groups == channels); got groups = {channels // max(1, weight.shape[1])}",
         )
-    m = weight.shape[0] // channels
+    # int() of a SymInt (the fake implementation under dynamic shapes) guards on the value: the
+    # kernel is specialised on the window and the multiplier, whatever C is.
+    m = int(weight.shape[0] // channels)
     pw = None
     if pointwise_weight is not None:
         if not isinstance(pointwise_weight, torch.Tensor) or pointwise_weight.dim() != 4:
@@ -136,13 +138,22 @@ def _spec_for(
 _specs: Dict[Tuple[object, ...], Tuple[KernelSpec, int]] = {}
 
 
+def _concrete(*dims: object) -> bool:
+    """Whether every dim is a plain int: under fake tensors with dynamic shapes they are SymInts,
+    which are unhashable (and the memo must not specialise them)."""
+    return all(type(d) is int for d in dims)
+
+
 def spec_for(
     x: torch.Tensor, weight: object, bias: object, stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
     batch_norm: bool, fusion: Fusion, pointwise_weight: object, pointwise_bias: object, layout: str,
 ) -> Tuple[KernelSpec, int]:
     """The spec of this call (validated) and the channel multiplier; SpecError names what is wrong.
     Memoized on everything the spec depends on: a model calls with the same few every time."""
-    if not compiling() and isinstance(weight, torch.Tensor) and (pointwise_weight is None or isinstance(pointwise_weight, torch.Tensor)):
+    if (
+        not compiling() and isinstance(weight, torch.Tensor) and (pointwise_weight is None or isinstance(pointwise_weight, torch.Tensor))
+        and _concrete(x.shape[1], *weight.shape, *(() if pointwise_weight is None else pointwise_weight.shape))
+    ):
         memo = (
             x.shape[1], tuple(weight.shape), tuple(stride), tuple(padding), tuple(dilation), x.dtype, layout, bias is not None, batch_norm, fusion,
             None if pointwise_weight is None else tuple(pointwise_weight.shape), pointwise_bias is not None,

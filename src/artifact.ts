@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
@@ -9,7 +9,8 @@ import { SpecError } from './errors.js';
 import { nvrtc } from './ffi/nvrtc.js';
 import { ARTIFACT_NAME, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, nvrtcPeer, processPeer, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
 import { DiskCache, type CacheEntry, type EntryExpectation, type EntryMeta } from './cache/disk-cache.js';
-import { libraryProblem } from './cache/library-check.js';
+import { initializerCount, libraryProblem } from './cache/library-check.js';
+import { fingerprintStore } from './compiler/fingerprint-store.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './cache/key.js';
 import { lockTimeoutMs, withKeyLock } from './cache/key-lock.js';
 import { identityOf } from './cache/layers.js';
@@ -62,12 +63,47 @@ export function defaultCacheDir(env: Environment): string {
  * What an entry must be to serve this generated source, checked before anything is loaded: its
  * symbol and spec, and for a shared library what its dynamic section says (library-check.ts).
  */
-export function expectationFor(generated: GeneratedSource): EntryExpectation {
+export function expectationFor(generated: GeneratedSource, baseline: InitializerBaseline = NO_BASELINE): EntryExpectation {
   const { symbol, specJson } = generated;
   return {
     symbol,
     specJson,
-    artifact: (bytes, meta) => (meta.files.artifact === ARTIFACT_NAME ? libraryProblem(bytes, { symbol, specJson, compilerKind: generated.target === 'cuda' ? 'nvcc' : 'cxx' }) : undefined),
+    artifact: (bytes, meta) => {
+      if (meta.files.artifact !== ARTIFACT_NAME) return undefined;
+      const learned = baseline.get(meta.parts.compiler.version);
+      return libraryProblem(bytes, { symbol, specJson, compilerKind: generated.target === 'cuda' ? 'nvcc' : 'cxx', ...(learned !== undefined ? { maxInitializers: learned } : {}) });
+    },
+  };
+}
+
+/**
+ * Initializers per compiler version, as libraries this user's compiler built here carried them: a
+ * library's count depends on the toolchain (crt files, compiler version), not only on our source, so
+ * the fixed table cannot know every machine's. Learned only from our own fresh compiles, kept in the
+ * user's cache directory (which only this user can write) beside the toolchain fingerprints.
+ */
+export interface InitializerBaseline {
+  get(compilerVersion: string): number | undefined;
+}
+const NO_BASELINE: InitializerBaseline = { get: () => undefined };
+/** A fresh compile may carry at most this many before it is refused outright (nvcc emits 2). */
+const MAX_LEARNED_INITIALIZERS = 4;
+
+async function baselineOf(root: string): Promise<InitializerBaseline & { learn(version: string, count: number): Promise<void> }> {
+  const store = fingerprintStore(root);
+  const prefix = 'initializers|';
+  const known = new Map<string, number>();
+  for (const [id, value] of Object.entries(await store.all())) {
+    const v = Number(value);
+    if (id.startsWith(prefix) && Number.isInteger(v) && v >= 0 && v <= MAX_LEARNED_INITIALIZERS) known.set(id.slice(prefix.length), v);
+  }
+  return {
+    get: (version) => known.get(version),
+    async learn(version, count) {
+      if (count > MAX_LEARNED_INITIALIZERS || (known.get(version) ?? -1) >= count) return;
+      known.set(version, count);
+      await store.put(`${prefix}${version}`, String(count));
+    },
   };
 }
 
@@ -130,8 +166,8 @@ export async function fromLayers(generated: GeneratedSource, opts: BuildOptions)
   return hit && 'entry' in hit ? artifactOf(hit.entry, 'precompiled') : undefined;
 }
 
-function requestFor(generated: GeneratedSource, opts: BuildOptions, key: () => Promise<string>): TierRequest {
-  return { identity: identityFor(generated), target: generated.target, arch: deviceArchOf(generated, opts), key, expect: expectationFor(generated) };
+function requestFor(generated: GeneratedSource, opts: BuildOptions, key: () => Promise<string>, baseline?: InitializerBaseline): TierRequest {
+  return { identity: identityFor(generated), target: generated.target, arch: deviceArchOf(generated, opts), key, expect: expectationFor(generated, baseline) };
 }
 
 /** What the memory tier remembers a lookup by: everything the caller asked that decides the entry, without finding the compiler. */
@@ -162,8 +198,9 @@ export async function buildArtifact(generated: GeneratedSource, opts: BuildOptio
 async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, memo: string): Promise<Artifact> {
   let planned: Promise<Plan> | undefined;
   const planOnce = () => (planned ??= plan(generated, opts));
-  const request = Object.assign(requestFor(generated, opts, async () => (await planOnce()).key), { memo });
   const root = cacheRootOf(opts);
+  const baseline = await baselineOf(root);
+  const request = Object.assign(requestFor(generated, opts, async () => (await planOnce()).key, baseline), { memo });
   const disk = new DiskTier(await DiskCache.open(root));
   const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk];
   for (const tier of tiers) {
@@ -183,7 +220,7 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
       await memory.put(request, built.entry);
       return artifactOf(built.entry, 'disk');
     }
-    const compiled = await compileInto(disk.cache, root, generated, peer, parts, key, opts, request.expect);
+    const compiled = await compileInto(disk.cache, root, generated, peer, parts, key, opts, request.expect, baseline);
     for (const tier of tiers) await tier.put?.(request, compiled.entry);
     return artifactOf(compiled.entry, 'compiled', compiled.milliseconds);
   });
@@ -202,12 +239,17 @@ async function compileUncached(generated: GeneratedSource, opts: BuildOptions): 
   }
 }
 
-async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, peer: CompilerPeer, parts: KeyParts, key: string, opts: BuildOptions, expect: EntryExpectation): Promise<{ entry: CacheEntry; milliseconds: number }> {
+async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, peer: CompilerPeer, parts: KeyParts, key: string, opts: BuildOptions, expect: EntryExpectation, baseline: Awaited<ReturnType<typeof baselineOf>>): Promise<{ entry: CacheEntry; milliseconds: number }> {
   opts.log?.(`compiling ${generated.symbol} with ${peer.fingerprint.path}`);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
     const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
     milliseconds = out.milliseconds;
+    // Our own compiler's output, just made: what it carries is what this toolchain emits.
+    if (out.artifactPath.endsWith(ARTIFACT_NAME)) {
+      const count = initializerCount(await readFile(out.artifactPath));
+      if (count !== undefined) await baseline.learn(parts.compiler.version, count);
+    }
     return {
       parts,
       symbol: generated.symbol,

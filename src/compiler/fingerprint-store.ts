@@ -10,6 +10,8 @@ const MAX_RECORDS = 64;
 
 interface Store {
   get(identity: string): Promise<string | undefined>;
+  /** Every record, for readers that look up many. */
+  all(): Promise<Record<string, string>>;
   put(identity: string, version: string): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function fingerprintStore(dir: string): Store {
   const path = join(dir, FILE);
   return {
     get: async (identity) => (await readRecords(path))[identity],
+    all: () => readRecords(path),
     put: async (identity, version) => {
       const records = { ...(await readRecords(path)), [identity]: version };
       const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));

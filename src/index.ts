@@ -4,9 +4,9 @@
 export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice } from './compile.js';
 export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
 export type { TuningRecord } from './cache/tuning-store.js';
-export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type KernelProvenance } from './runtime/kernel.js';
+export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type HostValues, type KernelProvenance } from './runtime/kernel.js';
 export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
-export { Tensor, type TensorOptions, type Device } from './runtime/tensor.js';
+export { Tensor, type TensorOptions, type DevicePointerOptions, type Device } from './runtime/tensor.js';
 export type { Artifact } from './artifact.js';
 export type { KeyParts } from './cache/key.js';
 export type { EntryMeta } from './cache/disk-cache.js';

@@ -44,7 +44,7 @@ describe('reference activations', () => {
         expect(Math.abs(d), `${a} at ${z}`).toBeLessThanOrEqual(bound + 1e-4);
       }
     }
-  });
+  }, 60_000); // 144,000 expect calls: over vitest's 5 s default on a loaded machine
 });
 
 describe('foldBatchNorm', () => {

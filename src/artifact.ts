@@ -172,7 +172,9 @@ function requestFor(generated: GeneratedSource, opts: BuildOptions, key: () => P
 
 /** What the memory tier remembers a lookup by: everything the caller asked that decides the entry, without finding the compiler. */
 function memoryKeyOf(generated: GeneratedSource, opts: BuildOptions): string {
-  return JSON.stringify([cacheRootOf(opts), identityFor(generated), generated.symbol, opts.archs ?? [], opts.ptx ?? false, opts.compiler ?? 'nvcc', opts.deviceArch ?? null, opts.precompiled ?? []]);
+  // The environment names the toolchain (CXX, DWCONV_JIT_NVCC, CUDA_HOME, PATH): an artifact one compiler
+  // made is never served to a call that names another.
+  return JSON.stringify([cacheRootOf(opts), identityFor(generated), generated.symbol, opts.archs ?? [], opts.ptx ?? false, opts.compiler ?? 'nvcc', opts.deviceArch ?? null, opts.precompiled ?? [], opts.env]);
 }
 
 const memory = new MemoryTier((r) => (r as TierRequest & { memo: string }).memo);

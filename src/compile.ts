@@ -24,7 +24,8 @@ async function buildFor(r: ResolvedOptions): Promise<{ generated: GeneratedSourc
 const loaded = new Map<string, Promise<Kernel>>();
 
 function memoKey(r: ResolvedOptions): string {
-  return JSON.stringify([canonicalJson(r.spec), r.target, r.arch ?? '', r.compiler, r.variant ?? null, r.cacheDir ?? '', r.precompiled, r.env.cacheDir ?? '']);
+  // The whole environment: it names the toolchain and the cache (CXX, DWCONV_JIT_NVCC, CUDA_HOME, PATH, ...).
+  return JSON.stringify([canonicalJson(r.spec), r.target, r.arch ?? '', r.compiler, r.variant ?? null, r.cacheDir ?? '', r.precompiled, r.env]);
 }
 
 async function load(r: ResolvedOptions): Promise<Kernel> {

@@ -88,7 +88,7 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
 
 /**
  * NCHW, stride 1, small windows: a thread per tile of tileH rows of one 16-byte vector. Beside the
- * direct kernel it takes only the shapes it suits (run 4, docs/perf.md): rows long enough for several
+ * direct kernel it takes only the shapes it suits (measured in docs/perf.md): rows long enough for several
  * vectors, vector loads possible; narrow planes go to the direct kernel.
  */
 export const tiledFamily: CudaFamily = {

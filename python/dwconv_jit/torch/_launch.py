@@ -37,13 +37,14 @@ class Fusion:
 PLAIN = Fusion()
 
 
-def compiling() -> bool:
-    """Whether torch.compile (dynamo) is tracing this call: memos are then bypassed."""
-    compiler = getattr(torch, "compiler", None)
-    if compiler is not None and hasattr(compiler, "is_compiling"):
-        return bool(compiler.is_compiling())
+def _compiling_fallback() -> bool:
     dynamo = getattr(torch, "_dynamo", None)
     return bool(dynamo is not None and hasattr(dynamo, "is_compiling") and dynamo.is_compiling())
+
+
+#: Whether torch.compile (dynamo) is tracing this call: memos are then bypassed. torch.compiler's own
+#: function where it exists (dynamo folds it to True while tracing), bound once: it is on the hot path.
+compiling = getattr(getattr(torch, "compiler", None), "is_compiling", None) or _compiling_fallback
 
 
 def layout_of(x: torch.Tensor) -> Optional[str]:
@@ -194,6 +195,133 @@ def kernel_for(spec: KernelSpec, device: torch.device) -> NativeKernel:
 on_clear(_kernels.clear)
 
 
+class Plan:
+    """What one call's tensor metadata decides, worked out once by the full validation and reused
+    for every later call with the same metadata (see ``run``): a model calls each layer with the
+    same few shapes, so the hot path is a dict lookup, torch.empty and the native call."""
+
+    __slots__ = ("launch", "symbol", "dims", "out_shape", "dtype", "device", "fmt", "densify", "dense_operands", "residual_fmt", "cuda_index")
+
+    def __init__(
+        self, kernel: Optional[NativeKernel], dims: Tuple[int, int, int, int], out_shape: Tuple[int, int, int, int], dtype: torch.dtype,
+        device: torch.device, layout: str, densify: bool, dense_operands: bool, residual_fmt: Optional[torch.memory_format],
+    ) -> None:
+        #: None for an empty batch (nothing to launch).
+        self.launch = kernel.launch if kernel is not None else None
+        self.symbol = kernel.symbol if kernel is not None else ""
+        self.dims = dims
+        self.out_shape = out_shape
+        self.dtype = dtype
+        self.device = device
+        self.fmt = memory_format(layout)
+        #: The memory format a strided input is first copied into (None: x is dense already).
+        self.densify = self.fmt if densify else None
+        #: Whether some weight-like operand is not contiguous (rare: parameters are).
+        self.dense_operands = dense_operands
+        self.residual_fmt = residual_fmt
+        self.cuda_index = device.index if device.type == "cuda" else None
+
+
+_plans: Dict[Tuple[object, ...], Plan] = {}
+#: Many distinct shapes (varying image sizes) would grow the memo without bound: start over past this.
+_MAX_PLANS = 4096
+on_clear(_plans.clear)
+
+
+def _meta(t: Optional[torch.Tensor]) -> object:
+    return None if t is None else (t.shape, t.stride(), t.dtype, t.device)
+
+
+def _plan_key(
+    x: object, weight: object, bias: object, scale: object, shift: object, residual: object, pointwise_weight: object, pointwise_bias: object,
+    stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int], fusion: Fusion,
+) -> Optional[Tuple[object, ...]]:
+    """Everything the validation reads: the operands' shapes, strides, dtypes and devices, and the
+    configuration. None where it cannot be built (not tensors, sparse ones): those calls take the
+    full validation, which says what is wrong."""
+    try:
+        extra = None if scale is None and shift is None and residual is None and pointwise_weight is None and pointwise_bias is None else (
+            _meta(scale), _meta(shift), _meta(residual), _meta(pointwise_weight), _meta(pointwise_bias))  # type: ignore[arg-type]
+        return (
+            x.shape, x.stride(), x.dtype, x.device, weight.shape, weight.stride(), weight.dtype, weight.device,  # type: ignore[union-attr]
+            _meta(bias), extra, tuple(stride), tuple(padding), tuple(dilation), None if fusion is PLAIN else fusion,  # type: ignore[arg-type]
+        )
+    except Exception:
+        return None
+
+
+def _suggested_layout(x: torch.Tensor) -> Tuple[str, bool]:
+    """(the layout x runs in, whether x must first be made dense in it): dense_input's choice."""
+    layout = layout_of(x)
+    if layout is not None:
+        return layout, False
+    return ("NHWC" if x.stride(1) < x.stride(3) and x.shape[1] > 1 else "NCHW"), True
+
+
+def make_plan(
+    x: object, weight: object, bias: Optional[torch.Tensor], stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
+    scale: Optional[torch.Tensor], shift: Optional[torch.Tensor], residual: Optional[torch.Tensor], pointwise_weight: Optional[torch.Tensor],
+    pointwise_bias: Optional[torch.Tensor], fusion: Fusion,
+) -> Plan:
+    """Validates everything about a call that its metadata decides; SpecError names what is wrong."""
+    x = check_input(x)
+    layout, densify = _suggested_layout(x)
+    if (scale is None) != (shift is None):
+        raise SpecError("scale" if scale is None else "shift", None, "scale and shift together (a folded BatchNorm)")
+    spec, m = spec_for(x, weight, bias, stride, padding, dilation, scale is not None, fusion, pointwise_weight, pointwise_bias, layout)
+    device, dtype = x.device, x.dtype
+    n, c, h, w = (int(d) for d in x.shape)
+    cm = c * m
+    operands = [_check_tensor("weight", weight, (cm, 1, *spec.kernel_size), dtype, device)]
+    if bias is not None:
+        operands.append(_check_tensor("bias", bias, (cm,), dtype, device))
+    if scale is not None and shift is not None:
+        operands.append(_check_tensor("scale", scale, (cm,), torch.float32, device))
+        operands.append(_check_tensor("shift", shift, (cm,), torch.float32, device))
+    if pointwise_weight is not None:
+        operands.append(_check_tensor("pointwise_weight", pointwise_weight, (pointwise_weight.shape[0], cm, 1, 1), dtype, device))
+        if pointwise_bias is not None:
+            operands.append(_check_tensor("pointwise_bias", pointwise_bias, (pointwise_weight.shape[0],), dtype, device))
+    if max(h, w, cm) > _INT32_MAX:
+        raise SpecError("input.shape", list(x.shape), "H, W and C*m below 2^31")
+    out_shape = output_shape(spec, x)
+    fmt = memory_format(layout)
+    residual_fmt = None
+    if spec.residual != "none":
+        if residual is None:
+            raise SpecError("residual", None, f"a tensor of the output's shape {list(out_shape)} (residual mode {spec.residual!r})")
+        residual = _check_tensor("residual", residual, out_shape, dtype, device)
+        if not residual.is_contiguous(memory_format=fmt):
+            residual_fmt = fmt
+    elif residual is not None:
+        raise SpecError("residual", "a tensor", "None unless a residual mode is set")
+    kernel = kernel_for(spec, device) if n > 0 else None
+    dense_operands = not all(t.is_contiguous() for t in operands)
+    return Plan(kernel, (n, c, h, w), out_shape, dtype, device, layout, densify, dense_operands, residual_fmt)
+
+
+def _contiguous(t: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+    return None if t is None else t.contiguous()
+
+
+def _check_out(plan: Plan, out: object, operands: Sequence[Tuple[str, Optional[torch.Tensor]]], residual: Optional[torch.Tensor]) -> torch.Tensor:
+    layout = "NHWC" if plan.fmt == torch.channels_last else "NCHW"
+    out = _check_tensor("out", out, plan.out_shape, plan.dtype, plan.device)
+    if not out.is_contiguous(memory_format=plan.fmt):
+        raise SpecError("out", f"strides {list(out.stride())}", f"a tensor dense in the input's layout ({layout})")
+    for name, t in operands:
+        if t is not None and t.numel() and _overlaps(out, t):
+            raise SpecError("out", f"memory shared with {name}", "a tensor that overlaps no input (only the residual may be out itself)")
+    if residual is not None and _overlaps(out, residual) and (residual.data_ptr() != out.data_ptr() or residual.stride() != out.stride()):
+        raise SpecError("out", "memory partly shared with residual", "the residual tensor itself, or memory apart from it")
+    return out
+
+
+_CONTIGUOUS = torch.contiguous_format
+_raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None) or (lambda index: torch.cuda.current_stream(index).cuda_stream)
+_current_device = getattr(torch._C, "_cuda_getDevice", None) or (lambda: torch.cuda.current_device())
+
+
 def run(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -209,66 +337,54 @@ def run(
     fusion: Fusion = PLAIN,
     out: Optional[torch.Tensor] = None,
 ) -> torch.Tensor:
-    """Validates everything, then launches the kernel for this spec on x's device and current stream."""
-    x = dense_input(check_input(x))
-    layout = layout_of(x)
-    assert layout is not None
-    if (scale is None) != (shift is None):
-        raise SpecError("scale" if scale is None else "shift", None, "scale and shift together (a folded BatchNorm)")
-    spec, m = spec_for(x, weight, bias, stride, padding, dilation, scale is not None, fusion, pointwise_weight, pointwise_bias, layout)
-    device, dtype = x.device, x.dtype
-    n, c, h, w = x.shape
-    cm = c * m
-    weight = _check_tensor("weight", weight, (cm, 1, *spec.kernel_size), dtype, device).contiguous()
-    if bias is not None:
-        bias = _check_tensor("bias", bias, (cm,), dtype, device).contiguous()
-    if scale is not None and shift is not None:
-        scale = _check_tensor("scale", scale, (cm,), torch.float32, device).contiguous()
-        shift = _check_tensor("shift", shift, (cm,), torch.float32, device).contiguous()
-    if pointwise_weight is not None:
-        pointwise_weight = _check_tensor("pointwise_weight", pointwise_weight, (pointwise_weight.shape[0], cm, 1, 1), dtype, device).contiguous()
-        if pointwise_bias is not None:
-            pointwise_bias = _check_tensor("pointwise_bias", pointwise_bias, (pointwise_weight.shape[0],), dtype, device).contiguous()
-    if max(h, w, cm) > _INT32_MAX:
-        raise SpecError("input.shape", list(x.shape), "H, W and C*m below 2^31")
-    out_shape = output_shape(spec, x)
-    fmt = memory_format(layout)
-    if spec.residual != "none":
-        if residual is None:
-            raise SpecError("residual", None, f"a tensor of the output's shape {list(out_shape)} (residual mode {spec.residual!r})")
-        residual = _check_tensor("residual", residual, out_shape, dtype, device)
-        if not residual.is_contiguous(memory_format=fmt):
-            residual = residual.contiguous(memory_format=fmt)
-    elif residual is not None:
-        raise SpecError("residual", "a tensor", "None unless a residual mode is set")
+    """Validates everything (once per distinct metadata: the plan), then launches the kernel for this
+    spec on x's device and current stream."""
+    key = _plan_key(x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, stride, padding, dilation, fusion)
+    try:
+        plan = _plans.get(key) if key is not None else None
+    except TypeError:  # an unhashable size (a symbolic one): validate without the memo
+        key = plan = None
+    if plan is None:
+        plan = make_plan(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)
+        if key is not None:
+            if len(_plans) >= _MAX_PLANS:
+                _plans.clear()
+            _plans[key] = plan
+    if plan.densify is not None:
+        x = x.contiguous(memory_format=plan.densify)
+    if plan.dense_operands:
+        weight = weight.contiguous()
+        bias, scale, shift = _contiguous(bias), _contiguous(scale), _contiguous(shift)
+        pointwise_weight, pointwise_bias = _contiguous(pointwise_weight), _contiguous(pointwise_bias)
+    if plan.residual_fmt is not None:
+        residual = residual.contiguous(memory_format=plan.residual_fmt)  # type: ignore[union-attr]
     if out is None:
-        out = torch.empty(out_shape, dtype=dtype, device=device, memory_format=fmt)
+        out = torch.empty(plan.out_shape, dtype=plan.dtype, device=plan.device) if plan.fmt is _CONTIGUOUS else \
+            torch.empty(plan.out_shape, dtype=plan.dtype, device=plan.device, memory_format=plan.fmt)
     else:
-        _check_tensor("out", out, out_shape, dtype, device)
-        if not out.is_contiguous(memory_format=fmt):
-            raise SpecError("out", f"strides {list(out.stride())}", f"a tensor dense in the input's layout ({layout})")
-        for name, t in (("input", x), ("weight", weight), ("bias", bias), ("scale", scale), ("shift", shift), ("pointwise_weight", pointwise_weight), ("pointwise_bias", pointwise_bias)):
-            if t is not None and t.numel() and _overlaps(out, t):
-                raise SpecError("out", f"memory shared with {name}", "a tensor that overlaps no input (only the residual may be out itself)")
-        if residual is not None and _overlaps(out, residual) and (residual.data_ptr() != out.data_ptr() or residual.stride() != out.stride()):
-            raise SpecError("out", "memory partly shared with residual", "the residual tensor itself, or memory apart from it")
-    if n == 0:
+        operands = (("input", x), ("weight", weight), ("bias", bias), ("scale", scale), ("shift", shift), ("pointwise_weight", pointwise_weight), ("pointwise_bias", pointwise_bias))
+        out = _check_out(plan, out, operands, residual)
+    launch = plan.launch
+    if launch is None:
         return out
-    kernel = kernel_for(spec, device)
-    ptr = lambda t: t.data_ptr() if t is not None else None  # noqa: E731
-    args = (ptr(x), ptr(weight), ptr(bias), ptr(scale), ptr(shift), ptr(residual), ptr(pointwise_weight), ptr(pointwise_bias), ptr(out), n, c, h, w)
-    if device.type == "cuda":
-        # The host launcher launches on the current device: switch only when x lives on another one.
-        stream = torch.cuda.current_stream(device).cuda_stream
-        if device.index == torch.cuda.current_device():
-            status = kernel.launch(*args, stream)
-        else:
-            with torch.cuda.device(device):
-                status = kernel.launch(*args, stream)
+    n, c, h, w = plan.dims
+    args = (
+        x.data_ptr(), weight.data_ptr(), None if bias is None else bias.data_ptr(), None if scale is None else scale.data_ptr(),
+        None if shift is None else shift.data_ptr(), None if residual is None else residual.data_ptr(),
+        None if pointwise_weight is None else pointwise_weight.data_ptr(), None if pointwise_bias is None else pointwise_bias.data_ptr(),
+        out.data_ptr(), n, c, h, w,
+    )
+    index = plan.cuda_index
+    if index is None:
+        status = launch(*args, None)
+    elif index == _current_device():
+        # The host launcher launches on the current device and the given stream.
+        status = launch(*args, _raw_stream(index))
     else:
-        status = kernel.launch(*args, None)
+        with torch.cuda.device(index):
+            status = launch(*args, _raw_stream(index))
     if status != 0:
         if status < 0:
-            raise DwconvError(f"{kernel.symbol} rejected its arguments (status {status}) after they passed validation: a binding bug; please report it with the shapes")
-        raise CudaError(kernel.symbol, status, "the launch failed (see cudaGetErrorName for the code)")
+            raise DwconvError(f"{plan.symbol} rejected its arguments (status {status}) after they passed validation: a binding bug; please report it with the shapes")
+        raise CudaError(plan.symbol, status, "the launch failed (see cudaGetErrorName for the code)")
     return out

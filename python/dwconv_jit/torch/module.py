@@ -14,10 +14,27 @@ from torch.nn.modules.utils import _pair
 from ..errors import SpecError
 from ..spec import RESIDUALS, make_spec
 from .activations import activation_fn, activation_of
-from ._launch import compiling as _compiling
-from .functional import depthwise_conv2d
+from ._launch import PLAIN, Fusion, compiling as _compiling
+from ._ops import launch
+from .functional import depthwise_conv2d, normalize_conv_args
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+#: The attributes the per-module call configuration is computed from: setting one drops it.
+_CALL_ATTRIBUTES = frozenset((
+    "stride", "padding", "dilation", "padding_mode", "_padding4", "activation", "negative_slope", "residual",
+    "pointwise", "pointwise_activation", "pointwise_negative_slope", "pointwise_tf32", "weight",
+))
+
+
+class _Call:
+    """The module's validated launch arguments that are not tensors (the conv arguments and the
+    epilogue), so a forward passes them straight to the launch."""
+
+    __slots__ = ("stride", "padding", "dilation", "fusion", "plain")
+
+    def __init__(self, stride: Any, padding: Any, dilation: Any, fusion: Fusion) -> None:
+        self.stride, self.padding, self.dilation, self.fusion = stride, padding, dilation, fusion
+        self.plain = fusion is PLAIN
 
 
 class DepthwiseConv2d(nn.Module):
@@ -112,7 +129,28 @@ class DepthwiseConv2d(nn.Module):
                 raise SpecError("residual", self.residual, "None with pointwise_out_channels (no residual on a separable block's output)")
             self.pointwise = nn.Conv2d(out_channels, pointwise_out_channels, 1, bias=pointwise_bias, **factory)
         self._folded: Optional[Tuple[Tuple[Any, ...], torch.Tensor, torch.Tensor]] = None
+        self._call: Optional[_Call] = None
         self.reset_parameters()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _CALL_ATTRIBUTES:
+            self.__dict__["_call"] = None
+
+    def _make_call(self) -> _Call:
+        """What depthwise_conv2d would compute from this module's attributes, validated the same way."""
+        padding = self._padding4 if self.padding_mode == "zeros" else 0
+        stride, padding4, dilation = normalize_conv_args(self.weight, self.stride, padding, self.dilation)
+        pw = self.pointwise is not None
+        residual = self.residual if self.residual != "none" else "none"
+        pw_act = self.pointwise_activation if pw else "none"
+        tf32 = self.pointwise_tf32 if pw else False
+        if self.activation == "none" and residual == "none" and pw_act == "none" and not tf32:
+            fusion = PLAIN
+        else:
+            slope = self.negative_slope if self.activation == "leaky_relu" else None
+            fusion = Fusion(self.activation, slope, residual, pw_act, self.pointwise_negative_slope if pw else None, bool(tf32))
+        return _Call(stride, padding4, dilation, fusion)
 
     def reset_parameters(self) -> None:
         """nn.Conv2d's initialisation (kaiming-uniform with a = sqrt(5); bias from the fan-in)."""
@@ -182,9 +220,34 @@ class DepthwiseConv2d(nn.Module):
             raise SpecError("residual", None, f"a tensor of the output's shape (this module adds one {self.residual})")
         if self.residual == "none" and residual is not None:
             raise SpecError("residual", "a tensor", "None (this module was built with residual=None)")
+        bn = self.bn
+        fused_bn = bn is not None and not bn.training and bn.track_running_stats and bn.running_mean is not None
+        if self.padding_mode == "zeros" and (bn is None or fused_bn) and not _compiling():
+            # The eager hot path: the configuration validated once (and again after an attribute
+            # changes), parameters read from the module's dict (nn.Module.__getattr__ costs a
+            # microsecond each), then one launch. torch.compile traces the general path instead.
+            call = self.__dict__.get("_call") or self._cached_call()
+            params = self._parameters
+            weight, bias, pw = params["weight"], params.get("bias"), self.pointwise
+            if pw is not None:
+                pw_params = pw._parameters
+                pw_weight, pw_bias = pw_params["weight"], pw_params.get("bias")
+            else:
+                pw_weight = pw_bias = None
+            scale, shift = self._bn_scale_shift() if fused_bn else (None, None)
+            if (call.plain and scale is None and pw_weight is None) or not _needs_grad(input, weight, bias, scale, shift, residual, pw_weight, pw_bias):
+                return launch(input, weight, bias, call.stride, call.padding, call.dilation, scale, shift, residual, pw_weight, pw_bias, call.fusion)  # type: ignore[arg-type]
+        return self._forward_composed(input, residual, fused_bn)
+
+    def _cached_call(self) -> _Call:
+        call = self._call = self._make_call()
+        return call
+
+    def _forward_composed(self, input: torch.Tensor, residual: Optional[torch.Tensor], fused_bn: bool) -> torch.Tensor:
+        """The general path through depthwise_conv2d: padding modes, batch statistics, and fused forms
+        that need gradients (composed of torch ops there)."""
         x, padding = self._conv_padding(input)
         pw = self.pointwise
-        fused_bn = self.bn is not None and not self.bn.training and self.bn.track_running_stats and self.bn.running_mean is not None
         if self.bn is not None and not fused_bn:
             # Batch statistics: the conv on the kernel, the rest as torch ops.
             y = self.bn(depthwise_conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation))
@@ -204,3 +267,8 @@ class DepthwiseConv2d(nn.Module):
             pointwise_weight=pw.weight if pw is not None else None, pointwise_bias=pw.bias if pw is not None else None,
             pointwise_activation=self.pointwise_activation if pw is not None else None, pointwise_tf32=self.pointwise_tf32 if pw is not None else False,
         )
+
+
+def _needs_grad(*tensors: Optional[torch.Tensor]) -> bool:
+    # getattr: a residual that is no tensor is reported by the launch's validation, not here.
+    return torch.is_grad_enabled() and any(t is not None and getattr(t, "requires_grad", False) for t in tensors)

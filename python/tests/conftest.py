@@ -1,4 +1,4 @@
-"""Shared fixtures: one temporary kernel cache for the whole session (each CPU kernel compiles once,
+"""Shared fixtures: one temporary kernel cache for the whole test run (each CPU kernel compiles once,
 ~0.3-1 s with g++), and the helpers the tests share."""
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ from dwconv_jit import kernels, make_spec
 from dwconv_jit.cache import CacheIndex, cpu_identity, read_entry
 from dwconv_jit.torch import depthwise_conv2d
 
-SPEC = make_spec(3, padding=1, bias=True)  # also compiled by other tests: one compile for the session
+SPEC = make_spec(3, padding=1, bias=True)  # also compiled by other tests: one compile for the whole test run
 
 
 @pytest.fixture
 def layer(session_cache: str):
-    """A private copy of the session cache's entry for SPEC, as a precompiled layer."""
+    """A private copy of the shared test cache's entry for SPEC, as a precompiled layer."""
     loaded = kernels.get_kernel(SPEC, "cpu")  # compiles SPEC if needed
     entry_dir = os.path.dirname(loaded.path)
     entry, _ = read_entry(os.path.dirname(entry_dir), os.path.basename(entry_dir))

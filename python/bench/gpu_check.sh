@@ -32,6 +32,10 @@ started=$SECONDS
 } >>"$log" 2>&1
 
 export PYTHONUNBUFFERED=1
+# One kernel cache for the compile check, every pytest worker and the bench (the CLI locks entries:
+# each kernel compiles once).
+cache_root="$(mktemp -d /tmp/dwconv-gpu-cache.XXXXXX)" && chmod 700 "$cache_root"
+export DWCONV_JIT_TEST_CACHE_DIR="$cache_root/cache" DWCONV_JIT_CACHE_DIR="$cache_root/cache"
 if [ -z "${DWCONV_JIT_CLI:-}" ]; then
   main_js="$repo/dist/cli/main.js"
   if [ ! -f "$main_js" ] && [ -x "$repo/node_modules/.bin/tsc" ]; then
@@ -43,21 +47,15 @@ fi
 say "CLI: ${DWCONV_JIT_CLI:-none found (JIT compiles will fail: carry dist/ or set DWCONV_JIT_CLI)}"
 if [ -n "${DWCONV_JIT_CLI:-}" ]; then
   # One CPU and one CUDA compile outside pytest, so a toolchain problem shows its whole message.
-  scratch="$(mktemp -d /tmp/dwconv-gpu-check.XXXXXX)" && chmod 700 "$scratch"
   cli=("$DWCONV_JIT_CLI")
   case "$DWCONV_JIT_CLI" in *.js) cli=(node "$DWCONV_JIT_CLI") ;; esac
   for target in cpu cuda; do
     echo "== compile check: $target" >>"$log"
-    timeout 60 "${cli[@]}" compile --spec-json '{"kernelSize":3,"padding":1}' --target "$target" --json --cache-dir "$scratch/$target" >>"$log" 2>&1 \
+    timeout 60 "${cli[@]}" compile --spec-json '{"kernelSize":3,"padding":1}' --target "$target" --json --cache-dir "$DWCONV_JIT_CACHE_DIR" >>"$log" 2>&1 \
       || say "compile check on $target failed (status $?): see the log"
     echo >>"$log"
   done
-  rm -rf "$scratch"
 fi
-
-# One kernel cache for every pytest worker and the bench (the CLI locks entries: each kernel compiles once).
-cache_root="$(mktemp -d /tmp/dwconv-gpu-cache.XXXXXX)" && chmod 700 "$cache_root"
-export DWCONV_JIT_TEST_CACHE_DIR="$cache_root/cache" DWCONV_JIT_CACHE_DIR="$cache_root/cache"
 
 if "$py" -c 'import pytest' 2>/dev/null; then
   parallel=()
@@ -65,9 +63,10 @@ if "$py" -c 'import pytest' 2>/dev/null; then
   if "$py" -c 'import xdist' 2>/dev/null; then parallel=(-n 8); fi
   say "pytest ${parallel[*]:-}(limit 110 s)"
   echo "== pytest" >>"$log"
-  (cd "$py_dir" && timeout -k 5 110 "$py" -m pytest -q -p no:cacheprovider -ra --tb=short "${parallel[@]}" tests "$@") >>"$log" 2>&1
+  # SIGINT first: pytest then still prints its -ra summary of what ran (a kill would lose it).
+  (cd "$py_dir" && timeout -s INT -k 10 110 "$py" -m pytest -q -p no:cacheprovider -ra --tb=short "${parallel[@]}" tests "$@") >>"$log" 2>&1
   status=$?
-  [ "$status" -eq 124 ] && say "pytest ran past its 110 s limit (what it printed is above)"
+  [ "$status" -eq 124 ] || [ "$status" -eq 2 ] && say "pytest stopped (status $status: 124 or 2 is the 110 s limit or an interrupt; its summary is in the log)"
   say "pytest exit status $status"
 else
   say "pytest is not importable by $py: put the carried wheels on PYTHONPATH (skipping the tests)"

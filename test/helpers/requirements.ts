@@ -4,7 +4,8 @@ import { probeGpu } from '../../src/ffi/cudart.js';
 import { probeNvrtc } from '../../src/ffi/nvrtc.js';
 import { accessSync, constants } from 'node:fs';
 
-const executable = (p: string) => {
+/** Whether a path names a file this process may run. */
+export const executable = (p: string) => {
   try {
     accessSync(p, constants.X_OK);
     return true;

@@ -3,7 +3,7 @@
 // actually run with, the arch, the source, the package version and the cache format version. Each
 // change gives another key, and an entry made under one is never served under another (the second
 // build compiles rather than hitting the first's entry).
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,16 +12,7 @@ import { build, compile } from '../../src/compile.js';
 import { readEnvironment } from '../../src/env.js';
 import { cxxCandidates, nvccCandidates } from '../../src/compiler/toolchain.js';
 import { copyRepo, replaceInSources } from '../helpers/repo-copy.js';
-import { hasCxx, hasNvcc } from '../helpers/requirements.js';
-
-const executable = (p: string) => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { executable, hasCxx, hasNvcc } from '../helpers/requirements.js';
 const env = readEnvironment();
 const realCxx = cxxCandidates(env).find(executable);
 const realNvcc = nvccCandidates(env).find(executable);

@@ -210,7 +210,7 @@ class Plan:
 
     __slots__ = (
         "launch", "symbol", "dims", "dims_c", "out_shape", "dtype", "device", "fmt", "densify", "dense_operands", "residual_fmt",
-        "cuda_index", "like_input", "direct",
+        "cuda_index", "like_input", "direct", "prototype",
     )
 
     def __init__(
@@ -234,9 +234,12 @@ class Plan:
         self.dense_operands = dense_operands
         self.residual_fmt = residual_fmt
         self.cuda_index = device.index if device.type == "cuda" else None
-        #: The output has the (dense) input's shape: torch.empty_like(x) allocates it, in x's strides,
-        #: for about half of torch.empty's cost (no keyword parsing).
+        #: The output has the (dense) input's shape: torch.empty_like(x) allocates it, in x's strides.
         self.like_input = out_shape == dims
+        #: Else torch.empty_like of this (one element seen in the output's shape and dtype, on its
+        #: device: not dense, so empty_like lays it out contiguously, or in the memory format it is
+        #: given) allocates it: empty_like costs about half of torch.empty with its keywords.
+        self.prototype = torch.empty(1, dtype=dtype, device=device).expand(out_shape)
         #: Every operand is used as given (no copy first): ``fire`` launches it.
         self.direct = not densify and not dense_operands and residual_fmt is None
 
@@ -337,7 +340,7 @@ def _check_out(plan: Plan, out: object, operands: Sequence[Tuple[str, Optional[t
 
 
 _CONTIGUOUS = torch.contiguous_format
-_empty, _empty_like = torch.empty, torch.empty_like
+_empty_like = torch.empty_like
 _raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None) or (lambda index: torch.cuda.current_stream(index).cuda_stream)
 _current_device = getattr(torch._C, "_cuda_getDevice", None) or (lambda: torch.cuda.current_device())
 
@@ -419,8 +422,10 @@ def fire(
     if out is None:
         if plan.like_input:
             out = _empty_like(x)
+        elif plan.fmt is _CONTIGUOUS:
+            out = _empty_like(plan.prototype)
         else:
-            out = _empty(plan.out_shape, dtype=plan.dtype, device=plan.device, memory_format=plan.fmt)
+            out = _empty_like(plan.prototype, memory_format=plan.fmt)
     launch = plan.launch
     if launch is None:
         return out

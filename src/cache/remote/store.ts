@@ -121,8 +121,11 @@ export class RemoteStore {
     return this.find(key, spec, true);
   }
 
-  /** `get`, where a miss is counted only when `countMiss` (a lock waiter's polls are not misses). */
-  private async find(key: string, spec: unknown, countMiss: boolean): Promise<RemoteEntry | undefined> {
+  /**
+   * `get`, where a miss is counted only when `counted`: a lock waiter's polls, and the lock holder's
+   * second look, continue a lookup already counted. So does a refusal of an entry already refused.
+   */
+  private async find(key: string, spec: unknown, counted: boolean): Promise<RemoteEntry | undefined> {
     const found = await this.lookup(key, spec);
     debug('remote [%s] %s %s%s', this.config.display, found.kind, shortKey(key), found.kind === 'refused' ? ` (${found.refusal.reason}: ${found.refusal.detail})` : found.kind === 'hit' ? ` (${found.entry.artifact.length} artifact bytes)` : '');
     if (found.kind === 'hit') {
@@ -130,24 +133,30 @@ export class RemoteStore {
       void this.request('EVAL', [TOUCH, 2, this.entryKey(key), this.statsKey, this.config.ttlMs, 'hits']);
       return found.entry;
     }
-    if (found.kind === 'miss' && countMiss) {
+    if (found.kind === 'miss' && counted) {
       this.counters.misses++;
       void this.request('HINCRBY', [this.statsKey, 'misses', 1]);
     }
-    if (found.kind === 'refused') this.refuse(found.refusal, found.blobSha1);
+    if (found.kind === 'refused') this.refuse(found.refusal, found.blobSha1, counted);
     return undefined;
   }
 
-  /** Counts and reports a refusal; one log line per distinct bad entry, however often it is read. */
-  private refuse(refusal: RemoteRefusal, blobSha1: string | undefined): void {
-    this.counters.refused[refusal.reason]++;
-    void this.request('HINCRBY', [this.statsKey, `refused:${refusal.reason}`, 1]);
+  /**
+   * Counts and reports a refusal: counted once per lookup (and once per distinct bad entry that a
+   * poll sees), one log line per distinct bad entry, however often it is read.
+   */
+  private refuse(refusal: RemoteRefusal, blobSha1: string | undefined, counted: boolean): void {
     const seen = `${refusal.key}:${refusal.reason}:${blobSha1 ?? ''}`;
-    if (!this.loggedRefusals.has(seen)) {
+    const known = this.loggedRefusals.has(seen);
+    if (counted || !known) {
+      this.counters.refused[refusal.reason]++;
+      void this.request('HINCRBY', [this.statsKey, `refused:${refusal.reason}`, 1]);
+      this.options.onRefusal?.(refusal);
+    }
+    if (!known) {
       this.loggedRefusals.add(seen);
       this.options.log?.(`remote cache: refused entry ${refusal.key.slice(0, 12)} (${refusal.reason}: ${refusal.detail}); compiling locally`);
     }
-    this.options.onRefusal?.(refusal);
   }
 
   private async lookup(key: string, spec?: unknown, strict = false): Promise<Lookup> {

@@ -1,7 +1,7 @@
 // The remote cache through compile(): the tier list with a real Redis and a real C++ compiler (one
 // that counts its compiles). The store's own behaviour (timeouts, back-off, locks, the envelope) is
 // tested in remote-cache.test.ts; this file tests what a user of compile() sees.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,8 @@ describe.skipIf(needs)(`compile() with a remote cache${needs ? ` (skipped: ${nee
     const first = await run(freshDir());
     expect(first).toMatchObject({ origin: 'compiled', failures: 0 });
     expect(cxx!.count()).toBe(before + 1);
-    const second = await run(freshDir());
+    const secondDir = freshDir();
+    const second = await run(secondDir);
     expect(second).toMatchObject({ origin: 'remote', key: first.key, failures: 0 });
     expect(second.checked).toBeGreaterThan(0);
     expect(cxx!.count()).toBe(before + 1);
@@ -97,6 +98,16 @@ describe.skipIf(needs)(`compile() with a remote cache${needs ? ` (skipped: ${nee
     expect(t2.some((l) => /committed to the disk cache/.test(l))).toBe(true);
     expect(t2.some((l) => /compile .* started/.test(l))).toBe(false);
     for (const trace of [first.trace, second.trace]) expect(trace).not.toContain(SECRET);
+
+    // A broken local entry is traced with its reason, removed, and mended from the remote, still without a compile.
+    const artifact = join(secondDir, second.key, 'kernel.so');
+    const bytes = readFileSync(artifact);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+    writeFileSync(artifact, bytes);
+    const third = await run(secondDir);
+    expect(third).toMatchObject({ origin: 'remote', key: first.key, failures: 0 });
+    expect(cxx!.count()).toBe(before + 1);
+    expect(lines(third.trace).some((l) => /^disk .* refused [0-9a-f]{12} \(the artifact does not match its sha256\); removed$/.test(l)), third.trace).toBe(true);
   });
 
   it('tampered entries are refused, counted, reported once and compiled locally: an artifact byte flipped, the tag removed, entries swapped, a meta.json for another spec', async () => {

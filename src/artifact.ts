@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import type { GeneratedSource } from './codegen/common.js';
 import type { Environment } from './env.js';
+import { debug, shortKey } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
 import { SpecError } from './errors.js';
 import { nvrtc } from './ffi/nvrtc.js';
@@ -18,6 +19,8 @@ import { parseSize, pruneCache, RECENT_MS } from './cache/prune.js';
 import { DiskTier } from './cache/tiers/disk.js';
 import { MemoryTier } from './cache/tiers/memory.js';
 import { PrecompiledTier } from './cache/tiers/precompiled.js';
+import type { RemoteSource } from './cache/remote/config.js';
+import type { RemoteCacheTier } from './cache/tiers/remote.js';
 import type { Tier, TierRequest } from './cache/tiers/tier.js';
 import { findCxx, findNvcc, type Tool } from './compiler/toolchain.js';
 
@@ -38,14 +41,16 @@ export interface BuildOptions {
   readonly log?: (message: string) => void;
   /** CUDA: nvcc (a shared library with its host launcher, any number of archs) or NVRTC (a cubin for archs[0]). Default nvcc. */
   readonly compiler?: 'nvcc' | 'nvrtc';
+  /** The remote cache asked after the local tiers (docs/remote-cache.md); default: env's DWCONV_JIT_REMOTE_CACHE and DWCONV_JIT_REMOTE_KEY(_FILE). */
+  readonly remote?: RemoteSource;
 }
 
 export interface Artifact {
   readonly key: string;
   readonly path: string;
   readonly parts: KeyParts;
-  /** Where it came from: this process's memory, a precompiled layer, the disk cache, or a compile just now. */
-  readonly origin: 'memory' | 'precompiled' | 'disk' | 'compiled';
+  /** Where it came from: this process's memory, a precompiled layer, the disk cache, the remote cache (now in the disk cache too), or a compile just now. */
+  readonly origin: 'memory' | 'precompiled' | 'disk' | 'remote' | 'compiled';
   /** Compile time when origin is 'compiled', else 0. */
   readonly compileMilliseconds: number;
   readonly meta?: EntryMeta;
@@ -180,10 +185,19 @@ function memoryKeyOf(generated: GeneratedSource, opts: BuildOptions): string {
 const memory = new MemoryTier((r) => (r as TierRequest & { memo: string }).memo);
 const inFlight = new Map<string, Promise<Artifact>>();
 
+/** The remote tier, when one is configured: its code is imported only then (a process without one never loads it). */
+async function remoteTierOf(opts: BuildOptions): Promise<RemoteCacheTier | undefined> {
+  const source = opts.remote ?? opts.env;
+  if (source.remoteCache === undefined) return undefined;
+  return (await import('./cache/tiers/remote.js')).remoteCacheTier(source);
+}
+
 /**
  * The artifact for this source: the first tier that has it (memory ▸ precompiled layers ▸ the
- * user's disk cache), else compiled by the planned compiler peer and committed to the disk tier.
- * Every hit has passed the checks of docs/reliability.md before it is returned.
+ * user's disk cache ▸ the remote cache), else compiled by the planned compiler peer, committed to the
+ * disk tier and published to the remote (one compile fleet-wide: under the remote's lock).
+ * Every hit has passed the checks of docs/reliability.md (and a remote's, docs/remote-cache.md)
+ * before it is returned.
  */
 export async function buildArtifact(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
   if (opts.cache === false) return compileUncached(generated, opts);
@@ -204,18 +218,20 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
   const baseline = await baselineOf(root);
   const request = Object.assign(requestFor(generated, opts, async () => (await planOnce()).key, baseline), { memo });
   const disk = new DiskTier(await DiskCache.open(root));
-  const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk];
+  const remote = await remoteTierOf(opts);
+  const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk, ...(remote ? [remote] : [])];
   for (const tier of tiers) {
     const hit = await tier.get(request);
+    debug('%s: %s %s', generated.symbol, tier.name, hit ? 'hit' : 'miss');
     if (!hit) continue;
-    const entry = 'entry' in hit ? hit.entry : await disk.materialize(request, hit.portable);
+    // A remote tier's entry is loaded from the disk tier it is committed to.
+    const entry = 'entry' in hit ? hit.entry : await remote?.materialize(disk, request, hit.portable);
     if (!entry) continue;
     if (tier !== memory) await memory.put(request, entry);
-    // A remote tier's entry is loaded from the disk tier it was committed to.
-    return artifactOf(entry, hit.origin === 'remote' ? 'disk' : hit.origin);
+    return artifactOf(entry, hit.origin);
   }
   const { peer, parts, key } = await planOnce();
-  return withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {
+  const compileHere = () => withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {
     // Another process may have compiled it while we waited for the lock.
     const built = await disk.get(request);
     if (built && 'entry' in built) {
@@ -226,6 +242,14 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
     for (const tier of tiers) await tier.put?.(request, compiled.entry);
     return artifactOf(compiled.entry, 'compiled', compiled.milliseconds);
   });
+  if (!remote) return compileHere();
+  const shared = await remote.singleFlight(request, compileHere);
+  if ('produced' in shared) return shared.produced;
+  // Another process compiled it while we waited for the remote's lock.
+  const entry = await remote.materialize(disk, request, shared.found.portable);
+  if (!entry) return compileHere();
+  await memory.put(request, entry);
+  return artifactOf(entry, 'remote');
 }
 
 /** cache: false: a private temporary folder the caller owns; removed here if the compile fails. */
@@ -243,6 +267,7 @@ async function compileUncached(generated: GeneratedSource, opts: BuildOptions): 
 
 async function compileInto(cache: DiskCache, root: string, generated: GeneratedSource, peer: CompilerPeer, parts: KeyParts, key: string, opts: BuildOptions, expect: EntryExpectation, baseline: Awaited<ReturnType<typeof baselineOf>>): Promise<{ entry: CacheEntry; milliseconds: number }> {
   opts.log?.(`compiling ${generated.symbol} with ${peer.fingerprint.path}`);
+  debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
     const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
@@ -262,6 +287,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
       compileMilliseconds: out.milliseconds,
     };
   }, expect);
+  debug('%s: compile %s done in %d ms, committed to %s', generated.symbol, shortKey(key), Math.round(milliseconds), root);
   if (opts.env.cacheMaxSize !== undefined) {
     const pruned = await pruneCache(root, { maxBytes: parseSize('DWCONV_JIT_CACHE_MAX_SIZE', opts.env.cacheMaxSize), keep: key, recentMs: RECENT_MS });
     if (pruned.removed.length) opts.log?.(`pruned ${pruned.removed.length} cache entries to stay under ${opts.env.cacheMaxSize}`);

@@ -6,13 +6,13 @@ import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
 
-export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice } from './options.js';
+export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice, type RemoteCacheOptions } from './options.js';
 
 async function buildFor(r: ResolvedOptions): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
   const generated = r.backend.generate(r.spec, r.variant);
   const artifact = await buildArtifact(generated, {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled: r.precompiled,
-    cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler,
+    cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler, remote: r.remote,
   });
   return { generated, artifact };
 }

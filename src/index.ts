@@ -1,7 +1,7 @@
 // The public surface of dwconv-jit: re-exports only. The CLI (src/cli) imports from here and nowhere else.
 
 // Compiling and running kernels
-export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice } from './compile.js';
+export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice, type RemoteCacheOptions } from './compile.js';
 export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
 export type { TuningRecord } from './cache/tuning-store.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type HostValues, type KernelProvenance } from './runtime/kernel.js';
@@ -40,5 +40,10 @@ export type { Comparison, Mismatch } from './verify/compare.js';
 export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
 export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
 export { bundleKey, exportBundle, importBundle } from './cache/bundle.js';
+export {
+  remoteCacheStats, remoteCacheList, remoteCacheVerify, remoteCachePrune, remoteCachePublish,
+  type RemoteCommandOptions, type RemoteStats, type RemoteEntryRow, type RemoteVerifyReport, type RemotePruneOptions, type RemotePruneReport, type RemotePublishReport,
+} from './tools/remote-cache.js';
+export type { RefusalReason } from './cache/remote/envelope.js';
 
 export { PACKAGE_VERSION as VERSION } from './version.js';

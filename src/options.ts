@@ -6,6 +6,7 @@ import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
 import { normalizeArch } from './compiler/arch.js';
 import { lockTimeoutMs } from './cache/key-lock.js';
 import { parseSize } from './cache/prune.js';
+import type { RemoteSource } from './cache/remote/config.js';
 import { checkOverrides, readEnvironment, type Environment } from './env.js';
 import { SpecError } from './errors.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
@@ -13,6 +14,16 @@ import { isTarget, type Target, type TargetChoice } from './target.js';
 
 export const COMPILERS = ['auto', 'nvcc', 'nvrtc'] as const;
 export type CompilerChoice = (typeof COMPILERS)[number];
+
+/** A remote cache named in code instead of (or beside) the variables; each field left out is read from its variable. */
+export interface RemoteCacheOptions {
+  /** `redis://` or `rediss://` URL with its options (docs/remote-cache.md); default DWCONV_JIT_REMOTE_CACHE. */
+  readonly url?: string;
+  /** The fleet's shared secret, at least 16 bytes; default DWCONV_JIT_REMOTE_KEY. Never logged. */
+  readonly key?: string;
+  /** A file holding the secret (not readable by others), instead of `key`; default DWCONV_JIT_REMOTE_KEY_FILE. */
+  readonly keyFile?: string;
+}
 
 export interface CompileOptions {
   /** 'auto' (default): 'cuda' when a GPU is usable, else 'cpu'. DWCONV_JIT_TARGET overrides 'auto'. */
@@ -39,11 +50,20 @@ export interface CompileOptions {
   readonly precompiled?: readonly string[];
   /** CUDA only: force a kernel family and tile (see allVariants); default: chosen by heuristic. */
   readonly variant?: CudaVariant;
+  /**
+   * The shared remote cache (Redis), asked after the local tiers: a verified entry from it is used
+   * instead of compiling, and a compile here is published to it (docs/remote-cache.md). Default: the
+   * variables DWCONV_JIT_REMOTE_CACHE and DWCONV_JIT_REMOTE_KEY (or _FILE). false: none for this call.
+   * Without a secret, or with a URL that does not parse, it is off and one warning says why; an
+   * unreachable remote costs at most its timeout, once per back-off period.
+   */
+  readonly remoteCache?: false | RemoteCacheOptions;
   /** Environment to read instead of process.env (for tests and embedding). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'env'];
+const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'remoteCache', 'env'];
+const REMOTE_FIELDS: readonly (keyof RemoteCacheOptions)[] = ['url', 'key', 'keyFile'];
 
 /** The package's own precompiled layer (`npm run precompile` fills it). */
 export const PACKAGE_CACHE_DIR = fileURLToPath(new URL('../cache/', import.meta.url));
@@ -66,6 +86,8 @@ export interface ResolvedOptions {
   readonly cacheDir: string | undefined;
   readonly cache: boolean;
   readonly log: ((message: string) => void) | undefined;
+  /** The remote cache's URL and secret (all undefined: no remote). */
+  readonly remote: RemoteSource;
   readonly purpose: Purpose;
 }
 
@@ -80,6 +102,24 @@ function checkOptionFields(options: CompileOptions): void {
     throw new SpecError('options.precompiled', options.precompiled, 'an array of directory paths');
   }
   if (options.log !== undefined && typeof options.log !== 'function') throw new SpecError('options.log', options.log, 'a function (message: string) => void');
+  const remote: unknown = options.remoteCache;
+  if (remote !== undefined && remote !== false) {
+    if (typeof remote !== 'object' || remote === null || Array.isArray(remote)) throw new SpecError('options.remoteCache', remote, 'false | { url?, key?, keyFile? }');
+    for (const [field, value] of Object.entries(remote)) {
+      if (!(REMOTE_FIELDS as readonly string[]).includes(field)) throw new SpecError(`options.remoteCache.${field}`, value, `known fields: ${REMOTE_FIELDS.join(', ')}`);
+      // The value is not echoed back: it may be the secret.
+      if (value !== undefined && (typeof value !== 'string' || value === '')) throw new SpecError(`options.remoteCache.${field}`, typeof value, 'a non-empty string');
+    }
+    const given = remote as RemoteCacheOptions;
+    if (given.key !== undefined && given.keyFile !== undefined) throw new SpecError('options.remoteCache', '(key and keyFile)', 'one of key and keyFile');
+  }
+}
+
+/** The remote this call uses: the option's fields where given, else the variables'; none with `false`. */
+function remoteSourceOf(option: CompileOptions['remoteCache'], env: Environment): RemoteSource {
+  if (option === false) return { remoteCache: undefined, remoteKey: undefined, remoteKeyFile: undefined };
+  const secret = option?.key !== undefined || option?.keyFile !== undefined ? { remoteKey: option.key, remoteKeyFile: option.keyFile } : { remoteKey: env.remoteKey, remoteKeyFile: env.remoteKeyFile };
+  return { remoteCache: option?.url ?? env.remoteCache, ...secret };
 }
 
 /** The target 'auto' means here: DWCONV_JIT_TARGET when set, else CUDA when a GPU is usable. */
@@ -116,5 +156,6 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   // Loading (and asking where a load would come from) may use any precompiled layer that fits; build()
   // is asked to fill the cache, so by default it does not look there.
   const precompiled = options.precompiled ?? (purpose === 'build' ? [] : [...env.precompiled, PACKAGE_CACHE_DIR]);
-  return { spec, target, backend, arch, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, purpose };
+  const remote = remoteSourceOf(options.remoteCache, env);
+  return { spec, target, backend, arch, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, remote, purpose };
 }

@@ -81,10 +81,13 @@ export class DiskCache {
     return join(this.root, key);
   }
 
-  /** A complete entry that passes every check of inspect(), or undefined. A broken entry is removed. */
-  async get(key: string, expect?: EntryExpectation): Promise<CacheEntry | undefined> {
+  /** A complete entry that passes every check of inspect(), or undefined. A broken entry is removed (after `onProblem` hears why). */
+  async get(key: string, expect?: EntryExpectation, onProblem?: (problem: string) => void): Promise<CacheEntry | undefined> {
     const found = await this.inspect(key, expect);
-    if (found.problem && found.problem !== 'missing') await this.discard(this.entryDir(key), key, expect);
+    if (found.problem && found.problem !== 'missing') {
+      onProblem?.(found.problem);
+      await this.discard(this.entryDir(key), key, expect);
+    }
     if (found.entry) await this.recordUse(key);
     return found.entry;
   }

@@ -5,6 +5,7 @@ import {
   bundleKey, cacheRoot, cacheStats, clearCache, entrySource, explain, exportBundle, findEntry, importBundle, listEntries, PACKAGE_CACHE_DIR, parseDuration, parseSize,
   precompile, pruneCache, readEnvironment, runDoctor, SpecError, verifyCache, type EntryRow,
 } from '../index.js';
+import { registerRemoteCacheCommands } from './cache-remote.js';
 import { action, cacheDirOption, checkOutputFolder, EXIT, print, targetOption } from './common.js';
 import { addSpecFlags, specFromFlags, type SpecFlags } from './spec-flags.js';
 
@@ -16,8 +17,9 @@ export function registerCacheCommands(program: Command): void {
     .option('--out <dir>', "output cache directory (default: the package's cache/, searched read-only at run time)")
     .addOption(cacheDirOption().conflicts('out'))
     .option('--jobs <n>', 'compiles at once (default: the number of cores)')
+    .option('--publish', 'publish every entry built or reused to the remote cache (DWCONV_JIT_REMOTE_CACHE, DWCONV_JIT_REMOTE_KEY)')
     .option('--json', 'print the summary as JSON')
-    .action(action(async (file: string, o: { out?: string; cacheDir?: string; jobs?: string; json?: boolean }) => {
+    .action(action(async (file: string, o: { out?: string; cacheDir?: string; jobs?: string; publish?: boolean; json?: boolean }) => {
       let manifest: unknown;
       try {
         manifest = JSON.parse(await readFile(file, 'utf8'));
@@ -30,6 +32,7 @@ export function registerCacheCommands(program: Command): void {
         // --cache-dir fills a writable cache (the user's, say) where --out fills a precompiled layer: the same folder format.
         out: o.out ?? o.cacheDir ?? PACKAGE_CACHE_DIR,
         ...(jobs !== undefined ? { jobs } : {}),
+        ...(o.publish ? { publish: true } : {}),
         onResult: (r, done, total) => {
           const line = `[${done}/${total}] ${r.status.padEnd(6)} ${r.target} ${r.spec}${r.error ? `: ${r.error}` : ''}`;
           if (!tty) process.stderr.write(`${line}\n`);
@@ -41,11 +44,12 @@ export function registerCacheCommands(program: Command): void {
           }
         },
       });
-      print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.targets.map((t) => (t === 'cuda' ? `cuda (${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''})` : t)).join(' and ')}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s`);
-      return summary.failed === 0 ? EXIT.ok : EXIT.failed;
+      print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.targets.map((t) => (t === 'cuda' ? `cuda (${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''})` : t)).join(' and ')}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s${summary.published ? `; ${summary.published.published} published to ${summary.published.remote}${summary.published.skipped.length ? ` (${summary.published.skipped.length} skipped)` : ''}` : ''}`);
+      return summary.failed === 0 && !summary.published?.skipped.length ? EXIT.ok : EXIT.failed;
     }));
 
   const cacheCmd = program.command('cache').description('inspect and maintain the kernel cache');
+  registerRemoteCacheCommands(cacheCmd);
 
   cacheCmd
     .command('path')

@@ -1,4 +1,4 @@
-import { compile, compileTuned, describeSpec, NoGpuError, SpecError, type CompilerChoice, type Kernel, type SpecInput } from '../index.js';
+import { compile, compileTuned, describeSpec, NoGpuError, SpecError, type CompilerChoice, type Kernel, type KernelProvenance, type SpecInput } from '../index.js';
 
 export interface CompileCommandOptions {
   readonly spec: SpecInput;
@@ -17,7 +17,8 @@ export interface CompileCommandResult {
   readonly spec: string;
   readonly symbol: string;
   readonly artifact: string;
-  readonly origin: string;
+  /** memory, precompiled, disk, remote (fetched from the remote cache, now in the disk cache too) or compiled. */
+  readonly origin: KernelProvenance['origin'];
   /** What built the artifact: nvcc, nvrtc, or cxx (the CPU target). */
   readonly compiler: string;
   readonly compileMs: number;

@@ -63,7 +63,7 @@ export function registerRunCommands(program: Command): void {
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {
         const variant = Object.entries(r.variant).map(([k, v]) => `${k}=${v}`).join(', ');
-        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : 'cache hit'}: ${r.spec} (${r.target}, ${r.compiler})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : `cache hit (${r.origin})`}: ${r.spec} (${r.target}, ${r.compiler})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
         if (r.tuning) process.stdout.write(`  tuning   ${r.tuning.tuned ? 'timed now' : 'recorded choice reused'}: ${Object.entries(r.tuning.timings).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join('; ')}\n`);
       }
       return EXIT.ok;

@@ -45,7 +45,7 @@ export interface KernelProvenance {
   readonly key: string;
   readonly symbol: string;
   readonly artifactPath: string;
-  readonly origin: 'memory' | 'precompiled' | 'disk' | 'compiled';
+  readonly origin: 'memory' | 'precompiled' | 'disk' | 'remote' | 'compiled';
   readonly compileMilliseconds: number;
   readonly loadMilliseconds: number;
   readonly variant: Readonly<Record<string, string | number>>;

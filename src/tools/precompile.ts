@@ -7,6 +7,7 @@ import { DwconvError, SpecError } from '../errors.js';
 import { normalizeArch } from '../compiler/arch.js';
 import { buildArtifact } from '../artifact.js';
 import { inParallel } from '../parallel.js';
+import { remoteCachePublish, requireRemote, type RemoteCommandOptions, type RemotePublishReport } from './remote-cache.js';
 import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 /**
@@ -51,6 +52,8 @@ export interface PrecompileSummary {
   readonly failed: number;
   readonly milliseconds: number;
   readonly results: readonly JobResult[];
+  /** With `publish`: what went to the remote cache. */
+  readonly published?: RemotePublishReport;
 }
 
 const MANIFEST_FIELDS = ['targets', 'archs', 'ptx', 'specs', 'grids'];
@@ -118,6 +121,12 @@ export interface PrecompileOptions {
   readonly jobs?: number;
   /** Called after each config, with the count done so far and the total. */
   readonly onResult?: (r: JobResult, done: number, total: number) => void;
+  /**
+   * Publish every entry built or reused to the remote cache (true: the one DWCONV_JIT_REMOTE_CACHE
+   * and DWCONV_JIT_REMOTE_KEY name; or name its URL). Checked before anything is built: a remote
+   * that is not configured is a SpecError, one that cannot be reached a CacheError after the build.
+   */
+  readonly publish?: boolean | RemoteCommandOptions;
 }
 
 /**
@@ -132,6 +141,8 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
+  const publish = options.publish === true ? { env } : options.publish ? { env, ...options.publish } : undefined;
+  if (publish) requireRemote(publish);
   // Absolute: the compiler runs elsewhere, and a name starting with '-' must not read as an option.
   const out = resolve(options.out);
   const started = performance.now();
@@ -153,5 +164,10 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
     return result;
   });
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
-  return { out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results };
+  const keys = results.flatMap((r) => (r.key !== undefined && r.status !== 'failed' ? [r.key] : []));
+  const published = publish ? await remoteCachePublish(out, { ...publish, keys }) : undefined;
+  return {
+    out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results,
+    ...(published ? { published } : {}),
+  };
 }

@@ -35,6 +35,11 @@ function configOf(o: RemoteCommandOptions, needSecret: boolean): RemoteConfig {
   return { ...parsed, tagKey: deriveTagKey(secret ?? randomBytes(32)) };
 }
 
+/** Checks that a remote and its secret are configured (a SpecError names what is missing); its URL without credentials. */
+export function requireRemote(o: RemoteCommandOptions = {}): string {
+  return configOf(o, true).display;
+}
+
 async function withStore<T>(o: RemoteCommandOptions, needSecret: boolean, fn: (store: RemoteStore) => Promise<T>): Promise<T> {
   const store = new RemoteStore(configOf(o, needSecret), { expect: EXPECT });
   try {
@@ -191,17 +196,27 @@ export interface RemotePublishReport {
 
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
+export interface RemotePublishOptions extends RemoteCommandOptions {
+  /** Only these entries (a precompile's results); default every entry of the directory. */
+  readonly keys?: readonly string[];
+}
+
 /**
  * Publishes the entries of a local cache directory (the user cache, or a precompile's output) to
  * the remote. Each is checked as a reader would check it before it is sent (its hashes, its key
  * recomputed from its parts), so a broken local entry is skipped, not spread.
  */
-export async function remoteCachePublish(cacheDir: string, o: RemoteCommandOptions = {}): Promise<RemotePublishReport> {
+export async function remoteCachePublish(cacheDir: string, o: RemotePublishOptions = {}): Promise<RemotePublishReport> {
   return withStore(o, true, async (store) => {
     const skipped: { key: string; why: string }[] = [];
     let published = 0;
-    for (const key of (await readdir(cacheDir)).filter((n) => KEY_PATTERN.test(n)).sort()) {
+    const present = (await readdir(cacheDir)).filter((n) => KEY_PATTERN.test(n));
+    for (const key of [...new Set(o.keys ?? present)].sort()) {
       const dir = join(cacheDir, key);
+      if (!KEY_PATTERN.test(key) || !present.includes(key)) {
+        skipped.push({ key, why: 'not in the cache directory' });
+        continue;
+      }
       if (!(await lstat(dir)).isDirectory()) {
         skipped.push({ key, why: 'not a directory' });
         continue;

@@ -2,12 +2,14 @@
 // for the tests that stop one, a raw connection to poke at stored values.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseRemoteUrl, deriveTagKey, type RemoteConfig } from '../../src/cache/remote/config.js';
+import { cxxCandidates } from '../../src/compiler/toolchain.js';
+import { readEnvironment } from '../../src/env.js';
 import { SECRET } from './remote-entry.js';
 
 export const testRedisUrl = process.env.DWCONV_JIT_TEST_REDIS;
@@ -66,4 +68,37 @@ export async function startPrivateRedis(): Promise<{ url: string; process: Child
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A C++ compiler that counts its compiles: a script in front of the real one that appends a line to
+ * a file for every call but `--version` (which computes the key and compiles nothing). Every
+ * process given it as CXX shares the count, and the key (the wrapper's path is part of it).
+ */
+export function countingCompiler(): { readonly path: string; count(): number } {
+  const real = cxxCandidates(readEnvironment()).find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!real) throw new Error('no C++ compiler to wrap');
+  const dir = mkdtempSync(join(tmpdir(), 'dwconv-cxx-'));
+  const counter = join(dir, 'compiles');
+  const path = join(dir, 'c++');
+  writeFileSync(path, [
+    '#!/bin/sh',
+    `for a in "$@"; do [ "$a" = --version ] && exec '${real}' "$@"; done`,
+    `echo compile >> '${counter}'`,
+    `exec '${real}' "$@"`,
+    '',
+  ].join('\n'), { mode: 0o755 });
+  return { path, count: () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0) };
+}
+
+/** A URL on the test Redis (or `url`) under a prefix of its own, with extra URL options. */
+export function testUrl(query = '', url = testRedisUrl!): string {
+  return `${url}${url.includes('?') ? '&' : '?'}prefix=t${randomBytes(6).toString('hex')}${query ? `&${query}` : ''}`;
 }

@@ -16,11 +16,13 @@ describe.skipIf(!hasCxx)('compile options (needs a C++ compiler)', () => {
   it.each([
     [{ target: 'gpu' }, 'options.target'], [{ compiler: 'clang' }, 'options.compiler'], [{ cache: 'no' }, 'options.cache'],
     [{ cacheDir: '' }, 'options.cacheDir'], [{ arch: 'sm_9x' }, 'arch'], [{ variant: { kernel: 'tiled', tileH: 4 }, target: 'cpu' }, 'options.variant'],
-    [{ verbose: true }, 'options.verbose'],
+    [{ verbose: true }, 'options.verbose'], [{ remoteCache: 'redis://h' }, 'options.remoteCache'], [{ remoteCache: { host: 'h' } }, 'options.remoteCache.host'],
+    [{ remoteCache: { url: 1 } }, 'options.remoteCache.url'], [{ remoteCache: { key: 'a secret of sixteen+', keyFile: '/k' } }, 'options.remoteCache'],
   ])('rejects %j', async (options, field) => {
     const err = await compile({ kernelSize: 3 }, options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpecError);
     expect((err as SpecError).field).toBe(field);
+    expect((err as SpecError).message).not.toContain('a secret of sixteen+');
   });
 
   it.skipIf(hasGpu)('target cuda without a GPU is a clear error before compiling, even with an arch', async () => {

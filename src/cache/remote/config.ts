@@ -166,7 +166,7 @@ export function deriveTagKey(secret: Buffer): Hidden<Buffer> {
 }
 
 /** The shared secret from DWCONV_JIT_REMOTE_KEY or DWCONV_JIT_REMOTE_KEY_FILE; undefined when neither is set. */
-export function readSecret(env: Pick<Environment, 'remoteKey' | 'remoteKeyFile'>): Buffer | undefined {
+export function readSecret(env: Omit<RemoteSource, 'remoteCache'>): Buffer | undefined {
   if (env.remoteKey !== undefined && env.remoteKeyFile !== undefined) {
     throw new SpecError('DWCONV_JIT_REMOTE_KEY', '(set, and so is DWCONV_JIT_REMOTE_KEY_FILE)', 'one of the two');
   }
@@ -195,6 +195,9 @@ export function readSecret(env: Pick<Environment, 'remoteKey' | 'remoteKeyFile'>
   return secret;
 }
 
+/** Where a remote's URL and secret come from: the variables, or a compile option standing in for them. */
+export type RemoteSource = Pick<Environment, 'remoteCache' | 'remoteKey' | 'remoteKeyFile'>;
+
 /** The remote is on (`config`), or off with the reason; `message` is set when the user should hear why. */
 export type RemoteResolution = { readonly config: RemoteConfig } | { readonly off: string; readonly message?: string };
 
@@ -202,7 +205,7 @@ export type RemoteResolution = { readonly config: RemoteConfig } | { readonly of
  * Reads the remote configuration from the environment. Never throws: a remote that is misconfigured
  * is off, with a message saying why, so a typo costs the remote tier, not every compile.
  */
-export function resolveRemote(env: Pick<Environment, 'remoteCache' | 'remoteKey' | 'remoteKeyFile'>): RemoteResolution {
+export function resolveRemote(env: RemoteSource): RemoteResolution {
   if (env.remoteCache === undefined) return { off: 'DWCONV_JIT_REMOTE_CACHE is not set' };
   let url: Omit<RemoteConfig, 'tagKey'>;
   try {

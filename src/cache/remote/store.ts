@@ -4,6 +4,7 @@
 // timeout, then nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { debug, shortKey } from '../../debug.js';
 import { CacheError, SpecError } from '../../errors.js';
 import { connectRedis, type RedisArg, type RedisLink } from './client.js';
 import type { RemoteConfig } from './config.js';
@@ -120,32 +121,42 @@ export class RemoteStore {
     return this.find(key, spec, true);
   }
 
-  /** `get`, where a miss is counted only when `countMiss` (a lock waiter's polls are not misses). */
-  private async find(key: string, spec: unknown, countMiss: boolean): Promise<RemoteEntry | undefined> {
+  /**
+   * `get`, where a miss is counted only when `counted`: a lock waiter's polls, and the lock holder's
+   * second look, continue a lookup already counted. So does a refusal of an entry already refused.
+   */
+  private async find(key: string, spec: unknown, counted: boolean): Promise<RemoteEntry | undefined> {
     const found = await this.lookup(key, spec);
+    debug('remote [%s] %s %s%s', this.config.display, found.kind, shortKey(key), found.kind === 'refused' ? ` (${found.refusal.reason}: ${found.refusal.detail})` : found.kind === 'hit' ? ` (${found.entry.artifact.length} artifact bytes)` : '');
     if (found.kind === 'hit') {
       this.counters.hits++;
       void this.request('EVAL', [TOUCH, 2, this.entryKey(key), this.statsKey, this.config.ttlMs, 'hits']);
       return found.entry;
     }
-    if (found.kind === 'miss' && countMiss) {
+    if (found.kind === 'miss' && counted) {
       this.counters.misses++;
       void this.request('HINCRBY', [this.statsKey, 'misses', 1]);
     }
-    if (found.kind === 'refused') this.refuse(found.refusal, found.blobSha1);
+    if (found.kind === 'refused') this.refuse(found.refusal, found.blobSha1, counted);
     return undefined;
   }
 
-  /** Counts and reports a refusal; one log line per distinct bad entry, however often it is read. */
-  private refuse(refusal: RemoteRefusal, blobSha1: string | undefined): void {
-    this.counters.refused[refusal.reason]++;
-    void this.request('HINCRBY', [this.statsKey, `refused:${refusal.reason}`, 1]);
+  /**
+   * Counts and reports a refusal: counted once per lookup (and once per distinct bad entry that a
+   * poll sees), one log line per distinct bad entry, however often it is read.
+   */
+  private refuse(refusal: RemoteRefusal, blobSha1: string | undefined, counted: boolean): void {
     const seen = `${refusal.key}:${refusal.reason}:${blobSha1 ?? ''}`;
-    if (!this.loggedRefusals.has(seen)) {
+    const known = this.loggedRefusals.has(seen);
+    if (counted || !known) {
+      this.counters.refused[refusal.reason]++;
+      void this.request('HINCRBY', [this.statsKey, `refused:${refusal.reason}`, 1]);
+      this.options.onRefusal?.(refusal);
+    }
+    if (!known) {
       this.loggedRefusals.add(seen);
       this.options.log?.(`remote cache: refused entry ${refusal.key.slice(0, 12)} (${refusal.reason}: ${refusal.detail}); compiling locally`);
     }
-    this.options.onRefusal?.(refusal);
   }
 
   private async lookup(key: string, spec?: unknown, strict = false): Promise<Lookup> {
@@ -177,17 +188,23 @@ export class RemoteStore {
     const own = checkEntry(key, { key, ...entry }, this.options.expect);
     if (!own.ok) {
       this.counters.notPublished++;
+      debug('remote [%s] not publishing %s (%s: %s)', this.config.display, shortKey(key), own.reason, own.detail);
       this.options.log?.(`remote cache: not publishing ${key.slice(0, 12)}: it would be refused (${own.reason}: ${own.detail})`);
       return false;
     }
     const blob = sealEnvelope(this.config.tagKey, key, entry);
     if (blob.length > this.config.maxEntryBytes) {
       this.counters.notPublished++;
+      debug('remote [%s] not publishing %s (%d bytes, over the limit)', this.config.display, shortKey(key), blob.length);
       this.options.log?.(`remote cache: not publishing ${key.slice(0, 12)}: ${blob.length} bytes, over the limit of ${this.config.maxEntryBytes}`);
       return false;
     }
     const reply = await this.request('SET', [this.entryKey(key), blob, 'PX', this.config.ttlMs], o);
-    if (text(reply) !== 'OK') return false;
+    if (text(reply) !== 'OK') {
+      debug('remote [%s] publishing %s failed', this.config.display, shortKey(key));
+      return false;
+    }
+    debug('remote [%s] published %s (%d bytes)', this.config.display, shortKey(key), blob.length);
     this.counters.published++;
     void this.request('HINCRBY', [this.statsKey, 'published', 1]);
     return true;
@@ -209,9 +226,11 @@ export class RemoteStore {
       const taken = await this.request('SET', [lock, token, 'NX', 'PX', this.config.lockTtlMs]);
       if (taken === UNAVAILABLE) return { produced: await produce() };
       if (text(taken) === 'OK') {
+        debug('remote [%s] took the compile lock of %s', this.config.display, shortKey(key));
         this.counters.locksTaken++;
         return this.holding(key, lock, token, produce, spec);
       }
+      if (wait === 25) debug('remote [%s] another process holds the compile lock of %s; waiting for its entry', this.config.display, shortKey(key));
       if (Date.now() >= deadline) {
         this.counters.locksGivenUp++;
         this.options.log?.(`remote cache: waited ${Math.round(this.config.lockWaitMs / 1000)} s for another process's compile of ${key.slice(0, 12)}; compiling here`);
@@ -337,6 +356,7 @@ export class RemoteStore {
    */
   private async request(command: string, args: readonly RedisArg[], o: { strict?: boolean; replyErrors?: boolean } = {}): Promise<Reply | typeof UNAVAILABLE> {
     if (!o.strict && !this.available) {
+      debug('remote [%s] %s skipped (off after a failure)', this.config.display, command);
       this.counters.skipped++;
       return UNAVAILABLE;
     }
@@ -352,6 +372,7 @@ export class RemoteStore {
       if (o.replyErrors && isReplyError(err)) return err; // the caller judges it (a key of another type)
       this.counters.failures++;
       const why = err instanceof Error ? err.message : String(err);
+      debug('remote [%s] %s failed (%s)', this.config.display, command, why);
       if (o.strict) throw new CacheError(`remote cache: ${command} failed: ${why}`, this.config.display, { cause: err });
       if (isReplyError(err)) {
         const kind = why.split(' ')[0] ?? why;

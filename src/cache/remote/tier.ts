@@ -1,15 +1,13 @@
-// The remote tier as plain data in, plain data out, for the cache's tier list to adapt. It knows
-// nothing of the disk cache: an entry is meta.json (parsed and as bytes), the source and the artifact.
+// The remote tier as plain data in, plain data out. It knows nothing of the disk cache: an entry is
+// meta.json (parsed and as bytes), the source and the artifact. src/cache/tiers/remote.ts adapts it
+// to the cache's tier list (artifact.ts), after the memory, precompiled and disk tiers:
 //
-// Intended use, after the memory, precompiled and disk tiers missed for `key`:
-//
-//   const tier = remoteTierFromEnvironment(env, { log, expect: { cacheFormat: CACHE_FORMAT_VERSION, keyOf: cacheKey } });
 //   const hit = await tier.get(key, spec);                 // verified, or undefined
-//   if (hit) → materialize into the disk cache through its atomic put (files named by hit.meta.files), origin 'remote'
+//   if (hit) → materialized into the disk cache through its atomic put, origin 'remote'
 //   else {
 //     const r = await tier.withLock(key, async () => {     // one compile fleet-wide per key
 //       const entry = await compileIntoDisk();             // the local path, unchanged
-//       await tier.put(key, await entryFromFolder(entry.dir)); // publish before the lock is released
+//       await tier.put(key, await entryFromFolder(entry.dir)); // published before the lock is released
 //       return entry;
 //     }, spec);
 //     'produced' in r ? r.produced (origin 'compiled') : materialize(r.found) (origin 'remote')
@@ -19,9 +17,8 @@
 // nothing, put publishes nothing, withLock just runs the producer. None of them throws because of Redis.
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Environment } from '../../env.js';
 import { preloadRedisClient } from './client.js';
-import { resolveRemote, type RemoteConfig } from './config.js';
+import { resolveRemote, type RemoteConfig, type RemoteSource } from './config.js';
 import type { EntryBytes } from './envelope.js';
 import { RemoteStore, type RemoteCounters, type RemoteStoreOptions } from './store.js';
 
@@ -46,6 +43,8 @@ export interface RemoteTier {
   put(key: string, entry: EntryBytes): Promise<boolean>;
   /** Single flight across processes and machines; see RemoteStore.withLock. */
   withLock<T>(key: string, produce: () => Promise<T>, spec?: unknown): Promise<{ produced: T } | { found: TierEntry }>;
+  /** The entry keys it holds (empty when off or unreachable). */
+  keys(): Promise<string[]>;
   /** Drops the connection (a process that exits need not: the socket never keeps it alive). */
   close(): void;
 }
@@ -60,6 +59,7 @@ function offTier(why: string): RemoteTier {
     get: async () => undefined,
     put: async () => false,
     withLock: async (_key, produce) => ({ produced: await produce() }),
+    keys: async () => [],
     close: () => undefined,
   };
 }
@@ -76,6 +76,7 @@ export function remoteTier(config: RemoteConfig | undefined, options: RemoteTier
     get: (key, spec) => store.get(key, spec),
     put: (key, entry) => store.put(key, entry),
     withLock: (key, produce, spec) => store.withLock(key, produce, spec),
+    keys: () => store.keys().catch(() => []),
     close: () => store.close(),
   };
 }
@@ -86,7 +87,7 @@ const toldOnce = new Set<string>();
  * The tier configured by DWCONV_JIT_REMOTE_CACHE and DWCONV_JIT_REMOTE_KEY(_FILE). A remote that is
  * configured but cannot be trusted (no secret) or parsed is off, and says so once per process.
  */
-export function remoteTierFromEnvironment(env: Pick<Environment, 'remoteCache' | 'remoteKey' | 'remoteKeyFile'>, options: RemoteTierOptions = {}): RemoteTier {
+export function remoteTierFromEnvironment(env: RemoteSource, options: RemoteTierOptions = {}): RemoteTier {
   const resolved = resolveRemote(env);
   if ('config' in resolved) return remoteTier(resolved.config, options);
   if (resolved.message !== undefined && !toldOnce.has(resolved.message)) {

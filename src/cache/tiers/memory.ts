@@ -1,3 +1,4 @@
+import { debug, shortKey } from '../../debug.js';
 import type { CacheEntry } from '../disk-cache.js';
 import { sameFile } from '../trust.js';
 import type { Tier, TierHit, TierRequest } from './tier.js';
@@ -20,6 +21,7 @@ export class MemoryTier implements Tier {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (!entry.artifactStat || !(await sameFile(entry.artifactPath, entry.artifactStat))) {
+      debug('memory: forgot %s (its artifact file changed since it was checked)', shortKey(entry.meta.key));
       this.entries.delete(key);
       return undefined;
     }

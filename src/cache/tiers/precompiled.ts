@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { debug } from '../../debug.js';
 import { openLayer } from '../layers.js';
 import type { Tier, TierHit, TierRequest } from './tier.js';
 
@@ -15,10 +16,16 @@ export class PrecompiledTier implements Tier {
     private readonly log?: (message: string) => void,
   ) {}
 
+  /** Why a layer is not searched, for the caller's log and the debug trace. */
+  private readonly traced = (message: string): void => {
+    debug('precompiled: %s', message);
+    this.log?.(message);
+  };
+
   async get(request: TierRequest): Promise<TierHit | undefined> {
     if (!request.arch) return undefined;
     for (const dir of this.dirs) {
-      const layer = await openLayer(resolve(dir), this.log);
+      const layer = await openLayer(resolve(dir), this.traced);
       const entry = await layer?.find(request.identity, request.target, request.arch, request.expect);
       if (entry) return { origin: 'precompiled', entry };
     }

@@ -1,13 +1,17 @@
 // Launch coverage without a GPU: for random specs, variants, shapes and pointer alignments, the entry
 // the plan chooses has a grid whose tiles cover every output exactly once (every tile's first output
-// inside its extent, the last tile reaching its end), checked on the plan data both launchers read.
+// inside its extent, the last tile reaching its end), checked on the plan data both launchers read;
+// and its input footprint holds every input each of a tile's outputs needs and nothing beyond those
+// windows but the vector rounding. test/toolchain/device-footprint.test.ts holds the footprints to
+// what the device code loads.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
 import { bindings, chooseEntry, type PlanCall } from '../../src/plan/choose.js';
-import { evaluate } from '../../src/plan/expr.js';
-import { normalizeSpec, outputExtent, type SpecInput } from '../../src/spec.js';
+import { evaluate, type Bindings } from '../../src/plan/expr.js';
+import type { FootprintAxis, PlanEntry } from '../../src/plan/plan.js';
+import { normalizeSpec, outputExtent, type KernelSpec, type SpecInput } from '../../src/spec.js';
 
 const specInput: fc.Arbitrary<SpecInput> = fc.record({
   kernelSize: fc.constantFrom(1, 3, 5, 7, [1, 9] as [number, number], [3, 5] as [number, number]),
@@ -66,6 +70,77 @@ describe('launch plans cover every output exactly once', () => {
       const blocks = BigInt(chosen!.blocks[0]) * BigInt(chosen!.blocks[1]);
       expect(blocks * perBlock >= chosen!.grid.tiles).toBe(true);
       expect((blocks - BigInt(chosen!.blocks[1])) * perBlock < chosen!.grid.tiles).toBe(true);
+    }), { numRuns: 400, seed: 24 });
+  }, 60_000);
+});
+
+/** Floor division for negative numerators too (a window may start in the padding). */
+const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+
+/** The input indices output o needs along a footprint's axis: [lo, hi], as the spec's window says. */
+function window(spec: KernelSpec, which: 'rows' | 'cols', unit: FootprintAxis['unit'], o: bigint, C: bigint): [bigint, bigint] {
+  const i = which === 'rows' ? 0 : 1;
+  const k = BigInt(spec.kernelSize[i]), s = BigInt(spec.stride[i]), d = BigInt(spec.dilation[i]);
+  const pad = BigInt(spec.padding[which === 'rows' ? 0 : 2]);
+  if (unit === 'pixels') return [o * s - pad, o * s - pad + (k - 1n) * d];
+  // An NHWC row's elements: output element o is channel o % C of pixel o / C (no multiplier, stride 1).
+  expect([spec.channelMultiplier, spec.stride[1]], 'element footprints: stride 1, no multiplier').toEqual([1, 1]);
+  return [o - pad * C, o - pad * C + (k - 1n) * d * C];
+}
+
+/**
+ * One tile's footprint along one axis against the windows of its outputs: those it stores (t * size
+ * up to the extent) all inside it, and nothing in the input beyond the windows of its tile's outputs
+ * (stored or not), rounded out to whole vectors.
+ */
+function checkTileAxis(spec: KernelSpec, entry: PlanEntry, which: 'rows' | 'cols', t: bigint, vars: Bindings, label: string) {
+  const f = entry.footprint![which];
+  const grid = entry.grid.axes[f.axis!];
+  const size = BigInt(grid.size), outputs = evaluate(grid.extent, vars), extent = evaluate(f.extent, vars);
+  const lo = t * BigInt(f.step) + evaluate(f.first, vars);
+  const hi = lo + evaluate(f.span, vars); // exclusive
+  const first = t * size, stored = (outputs < first + size ? outputs : first + size) - 1n, nominal = first + size - 1n;
+  const needLo = window(spec, which, f.unit, first, vars.C)[0], needHi = window(spec, which, f.unit, stored, vars.C)[1];
+  expect(lo <= needLo && needHi < hi, `${label}: tile ${t} reads [${lo}, ${hi}) but its outputs ${first}..${stored} need [${needLo}, ${needHi}]`).toBe(true);
+  const align = BigInt(f.align);
+  const roundLo = floorDiv(needLo, align) * align, roundHi = floorDiv(window(spec, which, f.unit, nominal, vars.C)[1] + align, align) * align;
+  const inLo = lo > 0n ? lo : 0n, inHi = hi < extent ? hi : extent;
+  if (inLo < inHi) expect(roundLo <= inLo && inHi <= roundHi, `${label}: tile ${t} reads [${inLo}, ${inHi}) of the input, beyond its windows [${roundLo}, ${roundHi})`).toBe(true);
+  if (lo < 0n || hi > extent) expect(['masked', 'clamped'], `${label}: reads outside the input`).toContain(f.outside);
+}
+
+describe('launch plans read the input each output needs and nothing beyond it', () => {
+  it('for every family, variant, shape and alignment each tile of the chosen entry reads its outputs\' windows, rounded to its vectors only', () => {
+    fc.assert(fc.property(specInput, fc.nat(), sizes, fc.tuple(address, address, address), fc.boolean(), fc.nat(), (input, pick, { N, C, H, W }, [x, y, r], clusters, at) => {
+      let spec;
+      try { spec = normalizeSpec(input); } catch { return; }
+      const variants = [undefined, ...allVariants(spec)];
+      const g = generate(spec, 'cuda', variants[pick % variants.length]);
+      const plan = g.plan!;
+      for (const e of plan.entries) expect(e.footprint, `${e.name} has a footprint`).toBeDefined();
+      const a = 1024n;
+      const call: PlanCall = { pointers: { x, w: a, b: a, scale: a, shift: a, r, pw: a, pb: a, y }, N, C, H, W, clusterBuilt: () => clusters };
+      const chosen = chooseEntry(plan, call);
+      if (!chosen) return;
+      const vars = bindings(plan, call);
+      const f = chosen.entry.footprint!;
+      const extents = { pixels: { rows: vars.H, cols: vars.W }, elements: { rows: vars.H, cols: vars.W * vars.C } };
+      for (const which of ['rows', 'cols'] as const) {
+        expect(evaluate(f[which].extent, vars), `${chosen.entry.name} ${which} extent`).toBe(extents[f[which].unit][which]);
+        if (f.by === 'tile') {
+          const tiles = BigInt([chosen.grid.tilesW, chosen.grid.tilesH, chosen.grid.channels][f[which].axis!]!);
+          for (const t of new Set([0n, tiles - 1n, BigInt(at) % tiles, 1n % tiles])) checkTileAxis(spec, chosen.entry, which, t, vars, `${chosen.entry.name} ${which}`);
+        } else {
+          // Each pixel reads its own window: the first, the last and one between.
+          const outputs = which === 'rows' ? vars.Ho : vars.Wo;
+          for (const o of new Set([0n, outputs - 1n, BigInt(at) % outputs])) {
+            const lo = o * BigInt(f[which].step) + evaluate(f[which].first, vars);
+            const [needLo, needHi] = window(spec, which, 'pixels', o, vars.C);
+            expect([lo, lo + evaluate(f[which].span, vars) - 1n], `${chosen.entry.name} ${which} of output ${o}`).toEqual([needLo, needHi]);
+            if (needLo < 0n || needHi >= (which === 'rows' ? vars.H : vars.W)) expect(['masked', 'clamped']).toContain(f[which].outside);
+          }
+        }
+      }
     }), { numRuns: 400, seed: 24 });
   }, 60_000);
 });

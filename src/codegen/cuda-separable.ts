@@ -1,9 +1,10 @@
 import type { KernelSpec, PointwiseSpec } from '../spec.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { and, ceilDiv, divides, ge, le, lt, mul, not, num, TRUE, v, type Expr } from '../plan/expr.js';
-import type { PlanEntry } from '../plan/plan.js';
+import type { InputFootprint, PlanEntry } from '../plan/plan.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 import type { CudaFamily } from './family.js';
+import { pixelAxis } from './footprint.js';
 import { INT_MAX } from './plan-prologue.js';
 
 export const SEPARABLE_THREADS = 256;
@@ -157,6 +158,21 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
 type SeparableParts = ReturnType<typeof separableParts>;
 
 /**
+ * What a separable block reads: each output pixel its own window (window_of: ih0 = oh * SH - PT,
+ * iw0 = ow * SW - PL), every tap's row and column clamped into the plane and its product zeroed
+ * outside it (depthwise, taps_of). The quads entry (quad_row) loads a quad's own four columns as one
+ * vector and its halo columns masked, its rows clamped; a quad reads its four pixels' windows.
+ */
+function separableFootprint(spec: KernelSpec, quads: boolean): InputFootprint {
+  const [kh, kw] = spec.kernelSize;
+  return {
+    by: 'pixel',
+    rows: pixelAxis(spec.stride[0], spec.padding[0], kh, spec.dilation[0], v('H'), 'clamped'),
+    cols: pixelAxis(spec.stride[1], spec.padding[2], kw, spec.dilation[1], v('W'), quads ? 'masked' : 'clamped'),
+  };
+}
+
+/**
  * The entries of a separable block, tried in order: the split one where the wide layout would launch
  * too few blocks, the split grid is at most one block per SM, there are enough chunks of depthwise
  * channels and its code was built for clusters; else the narrow one for too few wide blocks; else the
@@ -172,7 +188,7 @@ function separableEntries(spec: KernelSpec & { pointwise: PointwiseSpec }, sep: 
   const entry = (e: { readonly name: string; readonly pixels: number; readonly coutTile: number }, when: Expr, threads = SEPARABLE_THREADS, slices = 1): PlanEntry => ({
     name: e.name, scope: 'sep', when, fits: le(runs(e), INT_MAX), threads, tilesPerBlock: 1,
     grid: { axes: [{ size: e.coutTile, extent: cout, copies: slices }, { size: e.pixels, extent: pixels }, { size: 1, extent: num(1) }], images: num(1) },
-    sharedBytes: num(0), maxSharedBytes: 0, takesPixels: true,
+    sharedBytes: num(0), maxSharedBytes: 0, takesPixels: true, footprint: separableFootprint(spec, e === sep.quads),
   });
   const split = sep.split && {
     ...entry(sep.split, and(fewBlocks, le(mul(mul(runs(sep.split), coutTiles(sep.split)), sep.split.slices), sep.split.maxBlocks), ge(ceilDiv(mul(v('C'), spec.channelMultiplier), SEPARABLE_CHUNK), sep.split.minChunks)), sep.split.threads, sep.split.slices),

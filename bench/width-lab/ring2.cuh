@@ -70,7 +70,7 @@ void cp_wait_all();
 #define WL_BUG(n) false
 #endif
 
-// Static analysis builds (-DWL_ANALYZE=1: rows of odd Wo, 2: Wo % 4 == 0) fix the block-uniform
+// Static analysis builds (-DWL_ANALYZE=1: rows of odd Wo and odd parity, 2: Wo % 4 == 0) fix the block-uniform
 // conditions to an interior block's so that the step loop's SASS is the path it runs (run.sh
 // does not build them; README.md, "Round 2", has the counts).
 #ifdef WL_ANALYZE
@@ -492,7 +492,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
   }
   if constexpr (K::STOREM == STORE_PAIR) {
     const float p3 = shfl_up1(v[3]);      // every lane of the warp is here (the branch above is on Wo alone)
-    const int par = (int)(row_elem & 1);  // of column ow0 too: ow0 is a multiple of 4
+    const int par = WL_AN((int)(row_elem & 1), 1);  // of column ow0 too: ow0 is a multiple of 4
     const int lane = l & 31;
     if (par == 0) {
       if (full) {
@@ -551,7 +551,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
       unsigned* sw = reinterpret_cast<unsigned*>(stage) + (l & ~31) * 2;
       reinterpret_cast<uint2*>(sw)[lane] = make_uint2(Dt<T>::pack(v[0], v[1]), Dt<T>::pack(v[2], v[3]));
       if (!WL_BUG(4)) sync_warp();
-      const int par = (int)((row_elem + ow_w) & 1);
+      const int par = WL_AN((int)((row_elem + ow_w) & 1), 1);
       unsigned short* ys = reinterpret_cast<unsigned short*>(y + row_elem + ow_w);
       unsigned* yw = reinterpret_cast<unsigned*>(ys - par);  // 4-byte aligned: y is
 #pragma unroll

@@ -7,10 +7,10 @@
 # width-lab.log (the raw output), summary.txt (ratios to the aligned library), build.txt (ptxas
 # registers and spills per design, then the build logs), sanitizer.txt.
 # Env: WL_GROUPS ("f32:3 f16:7 ..."), WL_WIDTHS, WL_CASE_TIMEOUT (s a case, default 40),
-# WL_SANITIZE (0: skip the sanitizer passes), WL_MEMCHECK_LIMIT / WL_RACECHECK_LIMIT (s, default
-# 75 / 45), WL_BUDGET (s from the start, default 255: a timing group that would start later is
-# skipped and says so), WL_JOBS (parallel compiles, default the cores), WL_ROUND1 (1: build round
-# 1's designs too).
+# WL_SKIP_BUILD (1: reuse build/ from a previous run), WL_SANITIZE (0: skip the sanitizer passes),
+# WL_MEMCHECK_LIMIT / WL_RACECHECK_LIMIT (s, default 75 / 45), WL_BUDGET (s from the start, default
+# 255: a timing group that would start later is skipped and says so), WL_JOBS (parallel compiles,
+# default the cores), WL_ROUND1 (1: build round 1's designs too).
 set -uo pipefail
 cd "$(dirname "$0")"
 out=${OUT:-/tmp/width-lab-out}
@@ -27,6 +27,7 @@ flags=(-arch=sm_90 -O3 -std=c++17 -Xptxas -v)
 [[ "${WL_ROUND1:-0}" == 1 ]] && flags+=(-DWL_ROUND1)
 jobs_max=${WL_JOBS:-$(nproc)}
 slot() { while (( $(jobs -r | wc -l) >= jobs_max )); do sleep 0.2; done; }
+if [[ "${WL_SKIP_BUILD:-0}" != 1 ]]; then
 rm -f build/*.o
 for dt in f32 f16 bf16; do
   for k in 3 7; do
@@ -46,7 +47,7 @@ fi
 regs() {
   awk '
     /Compiling entry function/ {
-      name = $0; sub(/.*function .|. for .sm_.*/, "", name); label = name
+      name = $0; gsub(/.*function .|. for .sm_.*/, "", name); label = name
       if (name ~ /wl25ring2/) {
         n = 0; s = name
         while (match(s, /Li-?[0-9]+E/)) { v[++n] = substr(s, RSTART + 2, RLENGTH - 3); s = substr(s, RSTART + RLENGTH) }
@@ -58,9 +59,10 @@ regs() {
     /Used [0-9]+ registers/ { match($0, /Used [0-9]+/); r = substr($0, RSTART + 5, RLENGTH - 5); sm = ""; if (match($0, /[0-9]+ bytes smem/)) sm = substr($0, RSTART, RLENGTH)
       printf "# %-11s %-22s %3d registers, %3d bytes spilled, %s\n", FILENAME, label, r, spill, sm }' "$@" | sed 's|build/||; s|\.log||'
 }
-{ echo "# built in $(elapsed) s"; regs build/lab_*.log; regs build/lib_*.log | grep -E "ring|tiled_4_1 |direct" ; } | tee "$out/build.txt.head"
+{ echo "# built in $(elapsed) s"; regs build/lab_*.log; regs build/lib_*.log | grep -E "ring|tiled_4_1|direct" ; } | tee "$out/build.txt.head"
 { cat "$out/build.txt.head"; echo; for f in build/*.log; do echo "==== $f"; cat "$f"; done; } > "$out/build.txt"
 rm -f "$out/build.txt.head"
+fi
 
 groups=${WL_GROUPS:-"f32:3 f16:3 f32:7 bf16:3 f16:7 bf16:7"}
 
@@ -118,6 +120,7 @@ grep '^ROW' "$log" | awk -F'\t' '
   END {
     for (i = 1; i <= NR; i++) {
       split(rows[i], f, "\t"); key = f[2] " k" f[3];
+      if (f[10] != "ok") bad[key " " f[6]]++;  # a failed check at any width, aligned or not
       if (f[5] == 1) continue;
       n = split(al[key], a, " "); best = -1; bd = 1e9;
       for (j = 1; j <= n; j++) { d = a[j] - f[4]; if (d < 0) d = -d; if (d < bd) { bd = d; best = a[j] } }
@@ -125,7 +128,6 @@ grep '^ROW' "$log" | awk -F'\t' '
       r = f[8] / bw[key " " best]; k2 = key " " f[6];
       printf "%-10s %-11s W=%-5d vs W=%-5d ratio %.3f %s\n", key, f[6], f[4], best, r, f[10];
       if (!(k2 in worst) || r < worst[k2]) { worst[k2] = r; at[k2] = f[4] }
-      if (f[10] != "ok") bad[k2]++;
     }
     print "";
     for (k2 in worst) printf "WORST %-22s %.3f at W=%d%s\n", k2, worst[k2], at[k2], (k2 in bad) ? "  CHECK FAILED x" bad[k2] : "";

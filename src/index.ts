@@ -39,6 +39,7 @@ export type { Comparison, Mismatch } from './verify/compare.js';
 // Cache maintenance
 export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
 export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { bundleKey, exportBundle, importBundle } from './cache/bundle.js';
+export { bundleKey, exportBundle } from './cache/bundle.js';
+export { importBundle, type ImportOptions, type ImportResult } from './tools/bundle-import.js';
 
 export { PACKAGE_VERSION as VERSION } from './version.js';

@@ -4,7 +4,7 @@
 // source and never uses the bundle's library; with --trust-unsigned the load checks refuse the
 // constructor (the doubled arithmetic is what that option trusts the sender for); verify and compile
 // refuse such a library placed on disk, and the constructor never runs.
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -20,7 +20,8 @@ import { cxxFlags } from '../../src/compiler/compilers.js';
 import { findCxx } from '../../src/compiler/toolchain.js';
 import { readEnvironment } from '../../src/env.js';
 import { withKeyLock } from '../../src/cache/key-lock.js';
-import { verifyCache } from '../../src/tools/cache-inspect.js';
+import { entrySource, listEntries, verifyCache } from '../../src/tools/cache-inspect.js';
+import { canonicalJson, normalizeSpec } from '../../src/spec.js';
 import { hasCxx } from '../helpers/requirements.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -233,6 +234,59 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
     expect(Array.from(await k.run(x, [1, 2, 5, 5], w))).toEqual(Array.from(reference));
   });
 
+  it('a bundle with a sound entry and then one naming ".." is refused whole: nothing is written, trusted or not', async () => {
+    const b = readJson(bundleFile);
+    const second = JSON.parse(JSON.stringify(b.entries[0])) as BundleJson['entries'][number];
+    second.meta.files.source = '..';
+    second.meta.parts = { ...second.meta.parts, flags: [...second.meta.parts.flags, '-DOTHER'] };
+    second.key = second.meta.key = cacheKey(second.meta.parts) as never;
+    const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-dotdot-')), 'b.json.gz');
+    writeJson(file, { ...b, entries: [b.entries[0], second] });
+    for (const trustUnsigned of [false, true]) {
+      const root = fresh('trust-dotdot');
+      await expect(importBundle(root, file, { trustUnsigned })).rejects.toThrow(/entries\[1\]\.meta/);
+      expect(existsSync(root)).toBe(false);
+    }
+  });
+
+  describe("an entry's files are read as a load reads them: no symlink followed, names from the allow-list", () => {
+    const withSourceSpoiled = async (spoil: (dir: string, metaPath: string) => void) => {
+      const root = fresh('trust-source');
+      const k = await build(SPEC, { target: 'cpu', cacheDir: root });
+      spoil(join(root, k.key), join(root, k.key, 'meta.json'));
+      const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-export-')), 'b.json.gz');
+      return { root, key: k.key, file, exported: await exportBundle(root, [k.key], file) };
+    };
+    it.each([
+      ['a source that is a symlink to /etc/passwd', (dir: string) => { rmSync(join(dir, 'kernel.cpp')); symlinkSync('/etc/passwd', join(dir, 'kernel.cpp')); }],
+      ["meta.json naming '../../../../../../etc/passwd' as the source", (_dir: string, metaPath: string) => {
+        const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { files: Record<string, string> };
+        writeFileSync(metaPath, JSON.stringify({ ...meta, files: { ...meta.files, source: '../../../../../../etc/passwd' } }), { mode: 0o600 });
+      }],
+    ])('%s: show --source refuses, export skips the entry, and neither reads the file', async (_name, spoil) => {
+      const { root, key, file, exported } = await withSourceSpoiled(spoil);
+      await expect(entrySource(root, key.slice(0, 12))).rejects.toThrow(SpecError);
+      expect(exported).toMatchObject({ exported: 0, skipped: [key] });
+      expect(gunzipSync(readFileSync(file)).toString('utf8')).not.toContain('root:');
+    });
+  });
+
+  it("meta.json's spec edited to another kernel's (a 7x7 on a 3x3 entry): ls and verify say it is broken, compile rebuilds it", async () => {
+    const root = fresh('trust-spec');
+    const k = await build(SPEC, { target: 'cpu', cacheDir: root });
+    const metaPath = join(root, k.key, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { spec: Record<string, unknown> };
+    writeFileSync(metaPath, JSON.stringify({ ...meta, spec: JSON.parse(canonicalJson(normalizeSpec({ kernelSize: 7, padding: 1 }))) as unknown }), { mode: 0o600 });
+    expect((await listEntries(root))[0]!.problem).toMatch(/not what this version generates/);
+    expect((await verifyCache(root, false)).broken).toHaveLength(1);
+    // Another process (this one remembers the artifact it built, which is still the right one).
+    const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+    const r = await execa(process.execPath, [cli, 'compile', '--spec-json', JSON.stringify(SPEC), '--target', 'cpu', '--cache-dir', root, '--json'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ origin: 'compiled' });
+    expect((await verifyCache(root, false)).broken).toEqual([]);
+  });
+
   describe('precompiled layers: every folder and file checked, not only the top folder', () => {
     let layerSource: string;
     beforeAll(async () => {
@@ -251,6 +305,16 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
 
     it('a sound layer serves compile()', async () => {
       expect(await origin(layerCopy().layer)).toBe('precompiled');
+    });
+
+    it("an entry holding another kernel's library (its hashes updated): skipped, compiled instead of failing", async () => {
+      const other = readFileSync((await build({ kernelSize: 5 }, { target: 'cpu', cacheDir: fresh('trust-layer-other') })).path);
+      const l = layerCopy();
+      const metaPath = join(l.entry, 'meta.json');
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(l.entry, 'kernel.so'), other, { mode: 0o644 });
+      writeFileSync(metaPath, JSON.stringify({ ...meta, artifactBytes: other.length, artifactSha256: sha256(other) }), { mode: 0o644 });
+      expect(await origin(l.layer)).toBe('compiled');
     });
 
     it.each([
@@ -290,6 +354,12 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
       const r = await execa(process.execPath, [cli, 'compile', '--kernel-size', '3', `--cache-dir=${dir}`, '--json'], { cwd, reject: false, env: { DWCONV_JIT_TARGET: 'cpu' } });
       expect(r.exitCode, r.stderr + r.stdout).toBe(0);
       expect(entries(join(cwd, dir))).toHaveLength(1);
+    }
+    writeFileSync(join(cwd, 'm.json'), JSON.stringify({ targets: ['cpu'], specs: [{ kernelSize: 3 }] }));
+    for (const out of ['out', '-xout']) {
+      const r = await execa(process.execPath, [cli, 'precompile', 'm.json', `--out=${out}`, '--json'], { cwd, reject: false });
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ built: 1, failed: 0, out: join(cwd, out) });
     }
   });
 

@@ -177,7 +177,7 @@ export function registerCacheCommands(program: Command): void {
     .description("add a bundle's entries, all or none, every one checked before anything is written; unless signed (or --trust-unsigned), each is rebuilt here from its source")
     .addOption(cacheDirOption())
     .option('--key-file <file>', "require a valid signature under the key in this file and use the signer's artifacts (default: DWCONV_JIT_BUNDLE_KEY, if set)")
-    .addOption(new Option('--trust-unsigned', "use an unsigned bundle's artifacts as the sender built them instead of rebuilding them: this trusts the sender, whose library may not be the output of its source").conflicts('keyFile'))
+    .addOption(new Option('--trust-unsigned', "use an unsigned bundle's artifacts as the sender built them instead of rebuilding them: this trusts the sender, whose library may not be the output of its source (DWCONV_JIT_BUNDLE_KEY is then not asked for)").conflicts('keyFile'))
     .option('--json', 'print JSON')
     .action(action(async (file: string, o: { cacheDir?: string; keyFile?: string; trustUnsigned?: boolean; json?: boolean }) => {
       const key = o.trustUnsigned ? undefined : await bundleKey({ file: o.keyFile, value: readEnvironment().bundleKey });

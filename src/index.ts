@@ -39,7 +39,8 @@ export type { Comparison, Mismatch } from './verify/compare.js';
 // Cache maintenance
 export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
 export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { bundleKey, exportBundle, importBundle } from './cache/bundle.js';
+export { bundleKey, exportBundle } from './cache/bundle.js';
+export { importBundle, type ImportOptions, type ImportResult } from './tools/bundle-import.js';
 export {
   remoteCacheStats, remoteCacheList, remoteCacheVerify, remoteCachePrune, remoteCachePublish,
   type RemoteCommandOptions, type RemoteStats, type RemoteEntryRow, type RemoteVerifyReport, type RemotePruneOptions, type RemotePruneReport, type RemotePublishReport,

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { NoGpuError } from '../errors.js';
+import { NoGpuError, SpecError } from '../errors.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { backendFor } from '../backends/registry.js';
 import { resolveTarget } from '../options.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, type SpecInput } from '../spec.js';
+import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, outputShape, type KernelSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
 import { randomParameters, referenceParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
@@ -79,6 +80,20 @@ async function secondProcessHit(spec: SpecInput, target: string, cacheDir: strin
   return { origin: parsed.origin, loadMs: parsed.loadMs, processMs: performance.now() - started };
 }
 
+/**
+ * The CPU demo holds its input and output in host tensors, single buffers of at most
+ * buffer.constants.MAX_LENGTH bytes (4 GiB on Node 20): a larger problem is refused before anything
+ * is compiled, naming the shape, rather than failing later with a RangeError.
+ */
+function checkHostShape(spec: KernelSpec, shape: readonly number[]): void {
+  const outShape = outputShape(spec, shape);
+  const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const bytes = Math.max(count(shape) * DTYPE_BYTES[spec.dtype], count(outShape) * DTYPE_BYTES[outputDtypeOf(spec)]);
+  if (bytes > bufferConstants.MAX_LENGTH) {
+    throw new SpecError('shape', shape, `a CPU problem whose input and output each fit one host buffer (at most ${bufferConstants.MAX_LENGTH} bytes; this one needs ${bytes})`);
+  }
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const env = readEnvironment();
   const target = resolveTarget(o.target, env);
@@ -87,6 +102,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const device = target === 'cuda' ? probe.detail : `CPU: ${probe.detail}`;
   // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
   const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
+  if (target === 'cpu') checkHostShape(normalizeSpec(o.spec), shape);
   const seed = freshSeed(o.seed);
   const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-')));
   try {

@@ -34,6 +34,8 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     [['compile', '--spec-json', '{"kernelSize":3,"evil":"$(reboot)"}', '--json'], 'spec.evil'],
     [['compile', '--kernel-size', '3', '--arch', 'sm_90;ls', '--target', 'cuda', '--json'], 'arch'],
     [['demo', '--shape', '1,2,3', '--json'], 'shape'],
+    [['demo', '--target', 'cpu', '--shape', '1,1,99999999999,8', '--json'], 'inputShape[2]'],
+    [['demo', '--target', 'cpu', '--shape', '1,1,70000,70000', '--json'], 'shape'],
     [['compile', '--tune-for', '1,2,8,8', '--target', 'cpu', '--json'], '--tune-for'],
     [['compile', '--tune-for', '1,2,8', '--json'], 'shape'],
     [['compile', '--pointwise-tf32', '--json'], 'pointwise'],

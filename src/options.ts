@@ -119,9 +119,11 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   }
   const target = resolveTarget(options.target, env);
   const backend = backendFor(target);
+  // Both inputs checked before any GPU is asked about them.
+  const givenArch = options.arch === undefined ? undefined : normalizeArch(options.arch);
   const requested = options.device === undefined ? undefined : parseCudaDevice('options.device', options.device);
   const device = backend.deviceFor(requested, env, purpose === 'load');
-  const arch = backend.archFor(options.arch === undefined ? undefined : normalizeArch(options.arch), env, purpose === 'load', device);
+  const arch = backend.archFor(givenArch, env, purpose === 'load', device);
   if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
   const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
   const compiler = backend.cudaCompiler(choice as CompilerChoice, env, purpose);

@@ -6,7 +6,7 @@ import { cudaRuntime, type Address } from '../ffi/cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { rangesEqual, rangesOverlap, Tensor, tensorState, type TensorState } from './tensor.js';
 import { forwardOptions, runArrays } from './arguments.js';
-import { checkTensorDevice } from './device-guard.js';
+import { checkTensorDevice, type Placement } from './device-guard.js';
 
 /** The tensors a fused epilogue reads, beside the bias. */
 export interface EpilogueTensors {
@@ -72,15 +72,14 @@ export class Kernel {
     readonly deviceIndex: number | undefined = undefined,
   ) {
     if ((target === 'cuda') !== (deviceIndex !== undefined)) throw new DwconvError(`internal: a ${target} kernel ${target === 'cuda' ? 'needs' : 'has no'} a device index`);
-  }
-
-  get key(): string {
-    return this.provenance.key;
+    this.placement = { device: target, deviceIndex };
   }
 
   /** Where the kernel runs (`device`: its target), as the device guard compares it with a tensor. */
-  private get placement(): { device: TargetDevice; deviceIndex: number | undefined } {
-    return { device: this.target, deviceIndex: this.deviceIndex };
+  private readonly placement: Placement;
+
+  get key(): string {
+    return this.provenance.key;
   }
 
   /** The same loaded kernel, as a later compile() in this process returns it (origin 'memory', nothing compiled or loaded). */

@@ -36,7 +36,7 @@ export interface DeviceInfo {
   readonly name: string;
   readonly arch: string;
   readonly multiprocessors: number;
-  /** domain:bus:device.function, as nvidia-smi shows it (without its leading zeros): tells identical GPUs apart. */
+  /** domain:bus:device.function, as lspci and cudaDeviceGetPCIBusId write it (nvidia-smi pads the domain to 8 digits): tells identical GPUs apart. */
   readonly pciBusId: string;
 }
 

@@ -6,7 +6,8 @@ export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.j
 export type { TuningRecord } from './cache/tuning-store.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type HostValues, type KernelProvenance } from './runtime/kernel.js';
 export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
-export { Tensor, type TensorOptions, type DevicePointerOptions, type Device } from './runtime/tensor.js';
+export { Tensor, type TensorOptions, type DevicePointerOptions, type Device, type DeviceChoice } from './runtime/tensor.js';
+export type { CudaDeviceChoice } from './device.js';
 export type { Artifact } from './artifact.js';
 export type { KeyParts } from './cache/key.js';
 export type { EntryMeta } from './cache/disk-cache.js';
@@ -22,11 +23,11 @@ export { allVariants, type CudaVariant } from './codegen/variant.js';
 export { reference, type ReferenceInputs } from './verify/reference.js';
 
 // The machine: CUDA runtime, GPU probe, environment
-export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo, type GpuProbe, type Address } from './ffi/cudart.js';
+export { cudaRuntime, probeGpu, listGpus, type CudaRuntime, type DeviceInfo, type GpuProbe, type GpuList, type Address } from './ffi/cudart.js';
 export { readEnvironment, brokenOverrides, OVERRIDE_VARIABLES, type Environment } from './env.js';
 
 // Errors
-export { DwconvError, SpecError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
 
 // Tools the CLI exposes: demo, bench, doctor, explain, precompile
 export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';

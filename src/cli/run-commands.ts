@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { COMPILERS, printBench, runBench, runDemo, SpecError, type BenchResult, type CompilerChoice } from '../index.js';
-import { action, cacheDirOption, checkOutputFolder, EXIT, targetOption } from './common.js';
+import { action, cacheDirOption, checkOutputFolder, deviceOption, EXIT, parseDeviceFlag, targetOption } from './common.js';
 import { compileCommand, parseSpecJson } from './compile-command.js';
 import { printDemo } from './demo-report.js';
 import { addSpecFlags, parseShape, specFlagsGiven, specFromFlags, type SpecFlags } from './spec-flags.js';
@@ -14,6 +14,7 @@ export function registerRunCommands(program: Command): void {
       .command('demo')
       .description('compile a kernel on the default target, check it against a float64 reference, print timings')
       .addOption(targetOption())
+      .addOption(deviceOption())
       .option('--shape <N,C,H,W>', 'input shape (default: 64,128,256,512 on CUDA, 8,32,128,256 on the CPU)')
       .option('--reps <n>', 'timed repetitions', '20')
       .option('--seed <n>', 'random seed (default: fresh each run)')
@@ -21,13 +22,14 @@ export function registerRunCommands(program: Command): void {
       .addOption(new Option('--cache-dir <dir>', 'cache directory to compile into (default: a fresh temporary one, so the first compile is cold)'))
       .option('--json', 'print the result as JSON'),
   ).action(
-    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; shape?: string; reps: string; seed?: string; torch: boolean; cacheDir?: string; json?: boolean }) => {
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; device?: string; shape?: string; reps: string; seed?: string; torch: boolean; cacheDir?: string; json?: boolean }) => {
       const reps = Number(o.reps);
       if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
       if (o.seed !== undefined && !/^\d+$/.test(o.seed)) throw new SpecError('--seed', o.seed, 'a non-negative integer');
       const result = await runDemo({
         spec: specFromFlags(o),
         target: o.target,
+        ...(o.device !== undefined ? { device: parseDeviceFlag(o.device) } : {}),
         ...(o.shape ? { shape: parseShape(o.shape) } : {}),
         reps,
         ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
@@ -47,23 +49,24 @@ export function registerRunCommands(program: Command): void {
       .description('generate, compile (or find in the cache) and load one kernel')
       .addOption(targetOption())
       .option('--spec-json <json>', 'the whole spec as JSON (instead of the spec flags)')
-      .option('--arch <sm_XX>', 'CUDA arch (default: the current GPU)')
+      .option('--arch <sm_XX>', 'CUDA arch (default: the GPU in use)')
+      .addOption(deviceOption())
       .addOption(new Option('--compiler <compiler>', "CUDA compiler (default: DWCONV_JIT_COMPILER, else 'auto': NVRTC when libnvrtc loads)").choices([...COMPILERS]))
       .addOption(cacheDirOption())
       .option('--no-cache', 'compile into a temporary folder, bypassing the cache')
       .option('--tune-for <N,C,H,W>', 'CUDA: time every variant on this input shape, keep the fastest (recorded in the cache)')
       .option('--json', 'print the result as JSON'),
   ).action(
-    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; compiler?: CompilerChoice; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }, cmd: Command) => {
+    action(async (o: SpecFlags & { target: 'auto' | 'cuda' | 'cpu'; specJson?: string; arch?: string; device?: string; compiler?: CompilerChoice; cacheDir?: string; cache: boolean; tuneFor?: string; json?: boolean }, cmd: Command) => {
       const spec = o.specJson !== undefined ? parseSpecJson(o.specJson, specFlagsGiven(cmd)) : specFromFlags(o);
       const r = await compileCommand(
-        { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
+        { spec, target: o.target, ...(o.arch ? { arch: o.arch } : {}), ...(o.device !== undefined ? { device: parseDeviceFlag(o.device) } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, ...(o.tuneFor ? { tuneFor: parseShape(o.tuneFor) } : {}) },
         (line) => process.stderr.write(`${line}\n`),
       );
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {
         const variant = Object.entries(r.variant).map(([k, v]) => `${k}=${v}`).join(', ');
-        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : `cache hit (${r.origin})`}: ${r.spec} (${r.target}, ${r.compiler})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
+        process.stdout.write(`${r.origin === 'compiled' ? 'compiled' : `cache hit (${r.origin})`}: ${r.spec} (${r.device}, ${r.compiler})\n  key      ${r.key}\n  artifact ${r.artifact}\n  variant  ${variant || '-'}\n  compile  ${r.compileMs.toFixed(0)} ms, load ${r.loadMs.toFixed(1)} ms, total ${r.totalMs.toFixed(0)} ms\n`);
         if (r.tuning) process.stdout.write(`  tuning   ${r.tuning.tuned ? 'timed now' : 'recorded choice reused'}: ${Object.entries(r.tuning.timings).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join('; ')}\n`);
       }
       return EXIT.ok;

@@ -8,12 +8,15 @@ const CHUNK_ELEMENTS = 1 << 24;
 /** Indices further apart than this are read with separate copies rather than one copy spanning the gap. */
 const MAX_GAP = 1 << 14;
 
-/** Fills device memory with uniformAt(seed, i) values stored as `dtype`, one host chunk at a time. */
-export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtype: DType, seed: number): void {
+/**
+ * Fills device memory with uniformAt(seed, first + i) values stored as `dtype`, one host chunk at a
+ * time (`first`: where this piece starts in a larger array, as when a batch is split over devices).
+ */
+export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtype: DType, seed: number, first = 0): void {
   const base = BigInt(dst);
   const bytes = DTYPE_BYTES[dtype];
   for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
-    const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, count - start)), seed, start);
+    const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, count - start)), seed, first + start);
     rt.copyToDevice(base + BigInt(start * bytes), encode(chunk, dtype));
   }
 }

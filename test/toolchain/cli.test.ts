@@ -26,7 +26,7 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     const first = await run(['compile', '--kernel-size', '5', '--dtype', 'bfloat16', '--json']);
     expect(first.exitCode, first.stderr).toBe(0);
     const second = await run(['compile', '--kernel-size', '5', '--dtype', 'bfloat16', '--json']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ origin: 'disk', key: (JSON.parse(first.stdout) as { key: string }).key });
+    expect(JSON.parse(second.stdout)).toMatchObject({ origin: 'disk', device: 'cpu', key: (JSON.parse(first.stdout) as { key: string }).key });
   });
 
   it.each([
@@ -40,6 +40,9 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     [['compile', '--tune-for', '1,2,8', '--json'], 'shape'],
     [['compile', '--pointwise-tf32', '--json'], 'pointwise'],
     [['compile', '--pointwise', '8', '--pointwise-tf32', '--dtype', 'float16', '--json'], 'pointwise.tf32'],
+    [['compile', '--kernel-size', '3', '--device', 'gpu1', '--json'], '--device'],
+    [['demo', '--device', 'cuda:-1', '--json'], '--device'],
+    [['compile', '--kernel-size', '3', '--target', 'cpu', '--device', '1', '--json'], 'options.device'],
   ])('%j exits 2 with a JSON error naming the field', async (args, field) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);

@@ -3,6 +3,7 @@ import type { Environment } from '../env.js';
 import type { LaunchPlan } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
 import { cudaDriver } from '../ffi/cuda-driver.js';
+import { cudaRuntime } from '../ffi/cudart.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { planLauncher } from './plan-launcher.js';
 import { DwconvError } from '../errors.js';
@@ -47,6 +48,18 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
   return { launch: (...args) => launch(...args) as number, launchAsync, info };
 }
 
+// A device's SM count does not change while a process runs: read once per device.
+const multiprocessorCounts = new Map<number, number>();
+
+/** The SM count of the current device: a module loads into its context, and its launches go there. */
+function currentMultiprocessors(env: Environment): number {
+  const rt = cudaRuntime(env);
+  const index = rt.currentDevice();
+  let count = multiprocessorCounts.get(index);
+  if (count === undefined) multiprocessorCounts.set(index, (count = rt.device(index).multiprocessors));
+  return count;
+}
+
 /**
  * Loads a cubin (an NVRTC build) through the driver API. A cubin carries no self-description: its
  * identity is the cache entry's (the key covers the source), and every entry point is looked up now.
@@ -54,5 +67,5 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
 export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string): LoadedArtifact {
   const driver = cudaDriver(env);
   const module = driver.loadModule(readFileSync(path), producedBy);
-  return { launch: planLauncher(driver, module, plan) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+  return { launch: planLauncher(driver, module, plan, currentMultiprocessors(env)) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
 }

@@ -31,14 +31,14 @@ const sizes = fc.record({
 
 describe('launch plans cover every output exactly once', () => {
   it('for every family, variant, shape and alignment the chosen grid tiles each axis with no gap and no tile past its end', () => {
-    fc.assert(fc.property(specInput, fc.nat(), sizes, fc.tuple(address, address, address), fc.boolean(), (input, pick, { N, C, H, W }, [x, y, r], clusters) => {
+    fc.assert(fc.property(specInput, fc.nat(), sizes, fc.tuple(address, address, address), fc.boolean(), fc.constantFrom(1, 16, 78, 108, 114, 132, 170), (input, pick, { N, C, H, W }, [x, y, r], clusters, multiprocessors) => {
       let spec;
       try { spec = normalizeSpec(input); } catch { return; } // a window larger than its padding allows
       const variants = [undefined, ...allVariants(spec)];
       const g = generate(spec, 'cuda', variants[pick % variants.length]);
       const plan = g.plan!;
       const a = 1024n;
-      const call: PlanCall = { pointers: { x, w: a, b: a, scale: a, shift: a, r, pw: a, pb: a, y }, N, C, H, W, clusterBuilt: () => clusters };
+      const call: PlanCall = { pointers: { x, w: a, b: a, scale: a, shift: a, r, pw: a, pb: a, y }, N, C, H, W, clusterBuilt: () => clusters, multiprocessors };
       const chosen = chooseEntry(plan, call);
       const [kh, kw] = spec.kernelSize;
       const Ho = outputExtent(H, kh, spec.stride[0], spec.padding[0] + spec.padding[1], spec.dilation[0]);

@@ -31,7 +31,10 @@ export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFo
 
 // Tools the CLI exposes: demo, bench, doctor, explain, precompile
 export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';
-export { runBench, printBench, type BenchOptions, type BenchResult, type BenchRow, type VariantTiming } from './tools/bench.js';
+export { runBench, printBench, listBenchCases, type BenchOptions, type BenchResult, type BenchRow, type BenchGpu, type BenchCaseSummary, type VariantTiming } from './tools/bench.js';
+export { BENCH_GROUPS, type BenchGroup } from './tools/bench-cases.js';
+export { METRICS, METRIC_LABELS, formatMetric, type Metric, type Targets } from './tools/bench-targets.js';
+export { writeBenchCharts, groupChartSvg, parseChartInput, chartsBeside, type ChartInput } from './tools/bench-chart.js';
 export { runDoctor, type DoctorOptions, type DoctorReport, type Check as DoctorCheck } from './tools/doctor.js';
 export { explain, type ExplainOptions, type Explanation } from './tools/explain.js';
 export { precompile, expandManifest, type Manifest, type PrecompileJob, type PrecompileOptions, type PrecompileSummary, type JobResult } from './tools/precompile.js';

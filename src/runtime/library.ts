@@ -48,6 +48,16 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
   return { launch: (...args) => launch(...args) as number, launchAsync, info };
 }
 
+// A device's SM count does not change while a process runs: read once per device.
+const multiprocessorCounts = new Map<number, number>();
+
+/** The SM count of the device a module loads into (its launches go there too). */
+function multiprocessorsOf(env: Environment, index: number): number {
+  let count = multiprocessorCounts.get(index);
+  if (count === undefined) multiprocessorCounts.set(index, (count = cudaRuntime(env).device(index).multiprocessors));
+  return count;
+}
+
 /**
  * Loads a cubin (an NVRTC build) through the driver API into the primary context of CUDA device
  * `deviceIndex`, and launches it in that context whatever is current when it is called. A cubin
@@ -58,6 +68,7 @@ export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec
   const driver = cudaDriver(env);
   const context = driver.contextOf(cudaRuntime(env), deviceIndex);
   const image = readFileSync(path);
-  const launch = driver.inContext(context, () => planLauncher(driver, driver.loadModule(image, producedBy), plan));
+  const multiprocessors = multiprocessorsOf(env, deviceIndex);
+  const launch = driver.inContext(context, () => planLauncher(driver, driver.loadModule(image, producedBy), plan, multiprocessors));
   return { launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)), info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
 }

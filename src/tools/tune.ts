@@ -11,7 +11,7 @@ import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } fro
 import { cudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape, type SpecInput } from '../spec.js';
+import { canonicalJson, channelsOf, checkShape, type KernelSpec, type SpecInput } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform } from '../verify/random.js';
@@ -50,7 +50,7 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
   const shape = checkShape('tuneFor', inputShape);
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
   const root = r.cacheDir ?? defaultCacheDir(env);
-  const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${device.info.name} ${device.info.arch}`, package: PACKAGE_VERSION };
+  const parts = tuningParts(spec, shape, device.info);
   const key = tuningKey(parts);
   const known = options.cache === false ? undefined : await readTuning(root, key);
   if (known) {
@@ -70,6 +70,19 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
   };
   if (options.cache !== false) await writeTuning(root, record);
   return { kernel: kernels[best]!, tuned: true, record };
+}
+
+/** What a tuning record is keyed by: the spec, the input shape's class, the GPU model and this package's version. */
+export function tuningParts(spec: KernelSpec, shape: readonly [number, number, number, number], gpu: { readonly name: string; readonly arch: string }) {
+  return { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${gpu.name} ${gpu.arch}`, package: PACKAGE_VERSION };
+}
+
+/**
+ * The choice compileTuned recorded in the cache at `root` for this spec, input shape and GPU model,
+ * if there is one: read only, nothing is timed (the bench uses it in place of the default).
+ */
+export async function recordedChoice(root: string, spec: KernelSpec, shape: readonly [number, number, number, number], gpu: { readonly name: string; readonly arch: string }): Promise<TuningRecord | undefined> {
+  return readTuning(root, tuningKey(tuningParts(spec, shape, gpu)));
 }
 
 function timeCandidates(kernels: Kernel[], shape: [number, number, number, number], reps: number, env: Environment): number[] {

@@ -198,7 +198,7 @@ describe.skipIf(!hasCxx)('the device code loads what the launch plan says (compi
           const [N, C, H, W] = shape;
           const a = 1024n;
           const x = 256n * 4096n + BigInt(xOffset);
-          const call = { pointers: { x, w: a, b: a, scale: a, shift: a, r: 256n * 8192n, pw: a, pb: a, y: 256n * 16384n }, N, C, H, W };
+          const call = { pointers: { x, w: a, b: a, scale: a, shift: a, r: 256n * 8192n, pw: a, pb: a, y: 256n * 16384n }, N, C, H, W, multiprocessors: 132 };
           const chosen = chooseEntry(plan, call);
           return chosen ? [{ shape, xOffset, chosen, vars: bindings(plan, call) }] : [];
         });

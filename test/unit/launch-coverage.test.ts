@@ -42,9 +42,12 @@ interface LaunchCase {
   readonly sizes: { readonly N: number; readonly C: number; readonly H: number; readonly W: number };
   readonly pointers: readonly [bigint, bigint, bigint];
   readonly clusters: boolean;
+  /** The device's SM count, which the separable launch rules scale with. */
+  readonly multiprocessors: number;
   readonly at: number;
 }
-const anyCase: fc.Arbitrary<LaunchCase> = fc.record({ input: specInput, pick: fc.nat(), sizes, pointers: fc.tuple(address, address, address), clusters: fc.boolean(), at: fc.nat() });
+const multiprocessors = fc.constantFrom(1, 16, 78, 108, 114, 132, 170);
+const anyCase: fc.Arbitrary<LaunchCase> = fc.record({ input: specInput, pick: fc.nat(), sizes, pointers: fc.tuple(address, address, address), clusters: fc.boolean(), multiprocessors, at: fc.nat() });
 /**
  * Calls the vector entries and the rings take, drawn as often as the rest: stride 1, no multiplier,
  * no 1x1, every pointer aligned, whole vectors of channels and of columns.
@@ -55,6 +58,7 @@ const vectorCase: fc.Arbitrary<LaunchCase> = fc.record({
   sizes: fc.record({ N: fc.integer({ min: 1, max: 4 }), C: fc.integer({ min: 1, max: 64 }).map((c) => 8 * c), H: fc.integer({ min: 1, max: 300 }), W: fc.oneof(fc.integer({ min: 1, max: 160 }).map((w) => 8 * w), fc.constantFrom(512, 1024, 2048)) }),
   pointers: fc.bigInt({ min: 1n, max: 1n << 20n }).map((a) => [a * 256n, (a + 4096n) * 256n, (a + 8192n) * 256n] as const),
   clusters: fc.boolean(),
+  multiprocessors,
   at: fc.nat(),
 });
 const launchCase = fc.oneof(anyCase, vectorCase);
@@ -70,7 +74,7 @@ function launch(c: LaunchCase) {
   const plan = g.plan!;
   const a = 1024n;
   const [x, y, r] = c.pointers;
-  const call: PlanCall = { pointers: { x, w: a, b: a, scale: a, shift: a, r, pw: a, pb: a, y }, ...c.sizes, clusterBuilt: () => c.clusters };
+  const call: PlanCall = { pointers: { x, w: a, b: a, scale: a, shift: a, r, pw: a, pb: a, y }, ...c.sizes, clusterBuilt: () => c.clusters, multiprocessors: c.multiprocessors };
   return { spec, g, plan, call, chosen: chooseEntry(plan, call) };
 }
 

@@ -14,11 +14,13 @@
 // - cp.async copies land only at the wait; the destination holds NaN from the issue until then;
 // - shared memory starts as NaN (a read of a word no lane wrote shows in the outputs);
 // - every global read must lie inside the input or the weights; writes outside the output show
-//   in guard zones either side (NaN-poisoned, checked after each run).
+//   in guard zones either side (NaN-poisoned, checked after each run);
+// - global reads, vector stores and cp.async addresses must be aligned to their sizes (the device
+//   faults on a misaligned one).
 // Then negative controls: the same checks with one bug planted at a time (WL_BUG in ring2.cuh: a
 // skipped wait, barrier or __syncwarp, a wrong parity, shift or mask, an unguarded read at the
 // tensor's end, a skipped fix-up, a missed output at a warp's end, a tail block without its
-// barrier), each of which must fail.
+// barrier, pairs stored off the row's grid), each of which must fail.
 // Prints one line per (design, dtype, window) and per control, and "N passed, N failed".
 #define WL_EMU 1
 #include <ucontext.h>
@@ -55,7 +57,12 @@ static std::string error;
 struct Range { const char* lo; const char* hi; };
 static std::vector<Range> readable;
 
+void check_align(const void* p, int bytes) {
+  if ((reinterpret_cast<unsigned long long>(p) % (unsigned)bytes) != 0 && error.empty())
+    error = "misaligned " + std::to_string(bytes) + "-byte access by lane " + std::to_string(tid);
+}
 void check_read(const void* p, int bytes) {
+  check_align(p, bytes);
   const char* c = static_cast<const char*>(p);
   for (const Range& r : readable)
     if (c >= r.lo && c + bytes <= r.hi) return;
@@ -77,6 +84,8 @@ float shfl_up1(float v) {  // __shfl_up_sync over the whole warp: every lane mus
 }
 void cp_async(char* dst, const void* src, int bytes) {
   Copy c{dst, {0, 0, 0, 0}};
+  check_align(dst, 4);
+  check_align(src, 4);  // cp.async's source is aligned to the copy's size, however much of it is read
   if (bytes > 0) {
     check_read(src, bytes);
     memcpy(c.data, src, bytes);
@@ -334,6 +343,7 @@ int main(int argc, char** argv) {
   control<__nv_bfloat16, 7, LOAD_CPA, STORE_CO>(9, "raw row's half before column 0 not zeroed");
   control<float, 3, LOAD_NAR, STORE_PAIR>(10, "odd-parity pairs: a warp's last output not stored");
   control<__half, 7, LOAD_CPA, STORE_PAIR>(11, "tail block's patch read before its barrier");
+  control<float, 3, LOAD_CPA, STORE_PAIR>(12, "pairs stored on the even grid of an odd row (misaligned)");
   if (controls_only) {
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -51,7 +51,8 @@
 namespace emu {  // emu.cu: a block's threads as host fibers
 extern int tid;
 extern int bug;  // negative controls: the emulator's run with a bug planted (WL_BUG(n) below)
-void check_read(const void* p, int bytes);  // a global read inside an allocation
+void check_read(const void* p, int bytes);  // a global read inside an allocation, aligned to its size
+void check_align(const void* p, int bytes);  // a vector access aligned to its size
 void sync_block();
 void sync_warp();
 float shfl_up1(float v);  // lane - 1's v (lane 0 of a warp: its own)
@@ -61,6 +62,13 @@ void cp_wait_all();
 }  // namespace emu
 #else
 #define WL_HD __device__ __forceinline__
+#endif
+
+// A vector access's alignment, checked by the emulator (the device faults on a misaligned one).
+#ifdef WL_HOST_EMU
+#define WL_ALIGNED(p, bytes) emu::check_align((p), (bytes))
+#else
+#define WL_ALIGNED(p, bytes) ((void)0)
 #endif
 
 // A planted bug for the emulator's negative controls (always false on the device).
@@ -473,6 +481,7 @@ WL_HD void window_raw(const char* slot, unsigned sh, float* win) {
 template <class K>
 WL_HD void store_pair(typename K::storage* p, float a, float b) {
   typedef typename K::storage T;
+  WL_ALIGNED(p, 2 * (int)sizeof(T));
   if constexpr (!K::HALF) *reinterpret_cast<float2*>(p) = make_float2(a, b);
   else *reinterpret_cast<unsigned*>(p) = Dt<T>::pack(a, b);
 }
@@ -485,6 +494,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
   const bool full = WL_AN(ow + 3 < Wo, true);
   if (WL_AN(Wo % 4 == 0, WL_ANALYZE == 2)) {  // rows of whole quads, aligned (ow < Wo is then ow + 3 < Wo); uniform, as is every branch on Wo
     if (ow < Wo) {
+      WL_ALIGNED(yr, 4 * (int)sizeof(T));
       if constexpr (!K::HALF) *reinterpret_cast<float4*>(yr) = make_float4(v[0], v[1], v[2], v[3]);
       else *reinterpret_cast<uint2*>(yr) = make_uint2(Dt<T>::pack(v[0], v[1]), Dt<T>::pack(v[2], v[3]));
     }
@@ -492,7 +502,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
   }
   if constexpr (K::STOREM == STORE_PAIR) {
     const float p3 = shfl_up1(v[3]);      // every lane of the warp is here (the branch above is on Wo alone)
-    const int par = WL_AN((int)(row_elem & 1), 1);  // of column ow0 too: ow0 is a multiple of 4
+    const int par = WL_BUG(12) ? 0 : WL_AN((int)(row_elem & 1), 1);  // of column ow0 too: ow0 is a multiple of 4
     const int lane = l & 31;
     if (par == 0) {
       if (full) {
@@ -516,6 +526,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
     }
   } else if constexpr (K::STOREM == STORE_NAT) {
     if (full && WL_AN(Wo % 2 == 0, false)) {
+      WL_ALIGNED(yr, 2 * (int)sizeof(T));
       if constexpr (!K::HALF) {
         reinterpret_cast<float2*>(yr)[0] = make_float2(v[0], v[1]);
         reinterpret_cast<float2*>(yr)[1] = make_float2(v[2], v[3]);
@@ -561,6 +572,7 @@ WL_HD void store_row(typename K::storage* y, i64 row_elem, int ow0, int Wo, cons
         const unsigned wd = par ? byte_perm(sw[k > 0 ? k - 1 : 0], cur, 0x5432) : cur;
         const int lo = 2 * k - par, hi = lo + 1;  // hi <= 127
         if (lo >= 0 && hi < n) {
+          WL_ALIGNED(yw + k, 4);
           yw[k] = wd;
         } else {
           if (lo >= 0 && lo < n) ys[lo] = (unsigned short)(wd & 0xffffu);

@@ -16,7 +16,9 @@ const DT = { NULL: 0, NEEDED: 1, STRTAB: 5, STRSZ: 10, RPATH: 15, RUNPATH: 29, I
 /** Initializers each compiler's libraries carry (entries of DT_INIT_ARRAY). */
 export const MAX_INITIALIZERS: Readonly<Record<string, number>> = { cxx: 1, nvcc: 2 };
 
-const RUNTIME_LIBRARIES = /^(libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+\+|libgomp|libcudart|libomp|libc\+\+|libc\+\+abi)\.so(\.[0-9]+)*$/;
+// The dynamic loader itself is among them: g++ 13 with glibc 2.39 links it for thread-local storage
+// (__tls_get_addr) in OpenMP kernels; it is in every process already.
+const RUNTIME_LIBRARIES = /^(libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+\+|libgomp|libcudart|libomp|libc\+\+|libc\+\+abi|ld-linux-x86-64|ld-linux-aarch64)\.so(\.[0-9]+)*$/;
 
 export interface LibraryExpectation {
   readonly symbol: string;

@@ -66,6 +66,9 @@ describe('library check', () => {
 
   it('refuses other needed libraries, other symbols and other specs', () => {
     expect(libraryProblem(elf({ needed: '/tmp/evil.so' }), expectation)).toMatch(/needs "\/tmp\/evil.so"/);
+    // The dynamic loader by its plain name (newer toolchains link it for TLS), never by a path.
+    expect(libraryProblem(elf({ needed: 'ld-linux-x86-64.so.2' }), expectation)).toBeUndefined();
+    expect(libraryProblem(elf({ needed: '/tmp/ld-linux-x86-64.so.2' }), expectation)).toMatch(/needs/);
     expect(libraryProblem(elf(), { ...expectation, symbol: 'dwconv_other' })).toMatch(/does not export/);
     expect(libraryProblem(elf(), { ...expectation, specJson: '{"kernelSize":[5,5]}' })).toMatch(/self-description/);
   });

@@ -23,13 +23,25 @@ interface Mutant {
 const GUARDS = ['test/unit/kernel-guards.test.ts', 'test/unit/tensor.test.ts'];
 const KEYS = ['test/toolchain/key-parts.test.ts'];
 const KEY_UNIT = ['test/unit/cache.test.ts'];
+/** Runs the planned launches of the device code on the host against the plan's footprints. */
+const DEVICE = ['test/toolchain/device-footprint.test.ts'];
 
 const MUTANTS: readonly Mutant[] = [
-  // The four an outside mutation check found surviving.
+  // The four an outside mutation check found surviving (the grid one as the launch plan now has it).
   { id: 'key-compiler-version', bug: "the compiler's version dropped from the cache key", pattern: /version:\s*tool\.version/, replacement: "version: ''", tests: KEYS },
   { id: 'residual-partial-overlap', bug: 'an output partly overlapping the residual allowed', file: 'src/runtime/kernel.ts', pattern: /rangesOverlap\(given, residual\) && !rangesEqual\(given, residual\)/, replacement: 'false', tests: GUARDS },
-  { id: 'nvrtc-grid-floor', bug: "the NVRTC launcher's NCHW grid rounded down (the last partial tile column never launched)", file: 'src/runtime/cubin-launch.ts', pattern: /Math\.ceil\(Wo \/ tile\.tileW\)/, replacement: 'Math.floor(Wo / tile.tileW)', tests: ['test/unit'] },
-  { id: 'ring-nhwc-row-offset', bug: "the NHWC ring's first input row at +PT instead of -PT", file: 'templates/cuda/ring-nhwc.hbs', pattern: /ih_begin = oh_begin - PT;/, replacement: 'ih_begin = oh_begin + PT;', tests: ['test/unit'] },
+  // The NVRTC launcher's grid now comes from the launch plan, which both launchers read: the tile count.
+  { id: 'grid-floor', bug: "the plan's tile count along an axis rounded down (the last partial tile column never launched)", file: 'src/plan/plan.ts', pattern: /: ceilDiv\(axis\.extent, axis\.size\)\)/, replacement: ": ({ op: 'div', a: axis.extent, b: { op: 'const', value: axis.size } } as Expr))", tests: ['test/unit/launch-coverage.test.ts'] },
+  { id: 'ring-nhwc-row-offset', bug: "the NHWC ring's first input row at +PT instead of -PT", file: 'templates/cuda/ring-nhwc.hbs', pattern: /ih_begin = oh_begin - PT;/, replacement: 'ih_begin = oh_begin + PT;', tests: DEVICE },
+  // Device code against the plan's footprints: the rings' first input row and column.
+  { id: 'ring-nhwc-col-offset', bug: "the NHWC ring's first input element of a strip at +a instead of -a", file: 'templates/cuda/ring-nhwc.hbs', pattern: /c0 = e0 - g\.a;/, replacement: 'c0 = e0 + g.a;', tests: DEVICE },
+  { id: 'ring-nhwc-col-rounding', bug: "the NHWC ring's strip start rounded down to a vector instead of up (its first lanes' windows start before their row)", file: 'templates/cuda/ring-nhwc.hbs', pattern: /const int a = \(PL \* C \+ VEC - 1\) \/ VEC \* VEC;/, replacement: 'const int a = PL * C / VEC * VEC;', tests: DEVICE },
+  { id: 'ring-row-offset', bug: "the NCHW ring's first input row at +PT instead of -PT", file: 'templates/cuda/ring.hbs', pattern: /ih_begin = oh_begin - PT;/, replacement: 'ih_begin = oh_begin + PT;', tests: DEVICE },
+  { id: 'ring-col-offset', bug: "the NCHW ring's first input column of a strip at +A instead of -A", file: 'templates/cuda/ring.hbs', pattern: /c0 = ow0 - A;/, replacement: 'c0 = ow0 + A;', tests: DEVICE },
+  { id: 'nhwc-col-offset', bug: "the NHWC kernel's first input column at +PL instead of -PL", file: 'templates/cuda/nhwc.hbs', pattern: /iw0 = ow0 \* SW - PL;/, replacement: 'iw0 = ow0 * SW + PL;', tests: DEVICE },
+  // The plan's footprints against the spec's windows.
+  { id: 'footprint-ring-nhwc-rows', bug: "the NHWC ring's footprint starting PT rows below its first output row instead of above", file: 'src/codegen/cuda-ring-nhwc.ts', pattern: /tileAxis\(1, ring\.segment, -spec\.padding\[0\]/, replacement: 'tileAxis(1, ring.segment, spec.padding[0]', tests: ['test/unit/launch-coverage.test.ts'] },
+  { id: 'footprint-ring-cols', bug: "the NCHW ring's footprint one vector short of its ring row", file: 'src/codegen/cuda-ring.ts', pattern: /cols: tileAxis\(0, cols, -a, row,/, replacement: 'cols: tileAxis(0, cols, -a, row - vec,', tests: ['test/unit/launch-coverage.test.ts'] },
   // Key parts.
   { id: 'key-order-flags', bug: 'the flags left out of the hashed key parts', pattern: /(PART_ORDER = \[[^\]]*)'flags', /, replacement: '$1', tests: [...KEYS, ...KEY_UNIT] },
   { id: 'key-order-arch', bug: 'the arch left out of the hashed key parts', pattern: /(PART_ORDER = \[[^\]]*), 'arch'\]/, replacement: '$1]', tests: [...KEYS, ...KEY_UNIT] },
@@ -41,8 +53,12 @@ const MUTANTS: readonly Mutant[] = [
   { id: 'guard-liveness', bug: 'disposed tensors accepted', file: 'src/runtime/tensor.ts', pattern: /if \(t\.disposed\) throw/, replacement: 'if (false) throw', tests: GUARDS },
   { id: 'guard-host-bytes', bug: "a host buffer shorter than shape × dtype passed (detached or shrunk)", file: 'src/runtime/tensor.ts', pattern: /if \(host\.byteLength < t\.#byteLength\)/, replacement: 'if (false)', tests: GUARDS },
   { id: 'guard-device-capacity', bug: 'device memory smaller than shape × dtype passed', file: 'src/runtime/tensor.ts', pattern: /if \(!Number\.isSafeInteger\(capacity\) \|\| capacity < t\.#byteLength\)/, replacement: 'if (!Number.isSafeInteger(capacity))', tests: ['test/toolchain/cuda-tensor-paths.test.ts', ...GUARDS] },
-  { id: 'guard-device', bug: "a tensor on another device than the kernel's accepted", file: 'src/runtime/kernel.ts', pattern: /if \(s\.device !== device\) throw/, replacement: 'if (false) throw', tests: ['test/toolchain/cuda-tensor-paths.test.ts'] },
-  { id: 'guard-device-index', bug: 'a tensor on another CUDA device accepted', file: 'src/runtime/kernel.ts', pattern: /if \(s && s\.deviceIndex !== current\) throw/, replacement: 'if (false) throw', tests: ['test/toolchain/cuda-tensor-paths.test.ts'] },
+  { id: 'guard-device', bug: "a host tensor given to a CUDA kernel (or the reverse) accepted", file: 'src/runtime/device-guard.ts', pattern: /tensor\.device === kernel\.device && /, replacement: '', tests: ['test/unit/device.test.ts', 'test/toolchain/cuda-tensor-paths.test.ts'] },
+  { id: 'guard-device-index', bug: 'a tensor on another CUDA device accepted', file: 'src/runtime/device-guard.ts', pattern: /\|\| tensor\.deviceIndex === kernel\.deviceIndex\)/, replacement: '|| true)', tests: ['test/unit/device.test.ts', 'test/toolchain/fake-devices.test.ts', 'test/toolchain/cuda-tensor-paths.test.ts'] },
+  { id: 'launch-off-device', bug: "a CUDA kernel launched on whatever device the caller has current, not its own", file: 'src/runtime/kernel.ts', pattern: /return rt\.onDevice\(this\.deviceIndex!, \(\) => this\.artifact\.launch\(\.\.\.args\)\);/, replacement: 'return this.artifact.launch(...args);', tests: ['test/toolchain/fake-devices.test.ts'] },
+  { id: 'copy-off-device', bug: "a tensor read back with another device current (the copy is ordered against the wrong device's default stream)", file: 'src/runtime/tensor.ts', pattern: /rt\.onDevice\(s\.deviceIndex!, \(\) => rt\.copyToHost\(bytes, s\.address!\)\);/, replacement: 'rt.copyToHost(bytes, s.address!);', tests: ['test/toolchain/fake-devices.test.ts'] },
+  { id: 'cubin-launch-context', bug: "a cubin launched in whatever context is current, not its own device's", file: 'src/runtime/library.ts', pattern: /launch: \(\.\.\.args\) => driver\.inContext\(context, \(\) => \(launch as \(\.\.\.a: unknown\[\]\) => number\)\(\.\.\.args\)\)/, replacement: 'launch: (...args) => (launch as (...a: unknown[]) => number)(...args)', tests: ['test/toolchain/fake-driver.test.ts'] },
+  { id: 'device-not-restored', bug: "the caller's current device not put back after work on another", file: 'src/ffi/current.ts', pattern: /  calls\.set\(previous\);\n  return result;/, replacement: '  return result;', tests: ['test/unit/device.test.ts', 'test/toolchain/fake-devices.test.ts'] },
   { id: 'guard-dtype', bug: 'a tensor of another dtype accepted', file: 'src/runtime/kernel.ts', pattern: /if \(s\.dtype !== dtype\) throw/, replacement: 'if (false) throw', tests: GUARDS },
   { id: 'guard-shape', bug: 'a tensor of another shape accepted', file: 'src/runtime/kernel.ts', pattern: /if \(s\.shape\.length !== shape\.length \|\| s\.shape\.some\(\(d, i\) => d !== shape\[i\]\)\) throw/, replacement: 'if (s.shape.length !== shape.length) throw', tests: GUARDS },
   { id: 'guard-layout', bug: 'a tensor labelled with the other layout accepted', file: 'src/runtime/kernel.ts', pattern: /if \(s\.layout !== undefined && s\.layout !== this\.spec\.layout\) throw/, replacement: 'if (false) throw', tests: GUARDS },

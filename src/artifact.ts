@@ -94,7 +94,7 @@ const NO_BASELINE: InitializerBaseline = { get: () => undefined };
 /** A fresh compile may carry at most this many before it is refused outright (nvcc emits 2). */
 const MAX_LEARNED_INITIALIZERS = 4;
 
-async function baselineOf(root: string): Promise<InitializerBaseline & { learn(version: string, count: number): Promise<void> }> {
+export async function baselineOf(root: string): Promise<InitializerBaseline & { learn(version: string, count: number): Promise<void> }> {
   const store = fingerprintStore(root);
   const prefix = 'initializers|';
   const known = new Map<string, number>();

@@ -25,16 +25,16 @@ const loaded = new Map<string, Promise<Kernel>>();
 
 function memoKey(r: ResolvedOptions): string {
   // The whole environment: it names the toolchain and the cache (CXX, DWCONV_JIT_NVCC, CUDA_HOME, PATH, ...).
-  return JSON.stringify([canonicalJson(r.spec), r.target, r.arch ?? '', r.compiler, r.variant ?? null, r.cacheDir ?? '', r.precompiled, r.env]);
+  return JSON.stringify([canonicalJson(r.spec), r.target, r.arch ?? '', r.device ?? null, r.compiler, r.variant ?? null, r.cacheDir ?? '', r.precompiled, r.env]);
 }
 
 async function load(r: ResolvedOptions): Promise<Kernel> {
   const { generated, artifact } = await buildFor(r);
   // The target first (the artifact must bind to the CUDA runtime instance we call, in its context):
   // outside the load time, so cubins and libraries report the same thing.
-  r.backend.prepare(r.env);
+  r.backend.prepare(r.env, r.device);
   const started = performance.now();
-  const artifactLoaded = r.backend.load(artifact.path, generated, r.spec, r.env, artifact.parts.compiler.version);
+  const artifactLoaded = r.backend.load(artifact.path, generated, r.spec, r.env, artifact.parts.compiler.version, r.device);
   const loadMilliseconds = performance.now() - started;
   // Uncached: the library stays mapped after its private folder is gone.
   if (!r.cache) await rm(dirname(artifact.path), { recursive: true, force: true });
@@ -47,7 +47,7 @@ async function load(r: ResolvedOptions): Promise<Kernel> {
     loadMilliseconds,
     variant: generated.variant,
     compiler: artifact.parts.compiler.kind as KernelProvenance['compiler'],
-  }, artifactLoaded, r.env);
+  }, artifactLoaded, r.env, r.device);
 }
 
 /**

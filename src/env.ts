@@ -36,6 +36,11 @@ export interface Environment {
   readonly remoteKey: string | undefined;
   /** DWCONV_JIT_REMOTE_KEY_FILE: a file holding that secret (not readable by others), instead of the variable. */
   readonly remoteKeyFile: string | undefined;
+  /**
+   * CUDA_VISIBLE_DEVICES, read (never set) by the library: device indices are positions in this list, so
+   * a child process (the demo's PyTorch comparison) is shown the same GPU as `device: n` names here.
+   */
+  readonly cudaVisibleDevices: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -57,6 +62,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     remoteCache: nonEmpty(env.DWCONV_JIT_REMOTE_CACHE),
     remoteKey: nonEmpty(env.DWCONV_JIT_REMOTE_KEY),
     remoteKeyFile: nonEmpty(env.DWCONV_JIT_REMOTE_KEY_FILE),
+    cudaVisibleDevices: env.CUDA_VISIBLE_DEVICES,
   };
 }
 

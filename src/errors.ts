@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   generic: 'ERR_DWCONV',
   /** An invalid spec, option, tensor argument or command-line value: fix the input. */
   spec: 'ERR_DWCONV_SPEC',
+  /** A tensor on another device than the kernel's (the host, or another GPU): a DeviceMismatchError, also a SpecError. */
+  deviceMismatch: 'ERR_DWCONV_DEVICE_MISMATCH',
   /** CUDA was asked for and no usable GPU (driver, device) is there. */
   noGpu: 'ERR_DWCONV_NO_GPU',
   /** A compiler or library could not be found, or an override variable points at nothing. */
@@ -37,9 +39,35 @@ export class SpecError extends DwconvError {
     readonly field: string,
     readonly value: unknown,
     readonly allowed: string,
+    /** A subclass's more specific code; default ERR_DWCONV_SPEC. */
+    options?: { code?: ErrorCode },
   ) {
-    super(`invalid ${field}: ${describeValue(value)} (allowed: ${allowed})`, { code: ERROR_CODES.spec });
+    super(`invalid ${field}: ${describeValue(value)} (allowed: ${allowed})`, { code: options?.code ?? ERROR_CODES.spec });
   }
+}
+
+/**
+ * A tensor given to a kernel lives on another device than the kernel runs on: a host tensor for a
+ * CUDA kernel, a GPU tensor for a CPU kernel, or another GPU's memory (a kernel cannot reach it).
+ * Refused before anything is launched; `field` is `<argument>.device`.
+ */
+export class DeviceMismatchError extends SpecError {
+  constructor(
+    /** The kernel argument: 'x', 'w', 'out', ... */
+    readonly argument: string,
+    /** Where the tensor is: 'cpu' or 'cuda:N'. */
+    readonly tensorDevice: string,
+    /** Where the kernel runs: 'cpu' or 'cuda:N'. */
+    readonly kernelDevice: string,
+  ) {
+    super(`${argument}.device`, tensorDevice, `'${kernelDevice}' (this kernel's device; ${mismatchAdvice(tensorDevice, kernelDevice)})`, { code: ERROR_CODES.deviceMismatch });
+  }
+}
+
+function mismatchAdvice(tensorDevice: string, kernelDevice: string): string {
+  if (kernelDevice === 'cpu') return "a host tensor (device 'cpu'), or a kernel compiled with target 'cuda'";
+  if (tensorDevice === 'cpu') return `a tensor made with { device: '${kernelDevice}' }`;
+  return `make the tensor there, or compile the kernel for ${tensorDevice} with { device: ${tensorDevice.slice('cuda:'.length)} }`;
 }
 
 /** CUDA was asked for (a target, a tuning run, the bench) and there is no usable GPU: `reason` says why. */

@@ -6,7 +6,8 @@ export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.j
 export type { TuningRecord } from './cache/tuning-store.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type HostValues, type KernelProvenance } from './runtime/kernel.js';
 export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
-export { Tensor, type TensorOptions, type DevicePointerOptions, type Device } from './runtime/tensor.js';
+export { Tensor, type TensorOptions, type DevicePointerOptions, type Device, type DeviceChoice } from './runtime/tensor.js';
+export type { CudaDeviceChoice } from './device.js';
 export type { Artifact } from './artifact.js';
 export type { KeyParts } from './cache/key.js';
 export type { EntryMeta } from './cache/disk-cache.js';
@@ -22,15 +23,18 @@ export { allVariants, type CudaVariant } from './codegen/variant.js';
 export { reference, type ReferenceInputs } from './verify/reference.js';
 
 // The machine: CUDA runtime, GPU probe, environment
-export { cudaRuntime, probeGpu, type CudaRuntime, type DeviceInfo, type GpuProbe, type Address } from './ffi/cudart.js';
+export { cudaRuntime, probeGpu, listGpus, type CudaRuntime, type DeviceInfo, type GpuProbe, type GpuList, type Address } from './ffi/cudart.js';
 export { readEnvironment, brokenOverrides, OVERRIDE_VARIABLES, type Environment } from './env.js';
 
 // Errors
-export { DwconvError, SpecError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
 
 // Tools the CLI exposes: demo, bench, doctor, explain, precompile
 export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';
-export { runBench, printBench, type BenchOptions, type BenchResult, type BenchRow, type VariantTiming } from './tools/bench.js';
+export { runBench, printBench, listBenchCases, type BenchOptions, type BenchResult, type BenchRow, type BenchGpu, type BenchCaseSummary, type VariantTiming } from './tools/bench.js';
+export { BENCH_GROUPS, type BenchGroup } from './tools/bench-cases.js';
+export { METRICS, METRIC_LABELS, formatMetric, type Metric, type Targets } from './tools/bench-targets.js';
+export { writeBenchCharts, groupChartSvg, parseChartInput, chartsBeside, type ChartInput } from './tools/bench-chart.js';
 export { runDoctor, type DoctorOptions, type DoctorReport, type Check as DoctorCheck } from './tools/doctor.js';
 export { explain, type ExplainOptions, type Explanation } from './tools/explain.js';
 export { precompile, expandManifest, type Manifest, type PrecompileJob, type PrecompileOptions, type PrecompileSummary, type JobResult } from './tools/precompile.js';
@@ -39,7 +43,8 @@ export type { Comparison, Mismatch } from './verify/compare.js';
 // Cache maintenance
 export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
 export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { bundleKey, exportBundle, importBundle } from './cache/bundle.js';
+export { bundleKey, exportBundle } from './cache/bundle.js';
+export { importBundle, type ImportOptions, type ImportResult } from './tools/bundle-import.js';
 export {
   remoteCacheStats, remoteCacheList, remoteCacheVerify, remoteCachePrune, remoteCachePublish,
   type RemoteCommandOptions, type RemoteStats, type RemoteEntryRow, type RemoteVerifyReport, type RemotePruneOptions, type RemotePruneReport, type RemotePublishReport,

@@ -8,6 +8,7 @@ import { lockTimeoutMs } from './cache/key-lock.js';
 import { parseSize } from './cache/prune.js';
 import type { RemoteSource } from './cache/remote/config.js';
 import { checkOverrides, readEnvironment, type Environment } from './env.js';
+import { parseCudaDevice, type CudaDeviceChoice } from './device.js';
 import { SpecError } from './errors.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
 import { isTarget, type Target, type TargetChoice } from './target.js';
@@ -34,8 +35,15 @@ export interface CompileOptions {
    * that can hold several archs and PTX). The kernel's provenance says which was used.
    */
   readonly compiler?: CompilerChoice;
-  /** CUDA arch such as 'sm_90'; default: the arch of the current GPU. Required to build CUDA code without a GPU. */
+  /** CUDA arch such as 'sm_90'; default: the arch of the GPU in use (`device`). Required to build CUDA code without a GPU. */
   readonly arch?: string | number;
+  /**
+   * CUDA: the GPU to load the kernel on and to read the arch from, by index (1) or as 'cuda:1'; default
+   * (or 'cuda'): the calling thread's current device, 0 unless cudaSetDevice chose another. The kernel
+   * takes only tensors of its device (Kernel.deviceIndex); compile once per device to use several.
+   * An index this machine has no device for is refused.
+   */
+  readonly device?: CudaDeviceChoice;
   /** Writable cache directory; default DWCONV_JIT_CACHE_DIR, else the per-user cache directory. */
   readonly cacheDir?: string;
   /** false: neither read nor write the cache (compile into a private temporary folder). Default true. */
@@ -62,7 +70,7 @@ export interface CompileOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'remoteCache', 'env'];
+const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'device', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'remoteCache', 'env'];
 const REMOTE_FIELDS: readonly (keyof RemoteCacheOptions)[] = ['url', 'key', 'keyFile'];
 
 /** The package's own precompiled layer (`npm run precompile` fills it). */
@@ -77,6 +85,8 @@ export interface ResolvedOptions {
   readonly backend: Backend;
   /** CUDA: the arch to build for (the GPU's unless given); undefined for the CPU. */
   readonly arch: string | undefined;
+  /** CUDA: the device index a load uses (always set for purpose 'load'); for a build or explain, the one asked for, if any. Undefined for the CPU. */
+  readonly device: number | undefined;
   readonly env: Environment;
   readonly variant: CudaVariant | undefined;
   /** The CUDA compiler this call uses (nvcc for the CPU target, where it is unused). */
@@ -149,7 +159,11 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   }
   const target = resolveTarget(options.target, env);
   const backend = backendFor(target);
-  const arch = backend.archFor(options.arch === undefined ? undefined : normalizeArch(options.arch), env, purpose === 'load');
+  // Both inputs checked before any GPU is asked about them.
+  const givenArch = options.arch === undefined ? undefined : normalizeArch(options.arch);
+  const requested = options.device === undefined ? undefined : parseCudaDevice('options.device', options.device);
+  const device = backend.deviceFor(requested, env, purpose === 'load');
+  const arch = backend.archFor(givenArch, env, purpose === 'load', device);
   if (options.variant !== undefined && target !== 'cuda') throw new SpecError('options.variant', options.variant, "nothing: variants exist for target 'cuda' only");
   const variant = options.variant === undefined ? undefined : normalizeVariant(spec, options.variant);
   const compiler = backend.cudaCompiler(choice as CompilerChoice, env, purpose);
@@ -157,5 +171,5 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   // is asked to fill the cache, so by default it does not look there.
   const precompiled = options.precompiled ?? (purpose === 'build' ? [] : [...env.precompiled, PACKAGE_CACHE_DIR]);
   const remote = remoteSourceOf(options.remoteCache, env);
-  return { spec, target, backend, arch, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, remote, purpose };
+  return { spec, target, backend, arch, device, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, remote, purpose };
 }

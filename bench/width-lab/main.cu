@@ -3,13 +3,16 @@
 // picks ring / tiled / direct per call) and the lab's designs (lab_kernels.cu), and checks every
 // kernel's outputs against a float64 CPU reference before timing it.
 //
-//   width_lab DT K [--small] [--quick] W...      DT: f32 | f16 | bf16, K: 3 | 7
+//   width_lab DT K [--small] [--quick] [--lab-only] W...      DT: f32 | f16 | bf16, K: 3 | 7
 //
 // Shape per width: C = 128, H = 256, N = 64 / 32 / 16 for widths near 512 / 1024 / 2048, so every case
 // moves about the reference problem's bytes (2^30 input elements). --small: N = 1, C = 3, H = 41 (for
-// compute-sanitizer); --quick: check only, no timing. Prints a table, a TSV line "ROW ..." per kernel
-// and a "JSON {...}" line per case. Env: WL_CASE_TIMEOUT (s, default 40): a case running longer ends
-// the process with status 124 after naming it (run.sh goes on with the next width).
+// compute-sanitizer); --quick: check only, no timing; --lab-only: the lab's designs only (not the
+// library's kernels). Input and output are allocated for each case at their exact sizes (the output
+// with a 4 KiB guard after it), so that a read past the input's end is outside its allocation at
+// every width. Prints a table, a TSV line "ROW ..." per kernel and a "JSON {...}" line per case. Env:
+// WL_CASE_TIMEOUT (s, default 40): a case running longer ends the process with status 124 after
+// naming it (run.sh goes on with the next width).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,6 +28,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include "lab_abi.h"
+
 typedef long long i64;
 #define CK(x)                                                                                     \
   do {                                                                                            \
@@ -32,21 +37,24 @@ typedef long long i64;
     if (e_ != cudaSuccess) { printf("CUDA error %s at line %d\n", cudaGetErrorString(e_), __LINE__); fflush(stdout); exit(3); } \
   } while (0)
 
-typedef int (*Launch)(const void*, const void*, void*, i64, i64, i64, i64, cudaStream_t);
-#define DECL(n) extern "C" int n(const void*, const void*, void*, i64, i64, i64, i64, cudaStream_t);
-#define LAB_DECLS(dt, k) DECL(lib_##dt##_k##k) DECL(lab_##dt##_k##k##_shfl_nat) DECL(lab_##dt##_k##k##_shfl_shift) \
-  DECL(lab_##dt##_k##k##_dual_nat) DECL(lab_##dt##_k##k##_dual_shift) DECL(lab_##dt##_k##k##_shfl_nat_free)
-LAB_DECLS(f32, 3) LAB_DECLS(f32, 7) LAB_DECLS(f16, 3) LAB_DECLS(f16, 7) LAB_DECLS(bf16, 3) LAB_DECLS(bf16, 7)
+typedef LabLaunch Launch;
+// The library's launcher for each spec (gen/, by gen.mjs) and the lab's table of designs (lab_kernels.cu).
+#define DECL(dt, k) extern "C" int lib_##dt##_k##k(const void*, const void*, void*, i64, i64, i64, i64, cudaStream_t); \
+  extern "C" int lab_kernels_##dt##_k##k(const LabKernel** out);
+DECL(f32, 3) DECL(f32, 7) DECL(f16, 3) DECL(f16, 7) DECL(bf16, 3) DECL(bf16, 7)
 
 struct Kernel { const char* name; Launch fn; };
-#define KERNELS(dt, k)                                                                                  \
-  { {"library", lib_##dt##_k##k}, {"shfl_nat", lab_##dt##_k##k##_shfl_nat}, {"shfl_shift", lab_##dt##_k##k##_shfl_shift}, \
-    {"dual_nat", lab_##dt##_k##k##_dual_nat}, {"dual_shift", lab_##dt##_k##k##_dual_shift},                 \
-    {"shfl_free", lab_##dt##_k##k##_shfl_nat_free} }
-static std::vector<Kernel> kernels_of(const std::string& dt, int k) {
-  if (dt == "f32") return k == 3 ? std::vector<Kernel> KERNELS(f32, 3) : std::vector<Kernel> KERNELS(f32, 7);
-  if (dt == "f16") return k == 3 ? std::vector<Kernel> KERNELS(f16, 3) : std::vector<Kernel> KERNELS(f16, 7);
-  return k == 3 ? std::vector<Kernel> KERNELS(bf16, 3) : std::vector<Kernel> KERNELS(bf16, 7);
+static std::vector<Kernel> kernels_of(const std::string& dt, int k, bool lab_only) {
+  Launch lib = nullptr;
+  const LabKernel* table = nullptr;
+  int n = 0;
+#define PICK(d, kk) if (dt == #d && k == kk) { lib = lib_##d##_k##kk; n = lab_kernels_##d##_k##kk(&table); }
+  PICK(f32, 3) PICK(f32, 7) PICK(f16, 3) PICK(f16, 7) PICK(bf16, 3) PICK(bf16, 7)
+#undef PICK
+  std::vector<Kernel> ks;
+  if (!lab_only && lib) ks.push_back({"library", lib});
+  for (int i = 0; i < n; ++i) ks.push_back({table[i].name, table[i].fn});
+  return ks;
 }
 
 enum Dtype { F32, F16, BF16 };
@@ -97,23 +105,28 @@ static long long now_ms() {
 
 struct Check { int samples = 0, bad = 0, guard = 0; double worst = 0; int status = 0; };
 
-int main(int argc, char** argv) {
-  if (argc < 4) { printf("usage: width_lab f32|f16|bf16 3|7 [--small] [--quick] W...\n"); return 2; }
+// One dtype and window: argv = {program, DT, K, flags and widths...}.
+static int run_group(int argc, char** argv) {
   const std::string dts = argv[1];
   const int K = atoi(argv[2]);
   const Dtype dt = dts == "f32" ? F32 : dts == "f16" ? F16 : BF16;
   const int es = dt == F32 ? 4 : 2, vec = 16 / es;
   const int PAD = K == 3 ? 0 : K / 2;
-  bool small = false, quick = false;
+  bool small = false, quick = false, lab_only = false;
   std::vector<int> widths;
   for (int a = 3; a < argc; ++a) {
     if (!strcmp(argv[a], "--small")) small = true;
     else if (!strcmp(argv[a], "--quick")) quick = true;
+    else if (!strcmp(argv[a], "--lab-only")) lab_only = true;
     else widths.push_back(atoi(argv[a]));
   }
-  const std::vector<Kernel> kernels = kernels_of(dts, K);
+  if ((dts != "f32" && dts != "f16" && dts != "bf16") || (K != 3 && K != 7)) { printf("unknown group %s:%d\n", dts.c_str(), K); return 2; }
+  const std::vector<Kernel> kernels = kernels_of(dts, K, lab_only);
   const int case_timeout = getenv("WL_CASE_TIMEOUT") ? atoi(getenv("WL_CASE_TIMEOUT")) : 40;
-  std::thread([case_timeout] {
+  static bool watching = false;  // one watchdog for all groups
+  if (!watching) {
+    watching = true;
+    std::thread([case_timeout] {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       const long long s = g_case_start.load();
@@ -123,21 +136,18 @@ int main(int argc, char** argv) {
         _exit(124);
       }
     }
-  }).detach();
+    }).detach();
+  }
 
-  // Buffers for the largest case, reused: x, y (+ a guard region poisoned like y and checked), weights.
+  // x and y (+ a guard region poisoned like y and checked) are allocated for each case; weights once.
   auto shape_of = [&](int W, i64& N, i64& C, i64& H) {
     if (small) { N = 1; C = 3; H = 41; return; }  // 123 W elements: odd W ends the tensor mid-vector
     C = 128; H = 256;
     N = W < 768 ? 64 : W < 1536 ? 32 : 16;
   };
-  i64 max_in = 0;
-  for (int W : widths) { i64 N, C, H; shape_of(W, N, C, H); max_in = std::max(max_in, N * C * H * W); }
   const size_t guard = 4096;
-  void *x, *y, *w;
+  void *x = nullptr, *y = nullptr, *w;
   float* wf;
-  CK(cudaMalloc(&x, max_in * es));
-  CK(cudaMalloc(&y, max_in * es + guard));
   CK(cudaMalloc(&w, 128 * 49 * es));
   CK(cudaMalloc(&wf, 128 * 49 * 4));
   cudaStream_t st;
@@ -156,6 +166,9 @@ int main(int argc, char** argv) {
     snprintf(cname, sizeof cname, "%s k%d W=%d (N=%lld C=%lld H=%lld)", dts.c_str(), K, W, N, C, H);
     g_case_name = cname;
     g_case_start = now_ms();
+    CK(cudaMalloc(&x, nin * es));
+    // The timed copy writes the input's bytes to y; a check-only run allocates the output exactly.
+    CK(cudaMalloc(&y, (quick ? nout : std::max(nin, nout)) * es + guard));
     fill_kernel<<<4096, 256, 0, st>>>(x, nin, dt, 1234u + W, 1.f);
     fill_kernel<<<64, 256, 0, st>>>(w, C * K * K, dt, 777u + W, 0.5f);
     to_float_kernel<<<64, 256, 0, st>>>(w, C * K * K, dt, wf);
@@ -275,7 +288,35 @@ int main(int argc, char** argv) {
     printf("JSON %s]}\n", json.c_str());
     fflush(stdout);
     CK(cudaFree(didx)); CK(cudaFree(dyo)); CK(cudaFree(dwin));
+    CK(cudaFree(x)); CK(cudaFree(y));
     g_case_start = 0;
+  }
+  for (auto& e : ev) CK(cudaEventDestroy(e));
+  CK(cudaStreamDestroy(st));
+  CK(cudaFree(w)); CK(cudaFree(wf));
+  return 0;
+}
+
+// width_lab DT K [flags] W...   or   width_lab DT:K[,DT:K...] [flags] W...  (several groups, one process:
+// the sanitizer passes start once).
+int main(int argc, char** argv) {
+  if (argc < 3) { printf("usage: width_lab f32|f16|bf16 3|7 [--small] [--quick] [--lab-only] W...  (or f32:3,f16:7 [flags] W...)\n"); return 2; }
+  const std::string first = argv[1];
+  if (first.find(':') == std::string::npos) return argc < 4 ? 2 : run_group(argc, argv);
+  std::vector<std::string> groups;
+  for (size_t a = 0; a <= first.size();) {
+    const size_t b = std::min(first.find(',', a), first.size());
+    groups.push_back(first.substr(a, b - a));
+    a = b + 1;
+  }
+  for (const std::string& g : groups) {
+    const size_t c = g.find(':');
+    if (c == std::string::npos) { printf("bad group %s\n", g.c_str()); return 2; }
+    std::string dt = g.substr(0, c), k = g.substr(c + 1);
+    std::vector<char*> args = {argv[0], dt.data(), k.data()};
+    for (int a = 2; a < argc; ++a) args.push_back(argv[a]);
+    const int rc = run_group((int)args.size(), args.data());
+    if (rc) return rc;
   }
   return 0;
 }

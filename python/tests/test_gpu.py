@@ -8,6 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from conftest import requires_cuda
+from dwconv_jit import SpecError
 from dwconv_jit.torch import DepthwiseConv2d, depthwise_conv2d, swap_depthwise
 from dwconv_jit.torch._ops import CUSTOM_OP
 
@@ -92,3 +93,33 @@ def test_torch_compile_of_a_model_holding_the_module() -> None:
     compiled = torch.compile(model)
     compiled(x.requires_grad_()).sum().backward()
     assert x.grad is not None
+
+
+def test_module_fast_path_follows_the_device_and_the_current_stream() -> None:
+    """After a first CUDA call has set up the module's fast path: a CPU input is refused, the
+    module moved to the CPU runs there, and back on the GPU a call on a side stream launches on
+    that stream (a launch on another stream would race the side stream's pending write of its input)."""
+    m = DepthwiseConv2d(8, 8, 3, padding=1, bias=False).cuda()  # no bias: m(2x) == 2 m(x)
+    x = torch.randn(2, 8, 64, 64, device="cuda")
+    with torch.no_grad():
+        m(x)
+        y = m(x)
+        assert m._call is not None and m._call.fast is not None
+        with pytest.raises(SpecError) as info:
+            m(x.cpu())
+        assert info.value.field == "weight.device"
+        m.cpu()  # the parameters move through `.data`: the same objects, another device
+        torch.testing.assert_close(m(x.cpu()), y.cpu(), rtol=1e-4, atol=1e-4)
+        with pytest.raises(SpecError) as info:
+            m(x)
+        assert info.value.field == "weight.device"
+        m.cuda()
+        m(x), m(x)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            torch.cuda._sleep(50_000_000)  # keeps the side stream busy while the host runs ahead
+            doubled = x * 2
+            y2 = m(doubled)
+        torch.cuda.synchronize()
+        torch.testing.assert_close(y2, 2 * y, rtol=1e-4, atol=1e-4)

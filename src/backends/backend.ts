@@ -15,16 +15,23 @@ export interface Backend {
   /** Cheap after the first call: the answer is kept for the process. */
   probe(env: Environment): Probe;
   /**
-   * The arch to build for: `given` when there is one, else what the device in use reports; undefined
-   * for targets that have none. `needDevice`: the kernel is to be loaded here, so a device must exist.
+   * The device a kernel is to run on: `requested` (an index, checked to exist, or 'current': the
+   * calling thread's current device) or, when none is requested and `needDevice`, the current one.
+   * Undefined where the target has no devices, or nothing needs one (a build with an arch, no GPU).
    */
-  archFor(given: string | undefined, env: Environment, needDevice: boolean): string | undefined;
+  deviceFor(requested: number | 'current' | undefined, env: Environment, needDevice: boolean): number | undefined;
+  /**
+   * The arch to build for: `given` when there is one, else what the device (`device`, else the
+   * current one) reports; undefined for targets that have none. `needDevice`: the kernel is to be
+   * loaded here, so a device must exist.
+   */
+  archFor(given: string | undefined, env: Environment, needDevice: boolean, device: number | undefined): string | undefined;
   /** The CUDA compiler for a choice ('auto' resolved); 'nvcc' stands for "not NVRTC" on targets without one. */
   cudaCompiler(choice: 'auto' | 'nvcc' | 'nvrtc', env: Environment, purpose: 'load' | 'build' | 'explain'): 'nvcc' | 'nvrtc';
   /** Spec in, source and launch data out (pure). */
   generate(spec: KernelSpec, variant: CudaVariant | undefined): GeneratedSource;
-  /** Makes the target ready to load (a CUDA context), outside the load time a kernel reports. */
-  prepare(env: Environment): void;
-  /** Loads an artifact file: checks its identity and returns the launcher. */
-  load(artifactPath: string, generated: GeneratedSource, spec: KernelSpec, env: Environment, producedBy: string): LoadedArtifact;
+  /** Makes the target ready to load (the device's CUDA context), outside the load time a kernel reports. */
+  prepare(env: Environment, device: number | undefined): void;
+  /** Loads an artifact file (onto `device`, for CUDA): checks its identity and returns the launcher. */
+  load(artifactPath: string, generated: GeneratedSource, spec: KernelSpec, env: Environment, producedBy: string, device: number | undefined): LoadedArtifact;
 }

@@ -8,6 +8,10 @@ import type { Backend } from './backend.js';
 export const cpuBackend: Backend = {
   target: 'cpu',
   probe: () => ({ ok: true, detail: `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}` }),
+  deviceFor(requested) {
+    if (requested !== undefined) throw new SpecError('options.device', requested === 'current' ? 'cuda' : requested, "nothing: a device is for target 'cuda' (the CPU target runs on this machine's CPU)");
+    return undefined;
+  },
   archFor(given) {
     if (given !== undefined) throw new SpecError('options.arch', given, "nothing: an arch is for target 'cuda' (the CPU target builds for this machine's CPU)");
     return undefined;

@@ -1,7 +1,9 @@
 // Bundles: cache entries in one gzipped JSON file, to move kernels between machines. A bundle is
 // untrusted input that becomes executable code, so import checks every entry the way a load does,
 // in memory and with bounded sizes, before writing anything; then commits each through the disk
-// cache's one atomic put. An HMAC-SHA256 under a key the importer gives proves who made it.
+// cache's one atomic put. An HMAC-SHA256 under a key the importer gives proves who made it; without
+// one, nothing proves an artifact is the output of its recorded source, so import rebuilds it
+// (tools/bundle-import.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,33 +89,46 @@ export async function exportBundle(root: string, keys: readonly string[], file: 
   return { exported: entries.length, skipped, signed: key !== undefined };
 }
 
-/** The spec/source/symbol binding and, for a shared library, its dynamic section: what a bundle or verify checks beyond the hashes. */
-export function checkPortable(meta: EntryMeta, artifact?: Buffer): string | undefined {
+/** Initializer counts this machine's own compiler was seen to emit, by compiler version (artifact.ts learns them). */
+export interface LearnedInitializers {
+  get(compilerVersion: string): number | undefined;
+}
+
+/**
+ * The spec/source/symbol binding and, for a shared library, its dynamic section: what a bundle or
+ * verify checks beyond the hashes. `learned` lets the initializer count be what this machine's
+ * compiler emits (g++ 13 emits 2 where the table says 1).
+ */
+export function checkPortable(meta: EntryMeta, artifact?: Buffer, learned?: LearnedInitializers): string | undefined {
   if (meta.parts.package !== PACKAGE_VERSION) return `built by dwconv-jit ${meta.parts.package}, this is ${PACKAGE_VERSION}`;
   const regenerated = regenerationProblem(meta);
   if (regenerated) return regenerated;
   if (artifact && meta.files.artifact === 'kernel.so') {
-    return libraryProblem(artifact, { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), compilerKind: meta.parts.target === 'cuda' ? 'nvcc' : 'cxx' });
+    const maxInitializers = learned?.get(meta.parts.compiler.version);
+    return libraryProblem(artifact, { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), compilerKind: meta.parts.target === 'cuda' ? 'nvcc' : 'cxx', ...(maxInitializers !== undefined ? { maxInitializers } : {}) });
   }
   return undefined;
 }
 
-export interface ImportOptions {
+export interface ReadOptions {
   /** The HMAC key: when given, the bundle must carry a valid signature under it. */
   readonly key?: Buffer;
   /** Cap on the decompressed bundle, in bytes. Default DEFAULT_MAX_BUNDLE_BYTES. */
   readonly maxBytes?: number;
+  /**
+   * 'load' (default): each artifact must pass the load checks, as when it is to be committed.
+   * 'hash': only its size and sha256 (an import that rebuilds every entry never writes or loads it).
+   */
+  readonly artifacts?: 'load' | 'hash';
+  /** Initializer counts learned on this machine, for the load checks. */
+  readonly learned?: LearnedInitializers;
 }
 
-export interface ImportResult {
-  readonly imported: number;
-  readonly present: number;
-  /** 'verified': signed under the given key; 'unsigned': no key given, no signature; 'unchecked': signed, but no key was given to check it. */
-  readonly signature: 'verified' | 'unsigned' | 'unchecked';
-}
+/** 'verified': signed under the given key; 'unsigned': no signature; 'unchecked': signed, but no key was given to check it. */
+export type SignatureState = 'verified' | 'unsigned' | 'unchecked';
 
 /** Reads, bounds, authenticates and checks a whole bundle in memory; a SpecError names the first thing wrong. Writes nothing. */
-export async function readBundle(file: string, o: ImportOptions = {}): Promise<{ entries: PortableEntry[]; signature: ImportResult['signature'] }> {
+export async function readBundle(file: string, o: ReadOptions = {}): Promise<{ entries: PortableEntry[]; signature: SignatureState }> {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
   const size = await stat(file).then((s) => s.size, (cause: unknown) => {
     throw new SpecError('bundle', file, `a readable bundle file (${(cause as Error).message})`);
@@ -130,7 +145,7 @@ export async function readBundle(file: string, o: ImportOptions = {}): Promise<{
   if (typeof bundle !== 'object' || bundle === null || bundle.format !== BUNDLE_FORMAT || bundle.version !== BUNDLE_VERSION || !Array.isArray(bundle.entries)) {
     throw new SpecError('bundle', file, `a ${BUNDLE_FORMAT} version ${BUNDLE_VERSION} file`);
   }
-  let signature: ImportResult['signature'] = bundle.signature === undefined ? 'unsigned' : 'unchecked';
+  let signature: SignatureState = bundle.signature === undefined ? 'unsigned' : 'unchecked';
   if (o.key) {
     const mac = bundle.signature?.algorithm === 'hmac-sha256' && typeof bundle.signature.mac === 'string' ? Buffer.from(bundle.signature.mac, 'hex') : Buffer.alloc(0);
     const expected = Buffer.from(macOf(bundle, o.key), 'hex');
@@ -167,42 +182,40 @@ export async function readBundle(file: string, o: ImportOptions = {}): Promise<{
     const artifact = decode(meta.files.artifact, MAX_ARTIFACT_BYTES);
     if (sha256(source) !== meta.parts.sourceSha256) throw new SpecError(`${where}.source`, key, 'a source matching the sha256 in its key parts');
     if (artifact.length !== meta.artifactBytes || sha256(artifact) !== meta.artifactSha256) throw new SpecError(`${where}.artifact`, key, 'an artifact matching its recorded size and sha256');
-    const problem = checkPortable(meta, artifact);
+    const problem = checkPortable(meta, o.artifacts === 'hash' ? undefined : artifact, o.learned);
     if (problem) throw new SpecError(`${where}`, key, `an entry that passes the load checks (${problem})`);
     return { meta, source, artifact };
   });
   return { entries, signature };
 }
 
-function expectationOf(meta: EntryMeta): EntryExpectation {
-  return { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), artifact: (bytes, m) => checkPortable(m, bytes) };
+function expectationOf(meta: EntryMeta, learned?: LearnedInitializers): EntryExpectation {
+  return { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), artifact: (bytes, m) => checkPortable(m, bytes, learned) };
 }
 
 /**
- * All or nothing: every entry is checked (names, format, key recomputed from its parts, source and
- * artifact hashes, spec regenerating the source, the library's dynamic section; the signature when a
- * key is given) before anything is written; entries committed by this call are removed again if a
- * later one fails to commit.
+ * Commits the entries' own artifacts (checked by readBundle with artifacts 'load'), all or nothing:
+ * entries committed by this call are removed again if a later one fails to commit. Only for
+ * artifacts whose maker is trusted: a verified signature, or an importer who said so.
  */
-export async function importBundle(root: string, file: string, o: ImportOptions = {}): Promise<ImportResult> {
-  const { entries, signature } = await readBundle(file, o);
+export async function commitArtifacts(root: string, entries: readonly PortableEntry[], learned?: LearnedInitializers): Promise<{ imported: number; present: number }> {
   const cache = await DiskCache.open(root);
   const committed: string[] = [];
   let present = 0;
   try {
     for (const p of entries) {
-      const existing = await cache.inspect(p.meta.key, expectationOf(p.meta));
+      const existing = await cache.inspect(p.meta.key, expectationOf(p.meta, learned));
       if (existing.entry) {
         present++;
         continue;
       }
       if (existing.problem !== 'missing') await cache.remove(p.meta.key); // a broken copy gives way to the checked one
-      await putPortable(cache, p, expectationOf(p.meta));
+      await putPortable(cache, p, expectationOf(p.meta, learned));
       committed.push(p.meta.key);
     }
   } catch (err) {
     for (const k of committed) await cache.remove(k).catch(() => undefined);
     throw err;
   }
-  return { imported: committed.length, present, signature };
+  return { imported: committed.length, present };
 }

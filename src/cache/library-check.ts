@@ -33,23 +33,36 @@ export interface LibraryExpectation {
 
 /** The number of DT_INIT_ARRAY entries of a shared object we built ourselves, or undefined when unreadable. */
 export function initializerCount(bytes: Buffer): number | undefined {
-  const probe = (max: number) => libraryProblem(bytes, { symbol: '', specJson: '', compilerKind: '', maxInitializers: max });
-  // check() reports the initializer count before it looks at names, so asking with a ceiling of 0 reads it.
-  const m = /has (\d+) initializers/.exec(probe(0) ?? '');
-  if (m) return Number(m[1]);
-  return /initializers/.test(probe(0) ?? 'x') ? undefined : 0;
+  const dynamic = readDynamic(bytes);
+  return typeof dynamic === 'string' ? undefined : dynamic.initializers;
 }
 
 /** What is wrong with this shared object as the library of `expect`, or undefined. */
 export function libraryProblem(bytes: Buffer, expect: LibraryExpectation): string | undefined {
+  const dynamic = readDynamic(bytes);
+  return typeof dynamic === 'string' ? dynamic : check(bytes, dynamic, expect);
+}
+
+/** What the loader reads of a shared object before it runs anything: its dynamic section's tags and strings. */
+interface DynamicSection {
+  /** Each DT_* tag with its value, in order, up to DT_NULL. */
+  readonly tags: readonly (readonly [number, number])[];
+  /** DT_INIT_ARRAY entries: the constructors dlopen runs. */
+  readonly initializers: number;
+  /** The dynamic string table (DT_STRTAB, DT_STRSZ bytes), or a problem when it cannot be found. */
+  readonly strings: Buffer | string;
+}
+
+/** The dynamic section of an ELF64 little-endian shared object, or what keeps it from being read. Never throws. */
+function readDynamic(bytes: Buffer): DynamicSection | string {
   try {
-    return check(bytes, expect);
+    return parseDynamic(bytes);
   } catch (err) {
     return `the artifact is not a readable ELF shared object (${(err as Error).message})`;
   }
 }
 
-function check(b: Buffer, expect: LibraryExpectation): string | undefined {
+function parseDynamic(b: Buffer): DynamicSection | string {
   if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46) return 'the artifact is not an ELF file';
   if (b[4] !== 2 || b[5] !== 1) return 'the artifact is not a 64-bit little-endian ELF file';
   if (b.readUInt16LE(16) !== 3) return 'the artifact is not a shared object';
@@ -79,15 +92,21 @@ function check(b: Buffer, expect: LibraryExpectation): string | undefined {
     tags.push([tag, Number(b.readBigUInt64LE(p + 8))]);
   }
   const value = (tag: number) => tags.filter(([t]) => t === tag).map(([, v]) => v);
-  if (value(DT.RPATH).length || value(DT.RUNPATH).length) return 'the artifact sets a library search path (RPATH/RUNPATH)';
-  if (value(DT.PREINIT_ARRAYSZ).some((n) => n > 0)) return 'the artifact has pre-initializers';
   const initializers = value(DT.INIT_ARRAYSZ).reduce((a, n) => a + n / 8, 0);
-  const allowed = Math.max(MAX_INITIALIZERS[expect.compilerKind] ?? 0, expect.maxInitializers ?? 0);
-  if (initializers > allowed) return `the artifact has ${initializers} initializers (constructors), ${expect.compilerKind} libraries have at most ${allowed}`;
   const strtab = fileOffset(loads, value(DT.STRTAB)[0]);
   const strsz = value(DT.STRSZ)[0];
-  if (strtab === undefined || strsz === undefined || strtab + strsz > b.length) return 'the artifact has no readable dynamic string table';
-  const strings = b.subarray(strtab, strtab + strsz);
+  const strings = strtab === undefined || strsz === undefined || strtab + strsz > b.length ? 'the artifact has no readable dynamic string table' : b.subarray(strtab, strtab + strsz);
+  return { tags, initializers, strings };
+}
+
+function check(b: Buffer, d: DynamicSection, expect: LibraryExpectation): string | undefined {
+  const value = (tag: number) => d.tags.filter(([t]) => t === tag).map(([, v]) => v);
+  if (value(DT.RPATH).length || value(DT.RUNPATH).length) return 'the artifact sets a library search path (RPATH/RUNPATH)';
+  if (value(DT.PREINIT_ARRAYSZ).some((n) => n > 0)) return 'the artifact has pre-initializers';
+  const allowed = Math.max(MAX_INITIALIZERS[expect.compilerKind] ?? 0, expect.maxInitializers ?? 0);
+  if (d.initializers > allowed) return `the artifact has ${d.initializers} initializers (constructors), ${expect.compilerKind} libraries have at most ${allowed}`;
+  if (typeof d.strings === 'string') return d.strings;
+  const strings = d.strings;
   const stringAt = (at: number) => {
     const end = strings.indexOf(0, at);
     return strings.subarray(at, end < 0 ? strings.length : end).toString('latin1');

@@ -1,6 +1,6 @@
 // The commands that manage compiled kernels: precompile, cache *, doctor.
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   bundleKey, cacheRoot, cacheStats, clearCache, entrySource, explain, exportBundle, findEntry, importBundle, listEntries, PACKAGE_CACHE_DIR, parseDuration, parseSize,
   precompile, pruneCache, readEnvironment, runDoctor, SpecError, verifyCache, type EntryRow,
@@ -178,14 +178,19 @@ export function registerCacheCommands(program: Command): void {
 
   cacheCmd
     .command('import <file>')
-    .description('add the entries of a bundle, every one checked before anything is written')
+    .description("add a bundle's entries, all or none, every one checked before anything is written; unless signed (or --trust-unsigned), each is rebuilt here from its source")
     .addOption(cacheDirOption())
-    .option('--key-file <file>', 'require a valid signature under the key in this file (default: DWCONV_JIT_BUNDLE_KEY, if set)')
+    .option('--key-file <file>', "require a valid signature under the key in this file and use the signer's artifacts (default: DWCONV_JIT_BUNDLE_KEY, if set)")
+    .addOption(new Option('--trust-unsigned', "use an unsigned bundle's artifacts as the sender built them instead of rebuilding them: this trusts the sender, whose library may not be the output of its source (DWCONV_JIT_BUNDLE_KEY is then not asked for)").conflicts('keyFile'))
     .option('--json', 'print JSON')
-    .action(action(async (file: string, o: { cacheDir?: string; keyFile?: string; json?: boolean }) => {
-      const key = await bundleKey({ file: o.keyFile, value: readEnvironment().bundleKey });
-      const r = await importBundle(cacheRoot(o.cacheDir), file, key ? { key } : {});
-      const how = { verified: 'signature verified', unsigned: 'unsigned: its artifacts are trusted as far as the load checks go', unchecked: 'signed, but no key was given to check it' }[r.signature];
+    .action(action(async (file: string, o: { cacheDir?: string; keyFile?: string; trustUnsigned?: boolean; json?: boolean }) => {
+      const key = o.trustUnsigned ? undefined : await bundleKey({ file: o.keyFile, value: readEnvironment().bundleKey });
+      const r = await importBundle(cacheRoot(o.cacheDir), file, { ...(key ? { key } : {}), trustUnsigned: !!o.trustUnsigned });
+      const how = {
+        signed: 'signature verified: the signer\'s artifacts',
+        rebuilt: `${r.signature === 'unchecked' ? 'signed, but no key was given to check it' : 'unsigned'}: built here from their sources, none taken from the bundle${r.differing.length ? `; ${r.differing.length} differed from the bundle's artifacts (not used)` : ''}`,
+        sender: 'unsigned: the sender\'s artifacts, trusted as --trust-unsigned asked',
+      }[r.artifacts];
       print(o.json, { file, ...r }, () => `${r.imported} entries imported, ${r.present} already present (${how})`);
       return EXIT.ok;
     }));

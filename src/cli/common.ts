@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
-import { CacheError, CompileError, CudaError, DwconvError, NoGpuError, OverridePathError, SpecError, ToolchainNotFoundError } from '../index.js';
+import { CacheError, CompileError, CudaError, DeviceMismatchError, DwconvError, NoGpuError, OverridePathError, SpecError, ToolchainNotFoundError } from '../index.js';
 
 /**
  * Exit codes, the same for every command: 0 success; 1 a check failed or an operation errored; 2
@@ -15,11 +15,21 @@ export const USAGE_ERROR_CODE = 'ERR_DWCONV_USAGE';
 
 export const targetOption = () => new Option('--target <target>', 'where to run').choices(['auto', 'cuda', 'cpu']).default('auto');
 export const cacheDirOption = () => new Option('--cache-dir <dir>', 'cache directory (default: DWCONV_JIT_CACHE_DIR or the user cache)');
+export const deviceOption = () => new Option('--device <n>', 'CUDA device to run on: an index or cuda:N (default: the current device, 0)');
+
+/** --device's text as the API takes it: 1 and cuda:1 both name device 1. Refused here, in the flag's name. */
+export function parseDeviceFlag(text: string): number | 'cuda' {
+  if (text === 'cuda') return 'cuda';
+  const m = /^(?:cuda:)?(0|[1-9][0-9]{0,8})$/.exec(text);
+  if (!m) throw new SpecError('--device', text, 'a CUDA device index such as 1, or cuda:1');
+  return Number(m[1]);
+}
 
 /** An error as the `error` member of --json output: name, stable code, message, and the error's structured fields. */
 export function errorJson(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { name: 'Error', code: 'ERR_DWCONV', message: String(err) };
   const base = { name: err.name, code: err instanceof DwconvError ? err.code : 'ERR_DWCONV', message: err.message };
+  if (err instanceof DeviceMismatchError) return { ...base, field: err.field, allowed: err.allowed, argument: err.argument, tensorDevice: err.tensorDevice, kernelDevice: err.kernelDevice };
   if (err instanceof SpecError) return { ...base, field: err.field, allowed: err.allowed };
   if (err instanceof NoGpuError) return { ...base, reason: err.reason, fix: err.fix };
   if (err instanceof OverridePathError) return { ...base, variable: err.variable, value: err.value, problem: err.problem };

@@ -4,6 +4,8 @@ export interface CompileCommandOptions {
   readonly spec: SpecInput;
   readonly target: 'auto' | 'cuda' | 'cpu';
   readonly arch?: string;
+  /** CUDA: the device to load on (an index, or 'cuda' for the current one). */
+  readonly device?: number | 'cuda';
   readonly compiler?: CompilerChoice;
   readonly cacheDir?: string;
   readonly cache: boolean;
@@ -14,6 +16,8 @@ export interface CompileCommandOptions {
 export interface CompileCommandResult {
   readonly key: string;
   readonly target: string;
+  /** Where the kernel was loaded: 'cpu' or 'cuda:N'. */
+  readonly device: string;
   readonly spec: string;
   readonly symbol: string;
   readonly artifact: string;
@@ -32,7 +36,7 @@ export interface CompileCommandResult {
 /** `dwconv-jit compile`: one spec through the whole pipeline, loaded to prove the artifact works. */
 export async function compileCommand(o: CompileCommandOptions, log: (line: string) => void): Promise<CompileCommandResult> {
   const started = performance.now();
-  const common = { ...(o.arch ? { arch: o.arch } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, log };
+  const common = { ...(o.arch ? { arch: o.arch } : {}), ...(o.device !== undefined ? { device: o.device } : {}), ...(o.compiler ? { compiler: o.compiler } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), cache: o.cache, log };
   let tuning: CompileCommandResult['tuning'];
   let k: Kernel;
   if (o.tuneFor) {
@@ -53,7 +57,7 @@ export async function compileCommand(o: CompileCommandOptions, log: (line: strin
   }
   const p = k.provenance;
   return {
-    key: p.key, target: k.target, spec: describeSpec(k.spec), symbol: p.symbol, artifact: p.artifactPath, origin: p.origin, compiler: p.compiler,
+    key: p.key, target: k.target, device: k.deviceIndex === undefined ? 'cpu' : `cuda:${k.deviceIndex}`, spec: describeSpec(k.spec), symbol: p.symbol, artifact: p.artifactPath, origin: p.origin, compiler: p.compiler,
     compileMs: p.compileMilliseconds, loadMs: p.loadMilliseconds, totalMs: performance.now() - started, variant: p.variant,
     ...(tuning ? { tuning } : {}),
   };

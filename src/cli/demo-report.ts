@@ -4,7 +4,7 @@ import type { DemoResult } from '../index.js';
 export function printDemo(r: DemoResult, out: (line: string) => void): void {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
   out(`dwconv-jit demo: ${r.spec}`);
-  out(`  target      ${r.target}: ${r.device}`);
+  out(`  target      ${r.target}${r.deviceIndex === undefined ? '' : `:${r.deviceIndex}`}: ${r.device}`);
   out(`  input       ${r.shape.join('x')} -> output ${r.outputShape.join('x')} (seed ${r.seed})`);
   out(`  compile     cold ${r.coldCompileMs.toFixed(0)} ms with ${r.compiler}; cache hit in a second process: ${r.cacheHit.origin}, load ${r.cacheHit.loadMs.toFixed(1)} ms (process ${r.cacheHit.processMs.toFixed(0)} ms)`);
   const c = r.check;

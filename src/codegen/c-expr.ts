@@ -4,7 +4,7 @@ import type { BinaryOp, Expr, PlanVariable } from '../plan/expr.js';
 
 /** The host launcher's local (or argument) holding each plan variable. */
 export const C_VARIABLES: Readonly<Record<PlanVariable, string>> = {
-  N: 'N', C: 'C', H: 'H', W: 'W', Ho: 'Ho', Wo: 'Wo', xLow: 'x_low', yLow: 'y_low', rLow: 'r_low',
+  N: 'N', C: 'C', H: 'H', W: 'W', Ho: 'Ho', Wo: 'Wo', xLow: 'x_low', yLow: 'y_low', rLow: 'r_low', SMs: 'sms',
 };
 
 const INFIX: Readonly<Record<Exclude<BinaryOp, 'ceilDiv' | 'min' | 'max'>, string>> = {

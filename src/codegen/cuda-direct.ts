@@ -1,6 +1,8 @@
-import { num, TRUE } from '../plan/expr.js';
+import { num, TRUE, v } from '../plan/expr.js';
+import type { InputFootprint } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
 import { hasEpilogue } from './epilogue.js';
+import { tileAxis } from './footprint.js';
 import { planeTiles, THREADS, type CudaFamily } from './family.js';
 
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
@@ -53,6 +55,22 @@ export function directParts(spec: KernelSpec, tileH: number) {
   return { tileW, tileH, accInit, taps: lines.join('\n'), stores };
 }
 
+/**
+ * What a thread's tile reads (templates/cuda/direct.hbs): columns iw0 + j, iw0 = ow0 * SW - PL, for
+ * the j of columnsRead (every tap of its TW outputs, loaded whether or not an output is past Wo), and
+ * for each of its TH rows oh (up to Ho) the rows oh * SH - PT + r * DH; each load masked.
+ */
+function directFootprint(spec: KernelSpec, tileW: number, tileH: number): InputFootprint {
+  const [kh] = spec.kernelSize;
+  const [sh, sw] = spec.stride;
+  const cols = columnsRead(spec, tileW);
+  return {
+    by: 'tile',
+    rows: tileAxis(1, tileH * sh, -spec.padding[0], (tileH - 1) * sh + (kh - 1) * spec.dilation[0] + 1, v('H')),
+    cols: tileAxis(0, tileW * sw, -spec.padding[2], cols[cols.length - 1]! + 1, v('W')),
+  };
+}
+
 /** NCHW, any window: a thread per tile of tileW x tileH outputs. Taken by every call no other family takes. */
 export const directFamily: CudaFamily = {
   id: 'direct', label: 'direct', template: 'direct', launchRank: 2, threads: THREADS,
@@ -65,6 +83,7 @@ export const directFamily: CudaFamily = {
       entries: () => [{
         name: `${symbol}_direct`, scope: 'direct', when: TRUE, threads: THREADS, tilesPerBlock: THREADS,
         grid: planeTiles(spec, parts.tileW, parts.tileH), sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+        footprint: directFootprint(spec, parts.tileW, parts.tileH),
       }],
     };
   },

@@ -2,8 +2,10 @@ import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 import { and, divides, mul, num, TRUE, v } from '../plan/expr.js';
+import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
+import { tileAxis } from './footprint.js';
 import { aligned16 } from './plan-prologue.js';
 
 /** Input column vectors a thread may hold for one tap row, times the vector width, before its tile gets narrower. */
@@ -97,11 +99,21 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
     for (const [i, r] of feeds.get(j)!) rows.push(...rowTaps(spec, tileW, i, (s) => `${r * kw + s}`, (s) => `  // output row ${i}, tap (${r}, ${s})`, ind));
     rows.push(`${ind}  }`, `${ind}}`);
   }
+  // What a thread's tile reads: the input rows ih0 + j, ih0 = oh0 * SH - PT, for every j of `feeds`
+  // (or of the rolled loop: the same i * SH + r * DH), whether or not an output row passes Ho, and of
+  // each the columns iw0 + c, iw0 = ow0 * SW - PL, for the c of columnsRead; both masked (openRow,
+  // load_column). Grid axes: channel vectors, tiles along W, tiles along H.
+  const offsets = [...feeds.keys()];
+  const footprint: InputFootprint = {
+    by: 'tile',
+    rows: tileAxis(2, tileH * sh, -spec.padding[0], Math.max(...offsets) + 1, v('H')),
+    cols: tileAxis(1, tileW * spec.stride[1], -spec.padding[2], cols[cols.length - 1]! + 1, v('W')),
+  };
   const res = spec.residual !== 'none';
   // The vector entry stores vectors of the input's type: not for an output of another type.
   const vectorEntry = vec > 1 && outputDtypeOf(spec) === spec.dtype;
   const entries = [...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
-  return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries };
+  return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries, footprint };
 }
 
 /**
@@ -123,7 +135,7 @@ export const nhwcFamily: CudaFamily = {
         name: e.name, scope: 'nhwc', when: e.vec === 1 ? TRUE : and(divides(e.vec, v('C')), aligned), threads: THREADS, tilesPerBlock: THREADS,
         // The vector entry takes whole vectors of channels only (its condition), so the channel tiles are exact.
         grid: { axes: [{ size: e.vec, extent: mul(v('C'), spec.channelMultiplier) }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }], images: v('N') },
-        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false, footprint: parts.footprint,
       })),
     };
   },

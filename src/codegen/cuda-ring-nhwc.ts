@@ -1,8 +1,10 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
 import { add, and, ceilDiv, divides, ge, le, mul, num, sub, v, type Expr } from '../plan/expr.js';
+import type { InputFootprint } from '../plan/plan.js';
 import { RING_SEGMENT, RING_TILE_H } from './cuda-ring.js';
 import { THREADS, type CudaFamily } from './family.js';
+import { tileAxis } from './footprint.js';
 import { aligned16, INT_MAX } from './plan-prologue.js';
 
 /** Taps whose weights a lane holds in registers, 4 channels each (36 registers at 3x3). */
@@ -53,9 +55,12 @@ export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, l
 /**
  * ring_nhwc::geometry and the calls the ring takes: pixels of whole quads of channels, rows of whole
  * 16-byte vectors, x aligned, at least minElems output elements a row, the kernel's int arithmetic,
- * and a ring row of at most two strips' vectors. The shared memory is that row's ring.
+ * and a ring row of at most two strips' vectors. The shared memory is that row's ring. The footprint:
+ * a block reads, from ih_begin = oh_begin - PT, the R - TH rows put in first and TH a step for its
+ * steps (its segment's rows rounded up to whole steps), and of each row of W * C elements the `vecs`
+ * whole vectors from c0 = e0 - a; rows outside the image and vectors outside the row are not loaded.
  */
-function ringNhwcLaunch(spec: KernelSpec, ring: { readonly rows: number; readonly tileH: number; readonly stages: number; readonly vec: number; readonly cols: number; readonly minElems: number }): { when: Expr; sharedBytes: Expr } {
+function ringNhwcLaunch(spec: KernelSpec, ring: { readonly rows: number; readonly tileH: number; readonly stages: number; readonly vec: number; readonly cols: number; readonly segment: number; readonly minElems: number }): { when: Expr; sharedBytes: Expr; footprint: InputFootprint } {
   const pl = spec.padding[2];
   const [, kw] = spec.kernelSize;
   const dw = spec.dilation[1];
@@ -68,7 +73,12 @@ function ringNhwcLaunch(spec: KernelSpec, ring: { readonly rows: number; readonl
     le(C, 65536), le(mul(v('W'), C), INT_MAX - ring.cols),
     le(vecs, (2 * ring.cols) / ring.vec),
   );
-  return { when, sharedBytes: mul(vecs, ringBytesPerVector(ring)) };
+  const footprint: InputFootprint = {
+    by: 'tile',
+    rows: tileAxis(1, ring.segment, -spec.padding[0], ring.rows - ring.tileH + Math.ceil(ring.segment / ring.tileH) * ring.tileH, v('H')),
+    cols: tileAxis(0, ring.cols, sub(0, a), mul(vecs, ring.vec), mul(v('W'), C), { align: ring.vec, unit: 'elements' }),
+  };
+  return { when, sharedBytes: mul(vecs, ringBytesPerVector(ring)), footprint };
 }
 
 /**
@@ -88,14 +98,14 @@ export const ringNhwcFamily: CudaFamily = {
   build(spec, variant, symbol) {
     if (spec.layout !== 'NHWC' || spec.pointwise || !(variant ? variant.kernel === 'ring' : ringNhwcApplies(spec))) return false;
     const parts = ringNhwcParts(spec, variant?.tileH ?? RING_TILE_H, symbol, THREADS, variant !== undefined);
-    const { when, sharedBytes } = ringNhwcLaunch(spec, parts);
+    const { when, sharedBytes, footprint } = ringNhwcLaunch(spec, parts);
     return {
       parts,
       variant: { ringTileH: parts.tileH },
       entries: () => [{
         name: parts.name, scope: 'ring_nhwc', when, threads: THREADS, tilesPerBlock: 1,
         grid: { axes: [{ size: parts.cols, extent: mul(v('Wo'), v('C')) }, { size: parts.segment, extent: v('Ho') }, { size: 1, extent: num(1) }], images: v('N') },
-        sharedBytes, maxSharedBytes: parts.maxSmem, takesPixels: false,
+        sharedBytes, maxSharedBytes: parts.maxSmem, takesPixels: false, footprint,
       }],
     };
   },

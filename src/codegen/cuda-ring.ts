@@ -1,8 +1,10 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
 import { and, ceilDiv, divides, ge, mul, num, v, type Expr } from '../plan/expr.js';
+import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
+import { tileAxis } from './footprint.js';
 import { aligned16 } from './plan-prologue.js';
 
 /** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
@@ -101,19 +103,31 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const [dh, dw] = spec.dilation;
   const pl = spec.padding[2];
   const vec = 16 / DTYPE_BYTES[spec.dtype]; // input elements of a 16-byte global load
-  const o = Math.ceil(pl / vec) * vec - pl;
+  const a = Math.ceil(pl / vec) * vec; // the strip's first input column is ow0 - A
+  const o = a - pl;
   const quadsRead = Math.ceil((o + 4 + (kw - 1) * dw) / 4);
   const row = Math.ceil((4 * (lanes + quadsRead - 1)) / vec) * vec;
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
   const stages = RING_STAGES;
   const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
+  const segment = ringSegment(spec);
+  const cols = 4 * lanes;
+  // What a block reads: from ih_begin = oh_begin - PT, the R - TH rows put in first and TH a step for
+  // its steps (its segment's rows rounded up to whole steps); of each, the ROW columns (VECS whole
+  // vectors) from c0 = ow0 - A. Rows outside the plane and vectors outside the row are not loaded.
+  const footprint: InputFootprint = {
+    by: 'tile',
+    rows: tileAxis(1, segment, -spec.padding[0], rows - tileH + Math.ceil(segment / tileH) * tileH, v('H')),
+    cols: tileAxis(0, cols, -a, row, v('W'), { align: vec }),
+  };
   return {
-    name: `${symbol}_ring`, vec, stages, tileH, segment: ringSegment(spec), minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, stages, tileH, segment, minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Quarters of its strips' columns a row must fill for the launcher to take the ring (0: any). */
     minFill: pinned ? 0 : ringMinFill(spec),
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
-    cols: 4 * lanes,
+    cols,
+    footprint,
   };
 }
 
@@ -133,7 +147,7 @@ export const ringFamily: CudaFamily = {
       entries: () => [{
         name: parts.name, scope: 'ring', when: ringTakes(parts), threads: THREADS, tilesPerBlock: 1,
         grid: { axes: [{ size: parts.cols, extent: v('Wo') }, { size: parts.segment, extent: v('Ho') }, { size: 1, extent: mul(v('C'), spec.channelMultiplier) }], images: v('N') },
-        sharedBytes: num(parts.smem), maxSharedBytes: parts.smem, takesPixels: false,
+        sharedBytes: num(parts.smem), maxSharedBytes: parts.smem, takesPixels: false, footprint: parts.footprint,
       }],
     };
   },

@@ -1,9 +1,10 @@
 import type { KernelSpec, PointwiseSpec } from '../spec.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { and, ceilDiv, divides, ge, le, lt, mul, not, num, TRUE, v, type Expr } from '../plan/expr.js';
-import type { PlanEntry } from '../plan/plan.js';
+import type { InputFootprint, PlanEntry } from '../plan/plan.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
 import type { CudaFamily } from './family.js';
+import { pixelAxis } from './footprint.js';
 import { INT_MAX } from './plan-prologue.js';
 
 export const SEPARABLE_THREADS = 256;
@@ -17,14 +18,15 @@ const MAX_WARP_NTILES = 8;
  * and low parts, 20 words a row), 41 KB at 256, inside the 48 KB of static shared memory.
  */
 const MAX_COUT_TILE = 256;
-/** SMs of the H100 the launch rules are tuned for (132 on the SXM part). */
-export const SEPARABLE_SMS = 132;
 /**
- * The launcher takes the narrow entry when the wide one would launch fewer blocks than this: two per
- * SM of a 132-SM H100 (three fit), below which a wide block's chunk loop runs nearly alone on its SM
- * and its latency shows. Lab run 6 of session 4: forcing either layout moved C192/C384/C960 by ±10%.
+ * The launcher takes the narrow entry when the wide one would launch fewer blocks than this many per
+ * SM of the device (its SM count read when the call is launched): two (three fit), below which a
+ * wide block's chunk loop runs nearly alone on its SM and its latency shows. Lab run 6 of session 4
+ * (a 132-SM H100: 264 blocks): forcing either layout moved C192/C384/C960 by ±10%.
  */
-export const SEPARABLE_NARROW_BELOW = 2 * SEPARABLE_SMS;
+export const SEPARABLE_NARROW_BELOW_PER_SM = 2;
+/** The split entry's grid is at most this many blocks per SM of the device (one: each block alone on its SM). */
+export const SEPARABLE_SPLIT_MAX_BLOCKS_PER_SM = 1;
 /**
  * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs clusters of
  * this many blocks, each summing a part of the depthwise channels, when there are at least
@@ -130,7 +132,7 @@ const STATIC_SHARED_BYTES = 48 * 1024;
 function splitShape(spec: KernelSpec & { pointwise: PointwiseSpec }, wide: SeparableShape, name: string) {
   let wm = Math.floor(SPLIT_MAX_WARPS / wide.wn);
   while (wm > 1 && separableSharedBytes(spec, 16 * wm, wide.coutTile, SEPARABLE_SPLIT) > STATIC_SHARED_BYTES) wm--;
-  return { name, wm, wn: wide.wn, nt: wide.nt, pixels: 16 * wm, coutTile: wide.coutTile, threads: 32 * wm * wide.wn, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS, maxBlocks: SEPARABLE_SMS };
+  return { name, wm, wn: wide.wn, nt: wide.nt, pixels: 16 * wm, coutTile: wide.coutTile, threads: 32 * wm * wide.wn, slices: SEPARABLE_SPLIT, minChunks: SEPARABLE_SPLIT_MIN_CHUNKS, maxBlocksPerSm: SEPARABLE_SPLIT_MAX_BLOCKS_PER_SM };
 }
 
 /** What templates/cuda/separable.hbs needs, and the launch info (the entries and their tiles). */
@@ -145,7 +147,7 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
     split,
     quads,
     entries: [wide, narrow],
-    narrowBelow: SEPARABLE_NARROW_BELOW,
+    narrowBelowPerSm: SEPARABLE_NARROW_BELOW_PER_SM,
     chunk: SEPARABLE_CHUNK,
     tf32: spec.dtype === 'float32',
     tf32x3: spec.dtype === 'float32' && !spec.pointwise.tf32,
@@ -155,6 +157,21 @@ export function separableParts(spec: KernelSpec & { pointwise: PointwiseSpec }, 
 }
 
 type SeparableParts = ReturnType<typeof separableParts>;
+
+/**
+ * What a separable block reads: each output pixel its own window (window_of: ih0 = oh * SH - PT,
+ * iw0 = ow * SW - PL), every tap's row and column clamped into the plane and its product zeroed
+ * outside it (depthwise, taps_of). The quads entry (quad_row) loads a quad's own four columns as one
+ * vector and its halo columns masked, its rows clamped; a quad reads its four pixels' windows.
+ */
+function separableFootprint(spec: KernelSpec, quads: boolean): InputFootprint {
+  const [kh, kw] = spec.kernelSize;
+  return {
+    by: 'pixel',
+    rows: pixelAxis(spec.stride[0], spec.padding[0], kh, spec.dilation[0], v('H'), 'clamped'),
+    cols: pixelAxis(spec.stride[1], spec.padding[2], kw, spec.dilation[1], v('W'), quads ? 'masked' : 'clamped'),
+  };
+}
 
 /**
  * The entries of a separable block, tried in order: the split one where the wide layout would launch
@@ -168,14 +185,15 @@ function separableEntries(spec: KernelSpec & { pointwise: PointwiseSpec }, sep: 
   const runs = (e: { readonly pixels: number }) => ceilDiv(pixels, e.pixels);
   const cout = num(spec.pointwise.outChannels);
   const coutTiles = (e: { readonly coutTile: number }) => ceilDiv(spec.pointwise.outChannels, e.coutTile);
-  const fewBlocks = lt(mul(runs(sep.wide), coutTiles(sep.wide)), sep.narrowBelow);
+  // Block counts against the device's SM count (v('SMs')): the same rule fills a GPU of any size.
+  const fewBlocks = lt(mul(runs(sep.wide), coutTiles(sep.wide)), mul(sep.narrowBelowPerSm, v('SMs')));
   const entry = (e: { readonly name: string; readonly pixels: number; readonly coutTile: number }, when: Expr, threads = SEPARABLE_THREADS, slices = 1): PlanEntry => ({
     name: e.name, scope: 'sep', when, fits: le(runs(e), INT_MAX), threads, tilesPerBlock: 1,
     grid: { axes: [{ size: e.coutTile, extent: cout, copies: slices }, { size: e.pixels, extent: pixels }, { size: 1, extent: num(1) }], images: num(1) },
-    sharedBytes: num(0), maxSharedBytes: 0, takesPixels: true,
+    sharedBytes: num(0), maxSharedBytes: 0, takesPixels: true, footprint: separableFootprint(spec, e === sep.quads),
   });
   const split = sep.split && {
-    ...entry(sep.split, and(fewBlocks, le(mul(mul(runs(sep.split), coutTiles(sep.split)), sep.split.slices), sep.split.maxBlocks), ge(ceilDiv(mul(v('C'), spec.channelMultiplier), SEPARABLE_CHUNK), sep.split.minChunks)), sep.split.threads, sep.split.slices),
+    ...entry(sep.split, and(fewBlocks, le(mul(mul(runs(sep.split), coutTiles(sep.split)), sep.split.slices), mul(sep.split.maxBlocksPerSm, v('SMs'))), ge(ceilDiv(mul(v('C'), spec.channelMultiplier), SEPARABLE_CHUNK), sep.split.minChunks)), sep.split.threads, sep.split.slices),
     cluster: [sep.split.slices, 1, 1] as const,
   };
   // The quads entry has the wide one's tiles.

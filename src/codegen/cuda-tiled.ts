@@ -1,7 +1,9 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { and, divides, ge, mul, not, num, TRUE, v, type Expr } from '../plan/expr.js';
+import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
+import { tileAxis } from './footprint.js';
 import { planeTiles, THREADS, type CudaFamily } from './family.js';
 import { aligned16 } from './plan-prologue.js';
 
@@ -53,7 +55,8 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   for (let r = 0; r < kh; r++) for (let s = 0; s < kw; s++) weights.push(`${ind}const float w${r}_${s} = load_x(wp + ${r * kw + s});`);
   const accInit = Array.from({ length: tileH }, (_, i) => `${ind}float acc${i}[TW] = {};`).join('\n');
   const rows: string[] = [];
-  for (let j = 0; j < tileH + (kh - 1) * dh; j++) {
+  const inputRows = tileH + (kh - 1) * dh;
+  for (let j = 0; j < inputRows; j++) {
     rows.push(`${ind}{  // input row ih0 + ${j}`);
     rows.push(`${ind}  float v[NV];`);
     rows.push(`${ind}  load_row<IN_VEC>(xp + (i64)(ih0 + ${j}) * W, (unsigned)(ih0 + ${j}) < (unsigned)H, ow0, W, v);`);
@@ -83,7 +86,14 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   // stores pack words of the input's type): only the scalar-store entries.
   const cast = outputDtypeOf(spec) !== spec.dtype;
   const entries = tiledEntries(symbol, tileW).filter((e) => !cast || e.outVec === 1);
-  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries };
+  // What a thread's tile reads: its inputRows rows from ih0 = oh0 - PT (each whether or not its output
+  // rows pass Ho) and NV = TW + (KW - 1) * DW columns from ow0 - PL (load_row), every load masked.
+  const footprint: InputFootprint = {
+    by: 'tile',
+    rows: tileAxis(1, tileH, -spec.padding[0], inputRows, v('H')),
+    cols: tileAxis(0, tileW, -spec.padding[2], tileW + (kw - 1) * dw, v('W')),
+  };
+  return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries, footprint };
 }
 
 /**
@@ -103,6 +113,7 @@ export const tiledFamily: CudaFamily = {
       entries: (last) => parts.entries.map((e) => ({
         name: e.name, scope: 'tiled', when: last ? e.when : and(suits, e.when), threads: THREADS, tilesPerBlock: THREADS,
         grid: planeTiles(spec, parts.tileW, parts.tileH), sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
+        footprint: parts.footprint,
       })),
     };
   },

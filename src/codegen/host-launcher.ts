@@ -3,7 +3,8 @@
 // same plan (src/plan/choose.ts), so the two builds take one decision per call.
 import type { LaunchPlan, PlanEntry } from '../plan/plan.js';
 import { DEFAULT_SHARED_LIMIT, tileGridFields } from '../plan/plan.js';
-import { cExpr } from './c-expr.js';
+import type { Expr, PlanVariable } from '../plan/expr.js';
+import { C_VARIABLES, cExpr } from './c-expr.js';
 import { render } from './templates.js';
 
 const IND = '  ';
@@ -21,6 +22,8 @@ function launcherBody(plan: LaunchPlan): string[] {
     // Every alignment the plan asks divides 256.
     ...(['x', 'y', 'r'] as const).map((p) => `${IND}const i64 ${p}_low = (i64)((unsigned long long)${p} & 255);`),
     ...plan.checks.map((c) => `${IND}if (!${cExpr(c)}) return -1;`),
+    // Only plans that name the SM count read it, so the other launchers' source (and key) stay as they were.
+    ...(planNames(plan, 'SMs') ? multiprocessorQuery() : []),
     `${IND}// The kernels' arguments: pointers, the epilogue's operands, sizes as int (checked above), the pixel count.`,
     `${IND}const storage_t* xs = (const storage_t*)x;`,
     `${IND}const storage_t* ws = (const storage_t*)w;`,
@@ -33,6 +36,38 @@ function launcherBody(plan: LaunchPlan): string[] {
   for (const entry of plan.entries) lines.push(...entryLaunch(entry));
   lines.push(`${IND}return -1;`);
   return lines;
+}
+
+/**
+ * The SM count of the device the call launches on (the current one), per call: a process may launch
+ * on several devices. A failed query returns its cudaError_t.
+ */
+function multiprocessorQuery(): string[] {
+  return [
+    `${IND}int sm_count = 0;`,
+    `${IND}{`,
+    `${IND}${IND}int device = 0;`,
+    `${IND}${IND}cudaError_t err = cudaGetDevice(&device);`,
+    `${IND}${IND}if (err == cudaSuccess) err = cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device);`,
+    `${IND}${IND}if (err != cudaSuccess) return (int)err;`,
+    `${IND}}`,
+    `${IND}const i64 ${C_VARIABLES.SMs} = sm_count;`,
+  ];
+}
+
+/** Whether any expression of the plan reads the variable. */
+function planNames(plan: LaunchPlan, name: PlanVariable): boolean {
+  const names = (e: Expr): boolean => {
+    switch (e.op) {
+      case 'const': return false;
+      case 'var': return e.name === name;
+      case 'and': case 'or': return e.args.some(names);
+      case 'not': return names(e.a);
+      default: return names(e.a) || names(e.b);
+    }
+  };
+  const entryExprs = (e: PlanEntry) => [e.when, ...(e.fits ? [e.fits] : []), e.sharedBytes, ...tileGridFields(e.grid)];
+  return [plan.Ho, plan.Wo, ...plan.checks, ...plan.entries.flatMap(entryExprs)].some(names);
 }
 
 /** One entry: taken when its condition holds (and, with clusters, its code was built for them). */

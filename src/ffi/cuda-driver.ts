@@ -1,9 +1,11 @@
 // The CUDA driver API through koffi, loaded on first use: modules from cubins, and launches. It works
-// in the runtime's primary context, so streams and device pointers are shared with cudart.ts.
+// in the runtime's primary context of each device, so streams and device pointers are shared with
+// cudart.ts; a module is loaded, and its functions launched, with its device's context current.
 import koffi from 'koffi';
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
-import { cudaRuntime, type Address } from './cudart.js';
+import type { Address, CudaRuntime } from './cudart.js';
+import { inContext } from './current.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 
 /**
@@ -25,6 +27,8 @@ const CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
 export class CudaDriver {
   private readonly f: Record<string, FfiFunction>;
+  /** The runtime's primary context of each device index, as a handle. */
+  private readonly contexts = new Map<number, bigint>();
 
   private constructor(readonly version: number, lib: FfiLibrary) {
     const fn = (proto: string) => lib.func(proto);
@@ -35,11 +39,16 @@ export class CudaDriver {
       funcSetAttribute: fn('int cuFuncSetAttribute(void* fn, int attribute, int value)'),
       launch: fn('int cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, uintptr_t stream, void* params, void* extra)'),
       errorName: fn('int cuGetErrorName(int error, _Out_ const char** name)'),
+      // CUcontext is a pointer, taken here as an integer so that two handles compare by value.
+      ctxGetCurrent: fn('int cuCtxGetCurrent(_Out_ uintptr_t* ctx)'),
+      // cuda.h maps cuCtxPushCurrent and cuCtxPopCurrent to these _v2 symbols (since CUDA 4.0).
+      ctxPush: fn('int cuCtxPushCurrent_v2(uintptr_t ctx)'),
+      ctxPop: fn('int cuCtxPopCurrent_v2(_Out_ uintptr_t* ctx)'),
     };
   }
 
-  static load(env: Environment): CudaDriver {
-    cudaRuntime(env).ensureContext(); // the runtime's primary context becomes current: modules load into it
+  // Loading creates no context: each device's is the runtime's, taken by contextOf when a module is loaded there.
+  static load(_env: Environment): CudaDriver {
     for (const path of ['libcuda.so.1', 'libcuda.so']) {
       let lib: FfiLibrary;
       try {
@@ -52,6 +61,45 @@ export class CudaDriver {
       return new CudaDriver(version[0]!, lib);
     }
     throw new ToolchainNotFoundError('the CUDA driver (libcuda.so.1)', ['libcuda.so.1', 'libcuda.so'], 'install the NVIDIA driver');
+  }
+
+  /**
+   * The runtime's primary context of device `index` (what cudaSetDevice binds and cudaMalloc allocates
+   * in), initialized now if it was not: asked of the runtime rather than retained through cuDeviceGet, so
+   * the two APIs cannot disagree about which device an index names.
+   */
+  contextOf(rt: CudaRuntime, index: number): bigint {
+    let context = this.contexts.get(index);
+    if (context === undefined) {
+      context = rt.onDevice(index, () => {
+        rt.ensureContext();
+        return this.currentContext();
+      });
+      if (context === 0n) throw new DwconvError(`internal: no CUDA context is current after initializing device ${index}`);
+      this.contexts.set(index, context);
+    }
+    return context;
+  }
+
+  /** Runs `fn` with `context` current on this thread (pushed, then popped), as module loads and launches need. */
+  inContext<T>(context: bigint, fn: () => T): T {
+    return inContext({ current: () => this.currentContext(), push: (c) => this.pushContext(c), pop: () => this.popContext() }, context, fn);
+  }
+
+  private currentContext(): bigint {
+    const ctx: unknown[] = [null];
+    this.check('cuCtxGetCurrent', this.f.ctxGetCurrent!(ctx) as number);
+    return BigInt((ctx[0] as number | bigint | null) ?? 0);
+  }
+
+  private pushContext(context: bigint): void {
+    this.check('cuCtxPushCurrent', this.f.ctxPush!(context) as number);
+  }
+
+  private popContext(): bigint {
+    const ctx: unknown[] = [null];
+    this.check('cuCtxPopCurrent', this.f.ctxPop!(ctx) as number);
+    return BigInt((ctx[0] as number | bigint | null) ?? 0);
   }
 
   /** Loads a cubin into the current context; a driver too old for it is a clear error that says what to do. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 import { OVERRIDE_VARIABLES, type Environment } from '../env.js';
 import { CudaError, OverridePathError, ToolchainNotFoundError } from '../errors.js';
+import { onDevice } from './current.js';
 
 export type Address = number | bigint;
 
@@ -12,6 +13,9 @@ const MEMCPY_DEVICE_TO_DEVICE = 3;
 const ATTR_CC_MAJOR = 75;
 const ATTR_CC_MINOR = 76;
 const ATTR_SM_COUNT = 16;
+const ATTR_PCI_BUS = 33;
+const ATTR_PCI_DEVICE = 34;
+const ATTR_PCI_DOMAIN = 50;
 const PROPS_BYTES = 4096; // cudaDeviceProp is about 1 KB; its first field is the 256-byte name
 /** cudaPointerAttributes since CUDA 11: { cudaMemoryType type; int device; void* devicePointer; void* hostPointer }. */
 // cudaPointerAttributes grew in CUDA 13 (an anonymous union and seven reserved longs after the four fields
@@ -27,10 +31,13 @@ export interface PointerAttributes {
 }
 
 export interface DeviceInfo {
+  /** The runtime's ordinal (after CUDA_VISIBLE_DEVICES): what `device: n` names. */
   readonly index: number;
   readonly name: string;
   readonly arch: string;
   readonly multiprocessors: number;
+  /** domain:bus:device.function, as lspci and cudaDeviceGetPCIBusId write it (nvidia-smi pads the domain to 8 digits): tells identical GPUs apart. */
+  readonly pciBusId: string;
 }
 
 function libraryCandidates(env: Environment): string[] {
@@ -131,7 +138,23 @@ export class CudaRuntime {
     const props = Buffer.alloc(PROPS_BYTES);
     this.check('cudaGetDeviceProperties', this.f.getProps(props, index) as number);
     const name = props.subarray(0, 256).toString('latin1').replace(/\0.*$/s, '');
-    return { index, name, arch: `sm_${attr(ATTR_CC_MAJOR)}${attr(ATTR_CC_MINOR)}`, multiprocessors: attr(ATTR_SM_COUNT) };
+    const hex = (value: number, digits: number) => value.toString(16).padStart(digits, '0');
+    const pciBusId = `${hex(attr(ATTR_PCI_DOMAIN), 4)}:${hex(attr(ATTR_PCI_BUS), 2)}:${hex(attr(ATTR_PCI_DEVICE), 2)}.0`;
+    return { index, name, arch: `sm_${attr(ATTR_CC_MAJOR)}${attr(ATTR_CC_MINOR)}`, multiprocessors: attr(ATTR_SM_COUNT), pciBusId };
+  }
+
+  /** Makes `index` this thread's current device (binding its primary context): what allocations, streams, events and runtime launches then use. */
+  setDevice(index: number): void {
+    this.check(`cudaSetDevice(${index})`, this.f.setDevice(index) as number);
+  }
+
+  /**
+   * Runs `fn` with device `index` current on this thread, then makes the previous device current
+   * again: `rt.onDevice(1, () => rt.streamCreate())` is a stream of device 1, and the thread's own
+   * current device is left as it was.
+   */
+  onDevice<T>(index: number, fn: () => T): T {
+    return onDevice({ get: () => this.currentDevice(), set: (d) => this.setDevice(d) }, index, fn);
   }
 
   /** The memory type and device of `ptr`; an address the runtime does not know is 'unregistered'. */
@@ -220,8 +243,10 @@ export function cudaRuntime(env: Environment): CudaRuntime {
   return runtime;
 }
 
-/** What probeGpu found: a usable GPU, or the reason there is none. */
-export type GpuProbe = { readonly ok: true; readonly device: DeviceInfo } | { readonly ok: false; readonly reason: string };
+/** What probeGpu found: a usable GPU (the current one, and how many there are), or the reason there is none. */
+export type GpuProbe = { readonly ok: true; readonly device: DeviceInfo; readonly count: number } | { readonly ok: false; readonly reason: string };
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
 /** A usable GPU, or the reason there is none (no runtime library, no driver, no device). */
 export function probeGpu(env: Environment): GpuProbe {
@@ -229,8 +254,22 @@ export function probeGpu(env: Environment): GpuProbe {
     const rt = cudaRuntime(env);
     const count = rt.deviceCount();
     if (count < 1) return { ok: false, reason: 'no CUDA device' };
-    return { ok: true, device: rt.device(rt.currentDevice()) };
+    return { ok: true, device: rt.device(rt.currentDevice()), count };
   } catch (err) {
-    return { ok: false, reason: (err as Error).message.split('\n')[0] ?? String(err) };
+    return { ok: false, reason: firstLine(err) };
+  }
+}
+
+/** Every CUDA device of this process (what CUDA_VISIBLE_DEVICES leaves), by index; no context is created. */
+export type GpuList = { readonly ok: true; readonly devices: readonly DeviceInfo[]; readonly current: number } | { readonly ok: false; readonly reason: string };
+
+export function listGpus(env: Environment): GpuList {
+  try {
+    const rt = cudaRuntime(env);
+    const count = rt.deviceCount();
+    if (count < 1) return { ok: false, reason: 'no CUDA device' };
+    return { ok: true, devices: Array.from({ length: count }, (_, i) => rt.device(i)), current: rt.currentDevice() };
+  } catch (err) {
+    return { ok: false, reason: firstLine(err) };
   }
 }

@@ -13,6 +13,8 @@ export interface PlanCall {
   readonly W: number;
   /** For entries with clusters: whether the loaded code of this entry was built for them. */
   readonly clusterBuilt?: (entry: string) => boolean;
+  /** The multiprocessors of the device the call launches on (cudaDevAttrMultiProcessorCount). */
+  readonly multiprocessors: number;
 }
 
 export interface ChosenLaunch {
@@ -38,7 +40,7 @@ export function gridBlocks(tiles: bigint, perBlock: number): [number, number] {
 export function bindings(plan: LaunchPlan, call: PlanCall): Bindings {
   const p = call.pointers;
   const low = (a: bigint) => a & 255n;
-  const sizes = { N: BigInt(call.N), C: BigInt(call.C), H: BigInt(call.H), W: BigInt(call.W), Ho: 0n, Wo: 0n, xLow: low(p.x), yLow: low(p.y), rLow: low(p.r) };
+  const sizes = { N: BigInt(call.N), C: BigInt(call.C), H: BigInt(call.H), W: BigInt(call.W), Ho: 0n, Wo: 0n, xLow: low(p.x), yLow: low(p.y), rLow: low(p.r), SMs: BigInt(call.multiprocessors) };
   return { ...sizes, Ho: evaluate(plan.Ho, sizes), Wo: evaluate(plan.Wo, sizes) };
 }
 

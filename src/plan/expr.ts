@@ -8,7 +8,9 @@ export type PlanVariable =
   | 'N' | 'C' | 'H' | 'W'
   | 'Ho' | 'Wo'
   /** The low 8 bits of an address: every alignment the plan asks is a divisor of 256. */
-  | 'xLow' | 'yLow' | 'rLow';
+  | 'xLow' | 'yLow' | 'rLow'
+  /** The device's multiprocessor count, read from the device: launch rules that fill the GPU scale with it. */
+  | 'SMs';
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'ceilDiv' | 'mod' | 'min' | 'max' | 'lt' | 'le' | 'eq' | 'ne' | 'ge' | 'gt';
 

@@ -31,6 +31,43 @@ export function tileGridFields(grid: TileGridPlan): [Expr, Expr, Expr, Expr] {
   return [a, b, c, grid.images];
 }
 
+/**
+ * The input indices one tile reads along one axis of the input plane (its rows, or its columns), as
+ * the device code computes them: tile t along grid axis `axis` reads [t * step + first, t * step +
+ * first + span). Indices outside [0, extent) are padding or past the plane's end: `outside` says what
+ * the kernel does there. Written beside each entry from the constants its template is rendered with.
+ */
+export interface FootprintAxis {
+  /** The grid axis whose tile index places the reads ('tile' footprints). */
+  readonly axis?: 0 | 1 | 2;
+  /** Input indices from one tile's reads to the next's. */
+  readonly step: number;
+  /** The first index tile 0 reads: negative where it starts in the padding. */
+  readonly first: Expr;
+  /** Indices read from the first on. */
+  readonly span: Expr;
+  /** The input's length along the axis: H, W, or (NHWC row elements) W * C. */
+  readonly extent: Expr;
+  /** 'masked': never loaded, taken as zero; 'clamped': the nearest index inside is loaded and its product dropped. */
+  readonly outside: 'masked' | 'clamped';
+  /** The reads are whole aligned vectors of this many elements (a tile's windows rounded out to them); 1 where elements are read one by one. */
+  readonly align: number;
+  /** 'pixels': rows or columns of the plane; 'elements': an NHWC row's W * C elements (channel c of pixel p at p * C + c). */
+  readonly unit: 'pixels' | 'elements';
+}
+
+/**
+ * Which input one tile of an entry reads. 'tile': a tile's reads along each axis (the rows and
+ * columns every output of the tile needs, and no more than its vectors round them to). 'pixel': each
+ * output pixel reads its own window (a separable block's runs of pixels cross rows and images): pixel
+ * (oh, ow) reads rows from oh * rows.step + rows.first and columns from ow * cols.step + cols.first.
+ */
+export interface InputFootprint {
+  readonly by: 'tile' | 'pixel';
+  readonly rows: FootprintAxis;
+  readonly cols: FootprintAxis;
+}
+
 export interface PlanEntry {
   /** The extern "C" kernel: its name in the cubin. */
   readonly name: string;
@@ -56,6 +93,8 @@ export interface PlanEntry {
   readonly cluster?: readonly [number, number, number];
   /** The kernel takes the pixel count N * Ho * Wo (i64) after its TileGrid. */
   readonly takesPixels: boolean;
+  /** The input a tile reads (the launch-coverage tests hold it to the spec's windows and to the device code). */
+  readonly footprint?: InputFootprint;
 }
 
 export interface LaunchPlan {

@@ -6,6 +6,7 @@ import { cudaRuntime, type Address } from '../ffi/cudart.js';
 import type { LoadedArtifact, TargetDevice } from './library.js';
 import { rangesEqual, rangesOverlap, Tensor, tensorState, type TensorState } from './tensor.js';
 import { forwardOptions, runArrays } from './arguments.js';
+import { checkTensorDevice, type Placement } from './device-guard.js';
 
 /** The tensors a fused epilogue reads, beside the bias. */
 export interface EpilogueTensors {
@@ -36,7 +37,10 @@ export interface EpilogueArrays {
 export interface ForwardOptions extends EpilogueTensors {
   /** A tensor of the output's shape, dtype and device to write into; default: a new one. It may not overlap an input other than the residual. */
   readonly out?: Tensor;
-  /** CUDA stream address (from CudaRuntime.streamCreate, or another library's stream); default: the legacy default stream. Checked, then ignored, on the CPU. */
+  /**
+   * CUDA stream address (from CudaRuntime.streamCreate, or another library's stream), of the kernel's
+   * device; default: that device's legacy default stream. Checked, then ignored, on the CPU.
+   */
   readonly stream?: Address;
 }
 
@@ -53,15 +57,26 @@ export interface KernelProvenance {
   readonly compiler: 'nvcc' | 'nvrtc' | 'cxx';
 }
 
-/** A compiled, loaded depthwise convolution for one spec. */
+/** A compiled, loaded depthwise convolution for one spec, on one device. */
 export class Kernel {
+  /**
+   * @param deviceIndex CUDA: the device the artifact was loaded on (its context holds the module);
+   * undefined for the CPU.
+   */
   constructor(
     readonly spec: KernelSpec,
     readonly target: TargetDevice,
     readonly provenance: KernelProvenance,
     private readonly artifact: LoadedArtifact,
     private readonly env: Environment,
-  ) {}
+    readonly deviceIndex: number | undefined = undefined,
+  ) {
+    if ((target === 'cuda') !== (deviceIndex !== undefined)) throw new DwconvError(`internal: a ${target} kernel ${target === 'cuda' ? 'needs' : 'has no'} a device index`);
+    this.placement = { device: target, deviceIndex };
+  }
+
+  /** Where the kernel runs (`device`: its target), as the device guard compares it with a tensor. */
+  private readonly placement: Placement;
 
   get key(): string {
     return this.provenance.key;
@@ -69,7 +84,7 @@ export class Kernel {
 
   /** The same loaded kernel, as a later compile() in this process returns it (origin 'memory', nothing compiled or loaded). */
   fromMemory(): Kernel {
-    return new Kernel(this.spec, this.target, { ...this.provenance, origin: 'memory', compileMilliseconds: 0, loadMilliseconds: 0 }, this.artifact, this.env);
+    return new Kernel(this.spec, this.target, { ...this.provenance, origin: 'memory', compileMilliseconds: 0, loadMilliseconds: 0 }, this.artifact, this.env, this.deviceIndex);
   }
 
   /** [N, C*m, Ho, Wo] for an [N, C, H, W] input; in NHWC order for an NHWC spec. */
@@ -89,7 +104,7 @@ export class Kernel {
    */
   forward(x: Tensor, w: Tensor, b?: Tensor, options: ForwardOptions = {}): Tensor {
     const { args, out } = this.prepare(x, w, b, options);
-    this.checkStatus(this.artifact.launch(...args));
+    this.checkStatus(this.launchHere(args));
     return out;
   }
 
@@ -112,19 +127,21 @@ export class Kernel {
     const outShape = this.outputShape(inputShape);
     const channels = channelsOf(this.spec, inputShape);
     const arrays = runArrays(this.spec, { input, inputShape, weight, bias, epilogue, channels, outShape });
-    const opts = { dtype: this.spec.dtype, device: this.target, env: this.env } as const;
+    const device = this.deviceIndex ?? 'cpu';
+    const opts = { dtype: this.spec.dtype, device, env: this.env } as const;
     const tensors: Tensor[] = [];
     const track = (t: Tensor) => (tensors.push(t), t);
     try {
       const x = track(Tensor.fromArray(arrays.input, inputShape, opts));
-      const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, arrays.parameters, { device: this.target, env: this.env }, track);
+      const { w, b, epilogue: tensorsOf } = parameterTensors(this.spec, channels, arrays.parameters, { device, env: this.env }, track);
       const outOpts = { ...opts, dtype: outputDtypeOf(this.spec) };
       const residual = arrays.residual === undefined ? undefined : track(Tensor.fromArray(arrays.residual, outShape, outOpts));
       const out = track(Tensor.empty(outShape, outOpts));
       const { args } = this.prepare(x, w, b, { ...tensorsOf, ...(residual ? { residual } : {}), out });
       if (this.target === 'cuda') {
-        this.checkStatus(this.artifact.launch(...args));
-        cudaRuntime(this.env).synchronize();
+        this.checkStatus(this.launchHere(args));
+        const rt = cudaRuntime(this.env);
+        rt.onDevice(this.deviceIndex!, () => rt.synchronize());
       } else {
         this.checkStatus(await this.launchOffThread(args));
       }
@@ -134,9 +151,20 @@ export class Kernel {
     }
   }
 
+  /**
+   * The native call, on this thread. A CUDA launch runs with the kernel's device current (then the
+   * caller's is put back): an nvcc library launches on the runtime's current device, and the default
+   * stream it names is that device's. A cubin's launcher also makes its own context current.
+   */
+  private launchHere(args: unknown[]): number {
+    if (this.target !== 'cuda') return this.artifact.launch(...args);
+    const rt = cudaRuntime(this.env);
+    return rt.onDevice(this.deviceIndex!, () => this.artifact.launch(...args));
+  }
+
   /** The CPU loop on koffi's worker thread, so the event loop stays free meanwhile; CUDA launches are only queued. */
   private launchOffThread(args: unknown[]): Promise<number> {
-    if (this.target === 'cuda' || !this.artifact.launchAsync) return Promise.resolve(this.artifact.launch(...args));
+    if (this.target === 'cuda' || !this.artifact.launchAsync) return Promise.resolve(this.launchHere(args));
     return this.artifact.launchAsync(...args);
   }
 
@@ -146,11 +174,10 @@ export class Kernel {
    * the pointers come from: nothing a caller can reassign or fake reaches the native call.
    */
   private prepare(x: Tensor, w: Tensor, b: Tensor | undefined, options: ForwardOptions): { args: unknown[]; out: Tensor } {
-    const device = this.target;
     const opts = forwardOptions(options);
     const expect = (name: string, t: unknown, shape: readonly number[], dtype: DType = this.spec.dtype): TensorState => {
       const s = tensorState(t, name);
-      if (s.device !== device) throw new SpecError(`${name}.device`, s.device, `'${device}' (this kernel's target)`);
+      checkTensorDevice(name, s, this.placement);
       if (s.dtype !== dtype) throw new SpecError(`${name}.dtype`, s.dtype, `'${dtype}'${dtype === this.spec.dtype ? " (the spec's dtype)" : dtype === outputDtypeOf(this.spec) ? " (the spec's outputDtype)" : ''}`);
       if (s.shape.length !== shape.length || s.shape.some((d, i) => d !== shape[i])) throw new SpecError(`${name}.shape`, s.shape, JSON.stringify(shape));
       return s;
@@ -184,21 +211,11 @@ export class Kernel {
       if (s && given && rangesOverlap(given, s)) throw new SpecError('out', `memory shared with ${name}`, 'a tensor that overlaps no input (only the residual may be the output itself)');
     }
     if (residual && given && rangesOverlap(given, residual) && !rangesEqual(given, residual)) throw new SpecError('out', 'memory partly shared with residual', 'the residual tensor itself or memory apart from it');
-    if (device === 'cuda') this.checkDeviceIndex([xs, ws, bs, scale, shift, residual, pointwiseWeight, pointwiseBias, given]);
     // A fresh output only once every check has passed, so a refused call allocates nothing.
-    const out = (opts.out as Tensor | undefined) ?? Tensor.empty(outShape, { dtype: outDtype, device, env: this.env });
+    const out = (opts.out as Tensor | undefined) ?? Tensor.empty(outShape, { dtype: outDtype, device: this.deviceIndex ?? 'cpu', env: this.env });
     const outs = given ?? tensorState(out, 'out');
     const states = [xs, ws, bs, scale, shift, residual, pointwiseWeight, pointwiseBias, outs];
     return { args: [...this.pointers(states), n, c, h, wid, opts.stream ?? 0], out };
-  }
-
-  /** Every tensor on the device this thread launches on: a kernel cannot reach another device's memory. */
-  private checkDeviceIndex(states: readonly (TensorState | undefined)[]): void {
-    const current = cudaRuntime(this.env).currentDevice();
-    const names = ['x', 'w', 'b', 'scale', 'shift', 'residual', 'pointwiseWeight', 'pointwiseBias', 'out'];
-    for (const [i, s] of states.entries()) {
-      if (s && s.deviceIndex !== current) throw new SpecError(`${names[i]}.deviceIndex`, s.deviceIndex, `${current} (the current CUDA device)`);
-    }
   }
 
   private pointers(states: readonly (TensorState | undefined)[]): unknown[] {

@@ -3,6 +3,7 @@ import type { Environment } from '../env.js';
 import type { LaunchPlan } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
 import { cudaDriver } from '../ffi/cuda-driver.js';
+import { cudaRuntime } from '../ffi/cudart.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { planLauncher } from './plan-launcher.js';
 import { DwconvError } from '../errors.js';
@@ -47,12 +48,27 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
   return { launch: (...args) => launch(...args) as number, launchAsync, info };
 }
 
+// A device's SM count does not change while a process runs: read once per device.
+const multiprocessorCounts = new Map<number, number>();
+
+/** The SM count of the device a module loads into (its launches go there too). */
+function multiprocessorsOf(env: Environment, index: number): number {
+  let count = multiprocessorCounts.get(index);
+  if (count === undefined) multiprocessorCounts.set(index, (count = cudaRuntime(env).device(index).multiprocessors));
+  return count;
+}
+
 /**
- * Loads a cubin (an NVRTC build) through the driver API. A cubin carries no self-description: its
- * identity is the cache entry's (the key covers the source), and every entry point is looked up now.
+ * Loads a cubin (an NVRTC build) through the driver API into the primary context of CUDA device
+ * `deviceIndex`, and launches it in that context whatever is current when it is called. A cubin
+ * carries no self-description: its identity is the cache entry's (the key covers the source), and
+ * every entry point is looked up now.
  */
-export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string): LoadedArtifact {
+export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string, deviceIndex: number): LoadedArtifact {
   const driver = cudaDriver(env);
-  const module = driver.loadModule(readFileSync(path), producedBy);
-  return { launch: planLauncher(driver, module, plan) as (...args: unknown[]) => number, info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+  const context = driver.contextOf(cudaRuntime(env), deviceIndex);
+  const image = readFileSync(path);
+  const multiprocessors = multiprocessorsOf(env, deviceIndex);
+  const launch = driver.inContext(context, () => planLauncher(driver, driver.loadModule(image, producedBy), plan, multiprocessors));
+  return { launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)), info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
 }

@@ -1,7 +1,7 @@
 import { pointwiseWeightShape, weightShape, type KernelSpec } from '../spec.js';
 import type { Parameters } from '../verify/operands.js';
 import type { Environment } from '../env.js';
-import { Tensor, type Device } from './tensor.js';
+import { Tensor, type DeviceChoice } from './tensor.js';
 
 /** The tensors made from host parameters, as Kernel.forward takes them: w, b, and the epilogue's scale and shift. */
 export interface ParameterTensors {
@@ -16,7 +16,7 @@ export interface ParameterTensors {
  * dispose of them.
  */
 export function parameterTensors(
-  spec: KernelSpec, inputChannels: number, p: Parameters, place: { readonly device: Device; readonly env?: Environment },
+  spec: KernelSpec, inputChannels: number, p: Parameters, place: { readonly device: DeviceChoice; readonly env?: Environment },
   track: (t: Tensor) => Tensor = (t) => t,
 ): ParameterTensors {
   const cOut = inputChannels * spec.channelMultiplier;

@@ -21,9 +21,10 @@ const big = (a: Address) => BigInt(a);
 
 /**
  * A launcher with the artifact ABI (x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream) -> status: 0, or
- * -1 for arguments the kernel cannot take; a failed launch throws a CudaError.
+ * -1 for arguments the kernel cannot take; a failed launch throws a CudaError. `multiprocessors`: the SM
+ * count of the device the module is loaded on, which plans may scale their launch rules with.
  */
-export function planLauncher(driver: CudaDriver, module: unknown, plan: LaunchPlan) {
+export function planLauncher(driver: CudaDriver, module: unknown, plan: LaunchPlan, multiprocessors: number) {
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
   const functions = new Map<string, CuFunction>(plan.entries.map((e) => [e.name, driver.getFunction(module, e.name)]));
   for (const e of plan.entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(functions.get(e.name), e.maxSharedBytes);
@@ -37,7 +38,7 @@ export function planLauncher(driver: CudaDriver, module: unknown, plan: LaunchPl
 
   return (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, pw: Address, pb: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
     const pointers = { x: big(x), w: big(w), b: big(b), scale: big(scale), shift: big(shift), r: big(r), pw: big(pw), pb: big(pb), y: big(y) };
-    const call: PlanCall = { pointers, N, C, H, W, clusterBuilt };
+    const call: PlanCall = { pointers, N, C, H, W, clusterBuilt, multiprocessors };
     const chosen = chooseEntry(plan, call);
     if (!chosen) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);

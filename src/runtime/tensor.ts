@@ -3,15 +3,20 @@ import type { Environment } from '../env.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError, SpecError } from '../errors.js';
 import { DTYPES, LAYOUTS, type DType, type Layout } from '../spec.js';
-import { cudaRuntime, type Address } from '../ffi/cudart.js';
+import { cudaRuntime, type Address, type CudaRuntime } from '../ffi/cudart.js';
+import { checkDeviceIndex, deviceName, parseDevice, type Device, type DeviceChoice } from '../device.js';
 
-export type Device = 'cpu' | 'cuda';
+export type { Device, DeviceChoice } from '../device.js';
 
 export interface TensorOptions {
   /** Element type of the storage; default 'float32'. */
   readonly dtype?: DType;
-  /** Where the memory lives; default 'cpu'. 'cuda' is the current CUDA device. */
-  readonly device?: Device;
+  /**
+   * Where the memory lives; default 'cpu'. A CUDA device by index (1), as 'cuda:1', or as 'cuda': the
+   * calling thread's current device (0 unless cudaSetDevice chose another). The tensor keeps it as
+   * `device` ('cuda') and `deviceIndex` (1); a kernel of another device refuses the tensor.
+   */
+  readonly device?: DeviceChoice;
   /**
    * The order of a 4-D tensor's dims ('NCHW' | 'NHWC'). Default: none, and a kernel takes the
    * tensor in its own layout; when given, a kernel of the other layout refuses the tensor.
@@ -66,17 +71,30 @@ function elementCount(field: string, shape: unknown): number {
   return n;
 }
 
-interface Checked { dtype: DType; device: Device; layout: Layout | undefined; env: Environment }
+interface Checked {
+  dtype: DType;
+  device: Device;
+  /** CUDA: the index asked for, or 'current' (resolved when the memory is placed). */
+  cudaIndex: number | 'current' | undefined;
+  layout: Layout | undefined;
+  env: Environment;
+}
 
 function checkOptions(options: unknown): Checked {
   if (typeof options !== 'object' || options === null) throw new SpecError('options', options, 'an object such as { dtype, device, layout }');
   const o = options as TensorOptions;
   const dtype = o.dtype ?? 'float32';
   if (!(DTYPES as readonly string[]).includes(dtype)) throw new SpecError('dtype', dtype, DTYPES.map((d) => `'${d}'`).join(' | '));
-  const device = o.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'cuda') throw new SpecError('device', device, "'cpu' | 'cuda'");
+  const placed = parseDevice('device', o.device ?? 'cpu');
   if (o.layout !== undefined && !(LAYOUTS as readonly string[]).includes(o.layout)) throw new SpecError('layout', o.layout, LAYOUTS.map((l) => `'${l}'`).join(' | '));
-  return { dtype, device, layout: o.layout, env: o.env ?? readEnvironment() };
+  return { dtype, device: placed.kind, cudaIndex: placed.kind === 'cuda' ? placed.index : undefined, layout: o.layout, env: o.env ?? readEnvironment() };
+}
+
+/** The device a CUDA tensor's memory goes to: the index asked for (checked to exist here), else the thread's current device. */
+function deviceIndexFor(rt: CudaRuntime, requested: number | 'current'): number {
+  if (requested === 'current') return rt.currentDevice();
+  checkDeviceIndex('device', requested, rt.deviceCount());
+  return requested;
 }
 
 function checkLayout(shape: readonly number[], layout: Layout | undefined): void {
@@ -133,6 +151,7 @@ export class Tensor {
   readonly #shape: readonly number[];
   readonly #dtype: DType;
   readonly #device: Device;
+  readonly #cudaIndex: number | 'current' | undefined;
   readonly #layout: Layout | undefined;
   readonly #env: Environment;
   readonly #byteLength: number;
@@ -148,6 +167,7 @@ export class Tensor {
     checkLayout(this.#shape, checked.layout);
     this.#dtype = checked.dtype;
     this.#device = checked.device;
+    this.#cudaIndex = checked.cudaIndex;
     this.#layout = checked.layout;
     this.#env = checked.env;
     this.#byteLength = count * DTYPE_BYTES[checked.dtype];
@@ -195,7 +215,7 @@ export class Tensor {
   get layout(): Layout | undefined {
     return this.#layout;
   }
-  /** The CUDA device ordinal of the memory; undefined for host tensors. */
+  /** The CUDA device ordinal of the memory (what `device: n` and 'cuda:n' name); undefined for host tensors. */
   get deviceIndex(): number | undefined {
     return this.#memory?.deviceIndex;
   }
@@ -218,8 +238,9 @@ export class Tensor {
     if (t.#device === 'cpu') {
       t.#host = allocateHost(t.#shape, t.#byteLength).fill(0xff);
     } else {
-      t.#memory = t.#allocateDevice();
-      cudaRuntime(t.#env).memset(t.#memory.address, 0xff, t.#byteLength);
+      const rt = cudaRuntime(t.#env);
+      const memory = (t.#memory = t.#allocateDevice(rt));
+      rt.onDevice(memory.deviceIndex, () => rt.memset(memory.address, 0xff, t.#byteLength));
     }
     return t;
   }
@@ -254,7 +275,8 @@ export class Tensor {
    * Wraps device memory that another library owns (a CUDA pointer from PyTorch, CuPy, ...): no copy,
    * never freed here; dispose() only detaches. The memory must stay allocated while the tensor is in
    * use, and work queued on another stream must be ordered with the kernel's (pass that stream to
-   * forward). The pointer is checked to be device (or managed) memory of a CUDA device.
+   * forward). The pointer is checked to be device (or managed) memory of a CUDA device; the tensor's
+   * deviceIndex is the one the runtime reports for it, and a `device` naming another is refused.
    */
   static fromDevicePointer(address: Address, shape: readonly number[], options: DevicePointerOptions = {}): Tensor {
     const checked = checkOptions({ device: 'cuda', ...options });
@@ -270,6 +292,9 @@ export class Tensor {
     const rt = cudaRuntime(checked.env);
     const where = rt.pointerAttributes(address);
     if (where.type !== 'device' && where.type !== 'managed') throw new SpecError('address', address, `device or managed memory (the CUDA runtime says: ${where.type} memory)`);
+    if (checked.cudaIndex !== undefined && checked.cudaIndex !== 'current' && checked.cudaIndex !== where.device) {
+      throw new SpecError('device', deviceName('cuda', checked.cudaIndex), `'${deviceName('cuda', where.device)}' (the CUDA runtime says the memory at this address is there), or 'cuda'`);
+    }
     t.#memory = { address, capacity, deviceIndex: where.device, owned: false };
     return t;
   }
@@ -281,7 +306,7 @@ export class Tensor {
   static view(base: Tensor, shape: readonly number[], options: { readonly layout?: Layout } = {}): Tensor {
     const b = stateOf(base, 'base');
     const owner = base;
-    const t = new Tensor(shape, { dtype: b.dtype, device: b.device, layout: options.layout ?? (shape.length === 4 ? b.layout : undefined), env: owner.#env }, owner);
+    const t = new Tensor(shape, { dtype: b.dtype, device: b.device, cudaIndex: b.deviceIndex, layout: options.layout ?? (shape.length === 4 ? b.layout : undefined), env: owner.#env }, owner);
     if (t.#byteLength > b.byteLength) throw new SpecError('shape', shape, `at most ${b.byteLength / DTYPE_BYTES[b.dtype]} elements (the base tensor's size)`);
     if (b.host) t.#host = b.host.subarray(0, t.#byteLength);
     else t.#memory = { ...owner.#memory!, owned: false };
@@ -297,7 +322,9 @@ export class Tensor {
     const s = stateOf(this, 'tensor');
     if (s.host) return decode(s.host, s.dtype);
     const bytes = new Uint8Array(s.byteLength);
-    cudaRuntime(this.#env).copyToHost(bytes, s.address!);
+    const rt = cudaRuntime(this.#env);
+    // On its own device: the copy waits for that device's default stream (where the kernel ran unless given another).
+    rt.onDevice(s.deviceIndex!, () => rt.copyToHost(bytes, s.address!));
     return decode(bytes, s.dtype);
   }
 
@@ -332,7 +359,10 @@ export class Tensor {
     const memory = this.#memory;
     this.#memory = undefined;
     this.#host = undefined;
-    if (memory?.owned && !this.#owner) cudaRuntime(this.#env).free(memory.address);
+    if (memory?.owned && !this.#owner) {
+      const rt = cudaRuntime(this.#env);
+      rt.onDevice(memory.deviceIndex, () => rt.free(memory.address));
+    }
   }
 
   /** `using t = Tensor.empty(...)` disposes at the end of the block. */
@@ -344,16 +374,17 @@ export class Tensor {
     if (this.#device === 'cpu') {
       this.#host = bytes;
     } else {
-      this.#memory = this.#allocateDevice();
-      cudaRuntime(this.#env).copyToDevice(this.#memory.address, bytes, this.#byteLength);
+      const rt = cudaRuntime(this.#env);
+      const memory = (this.#memory = this.#allocateDevice(rt));
+      rt.onDevice(memory.deviceIndex, () => rt.copyToDevice(memory.address, bytes, this.#byteLength));
     }
     return this;
   }
 
-  #allocateDevice(): DeviceMemory {
-    const rt = cudaRuntime(this.#env);
+  #allocateDevice(rt: CudaRuntime): DeviceMemory {
+    const deviceIndex = deviceIndexFor(rt, this.#cudaIndex ?? 'current');
     // The size recorded here, not the shape, is what later calls are checked against.
-    return { address: rt.malloc(this.#byteLength), capacity: this.#byteLength, deviceIndex: rt.currentDevice(), owned: true };
+    return { address: rt.onDevice(deviceIndex, () => rt.malloc(this.#byteLength)), capacity: this.#byteLength, deviceIndex, owned: true };
   }
 
   #assertLive(): void {

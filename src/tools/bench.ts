@@ -1,15 +1,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allVariants, type CudaVariant } from '../codegen/variant.js';
+import { allVariants, normalizeVariant, type CudaVariant } from '../codegen/variant.js';
+import { defaultCacheDir } from '../artifact.js';
+import type { TuningRecord } from '../cache/tuning-store.js';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
 import { DwconvError, NoGpuError, SpecError } from '../errors.js';
-import { cudaRuntime, probeGpu, type Address, type CudaRuntime } from '../ffi/cudart.js';
+import { cudaRuntime, probeGpu, type Address, type CudaRuntime, type DeviceInfo } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType } from '../spec.js';
+import { channelsOf, describeSpec, logicalDims, normalizeSpec, outputShape, type DType, type KernelSpec } from '../spec.js';
 import { randomParameters, referenceParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { freshSeed } from '../verify/random.js';
@@ -18,6 +20,8 @@ import { inParallel } from '../parallel.js';
 import { benchCases, TF32_SUFFIX, type BenchCase } from './bench-cases.js';
 import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
 import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
+import { countTargets, formatMetric, GEOMEAN_TARGETS, METRIC_LABELS, withAlignedRatios, type Targets } from './bench-targets.js';
+import { recordedChoice } from './tune.js';
 
 export interface BenchOptions {
   /** Only cases whose name contains, or whose group is, one of these comma-separated terms. */
@@ -37,6 +41,12 @@ export interface BenchOptions {
   readonly cacheDir?: string;
   /** Called with the rows so far after each case, so an interrupted run still leaves its results. */
   readonly partial?: (result: BenchResult) => void;
+  /**
+   * Cache directory whose tuning records (`compile --tune-for`, compileTuned) replace a case's default
+   * kernel where one exists for its spec, input shape and GPU model; false: every case takes the
+   * default. Default: `cacheDir` when given, else the user cache directory.
+   */
+  readonly tuningDir?: string | false;
 }
 
 export interface VariantTiming {
@@ -72,12 +82,35 @@ export interface BenchRow {
   readonly checked: number;
   readonly failures: number;
   readonly variants?: readonly VariantTiming[];
+  /** 'recorded': the kernel is the tuner's recorded choice for this spec, shape and GPU model; 'default': the generator's own. */
+  readonly choice: 'recorded' | 'default';
+  /** When the recorded choice was made. */
+  readonly recordedAt?: string;
+  /** What the case should reach (floors on ofCopy, speedup, ofAligned). */
+  readonly targets: Targets;
+  /** The case at the nearest aligned width (widths group). */
+  readonly alignedTo?: string;
+  /** gbps / the alignedTo case's gbps in the same run, when both ran. */
+  readonly ofAligned?: number;
+}
+
+/** The GPU the bench ran on, as the device reports it. */
+export interface BenchGpu {
+  /** cudaGetDeviceProperties' name, e.g. 'NVIDIA H200'. */
+  readonly name: string;
+  readonly arch: string;
+  readonly multiprocessors: number;
 }
 
 export interface BenchResult {
+  /** The GPU in one line: name (arch, SMs). */
   readonly device: string;
+  readonly gpu: BenchGpu;
+  readonly startedAt: string;
   readonly seed: number;
   readonly torch: string;
+  /** Where recorded tuning choices were looked for, or why not. */
+  readonly tuning: string;
   readonly rows: readonly BenchRow[];
 }
 
@@ -109,12 +142,36 @@ class InputPools {
   }
 }
 
-/** The cases a --filter takes: those whose name contains, or whose group is, one of its comma-separated terms; all without one. */
+/**
+ * The cases a --filter takes, for any of its comma-separated terms: a group's name takes that group
+ * (only: 'reference' is not the fused cases, whose names begin with it), any other term the cases
+ * whose name contains it; all cases without a term.
+ */
 export function selectCases(all: readonly BenchCase[], filter: string | undefined): BenchCase[] {
   const terms = filter?.split(',').map((t) => t.trim()).filter((t) => t !== '') ?? [];
-  const cases = all.filter((c) => terms.length === 0 || terms.some((t) => c.name.includes(t) || c.group === t));
+  const groups = new Set(all.map((c) => c.group as string));
+  const cases = all.filter((c) => terms.length === 0 || terms.some((t) => (groups.has(t) ? c.group === t : c.name.includes(t))));
   if (cases.length === 0) throw new SpecError('--filter', filter, `a part of a case name, or a group (${[...new Set(all.map((c) => c.group))].join(', ')})`);
   return cases;
+}
+
+/** A case as `bench --list` shows it: what would be timed, with no GPU needed. */
+export interface BenchCaseSummary {
+  readonly name: string;
+  readonly group: string;
+  readonly shape: readonly number[];
+  readonly spec: string;
+  readonly targets: Targets;
+  readonly torch: boolean;
+  readonly alignedTo?: string;
+}
+
+/** The cases a --filter selects, described (bench --list). */
+export function listBenchCases(filter?: string): BenchCaseSummary[] {
+  return selectCases(benchCases(), filter).map((c) => ({
+    name: c.name, group: c.group, shape: c.shape, spec: describeSpec(normalizeSpec(c.spec)), targets: c.targets, torch: c.torch,
+    ...(c.alignedTo === undefined ? {} : { alignedTo: c.alignedTo }),
+  }));
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
@@ -122,7 +179,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const gpu = probeGpu(env);
   if (!gpu.ok) throw new NoGpuError('the bench', gpu.reason, 'run it on a machine with an NVIDIA GPU (the CPU target has `dwconv-jit demo --target cpu`)');
   const seed = freshSeed();
+  const startedAt = new Date().toISOString();
   const cases = selectCases(benchCases(), o.filter);
+  const tuningDir = o.tuningDir === false ? undefined : o.tuningDir ?? o.cacheDir ?? defaultCacheDir(env);
   const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-bench-')));
   const pools = new InputPools(seed, o.progress);
   const sizes = new Map<DType, number>();
@@ -135,23 +194,42 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   }
   const flush = Tensor.empty([FLUSH_BYTES / 4], { device: 'cuda' });
   try {
+    // Each case's kernel: the tuner's recorded choice for its spec, shape and GPU model, else the default.
+    const records = await Promise.all(cases.map((c) => (tuningDir === undefined ? undefined : usableRecord(tuningDir, c, gpu.device, o.progress))));
+    const recorded = records.filter((r) => r !== undefined).length;
+    if (recorded > 0) o.progress(`${recorded} of ${cases.length} cases take the tuner's recorded choice (from ${tuningDir})`);
+    const chosenVariant = (i: number) => records[i]?.variant ?? undefined;
     // Compile everything first, in parallel, so timing runs back to back.
-    const jobs = cases.flatMap((c) => (o.variants ? allVariants(normalizeSpec(c.spec)) : [undefined]).map((variant) => ({ c, variant })));
+    const jobs = cases.flatMap((c, i) => (o.variants ? [chosenVariant(i), ...allVariants(normalizeSpec(c.spec))] : [chosenVariant(i)]).map((variant) => ({ c, variant })));
     o.progress(`compiling ${jobs.length} kernels for ${cases.length} cases`);
     const kernels = new Map<string, Kernel>();
     await inParallel(jobs, cpus().length, async ({ c, variant }) => {
       kernels.set(jobKey(c, variant), await compile(c.spec, { target: 'cuda', cacheDir, ...(variant ? { variant } : {}) }));
     });
-    const defaults = await Promise.all(cases.map((c) => compile(c.spec, { target: 'cuda', cacheDir })));
-    const torch = o.torch ? await torchTimes(cases, o.rounds, o.progress) : { unavailable: 'skipped (--no-torch)' };
+    const defaults = cases.map((c, i) => kernels.get(jobKey(c, chosenVariant(i)))!);
+    // The widths group compares widths with each other: PyTorch times only the cases that ask for it.
+    const torchCases = cases.filter((c) => c.torch);
+    const torch = !o.torch ? { unavailable: 'skipped (--no-torch)' } : torchCases.length === 0 ? { unavailable: 'not asked by these cases' } : await torchTimes(torchCases, o.rounds, o.progress);
+    const torchAt = new Map(torchCases.map((c, i) => [c.name, i]));
     const rows: BenchRow[] = [];
-    const result = (): BenchResult => ({ device: `${gpu.device.name} (${gpu.device.arch})`, seed, torch: 'ms' in torch ? torch.detail : torch.unavailable, rows });
+    const result = (): BenchResult => ({
+      device: describeGpu(gpu.device), gpu: { name: gpu.device.name, arch: gpu.device.arch, multiprocessors: gpu.device.multiprocessors }, startedAt, seed,
+      torch: 'ms' in torch ? torch.detail : torch.unavailable,
+      tuning: tuningDir === undefined ? 'not looked for (--no-tuning)' : `recorded choices looked for in ${tuningDir}`,
+      rows: withAlignedRatios(rows),
+    });
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
       const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
-      const row = measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, 'ms' in torch ? torch.ms[i] : undefined, 'ms' in torch ? torch.compiledMs[i] : undefined);
-      const exact = 'ms' in torch ? torch.exactMs[i] : undefined;
-      rows.push(exact === undefined ? row : { ...row, torchExactMs: exact });
+      const t = torchAt.get(c.name);
+      const timed = 'ms' in torch && t !== undefined ? { ms: torch.ms[t], compiledMs: torch.compiledMs[t], exactMs: torch.exactMs[t] } : undefined;
+      const row = measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, timed?.ms, timed?.compiledMs);
+      const record = records[i];
+      rows.push({
+        ...row, ...(timed?.exactMs === undefined ? {} : { torchExactMs: timed.exactMs }),
+        choice: record ? 'recorded' : 'default', ...(record ? { recordedAt: record.createdAt } : {}),
+        targets: c.targets, ...(c.alignedTo === undefined ? {} : { alignedTo: c.alignedTo }),
+      });
       o.partial?.(result());
     }
     for (let round = 2; round <= o.rounds; round++) {
@@ -166,6 +244,25 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     flush.dispose();
     pools.dispose();
     if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** The GPU in one line, as the bench's header and JSON name it. */
+export function describeGpu(d: Pick<DeviceInfo, 'name' | 'arch' | 'multiprocessors'>): string {
+  return `${d.name} (${d.arch}, ${d.multiprocessors} SMs)`;
+}
+
+/** The tuner's recorded choice for a case on this GPU, where there is one that this version can compile. */
+async function usableRecord(root: string, c: BenchCase, gpu: DeviceInfo, progress: (line: string) => void): Promise<TuningRecord | undefined> {
+  const spec: KernelSpec = normalizeSpec(c.spec);
+  const record = await recordedChoice(root, spec, c.shape, gpu);
+  if (!record) return undefined;
+  try {
+    if (record.variant) normalizeVariant(spec, record.variant);
+    return record;
+  } catch (err) {
+    progress(`${c.name}: the recorded choice in ${root} does not fit this version (${(err as Error).message.split('\n')[0]}); taking the default`);
+    return undefined;
   }
 }
 
@@ -202,7 +299,10 @@ function timeCopy(rt: CudaRuntime, pool: Tensor, bytesMoved: number, reps: numbe
   return timeLaunches(rt, () => rt.copyDeviceToDevice(dst.deviceAddress(), pool.deviceAddress(), copyBytes), reps, flush);
 }
 
-function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): BenchRow {
+/** What measureCase times and checks; runBench adds where the kernel came from and what the case should reach. */
+type MeasuredRow = Omit<BenchRow, 'choice' | 'recordedAt' | 'targets' | 'alignedTo' | 'ofAligned' | 'torchExactMs'>;
+
+function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): MeasuredRow {
   const spec = def.spec;
   const { dtype } = spec;
   const opts = { dtype, device: 'cuda' } as const;
@@ -313,13 +413,15 @@ async function torchTimes(cases: BenchCase[], rounds: number, progress: (l: stri
   }
 }
 
-/** The bench table, one line per case. */
+/** The bench table, one line per case, then each group's summary and the targets reached. */
 export function printBench(r: BenchResult, out: (line: string) => void): void {
-  out(`dwconv-jit bench on ${r.device}; PyTorch: ${r.torch}; seed ${r.seed}`);
-  const head = ['case', 'ms', 'GB/s', 'copy ms', '% copy', 'torch ms', 'speedup', 'compiled ms', 'variant', 'check'];
+  out(`dwconv-jit bench on ${r.device}; PyTorch: ${r.torch}; tuning: ${r.tuning}; seed ${r.seed}`);
+  const aligned = r.rows.some((x) => x.alignedTo !== undefined);
+  const head = ['case', 'ms', 'GB/s', ...(aligned ? ['of aligned'] : []), 'copy ms', '% copy', 'torch ms', 'speedup', 'compiled ms', 'kernel', 'variant', 'check'];
   const rows = r.rows.map((x) => [
-    x.name, x.ms.toFixed(3), x.gbps.toFixed(0), x.copyMs.toFixed(3), `${(100 * x.ofCopy).toFixed(0)}%`,
-    x.torchMs?.toFixed(3) ?? '-', x.speedup ? `${x.speedup.toFixed(2)}x` : '-', x.torchCompiledMs?.toFixed(3) ?? '-',
+    x.name, x.ms.toFixed(3), x.gbps.toFixed(0), ...(aligned ? [x.ofAligned === undefined ? '-' : formatMetric('ofAligned', x.ofAligned)] : []),
+    x.copyMs.toFixed(3), `${(100 * x.ofCopy).toFixed(0)}%`,
+    x.torchMs?.toFixed(3) ?? '-', x.speedup ? `${x.speedup.toFixed(2)}x` : '-', x.torchCompiledMs?.toFixed(3) ?? '-', x.choice,
     Object.entries(x.variant).map(([k, v]) => `${k}=${v}`).join(','), x.failures ? `FAIL ${x.failures}` : `ok ${x.checked}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -334,7 +436,9 @@ export function printBench(r: BenchResult, out: (line: string) => void): void {
   }
   const speedups = r.rows.filter((x) => x.group === 'mobilenet' && x.speedup).map((x) => x.speedup!);
   const geomean = (xs: number[]) => Math.exp(xs.reduce((a, s) => a + Math.log(s), 0) / xs.length);
-  if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${geomean(speedups).toFixed(2)}x, slowest ${Math.min(...speedups).toFixed(2)}x`);
+  if (speedups.length) out(`MobileNet/EfficientNet layers: geometric-mean speedup over PyTorch ${geomean(speedups).toFixed(2)}x (target ${GEOMEAN_TARGETS.mobilenet}x), slowest ${Math.min(...speedups).toFixed(2)}x`);
+  const convnext = r.rows.filter((x) => x.group === 'convnext' && x.speedup);
+  if (convnext.length) out(`ConvNeXt stages: geometric-mean speedup over PyTorch channels_last ${geomean(convnext.map((x) => x.speedup!)).toFixed(2)}x, slowest ${Math.min(...convnext.map((x) => x.speedup!)).toFixed(2)}x`);
   // Separable blocks, twice: float32 at float32 accuracy, then float32 with pointwise.tf32 instead.
   const separable = r.rows.filter((x) => x.group === 'separable' && x.torchMs !== undefined);
   const isTf32 = (x: BenchRow) => x.name.endsWith(TF32_SUFFIX);
@@ -346,12 +450,17 @@ export function printBench(r: BenchResult, out: (line: string) => void): void {
     if (!blocks.length) continue;
     const eager = blocks.map((x) => x.torchMs! / x.ms);
     const compiled = blocks.filter((x) => x.torchCompiledMs !== undefined).map((x) => x.torchCompiledMs! / x.ms);
-    out(`${label}: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (slowest ${Math.min(...eager).toFixed(2)}x)` +
-      (compiled.length ? `, over torch.compile ${geomean(compiled).toFixed(2)}x (slowest ${Math.min(...compiled).toFixed(2)}x, ${compiled.length} of ${blocks.length} cases)` : ', torch.compile unavailable'));
+    out(`${label}: geometric-mean speedup over eager PyTorch ${geomean(eager).toFixed(2)}x (target ${GEOMEAN_TARGETS.separable}x; slowest ${Math.min(...eager).toFixed(2)}x)` +
+      (compiled.length ? `, over torch.compile ${geomean(compiled).toFixed(2)}x (target ${GEOMEAN_TARGETS.separableCompiled}x; slowest ${Math.min(...compiled).toFixed(2)}x, ${compiled.length} of ${blocks.length} cases)` : ', torch.compile unavailable'));
   }
   const exact = separable.filter((x) => x.torchExactMs !== undefined);
   if (exact.length) {
     out(`separable float32 blocks, both at float32 accuracy (eager PyTorch with TF32 off): ${exact.map((x) => `${x.name} ${x.ms.toFixed(3)} vs ${x.torchExactMs!.toFixed(3)} ms`).join('; ')}; ` +
       `geometric-mean speedup ${geomean(exact.map((x) => x.torchExactMs! / x.ms)).toFixed(2)}x`);
+  }
+  const recorded = r.rows.filter((x) => x.choice === 'recorded');
+  out(recorded.length ? `kernels from the tuner's recorded choice: ${recorded.map((x) => x.name).join('; ')}` : 'every case took the default kernel (no recorded tuning choice for this GPU)');
+  for (const t of countTargets(r.rows)) {
+    out(`target ${t.group}, ${METRIC_LABELS[t.metric]} >= ${formatMetric(t.metric, t.target)}: ${t.met} of ${t.measured} cases; lowest ${formatMetric(t.metric, t.worst.value)} (${t.worst.name})`);
   }
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readEnvironment } from '../env.js';
 import { SpecError } from '../errors.js';
-import { defaultCacheDir } from '../artifact.js';
+import { baselineOf, defaultCacheDir } from '../artifact.js';
 import { checkPortable } from '../cache/bundle.js';
 import { DiskCache, META_NAME, type EntryExpectation, type EntryMeta } from '../cache/disk-cache.js';
 import { MAX_META_BYTES, MAX_SOURCE_BYTES, parseMeta } from '../cache/entry-meta.js';
@@ -37,11 +37,15 @@ export function cacheRoot(cacheDir?: string): string {
 }
 
 /**
- * Every check a load makes, plus the spec regenerating the source and the library's dynamic section.
+ * Every check a load makes, plus the spec regenerating the source and the library's dynamic section
+ * (with the initializer counts this machine's compiler was seen to emit, as a load allows them).
  * Entries of another package version (a cache shared by two projects) get the hash checks only:
  * this version cannot regenerate their source, and never loads them.
  */
-const FULL_CHECK: EntryExpectation = { artifact: (bytes, meta) => (meta.parts.package === PACKAGE_VERSION ? checkPortable(meta, bytes) : undefined) };
+async function fullCheck(root: string): Promise<EntryExpectation> {
+  const learned = await baselineOf(root);
+  return { artifact: (bytes, meta) => (meta.parts.package === PACKAGE_VERSION ? checkPortable(meta, bytes, learned) : undefined) };
+}
 
 /** meta.json as far as it can be read (for listing a broken entry), through the same bounded, no-follow read. */
 async function readMetaLoosely(dir: string, key: string): Promise<EntryMeta | undefined> {
@@ -63,8 +67,9 @@ function describeMetaSpec(meta: EntryMeta): string {
 export async function listEntries(root: string): Promise<EntryRow[]> {
   const cache = await DiskCache.open(root);
   const rows: EntryRow[] = [];
+  const check = await fullCheck(root);
   for (const key of await cache.keys()) {
-    const { entry, problem } = await cache.inspect(key, FULL_CHECK);
+    const { entry, problem } = await cache.inspect(key, check);
     const meta = entry?.meta ?? (await readMetaLoosely(join(root, key), key));
     const usage = await cache.usage(key, meta?.createdAt ?? '?');
     rows.push({
@@ -92,7 +97,7 @@ export async function findEntry(root: string, prefix: string): Promise<{ key: st
   const keys = (await cache.keys()).filter((k) => k.startsWith(prefix));
   if (keys.length !== 1) throw new SpecError('key', prefix, keys.length === 0 ? 'a prefix of an existing key (none matches)' : `a longer prefix (${keys.length} keys match)`);
   const key = keys[0]!;
-  const { problem } = await cache.inspect(key, FULL_CHECK);
+  const { problem } = await cache.inspect(key, await fullCheck(root));
   const dir = join(root, key);
   const meta = await readMetaLoosely(dir, key);
   if (!meta) throw new SpecError('key', prefix, `an entry with a readable meta.json (${problem ?? 'unreadable'})`);
@@ -148,8 +153,9 @@ export async function verifyCache(root: string, fix: boolean): Promise<{ checked
   const cache = await DiskCache.open(root);
   const broken: { key: string; problem: string; quarantinedTo?: string }[] = [];
   const keys = await cache.keys();
+  const check = await fullCheck(root);
   for (const key of keys) {
-    const { problem } = await cache.inspect(key, FULL_CHECK);
+    const { problem } = await cache.inspect(key, check);
     if (problem) broken.push({ key, problem });
   }
   let removed = 0;

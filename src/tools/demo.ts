@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,13 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES, roundTo } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { NoGpuError } from '../errors.js';
+import { NoGpuError, SpecError } from '../errors.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { backendFor } from '../backends/registry.js';
+import { cudaDevice, type CudaDevice } from '../backends/cuda.js';
+import { parseCudaDevice, type CudaDeviceChoice } from '../device.js';
+import type { Environment } from '../env.js';
 import { resolveTarget } from '../options.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, type SpecInput } from '../spec.js';
+import { channelsOf, describeSpec, inLayout, logicalDims, normalizeSpec, outputDtypeOf, outputShape, type KernelSpec, type SpecInput } from '../spec.js';
 import type { Comparison } from '../verify/compare.js';
 import { randomParameters, referenceParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
@@ -30,6 +34,8 @@ const SAMPLE_SIZE = 100_000;
 export interface DemoOptions {
   readonly spec: SpecInput;
   readonly target: 'auto' | 'cuda' | 'cpu';
+  /** CUDA: the GPU to run on (an index or 'cuda:N'); default: the current device. */
+  readonly device?: CudaDeviceChoice;
   readonly shape?: readonly [number, number, number, number];
   readonly reps: number;
   readonly seed?: number;
@@ -45,7 +51,10 @@ export interface DemoOptions {
 
 export interface DemoResult {
   readonly target: 'cuda' | 'cpu';
+  /** The GPU's name and arch, or the CPU's model. */
   readonly device: string;
+  /** CUDA: the index of the GPU it ran on. */
+  readonly deviceIndex?: number;
   readonly spec: string;
   readonly shape: readonly number[];
   readonly outputShape: readonly number[];
@@ -70,13 +79,27 @@ export interface DemoResult {
 const cliPath = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Times the cache hit the way a user meets it: a second process compiling the same spec. */
-async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string): Promise<DemoResult['cacheHit']> {
+async function secondProcessHit(spec: SpecInput, target: string, cacheDir: string, deviceIndex: number | undefined): Promise<DemoResult['cacheHit']> {
   const started = performance.now();
-  const args = [cliPath, 'compile', '--spec-json', JSON.stringify(spec), '--target', target, '--cache-dir', cacheDir, '--json'];
+  const args = [cliPath, 'compile', '--spec-json', JSON.stringify(spec), '--target', target, ...(deviceIndex === undefined ? [] : ['--device', String(deviceIndex)]), '--cache-dir', cacheDir, '--json'];
   const { execa } = await import('execa'); // loaded by the commands that start processes, not at import
   const { stdout } = await execa(process.execPath, args, { env: { DWCONV_JIT_CACHE_DIR: cacheDir } });
   const parsed = JSON.parse(stdout) as { origin: string; loadMs: number };
   return { origin: parsed.origin, loadMs: parsed.loadMs, processMs: performance.now() - started };
+}
+
+/**
+ * The CPU demo holds its input and output in host tensors, single buffers of at most
+ * buffer.constants.MAX_LENGTH bytes (4 GiB on Node 20): a larger problem is refused before anything
+ * is compiled, naming the shape, rather than failing later with a RangeError.
+ */
+function checkHostShape(spec: KernelSpec, shape: readonly number[]): void {
+  const outShape = outputShape(spec, shape);
+  const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+  const bytes = Math.max(count(shape) * DTYPE_BYTES[spec.dtype], count(outShape) * DTYPE_BYTES[outputDtypeOf(spec)]);
+  if (bytes > bufferConstants.MAX_LENGTH) {
+    throw new SpecError('shape', shape, `a CPU problem whose input and output each fit one host buffer (at most ${bufferConstants.MAX_LENGTH} bytes; this one needs ${bytes})`);
+  }
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -84,23 +107,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const target = resolveTarget(o.target, env);
   const probe = backendFor(target).probe(env);
   if (!probe.ok) throw new NoGpuError(`the demo on target '${target}'`, probe.reason, 'use --target cpu (or auto)');
-  const device = target === 'cuda' ? probe.detail : `CPU: ${probe.detail}`;
+  const deviceIndex = backendFor(target).deviceFor(o.device === undefined ? undefined : parseCudaDevice('device', o.device), env, target === 'cuda');
+  const gpu = deviceIndex === undefined ? undefined : (cudaDevice(env, deviceIndex) as CudaDevice);
+  const device = gpu ? `${gpu.info.name} (${gpu.info.arch})` : `CPU: ${probe.detail}`;
   // The default problem is given as [N, C, H, W]; an NHWC spec takes it as [N, H, W, C].
   const shape = o.shape ?? inLayout(normalizeSpec(o.spec), target === 'cuda' ? REFERENCE_SHAPE : CPU_SHAPE);
+  if (target === 'cpu') checkHostShape(normalizeSpec(o.spec), shape);
   const seed = freshSeed(o.seed);
   const cacheDir = o.cacheDir ?? (await mkdtemp(join(tmpdir(), 'dwconv-jit-demo-')));
   try {
-    o.progress(`target ${target} on ${device}; spec ${JSON.stringify(o.spec)}; input ${shape.join('x')}; seed ${seed}`);
+    o.progress(`target ${target}${gpu ? ` (cuda:${gpu.index})` : ''} on ${device}; spec ${JSON.stringify(o.spec)}; input ${shape.join('x')}; seed ${seed}`);
     const t0 = performance.now();
-    const kernel = await compile(o.spec, { target, cacheDir, log: o.progress });
+    const kernel = await compile(o.spec, { target, ...(deviceIndex === undefined ? {} : { device: deviceIndex }), cacheDir, log: o.progress });
     const coldCompileMs = performance.now() - t0;
     o.progress(`cold compile: ${coldCompileMs.toFixed(0)} ms (${kernel.provenance.symbol})`);
-    const cacheHit = await secondProcessHit(o.spec, target, cacheDir);
+    const cacheHit = await secondProcessHit(o.spec, target, cacheDir, deviceIndex);
     o.progress(`cache hit in a second process: ${cacheHit.origin}, load ${cacheHit.loadMs.toFixed(1)} ms, process ${cacheHit.processMs.toFixed(0)} ms`);
-    const run = target === 'cuda' ? runCuda : runCpu;
-    const measured = await run(kernel, shape, seed, o);
-    const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o) : undefined;
-    return { target, device, spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
+    const measured = target === 'cuda' ? onKernelDevice(kernel, env, () => runCuda(kernel, shape, seed, o)) : await runCpu(kernel, shape, seed, o);
+    const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o, env) : undefined;
+    return { target, device, ...(deviceIndex === undefined ? {} : { deviceIndex }), spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
   } finally {
     if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }
@@ -108,7 +133,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 type Measured = Pick<DemoResult, 'check' | 'kernelMs' | 'kernelGBps' | 'bytesMoved' | 'copyMs' | 'copyGBps' | 'singleThreadCopyGBps' | 'copyThreads'>;
 
-async function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Promise<Measured> {
+/** Runs `fn` with the kernel's GPU current: its 'cuda' tensors, copies, events and synchronizations all go there. */
+function onKernelDevice<T>(kernel: Kernel, env: Environment, fn: () => T): T {
+  return cudaRuntime(env).onDevice(kernel.deviceIndex!, fn);
+}
+
+function runCuda(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, o: DemoOptions): Measured {
   const rt = cudaRuntime(readEnvironment());
   const { dtype } = kernel.spec;
   const outDtype = outputDtypeOf(kernel.spec);
@@ -204,7 +234,7 @@ async function runCpu(kernel: Kernel, shape: readonly [number, number, number, n
 
 
 /** PyTorch's time for the same conv, measured by python3 in this run; 'unavailable' with the reason otherwise. */
-async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions): Promise<{ ms: number; detail: string } | { unavailable: string }> {
+async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOptions, env: Environment): Promise<{ ms: number; detail: string } | { unavailable: string }> {
   const missing = torchScriptMissing();
   if (missing) return { unavailable: missing };
   o.progress('timing PyTorch (python3) on the same problem');
@@ -214,8 +244,17 @@ async function torchTime(kernel: Kernel, shape: readonly number[], o: DemoOption
     // A separable block's 1x1 too, so PyTorch runs the same ops (the spec holds only validated numbers and enums).
     ...(s.pointwise ? ['--pointwise', JSON.stringify(s.pointwise)] : [])];
   const { execa } = await import('execa');
-  const r = await execa('python3', args, { reject: false, timeout: 600_000 });
+  // PyTorch's 'cuda' is its current device, 0: shown only the kernel's GPU, that is the same one.
+  const r = await execa('python3', args, { reject: false, timeout: 600_000, env: { CUDA_VISIBLE_DEVICES: onlyDevice(kernel.deviceIndex!, env.cudaVisibleDevices) } });
   if (r.exitCode !== 0) return { unavailable: (r.stderr || r.message || 'python3 failed').split('\n').slice(-3).join(' ') };
   const parsed = JSON.parse(r.stdout) as { ms: number; detail: string };
   return parsed;
+}
+
+/** The CUDA_VISIBLE_DEVICES that shows a child process this process's device `index` alone (as its device 0). */
+export function onlyDevice(index: number, visible: string | undefined): string {
+  if (visible === undefined) return String(index);
+  const listed = visible.split(',').map((d) => d.trim());
+  // The runtime stops at the first entry that names no device; an index within the list is what it kept.
+  return listed[index] ?? String(index);
 }

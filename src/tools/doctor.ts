@@ -4,7 +4,7 @@ import { DwconvError, OverridePathError, ToolchainNotFoundError } from '../error
 import { defaultCacheDir } from '../artifact.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import { findCxx, findNvcc } from '../compiler/toolchain.js';
-import { cudaRuntime, probeGpu } from '../ffi/cudart.js';
+import { cudaRuntime, listGpus, type DeviceInfo } from '../ffi/cudart.js';
 import { ffiVersion } from '../ffi/koffi.js';
 import { probeNvrtc } from '../ffi/nvrtc.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -20,8 +20,16 @@ export interface Check {
 export interface DoctorReport {
   readonly version: string;
   readonly checks: readonly Check[];
+  /** Every CUDA device this process sees, by index (what `device: n` names); empty without a usable GPU. */
+  readonly gpus: readonly DeviceInfo[];
   /** Whether `target: 'auto'` can compile and run a kernel here. */
   readonly usable: boolean;
+}
+
+/** The GPU check's line: every device, the current one (the default for compile) marked. */
+export function describeGpus(devices: readonly DeviceInfo[], current: number): string {
+  const one = (d: DeviceInfo) => `cuda:${d.index}${d.index === current ? ' (current)' : ''} ${d.name}, ${d.arch}, ${d.multiprocessors} SMs, PCI ${d.pciBusId}`;
+  return `${devices.length} CUDA device${devices.length === 1 ? '' : 's'}: ${devices.map(one).join('; ')}`;
 }
 
 const message = (err: unknown) => {
@@ -78,9 +86,9 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   } catch (err) {
     checks.push({ name: 'CUDA runtime', ok: false, detail: message(err), fix: fixOf(err, 'install the CUDA runtime') });
   }
-  const gpu = runtimeOk ? probeGpu(env) : ({ ok: false, reason: 'no CUDA runtime' } as const);
+  const gpu = runtimeOk ? listGpus(env) : ({ ok: false, reason: 'no CUDA runtime' } as const);
   checks.push(gpu.ok
-    ? { name: 'GPU', ok: true, detail: `${gpu.device.name}, ${gpu.device.arch}, ${gpu.device.multiprocessors} SMs` }
+    ? { name: 'GPU', ok: true, detail: describeGpus(gpu.devices, gpu.current) }
     : { name: 'GPU', ok: false, detail: gpu.reason, fix: "without a GPU, target 'auto' uses the CPU; for CUDA install the NVIDIA driver on a machine with a GPU" });
   const root = options.cacheDir ?? defaultCacheDir(env);
   try {
@@ -94,5 +102,5 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const cacheOk = checks.at(-1)!.ok;
   // compile() needs the C++ compiler for the CPU target, or a GPU with either CUDA compiler.
   const usable = cacheOk && overrides.length === 0 && (cxx.ok || (gpu.ok && (nvcc.ok || nvrtc.ok)));
-  return { version: PACKAGE_VERSION, checks, usable };
+  return { version: PACKAGE_VERSION, checks, gpus: gpu.ok ? gpu.devices : [], usable };
 }

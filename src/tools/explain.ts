@@ -17,7 +17,7 @@ export interface Explanation {
 
 const PART_NAMES = ['format', 'package', 'target', 'sourceSha256', 'compiler', 'flags', 'arch'] as const;
 
-function differingParts(a: KeyParts, b: KeyParts): string[] {
+export function differingParts(a: KeyParts, b: KeyParts): string[] {
   return PART_NAMES.filter((name) => JSON.stringify(a[name]) !== JSON.stringify(b[name]));
 }
 

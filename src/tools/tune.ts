@@ -2,7 +2,7 @@ import { allVariants, type CudaVariant } from '../codegen/variant.js';
 import { compile, type CompileOptions } from '../compile.js';
 import { readEnvironment } from '../env.js';
 import type { Environment } from '../env.js';
-import { currentCudaDevice } from '../backends/cuda.js';
+import { cudaDevice, currentCudaDevice, type CudaDevice } from '../backends/cuda.js';
 import { NoGpuReason } from '../backends/no-gpu.js';
 import { resolveOptions } from '../options.js';
 import { NoGpuError, SpecError } from '../errors.js';
@@ -11,7 +11,7 @@ import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } fro
 import { cudaRuntime } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
-import { canonicalJson, channelsOf, checkShape, type SpecInput } from '../spec.js';
+import { canonicalJson, channelsOf, checkShape, type KernelSpec, type SpecInput } from '../spec.js';
 import { randomParameters } from '../verify/operands.js';
 import { parameterTensors } from '../runtime/parameter-tensors.js';
 import { fillUniform } from '../verify/random.js';
@@ -39,16 +39,18 @@ const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.t
  */
 export async function compileTuned(specInput: SpecInput, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
   const { reps = 10, ...compileOptions } = options;
-  const device = currentCudaDevice(readEnvironment(options.env));
-  if (device instanceof NoGpuReason) throw new NoGpuError('tuning', device.reason, 'tune on the machine with the GPU the kernel will run on, or compile() without tuning');
+  const gpu = currentCudaDevice(readEnvironment(options.env));
+  if (gpu instanceof NoGpuReason) throw new NoGpuError('tuning', gpu.reason, 'tune on the machine with the GPU the kernel will run on, or compile() without tuning');
   const base: CompileOptions = { ...compileOptions, target: 'cuda' };
   // Resolved as compile() resolves them: the tuned kernels are the ones compile() would load.
   const r = resolveOptions(specInput, base, 'load');
   const { spec, env } = r;
+  // The GPU the kernels load on (options.device, else the current one): its name keys the record and it runs the timings.
+  const device = cudaDevice(env, r.device) as CudaDevice;
   const shape = checkShape('tuneFor', inputShape);
   if (!Number.isInteger(reps) || reps < 1 || reps > 1000) throw new SpecError('options.reps', reps, 'an integer from 1 to 1000');
   const root = r.cacheDir ?? defaultCacheDir(env);
-  const parts = { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${device.info.name} ${device.info.arch}`, package: PACKAGE_VERSION };
+  const parts = tuningParts(spec, shape, device.info);
   const key = tuningKey(parts);
   const known = options.cache === false ? undefined : await readTuning(root, key);
   if (known) {
@@ -57,7 +59,8 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
   }
   const candidates: (CudaVariant | null)[] = [null, ...allVariants(spec)];
   const kernels = await Promise.all(candidates.map((v) => compile(spec, { ...base, ...(v ? { variant: v } : {}) })));
-  const timings = timeCandidates(kernels, shape, reps, env);
+  const rt = cudaRuntime(env);
+  const timings = rt.onDevice(device.index, () => timeCandidates(kernels, shape, reps, env));
   let best = 0;
   for (let i = 1; i < kernels.length; i++) if (timings[i]! < timings[best]!) best = i;
   const record: TuningRecord = {
@@ -67,6 +70,19 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
   };
   if (options.cache !== false) await writeTuning(root, record);
   return { kernel: kernels[best]!, tuned: true, record };
+}
+
+/** What a tuning record is keyed by: the spec, the input shape's class, the GPU model and this package's version. */
+export function tuningParts(spec: KernelSpec, shape: readonly [number, number, number, number], gpu: { readonly name: string; readonly arch: string }) {
+  return { spec: canonicalJson(spec), shapeClass: shapeClass(shape), device: `${gpu.name} ${gpu.arch}`, package: PACKAGE_VERSION };
+}
+
+/**
+ * The choice compileTuned recorded in the cache at `root` for this spec, input shape and GPU model,
+ * if there is one: read only, nothing is timed (the bench uses it in place of the default).
+ */
+export async function recordedChoice(root: string, spec: KernelSpec, shape: readonly [number, number, number, number], gpu: { readonly name: string; readonly arch: string }): Promise<TuningRecord | undefined> {
+  return readTuning(root, tuningKey(tuningParts(spec, shape, gpu)));
 }
 
 function timeCandidates(kernels: Kernel[], shape: [number, number, number, number], reps: number, env: Environment): number[] {

@@ -6,7 +6,7 @@ import { compile } from '../../src/compile.js';
 import { precompile } from '../../src/tools/precompile.js';
 import { familyParts } from '../helpers/family-parts.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
-import { gpuReason, hasGpu } from '../helpers/requirements.js';
+import { gpuMultiprocessors, gpuReason, hasGpu } from '../helpers/requirements.js';
 import { splitBlocks, wideBlocks } from '../helpers/separable-suite.js';
 
 /**
@@ -26,8 +26,8 @@ describe.skipIf(!hasGpu)(`CUDA code JIT-compiled from older PTX (needs a GPU: ${
     const dims = [3, 136, 7, 7] as const;
     // On sm_90 code this call would take the split entry.
     expect(sep.split).toBeDefined();
-    expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelow);
-    expect(splitBlocks(kernel.spec, sep.split!, dims)).toBeLessThanOrEqual(sep.split!.maxBlocks);
+    expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelowPerSm * gpuMultiprocessors);
+    expect(splitBlocks(kernel.spec, sep.split!, dims)).toBeLessThanOrEqual(sep.split!.maxBlocksPerSm * gpuMultiprocessors);
     const r = checkOnShape(kernel, dims, SEED);
     expect(r.failures, JSON.stringify(r.firstFailures)).toBe(0);
     expect(r.checked).toBeGreaterThan(0);

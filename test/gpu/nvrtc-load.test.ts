@@ -29,7 +29,7 @@ describe.skipIf(!hasGpu || !hasNvrtc)(`NVRTC on the GPU (needs a GPU: ${gpuReaso
     const spec = normalizeSpec({ kernelSize: 3 });
     const artifact = await build(spec, { target: 'cuda', arch: other!, compiler: 'nvrtc', cacheDir });
     const g = generate(spec, 'cuda');
-    expect(() => loadCubin(artifact.path, env, g.plan!, spec, g.symbol, artifact.parts.compiler.version))
+    expect(() => loadCubin(artifact.path, env, g.plan!, spec, g.symbol, artifact.parts.compiler.version, gpu.device.index))
       .toThrow(/cannot load code from NVRTC .*(NO_BINARY_FOR_GPU|INVALID_IMAGE|UNSUPPORTED_PTX).*Update the driver/);
   });
 });

@@ -28,9 +28,12 @@ export function familyParts(spec: KernelSpec, variant?: CudaVariant) {
   };
 }
 
-/** The entry a call of logical sizes N, C, H, W takes, every pointer set and 256-byte aligned (undefined: refused). */
-export function entryFor(spec: KernelSpec, variant: CudaVariant | undefined, [N, C, H, W]: readonly [number, number, number, number]): string | undefined {
+/**
+ * The entry a call of logical sizes N, C, H, W takes, every pointer set and 256-byte aligned, on a GPU
+ * of `multiprocessors` SMs (default the H100's and H200's 132) (undefined: refused).
+ */
+export function entryFor(spec: KernelSpec, variant: CudaVariant | undefined, [N, C, H, W]: readonly [number, number, number, number], multiprocessors = 132): string | undefined {
   const a = 256n;
   const pointers = { x: a, w: a, b: a, scale: a, shift: a, r: a, pw: a, pb: a, y: a };
-  return chooseEntry(generate(spec, 'cuda', variant).plan!, { pointers, N, C, H, W, clusterBuilt: () => true })?.entry.name;
+  return chooseEntry(generate(spec, 'cuda', variant).plan!, { pointers, N, C, H, W, clusterBuilt: () => true, multiprocessors })?.entry.name;
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { Address } from '../../src/ffi/cudart.js';
 import type { Kernel } from '../../src/runtime/kernel.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { ACTIVATIONS, channelsOf, describeSpec, inLayout, LAYOUTS, outputDtypeOf, outputExtent, RESIDUALS, type KernelSpec, type SpecInput } from '../../src/spec.js';
@@ -66,38 +67,69 @@ export interface InputEdit {
   readonly checks: (flat: number) => boolean;
 }
 
+/** One check of a kernel in three steps, so that several can be in flight at once (on several streams or devices). */
+export interface StagedCheck {
+  /** Queues the kernel on `stream` (default: its device's default stream). */
+  launch(stream?: Address): void;
+  /** Reads the output (synchronizing with the device's default stream) and compares it with float64. */
+  verify(): Comparison;
+  dispose(): void;
+}
+
 /**
- * Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with
- * float64; with an edit, the edited input and only the outputs it names.
+ * Fresh random inputs on the kernel's own device (the CPU, or its GPU) and an output poisoned with NaN,
+ * ready to launch; with an edit, the edited input and only the outputs it names are compared.
  */
-export function checkOnShape(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, edit?: InputEdit): Comparison {
+export function stageCheck(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, edit?: InputEdit): StagedCheck {
   const { spec } = kernel;
-  const device = kernel.target;
+  const device = kernel.deviceIndex ?? 'cpu';
   const o = randomOperands(spec, shape, seed);
   edit?.input(o.x);
   const outShape = kernel.outputShape(shape);
   const opts = { dtype: spec.dtype, device } as const;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
-  const x = track(Tensor.fromArray(o.x, shape, opts));
-  const { w, b, epilogue } = parameterTensors(spec, channelsOf(spec, shape), o, { device }, track);
-  const outOpts = { ...opts, dtype: outputDtypeOf(spec) };
-  const residual = o.residual ? track(Tensor.fromArray(o.residual, outShape, outOpts)) : undefined;
-  const out = track(Tensor.empty(outShape, outOpts)); // 0xff bytes: NaN in every dtype
   try {
-    kernel.forward(x, w, b, { out, ...epilogue, ...(residual ? { residual } : {}) });
-    const got = out.toArray(); // synchronizes on CUDA
-    const r = o.residual;
-    const ref = reference({
-      spec, inputShape: shape, input: (i) => o.x[i]!, ...referenceParameters(o),
-      ...(r ? { residual: (i: number) => r[i]! } : {}),
-    });
-    const comparer = new Comparer(outputDtypeOf(spec), toleranceOf(spec));
-    for (let i = 0; i < got.length; i++) if (!edit || edit.checks(i)) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
-    if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
-    return comparer.result();
-  } finally {
+    const x = track(Tensor.fromArray(o.x, shape, opts));
+    const { w, b, epilogue } = parameterTensors(spec, channelsOf(spec, shape), o, { device }, track);
+    const outOpts = { ...opts, dtype: outputDtypeOf(spec) };
+    const residual = o.residual ? track(Tensor.fromArray(o.residual, outShape, outOpts)) : undefined;
+    const out = track(Tensor.empty(outShape, outOpts)); // 0xff bytes: NaN in every dtype
+    return {
+      launch: (stream) => void kernel.forward(x, w, b, { out, ...epilogue, ...(residual ? { residual } : {}), ...(stream === undefined ? {} : { stream }) }),
+      verify: () => {
+        const got = out.toArray(); // synchronizes on CUDA
+        const r = o.residual;
+        const ref = reference({
+          spec, inputShape: shape, input: (i) => o.x[i]!, ...referenceParameters(o),
+          ...(r ? { residual: (i: number) => r[i]! } : {}),
+        });
+        const comparer = new Comparer(outputDtypeOf(spec), toleranceOf(spec));
+        for (let i = 0; i < got.length; i++) if (!edit || edit.checks(i)) comparer.add(i, got[i]!, ref.values[i]!, ref.magnitudes[i]!);
+        if (got.length !== ref.values.length) throw new Error(`output length ${got.length} != reference ${ref.values.length}`);
+        return comparer.result();
+      },
+      dispose: () => {
+        for (const t of tensors) t.dispose();
+      },
+    };
+  } catch (err) {
     for (const t of tensors) t.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Runs the kernel on fresh random inputs (output poisoned with NaN first) and compares all outputs with
+ * float64; with an edit, the edited input and only the outputs it names.
+ */
+export function checkOnShape(kernel: Kernel, shape: readonly [number, number, number, number], seed: number, edit?: InputEdit): Comparison {
+  const staged = stageCheck(kernel, shape, seed, edit);
+  try {
+    staged.launch();
+    return staged.verify();
+  } finally {
+    staged.dispose();
   }
 }
 

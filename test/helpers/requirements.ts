@@ -19,7 +19,15 @@ export const hasCxx = cxxCandidates(env).some(executable);
 export const hasNvcc = nvccCandidates(env).some(executable);
 const gpu = probeGpu(env);
 export const hasGpu = gpu.ok;
-export const gpuReason = gpu.ok ? `${gpu.device.name} ${gpu.device.arch}` : gpu.reason;
+/** The GPU the suite runs on (the current device: 0, or DWCONV_JIT_TEST_DEVICE through test/gpu/setup-device.ts), or why there is none. */
+export const gpuReason = gpu.ok ? `cuda:${gpu.device.index} ${gpu.device.name} ${gpu.device.arch}` : gpu.reason;
+/** How many CUDA devices this process sees (0 without a usable GPU). */
+export const gpuCount = gpu.ok ? gpu.count : 0;
+/**
+ * The SM count the launchers read from the device (separable launch rules scale with it); without a
+ * GPU, the H100's and H200's 132, so the CPU runs of the shared suites check the shapes the GPU machine takes.
+ */
+export const gpuMultiprocessors = gpu.ok ? gpu.device.multiprocessors : 132;
 if (!hasCxx) console.warn('toolchain tests skipped: no C++ compiler found');
 if (!hasNvcc) console.warn('nvcc tests skipped: nvcc not found');
 const nvrtcProbe = probeNvrtc(env);

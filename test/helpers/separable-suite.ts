@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import type { separableParts } from '../../src/codegen/cuda-separable.js';
 import { familyParts } from './family-parts.js';
+import { gpuMultiprocessors } from './requirements.js';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { ACTIVATIONS, inLayout, logicalDims, outputShape, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { TF32_TOLERANCE, TOLERANCE } from '../../src/verify/compare.js';
@@ -122,8 +123,8 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
     const sep = familyParts(kernel.spec).separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
       if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
-        expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelow);
-        expect(splitBlocks(kernel.spec, sep.split, dims)).toBeLessThanOrEqual(sep.split.maxBlocks);
+        expect(wideBlocks(kernel.spec, sep, dims)).toBeLessThan(sep.narrowBelowPerSm * gpuMultiprocessors);
+        expect(splitBlocks(kernel.spec, sep.split, dims)).toBeLessThanOrEqual(sep.split.maxBlocksPerSm * gpuMultiprocessors);
         expect(Math.ceil((dims[1] * kernel.spec.channelMultiplier) / SEPARABLE_CHUNK)).toBeGreaterThanOrEqual(sep.split.minChunks);
       }
       const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
@@ -175,7 +176,7 @@ export function quadsSuite(target: 'cpu' | 'cuda'): void {
     for (const [i, [c, h, w]] of ([[5, 61, 60], [3, 32, 64]] as const).entries()) {
       const [, , ho, wo] = outputShape(kernel.spec, [1, c, h, w]);
       const n = Math.ceil(36_000 / (ho! * wo!));
-      expect(wideBlocks(kernel.spec, sep, [n, c, h, w])).toBeGreaterThanOrEqual(sep.narrowBelow);
+      expect(wideBlocks(kernel.spec, sep, [n, c, h, w])).toBeGreaterThanOrEqual(sep.narrowBelowPerSm * gpuMultiprocessors);
       expect([w % 4, wo! % 4]).toEqual([0, 0]);
       const r = checkOnShape(kernel, inLayout(kernel.spec, [n, c, h, w]), SEED + i);
       expect(r.failures, `seed ${SEED + i}, ${[n, c, h, w]}: ${JSON.stringify(r.firstFailures)}`).toBe(0);

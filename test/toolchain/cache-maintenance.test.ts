@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { SpecError } from '../../src/errors.js';
-import { importBundle } from '../../src/cache/bundle.js';
+import { importBundle } from '../../src/tools/bundle-import.js';
 import { parseDuration, parseSize } from '../../src/cache/prune.js';
 import { hasCxx } from '../helpers/requirements.js';
 
@@ -37,8 +37,18 @@ describe.skipIf(!hasCxx)('cache export/import, prune, explain (needs a C++ compi
     const bundle = join(mkdtempSync(join(tmpdir(), 'dwconv-bundle-')), 'kernels.bundle');
     expect((await json(source, ['cache', 'export', bundle])).out).toMatchObject({ exported: 2, skipped: [] });
     const target = fresh('import');
-    expect((await json(target, ['cache', 'import', bundle])).out).toMatchObject({ imported: 2, present: 0 });
+    // Unsigned: each entry is rebuilt here from its source (g++ gives the same bytes).
+    expect((await json(target, ['cache', 'import', bundle])).out).toMatchObject({ imported: 2, present: 0, signature: 'unsigned', artifacts: 'rebuilt', differing: [] });
     expect((await json(target, ['cache', 'import', bundle])).out).toMatchObject({ imported: 0, present: 2 });
+    const trusting = fresh('import-trusting');
+    expect((await json(trusting, ['cache', 'import', bundle, '--trust-unsigned'])).out).toMatchObject({ imported: 2, signature: 'unsigned', artifacts: 'sender' });
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'dwconv-bundle-key-')), 'key');
+    writeFileSync(keyFile, 'a shared secret of enough bytes', { mode: 0o600 });
+    const conflict = await json(fresh('import-conflict'), ['cache', 'import', bundle, '--trust-unsigned', '--key-file', keyFile]);
+    expect(conflict.code).toBe(2);
+    expect(JSON.stringify(conflict.out)).toMatch(/cannot be used with/);
+    const unsignedWithKey = await json(fresh('import-needs-signature'), ['cache', 'import', bundle, '--key-file', keyFile]);
+    expect(unsignedWithKey).toMatchObject({ code: 2, out: { error: { code: 'ERR_DWCONV_SPEC' } } });
     const k = await compile({ kernelSize: 5 }, { target: 'cpu', cacheDir: target });
     expect(k.provenance.origin).toBe('disk');
     const y = await k.run(new Float32Array(25).fill(1), [1, 1, 5, 5], new Float32Array(25).fill(1));

@@ -26,7 +26,7 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     const first = await run(['compile', '--kernel-size', '5', '--dtype', 'bfloat16', '--json']);
     expect(first.exitCode, first.stderr).toBe(0);
     const second = await run(['compile', '--kernel-size', '5', '--dtype', 'bfloat16', '--json']);
-    expect(JSON.parse(second.stdout)).toMatchObject({ origin: 'disk', key: (JSON.parse(first.stdout) as { key: string }).key });
+    expect(JSON.parse(second.stdout)).toMatchObject({ origin: 'disk', device: 'cpu', key: (JSON.parse(first.stdout) as { key: string }).key });
   });
 
   it.each([
@@ -34,10 +34,15 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
     [['compile', '--spec-json', '{"kernelSize":3,"evil":"$(reboot)"}', '--json'], 'spec.evil'],
     [['compile', '--kernel-size', '3', '--arch', 'sm_90;ls', '--target', 'cuda', '--json'], 'arch'],
     [['demo', '--shape', '1,2,3', '--json'], 'shape'],
+    [['demo', '--target', 'cpu', '--shape', '1,1,99999999999,8', '--json'], 'inputShape[2]'],
+    [['demo', '--target', 'cpu', '--shape', '1,1,70000,70000', '--json'], 'shape'],
     [['compile', '--tune-for', '1,2,8,8', '--target', 'cpu', '--json'], '--tune-for'],
     [['compile', '--tune-for', '1,2,8', '--json'], 'shape'],
     [['compile', '--pointwise-tf32', '--json'], 'pointwise'],
     [['compile', '--pointwise', '8', '--pointwise-tf32', '--dtype', 'float16', '--json'], 'pointwise.tf32'],
+    [['compile', '--kernel-size', '3', '--device', 'gpu1', '--json'], '--device'],
+    [['demo', '--device', 'cuda:-1', '--json'], '--device'],
+    [['compile', '--kernel-size', '3', '--target', 'cpu', '--device', '1', '--json'], 'options.device'],
   ])('%j exits 2 with a JSON error naming the field', async (args, field) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
@@ -108,12 +113,40 @@ describe.skipIf(!hasCxx)('CLI (needs a C++ compiler)', () => {
   });
 });
 
+describe('bench without a GPU: --list and --svg-from', () => {
+  it('--list prints the cases a filter takes, a group name taking that group only', async () => {
+    const r = await run(['bench', '--list', '--filter', 'widths,convnext,reference', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const cases = JSON.parse(r.stdout) as { name: string; group: string; torch: boolean }[];
+    expect(cases.filter((c) => c.group === 'widths')).toHaveLength(96);
+    expect(cases.filter((c) => c.group === 'convnext')).toHaveLength(12);
+    expect(cases.filter((c) => c.group === 'reference')).toHaveLength(6);
+    expect(cases).toHaveLength(114);
+    const text = await run(['bench', '--list', '--filter', 'convnext C96']);
+    expect(text.stdout.trim().split('\n')).toHaveLength(3);
+    const none = await run(['bench', '--list', '--filter', 'no such case', '--json']);
+    expect(none.exitCode).toBe(2);
+    expect(errorOf(none.stdout)).toMatchObject({ code: 'ERR_DWCONV_SPEC', field: '--filter' });
+  });
+
+  it('--svg-from writes one chart per group of a saved result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dwconv-cli-svg-'));
+    const r = await run(['bench', '--svg-from', join(root, 'test/fixtures/bench/result.json'), '--svg-dir', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['reference', 'widths', 'convnext', 'separable', 'mobilenet'].map((g) => join(dir, `result-${g}.svg`)));
+    const bad = await run(['bench', '--svg-from', join(root, 'package.json'), '--svg-dir', dir, '--json']);
+    expect(bad.exitCode).toBe(2);
+    expect(errorOf(bad.stdout)).toMatchObject({ code: 'ERR_DWCONV_SPEC', field: '--svg-from' });
+  });
+});
+
 describe.skipIf(hasGpu)('CLI without a GPU: one error, one exit code (3) everywhere', () => {
   it.each([
     [['compile', '--target', 'cuda', '--json']],
     [['compile', '--target', 'cuda', '--arch', 'sm_90', '--json']],
     [['demo', '--target', 'cuda', '--json']],
     [['bench', '--json', '--cache-dir', cacheDir]],
+    [['bench', '--filter', 'widths,convnext', '--no-torch', '--json', join(cacheDir, 'bench.json')]],
     [['compile', '--target', 'cuda', '--tune-for', '1,2,8,8', '--json']],
   ])('%j', async (args) => {
     const r = await run(args);

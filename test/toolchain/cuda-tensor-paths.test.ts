@@ -3,30 +3,16 @@
 // kernel's artifact only records its arguments. What this shows: allocation sizes recorded and
 // checked, device index checked, foreign pointers never freed, addresses passed through unchanged.
 // This file must not import test/helpers/requirements.js: its GPU probe would load the real libcudart
-// first, and the process keeps one runtime.
-import { accessSync, constants, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { loadLibrary } from '../../src/ffi/koffi.js';
+// first, and the process keeps one runtime. (Several devices: fake-devices.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEnvironment, type Environment } from '../../src/env.js';
+import type { Environment } from '../../src/env.js';
 import { SpecError } from '../../src/errors.js';
 import { Kernel, type KernelProvenance } from '../../src/runtime/kernel.js';
 import type { LoadedArtifact } from '../../src/runtime/library.js';
 import { Tensor } from '../../src/runtime/tensor.js';
 import { normalizeSpec } from '../../src/spec.js';
+import { buildFakeCudart, cc, type FakeCudart } from '../helpers/fake-cudart.js';
 
-const cc = ['/usr/bin/cc', '/usr/bin/gcc', '/usr/bin/clang'].find((p) => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
-const source = fileURLToPath(new URL('../fixtures/fake-cudart.c', import.meta.url));
 const provenance: KernelProvenance = { key: 'k', symbol: 'fake', artifactPath: '/nowhere', origin: 'compiled', compileMilliseconds: 0, loadMilliseconds: 0, variant: {}, compiler: 'nvcc' };
 
 function refusal(f: () => unknown): string | undefined {
@@ -41,19 +27,16 @@ function refusal(f: () => unknown): string | undefined {
 
 describe.skipIf(!cc)('CUDA tensors over a fake libcudart (needs a C compiler)', () => {
   let env: Environment;
-  let fake: { setDevice: (d: number) => number; setPointer: (type: number, device: number) => number; frees: () => number };
+  let fake: FakeCudart;
   const calls: unknown[][] = [];
   let cuda: Kernel;
   let cpu: Kernel;
 
   beforeAll(async () => {
-    const lib = join(mkdtempSync(join(tmpdir(), 'dwconv-fake-cudart-')), 'libcudart-fake.so');
-    await execa(cc!, ['-shared', '-fPIC', '-O1', '-o', lib, source]);
-    env = readEnvironment({ DWCONV_JIT_CUDART: lib });
-    const handle = loadLibrary(lib);
-    fake = { setDevice: handle.func('int fake_set_device(int)'), setPointer: handle.func('int fake_set_pointer(int, int)'), frees: handle.func('int fake_frees(void)') };
+    fake = await buildFakeCudart();
+    env = fake.env;
     const artifact = (target: 'cuda' | 'cpu'): LoadedArtifact => ({ launch: (...args) => (calls.push(args), 0), info: { abi: 0, symbol: 'fake', target, spec: {} } });
-    cuda = new Kernel(normalizeSpec({ kernelSize: 3, bias: true }), 'cuda', provenance, artifact('cuda'), env);
+    cuda = new Kernel(normalizeSpec({ kernelSize: 3, bias: true }), 'cuda', provenance, artifact('cuda'), env, 0);
     cpu = new Kernel(normalizeSpec({ kernelSize: 3, bias: true }), 'cpu', { ...provenance, compiler: 'cxx' }, artifact('cpu'), env);
   });
 
@@ -81,12 +64,18 @@ describe.skipIf(!cc)('CUDA tensors over a fake libcudart (needs a C compiler)', 
     expect(refusal(() => cpu.forward(x, w, b))).toBe('x.device');
     expect(refusal(() => cuda.forward(x, on([2, 1, 3, 3], 'cpu'), b))).toBe('w.device');
     expect(refusal(() => cuda.forward(x, w, b, { out: Tensor.view(x, [1, 2, 3, 3]) }))).toBe('out');
+    // Tensors made while device 1 was current belong to device 1: the device-0 kernel refuses them.
     fake.setDevice(1);
-    try {
-      expect(refusal(() => cuda.forward(x, w, b))).toBe('x.deviceIndex');
-    } finally {
-      fake.setDevice(0);
-    }
+    const [x1, w1, b1] = (() => {
+      try {
+        return [on([1, 2, 5, 5]), on([2, 1, 3, 3]), on([2])];
+      } finally {
+        fake.setDevice(0);
+      }
+    })();
+    expect(x1.deviceIndex).toBe(1);
+    expect(refusal(() => cuda.forward(x1, w1, b1))).toBe('x.device');
+    expect(refusal(() => cuda.forward(x, w1, b))).toBe('w.device');
     expect(calls).toHaveLength(0);
   });
 
@@ -116,7 +105,7 @@ describe.skipIf(!cc)('CUDA tensors over a fake libcudart (needs a C compiler)', 
     try {
       const foreign = Tensor.fromDevicePointer(owner.deviceAddress(), [1, 2, 5, 5], { env, byteLength: 256 });
       expect(foreign.deviceIndex).toBe(1);
-      expect(refusal(() => cuda.forward(foreign, on([2, 1, 3, 3]), on([2])))).toBe('x.deviceIndex');
+      expect(refusal(() => cuda.forward(foreign, on([2, 1, 3, 3]), on([2])))).toBe('x.device');
     } finally {
       fake.setPointer(2, 0);
       owner.dispose();

@@ -13,6 +13,7 @@ import { hostLauncher } from '../../src/codegen/host-launcher.js';
 import { render } from '../../src/codegen/templates.js';
 import { allVariants } from '../../src/codegen/variant.js';
 import { chooseEntry } from '../../src/plan/choose.js';
+import { TRUE } from '../../src/plan/expr.js';
 import { DEFAULT_SHARED_LIMIT, type LaunchPlan, type PointerArg } from '../../src/plan/plan.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { cxxCandidates } from '../../src/compiler/toolchain.js';
@@ -68,16 +69,26 @@ const POINTERS: PointerArg[] = ['x', 'w', 'b', 'scale', 'shift', 'r', 'pw', 'pb'
 const address = fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 1n << 40n }), fc.bigInt({ min: 1n, max: 1n << 30n }).map((a) => a * 16n));
 const size = fc.oneof(fc.integer({ min: -1, max: 40 }), fc.integer({ min: 1, max: 5000 }), fc.constantFrom(512, 514, 2048, 2 ** 16, 2 ** 31 - 1, 2 ** 31 + 7));
 // Tensors that can exist: fewer than 2^50 elements, so the launcher's i64 tile counts do not overflow.
-const call = fc.record({ plan: fc.nat({ max: plans.length - 1 }), p: fc.array(address, { minLength: 9, maxLength: 9 }), N: size, C: size, H: size, W: size, arch: fc.constantFrom(80, 90) })
+// SM counts of real GPUs, and -1: the launcher's query of it fails (the stand-in answers 101).
+const sms = fc.constantFrom(16, 78, 108, 114, 132, 132, 170, -1);
+const call = fc.record({ plan: fc.nat({ max: plans.length - 1 }), p: fc.array(address, { minLength: 9, maxLength: 9 }), N: size, C: size, H: size, W: size, arch: fc.constantFrom(80, 90), sms })
   .filter((c) => Math.abs(c.N * c.C * c.H * c.W) < 2 ** 50);
 
-type Call = { plan: number; p: bigint[]; N: number; C: number; H: number; W: number; arch: number };
+type Call = { plan: number; p: bigint[]; N: number; C: number; H: number; W: number; arch: number; sms: number };
 
 /** The line main.cpp prints for a call, from chooseEntry. */
 function expected(c: Call): string {
   const plan = plans[c.plan]!;
   const pointers = Object.fromEntries(POINTERS.map((name, i) => [name, c.p[i]!])) as Record<PointerArg, bigint>;
-  const chosen = chooseEntry(plan, { pointers, N: c.N, C: c.C, H: c.H, W: c.W, clusterBuilt: () => c.arch >= 90 });
+  const base = { pointers, N: c.N, C: c.C, H: c.H, W: c.W, clusterBuilt: () => c.arch >= 90 };
+  if (c.sms < 0) {
+    // The query comes after the argument checks, and only in launchers whose plan names the SM count.
+    const reads = plan.entries.some((e) => JSON.stringify(e.when).includes('"SMs"'));
+    const refusedFirst = chooseEntry({ ...plan, entries: [{ ...plan.entries[0]!, when: TRUE, fits: TRUE, cluster: undefined }] }, { ...base, multiprocessors: 1 }) === undefined;
+    if (reads && !refusedFirst) return '101';
+    return expected({ ...c, sms: 132 });
+  }
+  const chosen = chooseEntry(plan, { ...base, multiprocessors: c.sms });
   if (!chosen) return '-1';
   const e = chosen.entry;
   const allowed = e.maxSharedBytes > DEFAULT_SHARED_LIMIT && chosen.sharedBytes > DEFAULT_SHARED_LIMIT ? chosen.sharedBytes : -1;
@@ -95,7 +106,7 @@ describe.skipIf(!hasCxx)('the emitted nvcc host launcher (compiled by a C++ comp
     const cxx = cxxCandidates(readEnvironment()).find(isExecutable)!;
     execFileSync(cxx, ['-std=c++17', '-O0', '-w', '-o', join(dir, 'launchers'), join(dir, 'main.cpp')], { cwd: dir });
     const calls = fc.sample(call, { numRuns: 4000, seed: 24 });
-    const input = calls.map((c) => [c.plan, ...c.p, c.N, c.C, c.H, c.W, c.arch].join(' ')).join('\n') + '\n';
+    const input = calls.map((c) => [c.plan, ...c.p, c.N, c.C, c.H, c.W, c.arch, c.sms].join(' ')).join('\n') + '\n';
     const lines = execFileSync(join(dir, 'launchers'), { input, maxBuffer: 64 << 20 }).toString().trimEnd().split('\n');
     expect(lines).toHaveLength(calls.length);
     let launched = 0;
@@ -104,5 +115,9 @@ describe.skipIf(!hasCxx)('the emitted nvcc host launcher (compiled by a C++ comp
       if (lines[i] !== '-1') launched++;
     }
     expect(launched).toBeGreaterThan(calls.length / 5);
+    // Every SM count and the failed query were exercised on launchers that read it.
+    const reading = new Set(plans.flatMap((p, i) => (p.entries.some((e) => JSON.stringify(e.when).includes('"SMs"')) ? [i] : [])));
+    expect(reading.size).toBeGreaterThan(0);
+    expect(calls.filter((c, i) => reading.has(c.plan) && c.sms < 0 && lines[i] === '101').length).toBeGreaterThan(0);
   }, 120_000);
 });

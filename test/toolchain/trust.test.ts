@@ -1,20 +1,27 @@
 // End to end with real libraries: nothing that fails the trust checks is ever loaded. The critical
-// case: a bundle whose artifact was rebuilt from edited source (a constructor that writes a file)
-// with its sha256 updated is refused by import, by verify, and by compile, and the constructor never runs.
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// case: a bundle whose artifact was rebuilt from edited source (a constructor that writes a file, or
+// every output doubled) with its sha256 updated. Unsigned, import rebuilds every entry from its
+// source and never uses the bundle's library; with --trust-unsigned the load checks refuse the
+// constructor (the doubled arithmetic is what that option trusts the sender for); verify and compile
+// refuse such a library placed on disk, and the constructor never runs.
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { baselineOf } from '../../src/artifact.js';
 import { build, compile } from '../../src/compile.js';
-import { SpecError } from '../../src/errors.js';
-import { exportBundle, importBundle } from '../../src/cache/bundle.js';
+import { CacheError, SpecError, ToolchainNotFoundError } from '../../src/errors.js';
+import { exportBundle } from '../../src/cache/bundle.js';
+import { importBundle } from '../../src/tools/bundle-import.js';
 import { cacheKey, sha256, type KeyParts } from '../../src/cache/key.js';
 import { cxxFlags } from '../../src/compiler/compilers.js';
 import { findCxx } from '../../src/compiler/toolchain.js';
 import { readEnvironment } from '../../src/env.js';
-import { verifyCache } from '../../src/tools/cache-inspect.js';
+import { withKeyLock } from '../../src/cache/key-lock.js';
+import { entrySource, listEntries, verifyCache } from '../../src/tools/cache-inspect.js';
+import { canonicalJson, normalizeSpec } from '../../src/spec.js';
 import { hasCxx } from '../helpers/requirements.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -36,6 +43,17 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
   let evilLibrary: Buffer;
   let evilSource: string;
 
+  let doubledLibrary: Buffer;
+
+  /** A library of `text` built with the flags a cache build uses (what an attacker with the same compiler makes). */
+  async function library(text: string): Promise<Buffer> {
+    const work = mkdtempSync(join(tmpdir(), 'dwconv-trust-evil-'));
+    writeFileSync(join(work, 'evil.cpp'), text);
+    const cxx = await findCxx(readEnvironment());
+    await execa(cxx.path, [...cxxFlags(), '-o', join(work, 'evil.so'), join(work, 'evil.cpp')]);
+    return readFileSync(join(work, 'evil.so'));
+  }
+
   beforeAll(async () => {
     const root = fresh('trust-origin');
     const k = await compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [] });
@@ -44,44 +62,117 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
     source = readFileSync(join(root, key!, 'kernel.cpp'), 'utf8');
     bundleFile = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-bundle-')), 'good.json.gz');
     await exportBundle(root, [key!], bundleFile);
-    // The attacker's library: the same kernel, plus a constructor that leaves a mark.
+    // The attacker's libraries: the same kernel plus a constructor that leaves a mark; and the same
+    // kernel with every output doubled (no constructor: nothing in the bytes tells it apart).
     marker = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-mark-')), 'constructor-ran');
     evilSource = `${source}\n#include <cstdio>\n__attribute__((constructor)) static void dwconv_tamper(void) { FILE* f = std::fopen(${JSON.stringify(marker)}, "w"); if (f) std::fclose(f); }\n`;
-    const work = mkdtempSync(join(tmpdir(), 'dwconv-trust-evil-'));
-    writeFileSync(join(work, 'evil.cpp'), evilSource);
-    const cxx = await findCxx(readEnvironment());
-    await execa(cxx.path, [...cxxFlags(), '-o', join(work, 'evil.so'), join(work, 'evil.cpp')]);
-    evilLibrary = readFileSync(join(work, 'evil.so'));
+    evilLibrary = await library(evilSource);
+    const doubledSource = source.replace('to_out(epilogue(a[ow]', 'to_out(2.f * epilogue(a[ow]');
+    expect(doubledSource).not.toBe(source);
+    doubledLibrary = await library(doubledSource);
   });
 
   /** The good bundle with its artifact replaced (and, when asked, its source too, with the hashes that follow). */
-  function tampered(opts: { editSource?: boolean; rekey?: boolean } = {}): string {
+  function tampered(opts: { library?: Buffer; editSource?: boolean; rekey?: boolean; parts?: Partial<KeyParts> } = {}): string {
     const b = readJson(bundleFile);
     const e = b.entries[0]!;
-    e.files[e.meta.files.artifact] = evilLibrary.toString('base64');
-    e.meta.artifactBytes = evilLibrary.length;
-    e.meta.artifactSha256 = sha256(evilLibrary);
+    const lib = opts.library ?? evilLibrary;
+    e.files[e.meta.files.artifact] = lib.toString('base64');
+    e.meta.artifactBytes = lib.length;
+    e.meta.artifactSha256 = sha256(lib);
     if (opts.editSource) {
       e.files[e.meta.files.source] = Buffer.from(evilSource).toString('base64');
       e.meta.parts = { ...e.meta.parts, sourceSha256: sha256(evilSource) };
-      if (opts.rekey) e.key = e.meta.key = cacheKey(e.meta.parts) as never;
     }
+    if (opts.parts) e.meta.parts = { ...e.meta.parts, ...opts.parts };
+    if (opts.rekey) e.key = e.meta.key = cacheKey(e.meta.parts) as never;
     const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-bad-')), 'bad.json.gz');
     writeJson(file, b);
     return file;
   }
 
+  const served = async (root: string) => {
+    const k = await compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [] });
+    // 'memory' where this process rebuilt it during the import: either way, no compile now.
+    const origin = k.provenance.origin === 'memory' ? 'disk' : k.provenance.origin;
+    return { origin, y: Array.from(await k.run(x, [1, 2, 5, 5], w)) };
+  };
+
   it.each([
-    ['the artifact swapped, its sha256 updated', {}, /initializers/],
+    ['a constructor added', () => evilLibrary],
+    ['every output doubled', () => doubledLibrary],
+  ])('unsigned, with the artifact swapped (%s, sha256 updated): rebuilt from its source, never the bundle\'s library', async (_name, lib) => {
+    const root = fresh('trust-rebuild');
+    const [key] = readJson(bundleFile).entries.map((e) => e.key);
+    expect(await importBundle(root, tampered({ library: lib() }))).toEqual({ imported: 1, present: 0, signature: 'unsigned', artifacts: 'rebuilt', differing: [key] });
+    expect(await served(root)).toEqual({ origin: 'disk', y: Array.from(reference) });
+    expect(existsSync(marker)).toBe(false);
+    expect((await verifyCache(root, false)).broken).toEqual([]);
+  });
+
+  it('unsigned and untouched: rebuilt, byte for byte the bundle\'s artifact (g++ builds are reproducible)', async () => {
+    const root = fresh('trust-rebuild-same');
+    expect(await importBundle(root, bundleFile)).toMatchObject({ imported: 1, artifacts: 'rebuilt', differing: [] });
+    expect(await importBundle(root, bundleFile)).toMatchObject({ imported: 0, present: 1, artifacts: 'rebuilt', differing: [] });
+  });
+
+  it.each([
     ['the source edited too, its hash in the parts updated', { editSource: true }, /key recomputed/],
     ['the source edited and the entry re-keyed', { editSource: true, rekey: true }, /not what this version generates/],
-  ])('import refuses a bundle with %s; nothing is written, the constructor never runs', async (_name, opts, says) => {
-    const root = fresh('trust-import');
-    const err = await importBundle(root, tampered(opts)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SpecError);
-    expect((err as Error).message).toMatch(says);
-    expect(existsSync(root)).toBe(false);
+  ])('import refuses a bundle with %s, signed or not; nothing is written, the constructor never runs', async (_name, opts, says) => {
+    for (const trustUnsigned of [false, true]) {
+      const root = fresh('trust-import');
+      const err = await importBundle(root, tampered(opts), { trustUnsigned }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SpecError);
+      expect((err as Error).message).toMatch(says);
+      expect(existsSync(root)).toBe(false);
+    }
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('unsigned, built by another toolchain (its key parts say so): refused before anything is written, not rebuilt under another key', async () => {
+    const root = fresh('trust-otherkey');
+    const file = tampered({ library: doubledLibrary, parts: { compiler: { kind: 'cxx', version: 'g++ (Elsewhere) 99.1' } }, rekey: true });
+    const err = await importBundle(root, file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toMatch(/its compiler differs from this machine's.*--trust-unsigned/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('--trust-unsigned: the load checks still refuse a constructor; the doubled arithmetic is what the importer chose to trust', async () => {
+    const refused = fresh('trust-sender');
+    const err = await importBundle(refused, tampered({ library: evilLibrary }), { trustUnsigned: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as Error).message).toMatch(/initializers/);
+    expect(existsSync(refused)).toBe(false);
+    const root = fresh('trust-sender-doubled');
+    expect(await importBundle(root, tampered({ library: doubledLibrary }), { trustUnsigned: true })).toMatchObject({ imported: 1, artifacts: 'sender', signature: 'unsigned' });
+    expect(await served(root)).toEqual({ origin: 'disk', y: Array.from(reference).map((v) => 2 * v) });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('unsigned with no compiler here: a ToolchainNotFoundError saying how to import without one; nothing written', async () => {
+    const root = fresh('trust-nocc');
+    const err = await importBundle(root, bundleFile, { env: { ...process.env, CXX: '/nonexistent/c++' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolchainNotFoundError);
+    expect((err as Error).message).toMatch(/--key-file.*--trust-unsigned/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('all or nothing when rebuilding: an entry that cannot be built removes the ones this import built', async () => {
+    const origin = fresh('trust-two');
+    const a = await build(SPEC, { target: 'cpu', cacheDir: origin });
+    const b = await build({ kernelSize: 5 }, { target: 'cpu', cacheDir: origin });
+    const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-two-')), 'two.json.gz');
+    await exportBundle(origin, [a.key, b.key], file);
+    const root = fresh('trust-two-target');
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    // Another holder of the second key's compile lock: its rebuild times out after the first was committed.
+    const err = await withKeyLock(root, b.key, 60_000, () => importBundle(root, file, { env: { ...process.env, DWCONV_JIT_LOCK_TIMEOUT: '500' } }).catch((e: unknown) => e));
+    expect(err).toBeInstanceOf(CacheError);
+    expect((err as Error).message).toMatch(/waited .* for the compile/); // reached the second entry, after the first was committed
+    expect(entries(root)).toEqual([]);
+    expect(await importBundle(root, file)).toMatchObject({ imported: 2, present: 0 });
   });
 
   it('the same entry placed on disk: verify reports it, compile rebuilds it and never runs its constructor', async () => {
@@ -101,6 +192,20 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
     expect(existsSync(marker)).toBe(false);
   });
 
+  it("verify counts initializers as a load does: up to what this machine's compiler was seen to emit", async () => {
+    // g++ 13 on Ubuntu 24.04 emits 2 where Debian's g++ 12 emits 1: verify must not call every entry there broken.
+    const root = fresh('trust-learned');
+    await importBundle(root, bundleFile);
+    const [key] = entries(root);
+    const metaPath = join(root, key!, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { parts: KeyParts };
+    writeFileSync(join(root, key!, 'kernel.so'), evilLibrary, { mode: 0o600 });
+    writeFileSync(metaPath, JSON.stringify({ ...meta, artifactBytes: evilLibrary.length, artifactSha256: sha256(evilLibrary) }), { mode: 0o600 });
+    expect((await verifyCache(root, false)).broken).toHaveLength(1);
+    await (await baselineOf(root)).learn(meta.parts.compiler.version, 2);
+    expect((await verifyCache(root, false)).broken).toEqual([]);
+  });
+
   it('a signed bundle imports under its key; changed after signing it is refused', async () => {
     const root = fresh('trust-signed');
     const origin = fresh('trust-signed-origin');
@@ -108,7 +213,7 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
     const key = Buffer.from('a shared secret of enough bytes');
     const signed = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-signed-')), 'signed.json.gz');
     expect(await exportBundle(origin, entries(origin), signed, key)).toMatchObject({ exported: 1, signed: true });
-    expect(await importBundle(root, signed, { key })).toMatchObject({ imported: 1, signature: 'verified' });
+    expect(await importBundle(root, signed, { key })).toMatchObject({ imported: 1, signature: 'verified', artifacts: 'signed' });
     const b = readJson(signed);
     b.entries[0]!.meta.compileMilliseconds = 1; // any change, even one no other check sees
     writeJson(signed, b);
@@ -129,6 +234,59 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
     expect(Array.from(await k.run(x, [1, 2, 5, 5], w))).toEqual(Array.from(reference));
   });
 
+  it('a bundle with a sound entry and then one naming ".." is refused whole: nothing is written, trusted or not', async () => {
+    const b = readJson(bundleFile);
+    const second = JSON.parse(JSON.stringify(b.entries[0])) as BundleJson['entries'][number];
+    second.meta.files.source = '..';
+    second.meta.parts = { ...second.meta.parts, flags: [...second.meta.parts.flags, '-DOTHER'] };
+    second.key = second.meta.key = cacheKey(second.meta.parts) as never;
+    const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-dotdot-')), 'b.json.gz');
+    writeJson(file, { ...b, entries: [b.entries[0], second] });
+    for (const trustUnsigned of [false, true]) {
+      const root = fresh('trust-dotdot');
+      await expect(importBundle(root, file, { trustUnsigned })).rejects.toThrow(/entries\[1\]\.meta/);
+      expect(existsSync(root)).toBe(false);
+    }
+  });
+
+  describe("an entry's files are read as a load reads them: no symlink followed, names from the allow-list", () => {
+    const withSourceSpoiled = async (spoil: (dir: string, metaPath: string) => void) => {
+      const root = fresh('trust-source');
+      const k = await build(SPEC, { target: 'cpu', cacheDir: root });
+      spoil(join(root, k.key), join(root, k.key, 'meta.json'));
+      const file = join(mkdtempSync(join(tmpdir(), 'dwconv-trust-export-')), 'b.json.gz');
+      return { root, key: k.key, file, exported: await exportBundle(root, [k.key], file) };
+    };
+    it.each([
+      ['a source that is a symlink to /etc/passwd', (dir: string) => { rmSync(join(dir, 'kernel.cpp')); symlinkSync('/etc/passwd', join(dir, 'kernel.cpp')); }],
+      ["meta.json naming '../../../../../../etc/passwd' as the source", (_dir: string, metaPath: string) => {
+        const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { files: Record<string, string> };
+        writeFileSync(metaPath, JSON.stringify({ ...meta, files: { ...meta.files, source: '../../../../../../etc/passwd' } }), { mode: 0o600 });
+      }],
+    ])('%s: show --source refuses, export skips the entry, and neither reads the file', async (_name, spoil) => {
+      const { root, key, file, exported } = await withSourceSpoiled(spoil);
+      await expect(entrySource(root, key.slice(0, 12))).rejects.toThrow(SpecError);
+      expect(exported).toMatchObject({ exported: 0, skipped: [key] });
+      expect(gunzipSync(readFileSync(file)).toString('utf8')).not.toContain('root:');
+    });
+  });
+
+  it("meta.json's spec edited to another kernel's (a 7x7 on a 3x3 entry): ls and verify say it is broken, compile rebuilds it", async () => {
+    const root = fresh('trust-spec');
+    const k = await build(SPEC, { target: 'cpu', cacheDir: root });
+    const metaPath = join(root, k.key, 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { spec: Record<string, unknown> };
+    writeFileSync(metaPath, JSON.stringify({ ...meta, spec: JSON.parse(canonicalJson(normalizeSpec({ kernelSize: 7, padding: 1 }))) as unknown }), { mode: 0o600 });
+    expect((await listEntries(root))[0]!.problem).toMatch(/not what this version generates/);
+    expect((await verifyCache(root, false)).broken).toHaveLength(1);
+    // Another process (this one remembers the artifact it built, which is still the right one).
+    const cli = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+    const r = await execa(process.execPath, [cli, 'compile', '--spec-json', JSON.stringify(SPEC), '--target', 'cpu', '--cache-dir', root, '--json'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ origin: 'compiled' });
+    expect((await verifyCache(root, false)).broken).toEqual([]);
+  });
+
   describe('precompiled layers: every folder and file checked, not only the top folder', () => {
     let layerSource: string;
     beforeAll(async () => {
@@ -147,6 +305,16 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
 
     it('a sound layer serves compile()', async () => {
       expect(await origin(layerCopy().layer)).toBe('precompiled');
+    });
+
+    it("an entry holding another kernel's library (its hashes updated): skipped, compiled instead of failing", async () => {
+      const other = readFileSync((await build({ kernelSize: 5 }, { target: 'cpu', cacheDir: fresh('trust-layer-other') })).path);
+      const l = layerCopy();
+      const metaPath = join(l.entry, 'meta.json');
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(l.entry, 'kernel.so'), other, { mode: 0o644 });
+      writeFileSync(metaPath, JSON.stringify({ ...meta, artifactBytes: other.length, artifactSha256: sha256(other) }), { mode: 0o644 });
+      expect(await origin(l.layer)).toBe('compiled');
     });
 
     it.each([
@@ -186,6 +354,12 @@ describe.skipIf(!hasCxx)('trust checks before any load (needs a C++ compiler)', 
       const r = await execa(process.execPath, [cli, 'compile', '--kernel-size', '3', `--cache-dir=${dir}`, '--json'], { cwd, reject: false, env: { DWCONV_JIT_TARGET: 'cpu' } });
       expect(r.exitCode, r.stderr + r.stdout).toBe(0);
       expect(entries(join(cwd, dir))).toHaveLength(1);
+    }
+    writeFileSync(join(cwd, 'm.json'), JSON.stringify({ targets: ['cpu'], specs: [{ kernelSize: 3 }] }));
+    for (const out of ['out', '-xout']) {
+      const r = await execa(process.execPath, [cli, 'precompile', 'm.json', `--out=${out}`, '--json'], { cwd, reject: false });
+      expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ built: 1, failed: 0, out: join(cwd, out) });
     }
   });
 

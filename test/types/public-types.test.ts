@@ -35,6 +35,10 @@ export async function main(): Promise<void> {
   else console.log(gpu.reason);
   const rt: CudaRuntime = cudaRuntime(readEnvironment());
   const opts: TensorOptions = { dtype: 'bfloat16', device: 'cpu' };
+  const onSecond = await compile(spec, { device: 'cuda:1' });
+  const index: number | undefined = onSecond.deviceIndex;
+  Tensor.empty([1], { device: 1 }).dispose();
+  console.log(index, Tensor.empty([1], { device: 'cuda' }).deviceIndex);
   const t = Tensor.fromArray(new Float32Array(4), [1, 1, 2, 2], opts);
   const manifest: Manifest = { targets: ['cpu'], specs: [{ kernelSize: 3, dtype: 'bfloat16' }] };
   await precompile(manifest, { out: '/tmp/p' });
@@ -62,6 +66,8 @@ export async function main(): Promise<void> {
   await compile({ kernelSize: 3, padding: [1, 2, 3] }); // error TS2322
   await compile({ stride: 2 }); // error TS2345
   await compile({ kernelSize: 3 }, { targett: 'cpu' }); // error TS2561
+  await compile({ kernelSize: 3 }, { device: 'gpu:1' }); // error TS2322
+  await compile({ kernelSize: 3 }, { device: 'cpu' }); // error TS2322
   await build({ kernelSize: 3, layout: 'CHWN' }); // error TS2322
   await compileTuned({ kernelSize: 3, residual: 'sometimes' }, [1, 2, 8, 8]); // error TS2322
   const s: SpecInput = { kernelSize: 3, pointwise: { outChanels: 8 } }; // error TS2561

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { CacheError, SpecError } from '../../src/errors.js';
 import { DiskCache, type EntryDraft } from '../../src/cache/disk-cache.js';
 import { cacheKey, CACHE_FORMAT_VERSION, sha256, type KeyParts } from '../../src/cache/key.js';
-import { importBundle, readBundle } from '../../src/cache/bundle.js';
+import { readBundle } from '../../src/cache/bundle.js';
+import { importBundle } from '../../src/tools/bundle-import.js';
 import { withKeyLock } from '../../src/cache/key-lock.js';
 import { isAlive, selfIdentity, workMarker } from '../../src/cache/process-identity.js';
 import { chainProblem } from '../../src/cache/trust.js';
@@ -18,7 +19,7 @@ import { compileSource } from '../../src/compiler/compilers.js';
 import { cxxCandidates, findCxx, findNvcc } from '../../src/compiler/toolchain.js';
 import { readEnvironment } from '../../src/env.js';
 import { expandManifest } from '../../src/tools/precompile.js';
-import { clearCache, entrySource, verifyCache } from '../../src/tools/cache-inspect.js';
+import { cacheStats, clearCache, entrySource, findEntry, listEntries, verifyCache } from '../../src/tools/cache-inspect.js';
 import { pruneCache } from '../../src/cache/prune.js';
 
 const SOURCE = '// source';
@@ -66,6 +67,22 @@ describe('entries as untrusted input', () => {
     expect(await cache.get(key)).toBeUndefined();
     expect(existsSync(dir)).toBe(false);
     expect(await cache.put(key, build)).toBeDefined(); // and it is rebuilt
+  });
+
+  it.each([
+    ['null', (dir: string) => writeFileSync(join(dir, 'meta.json'), 'null')],
+    ['a directory', (dir: string) => { rmSync(join(dir, 'meta.json')); mkdirSync(join(dir, 'meta.json')); }],
+  ])('meta.json being %s: ls, stats, show, verify --fix and prune report or remove the entry, never a TypeError', async (_name, spoil) => {
+    for (const step of ['verify', 'prune'] as const) {
+      const { root, cache, dir } = await withEntry();
+      spoil(dir);
+      expect((await listEntries(root))[0]).toMatchObject({ key, spec: '?', problem: expect.stringMatching(/meta.json/) });
+      expect(await cacheStats(root)).toMatchObject({ entries: 1, broken: 1 });
+      await expect(findEntry(root, key.slice(0, 8))).rejects.toThrow(SpecError);
+      if (step === 'verify') expect((await verifyCache(root, true)).broken).toMatchObject([{ key, quarantinedTo: expect.any(String) }]);
+      else expect((await pruneCache(root, {})).removed).toMatchObject([{ key }]);
+      expect(await cache.keys()).toEqual([]);
+    }
   });
 
   it('refuses an artifact with a second hard link, and never appends uses to a hard-linked uses.log', async () => {
@@ -187,13 +204,12 @@ describe('locks and live work folders', () => {
     mkdirSync(join(root, '.locks'), { recursive: true });
     const lock = join(root, '.locks', `${key}.lock`);
     writeFileSync(lock, JSON.stringify({ pid: 1, start: '1', boot: 'before-restart', host: (await import('node:os')).hostname(), token: 't', since: '' }));
-    const started = Date.now();
+    // Each would otherwise wait out the 60 s timeout and fail (a CacheError, or the test's own timeout).
     expect(await withKeyLock(root, key, 60_000, () => Promise.resolve('ran'))).toBe('ran');
     writeFileSync(lock, JSON.stringify({ pid: 1, host: 'elsewhere', token: 't', since: '' }));
     const dayAgo = new Date(Date.now() - 86_400_000);
     utimesSync(lock, dayAgo, dayAgo);
     expect(await withKeyLock(root, key, 60_000, () => Promise.resolve('ran'))).toBe('ran');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('verify --fix, clear and prune leave the work folders of live compiles alone, and remove dead ones', async () => {
@@ -259,10 +275,9 @@ describe('compilers', () => {
 
 describe('precompile manifests', () => {
   it('a grid of 10^8 configs is refused before it is expanded', () => {
+    // Expanded, it would take tens of GB: the heap runs out long before the job limit could be checked.
     const ten = Array.from({ length: 10 }, (_, i) => i + 1);
     const grid = Object.fromEntries(['kernelSize', 'stride', 'padding', 'dilation', 'channelMultiplier', 'bias', 'batchNorm', 'dtype'].map((f) => [f, ten]));
-    const started = performance.now();
     expect(() => expandManifest({ targets: ['cpu'], grids: [grid] })).toThrow(/100000000 configs/);
-    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

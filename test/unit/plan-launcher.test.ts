@@ -44,10 +44,13 @@ describe('NVRTC launcher arithmetic (TileGrid and block counts)', () => {
   });
 });
 
+/** The H100's and H200's SM count: the launch rules' figures in these tests are at it unless a test says otherwise. */
+const SMS = 132;
+
 describe('NVRTC launcher for separable blocks (a fake driver records the launch)', () => {
   type Launch = { fn: unknown; grid: readonly [number, number]; threads: number; params: BigUint64Array; sharedBytes: number };
   /** arch: the code's binaryVersion; ptx: its ptxVersion (older for PTX JIT-compiled by the driver). */
-  function launcherFor(input: SpecInput, arch = 90, ptx = arch, variant?: CudaVariant) {
+  function launcherFor(input: SpecInput, arch = 90, ptx = arch, variant?: CudaVariant, multiprocessors = SMS) {
     const spec = normalizeSpec(input);
     const launches: Launch[] = [];
     const sharedAllowed = new Map<unknown, number>();
@@ -61,12 +64,13 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
       errorName: () => 'none',
     } as unknown as CudaDriver;
     const info = familyParts(spec, variant);
-    return { spec, info, launches, sharedAllowed, launch: planLauncher(driver, {}, info.plan) };
+    return { spec, info, launches, sharedAllowed, launch: planLauncher(driver, {}, info.plan, multiprocessors) };
   }
 
   it('one block per (channel tile, pixel run of all images), wide or narrow by block count, parameters where the kernel reads them', () => {
     const { info, launches, launch } = launcherFor({ kernelSize: 3, padding: 1, pointwise: { outChannels: 385, bias: true } });
-    const { entries, narrowBelow } = info.separable!;
+    const { entries, narrowBelowPerSm } = info.separable!;
+    const narrowBelow = narrowBelowPerSm * SMS;
     const [wide, narrow] = entries;
     expect(info.threads).toBe(256);
     const blocks = (e: { pixels: number; coutTile: number }, pixels: number) => Math.ceil(pixels / e.pixels) * Math.ceil(385 / e.coutTile);
@@ -87,9 +91,11 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
 
   it('too few wide blocks: the split entry (its own tiles and threads, clusters along the channels) on sm_90 code with enough chunks and at most maxBlocks blocks, else narrow', () => {
     const pw = { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, bias: true } } as const;
-    const { entries, narrowBelow, split: maybeSplit } = launcherFor(pw).info.separable!;
+    const { entries, narrowBelowPerSm, split: maybeSplit } = launcherFor(pw).info.separable!;
+    const narrowBelow = narrowBelowPerSm * SMS;
     const [wide, narrow] = entries;
     const split = maybeSplit!;
+    const maxSplitBlocks = split.maxBlocksPerSm * SMS;
     expect(split).toBeDefined();
     // Small output channel counts have wide tiles of many pixels and no split entry.
     expect(launcherFor({ kernelSize: 3, pointwise: { outChannels: 24 } }).info.separable!.split).toBeUndefined();
@@ -101,10 +107,10 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     // 64 images of 7x7 (the bench's C960 block): one split block per SM. 100 images: fewer wide blocks
     // than narrowBelow, but more split blocks than maxBlocks.
     const splitBlocks = (N: number) => Math.ceil(N * 7 * 7 / split.pixels) * Math.ceil(160 / split.coutTile) * split.slices;
-    expect(splitBlocks(64)).toBeLessThanOrEqual(split.maxBlocks);
+    expect(splitBlocks(64)).toBeLessThanOrEqual(maxSplitBlocks);
     const manyWide = Math.ceil(100 * 7 * 7 / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
     expect(manyWide).toBeLessThan(narrowBelow);
-    expect(splitBlocks(100)).toBeGreaterThan(split.maxBlocks);
+    expect(splitBlocks(100)).toBeGreaterThan(maxSplitBlocks);
     expect(split.threads).not.toBe(256);
     const cases = [
       { arch: 90, N: 2, C: 960, fn: split.name, blocks: splitTiles * split.slices, threads: split.threads },
@@ -120,6 +126,29 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
       const got = l.launches[0]!;
       expect({ arch, ptx, N, C, fn: got.fn, grid: got.grid, threads: got.threads }).toEqual({ arch, ptx, N, C, fn, grid: [blocks, 1], threads });
     }
+  });
+
+  it("the wide/narrow and split thresholds scale with the device's SM count: one shape, different GPUs, different entries", () => {
+    const pw = { kernelSize: 3, padding: 1, pointwise: { outChannels: 160, bias: true } } as const;
+    const sep = launcherFor(pw).info.separable!;
+    const [wide, narrow] = sep.entries;
+    const split = sep.split!;
+    const wideBlocks = (N: number) => Math.ceil((N * 49) / wide!.pixels) * Math.ceil(160 / wide!.coutTile);
+    const splitBlocks = (N: number) => Math.ceil((N * 49) / split.pixels) * Math.ceil(160 / split.coutTile) * split.slices;
+    const entryOn = (sms: number, N: number) => {
+      const l = launcherFor(pw, 90, 90, undefined, sms);
+      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 64n, 80n, N, 960, 7, 7, 0n)).toBe(0);
+      return l.launches[0]!.fn;
+    };
+    const expected = (sms: number, N: number) =>
+      wideBlocks(N) >= sep.narrowBelowPerSm * sms ? wide!.name : splitBlocks(N) <= split.maxBlocksPerSm * sms ? split.name : narrow!.name;
+    for (const sms of [16, 78, 108, 114, 132, 170]) for (const N of [1, 2, 8, 32, 48, 64, 80, 100, 200, 400, 1000]) expect(entryOn(sms, N), `${sms} SMs, N=${N}`).toBe(expected(sms, N));
+    // The bench's C960 block (64 images of 7x7): split on the 132-SM H200, not on a GPU with fewer SMs than its split blocks.
+    expect(splitBlocks(64)).toBeGreaterThan(114);
+    expect([entryOn(132, 64), entryOn(114, 64)]).toEqual([split.name, narrow!.name]);
+    // A shape wide on a small GPU is narrow on a large one.
+    const N = [...Array(400).keys()].find((n) => wideBlocks(n) >= sep.narrowBelowPerSm * 78 && wideBlocks(n) < sep.narrowBelowPerSm * 132 && splitBlocks(n) > 132)!;
+    expect([entryOn(78, N), entryOn(132, N)]).toEqual([wide!.name, narrow!.name]);
   });
 
   it('wide calls with rows of whole quads and x aligned to 4 elements take the quads entry, others the wide one', () => {

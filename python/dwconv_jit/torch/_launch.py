@@ -7,6 +7,8 @@ small per-channel operands made contiguous, a no-op for parameters).
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -38,8 +40,14 @@ PLAIN = Fusion()
 
 
 def _compiling_fallback() -> bool:
-    dynamo = getattr(torch, "_dynamo", None)
-    return bool(dynamo is not None and hasattr(dynamo, "is_compiling") and dynamo.is_compiling())
+    # Before torch.compiler.is_compiling (torch < 2.3): dynamo can only be tracing once it is imported,
+    # and a sys.modules lookup is cheaper than getattr on torch (a miss raises inside getattr).
+    dynamo = sys.modules.get("torch._dynamo")
+    return dynamo is not None and bool(getattr(dynamo, "is_compiling", _never)())
+
+
+def _never() -> bool:
+    return False
 
 
 #: Whether torch.compile (dynamo) is tracing this call: memos are then bypassed. torch.compiler's own
@@ -197,10 +205,13 @@ on_clear(_kernels.clear)
 
 class Plan:
     """What one call's tensor metadata decides, worked out once by the full validation and reused
-    for every later call with the same metadata (see ``run``): a model calls each layer with the
-    same few shapes, so the hot path is a dict lookup, torch.empty and the native call."""
+    for every later call with the same metadata (see ``plan_for``): a model calls each layer with the
+    same few shapes, so the hot path is a lookup, the output's allocation and the native call."""
 
-    __slots__ = ("launch", "symbol", "dims", "out_shape", "dtype", "device", "fmt", "densify", "dense_operands", "residual_fmt", "cuda_index")
+    __slots__ = (
+        "launch", "symbol", "dims", "dims_c", "out_shape", "dtype", "device", "fmt", "densify", "dense_operands", "residual_fmt",
+        "cuda_index", "like_input", "direct", "prototype",
+    )
 
     def __init__(
         self, kernel: Optional[NativeKernel], dims: Tuple[int, int, int, int], out_shape: Tuple[int, int, int, int], dtype: torch.dtype,
@@ -210,6 +221,9 @@ class Plan:
         self.launch = kernel.launch if kernel is not None else None
         self.symbol = kernel.symbol if kernel is not None else ""
         self.dims = dims
+        #: The dims as the c_int64 the entry point takes: ctypes passes an instance of the argument's
+        #: own type as it is, where an int is converted on every call.
+        self.dims_c = tuple(ctypes.c_int64(d) for d in dims)
         self.out_shape = out_shape
         self.dtype = dtype
         self.device = device
@@ -220,6 +234,14 @@ class Plan:
         self.dense_operands = dense_operands
         self.residual_fmt = residual_fmt
         self.cuda_index = device.index if device.type == "cuda" else None
+        #: The output has the (dense) input's shape: torch.empty_like(x) allocates it, in x's strides.
+        self.like_input = out_shape == dims
+        #: Else torch.empty_like of this (one element seen in the output's shape and dtype, on its
+        #: device: not dense, so empty_like lays it out contiguously, or in the memory format it is
+        #: given) allocates it: empty_like costs about half of torch.empty with its keywords.
+        self.prototype = torch.empty(1, dtype=dtype, device=device).expand(out_shape)
+        #: Every operand is used as given (no copy first): ``fire`` launches it.
+        self.direct = not densify and not dense_operands and residual_fmt is None
 
 
 _plans: Dict[Tuple[object, ...], Plan] = {}
@@ -318,8 +340,30 @@ def _check_out(plan: Plan, out: object, operands: Sequence[Tuple[str, Optional[t
 
 
 _CONTIGUOUS = torch.contiguous_format
+_empty_like = torch.empty_like
 _raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None) or (lambda index: torch.cuda.current_stream(index).cuda_stream)
 _current_device = getattr(torch._C, "_cuda_getDevice", None) or (lambda: torch.cuda.current_device())
+
+
+def plan_for(
+    x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
+    scale: Optional[torch.Tensor] = None, shift: Optional[torch.Tensor] = None, residual: Optional[torch.Tensor] = None,
+    pointwise_weight: Optional[torch.Tensor] = None, pointwise_bias: Optional[torch.Tensor] = None, fusion: Fusion = PLAIN,
+) -> Plan:
+    """The validated plan of this call: the memo's when the same metadata was validated before, else
+    the full validation's (SpecError names what is wrong)."""
+    key = _plan_key(x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, stride, padding, dilation, fusion)
+    try:
+        plan = _plans.get(key) if key is not None else None
+    except TypeError:  # an unhashable size (a symbolic one): validate without the memo
+        key = plan = None
+    if plan is None:
+        plan = make_plan(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)
+        if key is not None:
+            if len(_plans) >= _MAX_PLANS:
+                _plans.clear()
+            _plans[key] = plan
+    return plan
 
 
 def run(
@@ -339,17 +383,18 @@ def run(
 ) -> torch.Tensor:
     """Validates everything (once per distinct metadata: the plan), then launches the kernel for this
     spec on x's device and current stream."""
-    key = _plan_key(x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, stride, padding, dilation, fusion)
-    try:
-        plan = _plans.get(key) if key is not None else None
-    except TypeError:  # an unhashable size (a symbolic one): validate without the memo
-        key = plan = None
-    if plan is None:
-        plan = make_plan(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)
-        if key is not None:
-            if len(_plans) >= _MAX_PLANS:
-                _plans.clear()
-            _plans[key] = plan
+    plan = plan_for(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)
+    if out is None and plan.direct:
+        return fire(plan, x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias)
+    return execute(plan, x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, out)
+
+
+def execute(
+    plan: Plan, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], scale: Optional[torch.Tensor], shift: Optional[torch.Tensor],
+    residual: Optional[torch.Tensor], pointwise_weight: Optional[torch.Tensor], pointwise_bias: Optional[torch.Tensor], out: Optional[torch.Tensor],
+) -> torch.Tensor:
+    """The launch of a plan made for these operands' metadata, with the conversions it asks and a
+    checked ``out``."""
     if plan.densify is not None:
         x = x.contiguous(memory_format=plan.densify)
     if plan.dense_operands:
@@ -359,32 +404,52 @@ def run(
     if plan.residual_fmt is not None:
         residual = residual.contiguous(memory_format=plan.residual_fmt)  # type: ignore[union-attr]
     if out is None:
-        out = torch.empty(plan.out_shape, dtype=plan.dtype, device=plan.device) if plan.fmt is _CONTIGUOUS else \
-            torch.empty(plan.out_shape, dtype=plan.dtype, device=plan.device, memory_format=plan.fmt)
-    else:
-        operands = (("input", x), ("weight", weight), ("bias", bias), ("scale", scale), ("shift", shift), ("pointwise_weight", pointwise_weight), ("pointwise_bias", pointwise_bias))
-        out = _check_out(plan, out, operands, residual)
+        return fire(plan, x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias)
+    operands = (("input", x), ("weight", weight), ("bias", bias), ("scale", scale), ("shift", shift), ("pointwise_weight", pointwise_weight), ("pointwise_bias", pointwise_bias))
+    out = _check_out(plan, out, operands, residual)
+    return fire(plan, x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, out)
+
+
+def fire(
+    plan: Plan, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], scale: Optional[torch.Tensor], shift: Optional[torch.Tensor],
+    residual: Optional[torch.Tensor], pointwise_weight: Optional[torch.Tensor], pointwise_bias: Optional[torch.Tensor],
+    out: Optional[torch.Tensor] = None,
+) -> torch.Tensor:
+    """The native call for operands that are exactly what ``plan`` was validated for (same shapes,
+    strides, dtypes and devices, dense as the kernel reads them), on x's device and current stream;
+    the output is allocated here unless a checked ``out`` is given. Nothing is checked here: callers
+    prove the operands match the plan (the plan memo's key, or a module's guard of the same metadata)."""
+    if out is None:
+        if plan.like_input:
+            out = _empty_like(x)
+        elif plan.fmt is _CONTIGUOUS:
+            out = _empty_like(plan.prototype)
+        else:
+            out = _empty_like(plan.prototype, memory_format=plan.fmt)
     launch = plan.launch
     if launch is None:
         return out
-    n, c, h, w = plan.dims
-    args = (
+    n, c, h, w = plan.dims_c
+    index = plan.cuda_index
+    if index is None:
+        stream = None
+    elif index == _current_device():
+        stream = _raw_stream(index)  # the host launcher launches on the current device and this stream
+    else:
+        with torch.cuda.device(index):  # x's device made current for the launch; the caller's is restored
+            return fire(plan, x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, out)
+    status = launch(
         x.data_ptr(), weight.data_ptr(), None if bias is None else bias.data_ptr(), None if scale is None else scale.data_ptr(),
         None if shift is None else shift.data_ptr(), None if residual is None else residual.data_ptr(),
         None if pointwise_weight is None else pointwise_weight.data_ptr(), None if pointwise_bias is None else pointwise_bias.data_ptr(),
-        out.data_ptr(), n, c, h, w,
+        out.data_ptr(), n, c, h, w, stream,
     )
-    index = plan.cuda_index
-    if index is None:
-        status = launch(*args, None)
-    elif index == _current_device():
-        # The host launcher launches on the current device and the given stream.
-        status = launch(*args, _raw_stream(index))
-    else:
-        with torch.cuda.device(index):
-            status = launch(*args, _raw_stream(index))
     if status != 0:
-        if status < 0:
-            raise DwconvError(f"{plan.symbol} rejected its arguments (status {status}) after they passed validation: a binding bug; please report it with the shapes")
-        raise CudaError(plan.symbol, status, "the launch failed (see cudaGetErrorName for the code)")
+        _failed(plan, status)
     return out
+
+
+def _failed(plan: Plan, status: int) -> None:
+    if status < 0:
+        raise DwconvError(f"{plan.symbol} rejected its arguments (status {status}) after they passed validation: a binding bug; please report it with the shapes")
+    raise CudaError(plan.symbol, status, "the launch failed (see cudaGetErrorName for the code)")

@@ -131,11 +131,27 @@ _functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda
 _tracing_state = getattr(torch._C, "_get_tracing_state", lambda: None)
 
 
-def _direct(tensors: Sequence[Optional[torch.Tensor]]) -> bool:
+def no_modes() -> bool:
+    """Whether no dispatch or function mode, functorch transform or JIT tracer would expect to see
+    the op (a few C calls)."""
+    return not (_dispatch_modes() or _function_modes() or _functorch_active() or _tracing_state() is not None)
+
+
+def eager() -> bool:
+    """Whether nothing would expect to see the op: no torch.compile trace either."""
+    return not compiling() and no_modes()
+
+
+#: The types a direct launch takes as they are (type() in a set: cheaper than isinstance chains).
+PLAIN_TYPES = frozenset((_Tensor, _Parameter))
+PLAIN_OR_NONE = frozenset((_Tensor, _Parameter, type(None)))
+
+
+def direct(tensors: Sequence[Optional[torch.Tensor]]) -> bool:
     """Whether this call may skip the dispatcher and run the launch itself: a plain eager call that
     needs no gradient, with no mode, transform, tracer or tensor subclass that would expect to see
     the op (the custom op's dispatch costs tens of microseconds, more than the rest of a small call)."""
-    if compiling() or _dispatch_modes() or _function_modes() or _functorch_active() or _tracing_state() is not None:
+    if not eager():
         return False
     grad = torch.is_grad_enabled()
     for t in tensors:
@@ -159,12 +175,13 @@ def launch(
     """One launch, through the custom op where registered (so torch.compile, export, modes and
     autograd see it), with the plain form's gradients; elsewhere through the autograd.Function.
     A plain eager call that needs no gradient runs the launch directly on either torch."""
-    if CUSTOM_OP is not None and not _direct((x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias)):
+    if CUSTOM_OP is not None and not direct((x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias)):
+        check_input(x)  # a bad input named before the dispatcher sees it (the direct launch checks it with its plan)
         return CUSTOM_OP(
             x, weight, bias, scale, shift, residual, pointwise_weight, pointwise_bias, list(stride), list(padding), list(dilation),
             fusion.activation, fusion.negative_slope, fusion.residual, fusion.pointwise_activation, fusion.pointwise_negative_slope, fusion.pointwise_tf32,
         )
     plain = scale is None and residual is None and pointwise_weight is None and (fusion is PLAIN or fusion == PLAIN)
-    if CUSTOM_OP is None and plain and torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad)):
+    if CUSTOM_OP is None and plain and torch.is_grad_enabled() and (check_input(x).requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad)):
         return _DepthwiseFunction.apply(x, weight, bias, stride, padding, dilation)
     return run(x, weight, bias, stride, padding, dilation, scale, shift, residual, pointwise_weight, pointwise_bias, fusion)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ..errors import SpecError
 from ..spec import RESIDUALS, make_spec
 from ._launch import PLAIN, Fusion, check_input, compiling as _compiling, run
-from ._ops import launch
+from ._ops import PLAIN_TYPES, launch
 from .activations import activation_fn, activation_of
 
 IntPair = Union[int, Sequence[int]]
@@ -21,7 +21,7 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096, typed=True)  # typed: True == 1 as a key, and make_spec refuses True
 def _conv_args(kernel: Tuple[int, int], stride: Any, padding: Any, dilation: Any) -> Tuple[Tuple[int, int], Tuple[int, int, int, int], Tuple[int, int]]:
     spec = make_spec(kernel, stride, padding, dilation)
     return spec.stride, spec.padding, spec.dilation
@@ -32,14 +32,32 @@ def normalize_conv_args(weight: Any, stride: IntPair, padding: Union[IntPair, st
     (memoized: a module passes the same arguments on every call)."""
     if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
         raise SpecError("weight", getattr(weight, "shape", type(weight).__name__), "a 4-dim tensor [C*m, 1, kh, kw]")
-    if _compiling():  # dynamo traces plain Python more readily than lru_cache wrappers
+    if _compiling():  # dynamo traces plain Python more readily than memo lookups
         spec = make_spec((int(weight.shape[2]), int(weight.shape[3])), _hashable(stride), _hashable(padding), _hashable(dilation))
         return spec.stride, spec.padding, spec.dilation
+    window = weight.shape[2:]
+    # The types too: True == 1 and 1.0 == 1 as keys, and make_spec refuses both.
+    key = (window, stride, padding, dilation, type(stride), type(padding), type(dilation))
     try:
-        return _conv_args((int(weight.shape[2]), int(weight.shape[3])), _hashable(stride), _hashable(padding), _hashable(dilation))
-    except TypeError:  # unhashable arguments: validated (and rejected) uncached
-        spec = make_spec((int(weight.shape[2]), int(weight.shape[3])), stride, padding, dilation)
-        return spec.stride, spec.padding, spec.dilation
+        return _conv_memo[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable arguments (lists): as tuples through the lru memo, else uncached
+        try:
+            return _conv_args((int(window[0]), int(window[1])), _hashable(stride), _hashable(padding), _hashable(dilation))
+        except TypeError:
+            spec = make_spec((int(window[0]), int(window[1])), stride, padding, dilation)
+            return spec.stride, spec.padding, spec.dilation
+    found = _conv_args((int(window[0]), int(window[1])), _hashable(stride), _hashable(padding), _hashable(dilation))
+    if len(_conv_memo) >= 4096:
+        _conv_memo.clear()
+    _conv_memo[key] = found
+    return found
+
+
+#: normalize_conv_args' answers by the arguments exactly as given (hashable ones): one dict lookup
+#: on the hot path. Only successes are kept: a bad argument raises again each time.
+_conv_memo: Dict[Tuple[Any, ...], Tuple[Tuple[int, int], Tuple[int, int, int, int], Tuple[int, int]]] = {}
 
 
 def _needs_grad(*tensors: Optional[torch.Tensor]) -> bool:
@@ -81,6 +99,14 @@ def depthwise_conv2d(
     kernel for the conv alone and the rest as torch ops (the kernels have no backward yet); ``out=``
     then is refused, as PyTorch refuses out= under autograd.
     """
+    if (
+        not _compiling() and out is None and activation is None and negative_slope is None and scale is None and shift is None and residual is None
+        and pointwise_weight is None and pointwise_bias is None and pointwise_activation is None and not pointwise_tf32 and type(input) in PLAIN_TYPES
+    ):
+        # The plain eager call, the common one: straight to the launch, which validates input with the
+        # plan (fully on a plan miss; a hit means the same metadata passed that validation before).
+        stride_, padding_, dilation_ = normalize_conv_args(weight, stride, padding, dilation)
+        return launch(input, weight, bias, stride_, padding_, dilation_)
     check_input(input)
     stride_, padding_, dilation_ = normalize_conv_args(weight, stride, padding, dilation)
     act, slope = activation_of(activation)

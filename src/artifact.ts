@@ -218,17 +218,28 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
   const baseline = await baselineOf(root);
   const request = Object.assign(requestFor(generated, opts, async () => (await planOnce()).key, baseline), { memo });
   const disk = new DiskTier(await DiskCache.open(root));
-  const remote = await remoteTierOf(opts);
-  const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk, ...(remote ? [remote] : [])];
-  for (const tier of tiers) {
+  const tiers: Tier[] = [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log), disk];
+  let remote: RemoteCacheTier | undefined;
+  const ask = async (tier: Tier): Promise<Artifact | undefined> => {
     const hit = await tier.get(request);
     debug('%s: %s %s', generated.symbol, tier.name, hit ? 'hit' : 'miss');
-    if (!hit) continue;
+    if (!hit) return undefined;
     // A remote tier's entry is loaded from the disk tier it is committed to.
     const entry = 'entry' in hit ? hit.entry : await remote?.materialize(disk, request, hit.portable);
-    if (!entry) continue;
+    if (!entry) return undefined;
     if (tier !== memory) await memory.put(request, entry);
     return artifactOf(entry, hit.origin);
+  };
+  for (const tier of tiers) {
+    const found = await ask(tier);
+    if (found) return found;
+  }
+  // Only a miss everywhere here loads the remote tier (and starts loading its Redis client): a local hit never pays for it.
+  remote = await remoteTierOf(opts);
+  if (remote) {
+    tiers.push(remote);
+    const found = await ask(remote);
+    if (found) return found;
   }
   const { peer, parts, key } = await planOnce();
   const compileHere = () => withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {

@@ -21,8 +21,8 @@ const MAX_COUT_TILE = 256;
 /**
  * The launcher takes the narrow entry when the wide one would launch fewer blocks than this many per
  * SM of the device (its SM count read when the call is launched): two (three fit), below which a
- * wide block's chunk loop runs nearly alone on its SM and its latency shows. Lab run 6 of session 4
- * (a 132-SM H100: 264 blocks): forcing either layout moved C192/C384/C960 by ±10%.
+ * wide block's chunk loop runs nearly alone on its SM and its latency shows. Measured in the separable
+ * lab on a 132-SM H100 (264 blocks): forcing either layout moved C192/C384/C960 by ±10% (docs/perf.md).
  */
 export const SEPARABLE_NARROW_BELOW_PER_SM = 2;
 /** The split entry's grid is at most this many blocks per SM of the device (one: each block alone on its SM). */

@@ -23,10 +23,10 @@ vi.mock('../../src/ffi/cudart.js', async (importOriginal) => {
       return at;
     },
     free: () => {}, memset: () => {}, copyToDevice: () => {}, copyToHost: () => {}, copyDeviceToDevice: () => {}, synchronize: () => {},
-    currentDevice: () => 0, pointerAttributes: () => ({ type: 'device', device: 0 }), check: () => {},
+    currentDevice: () => 0, deviceCount: () => 1, onDevice: <T>(_index: number, fn: () => T): T => fn(), device: () => FAKE_GPU, pointerAttributes: () => ({ type: 'device', device: 0 }), check: () => {},
     eventCreate: () => 1, eventRecord: () => {}, eventDestroy: () => {}, eventElapsedMs: () => 30,
   };
-  return { ...real, probeGpu: () => ({ ok: true, device: FAKE_GPU }), cudaRuntime: () => runtime };
+  return { ...real, probeGpu: () => ({ ok: true, device: FAKE_GPU, count: 1 }), cudaRuntime: () => runtime };
 });
 vi.mock('../../src/tools/device-data.js', async (importOriginal) => {
   // Filling a gigabyte pool with random values on the host is the slow part of a real run, and unneeded here.
@@ -43,7 +43,7 @@ vi.mock('../../src/compile.js', async () => {
       const variant = options?.variant ? { ...options.variant } : { kernel: 'auto' };
       const key = JSON.stringify([normalizeSpec(spec), variant]);
       const provenance = { key, symbol: 'fake', artifactPath: '', origin: 'compiled' as const, compileMilliseconds: 0, loadMilliseconds: 0, variant, compiler: 'nvrtc' as const };
-      return new Kernel(normalizeSpec(spec), 'cuda', provenance, { launch: () => 0, info: { abi: 0, symbol: 'fake', target: 'cuda', spec: null } }, readEnvironment());
+      return new Kernel(normalizeSpec(spec), 'cuda', provenance, { launch: () => 0, info: { abi: 0, symbol: 'fake', target: 'cuda', spec: null } }, readEnvironment(), 0);
     },
   };
 });

@@ -127,15 +127,15 @@ static int run_group(int argc, char** argv) {
   if (!watching) {
     watching = true;
     std::thread([case_timeout] {
-    for (;;) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      const long long s = g_case_start.load();
-      if (s && now_ms() - s > case_timeout * 1000ll) {
-        printf("TIMEOUT %s after %d s\n", g_case_name.c_str(), case_timeout);
-        fflush(stdout);
-        _exit(124);
+      for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        const long long s = g_case_start.load();
+        if (s && now_ms() - s > case_timeout * 1000ll) {
+          printf("TIMEOUT %s after %d s\n", g_case_name.c_str(), case_timeout);
+          fflush(stdout);
+          _exit(124);
+        }
       }
-    }
     }).detach();
   }
 

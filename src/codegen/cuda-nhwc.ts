@@ -29,15 +29,25 @@ export function nhwcVectors(spec: KernelSpec): number[] {
   return full > 1 ? [full, full / 2] : [1];
 }
 
+/** The same bound for windows of 7 or more tap rows, where a thread's own rows are what it reads (below). */
+const MAX_FLOATS_TALL = 80;
+
 /**
- * Default tile: 2 rows x 4 columns, 16-byte vectors for fp32 and 8-byte ones for 16-bit types (runs 9
- * and 10 of session 2: the best of the 8 NHWC variants in every dtype, see docs/perf.md); narrower
- * when a wide window would hold too many columns.
+ * Default tile: 2 rows x 4 columns, 16-byte vectors for fp32 and 8-byte ones for 16-bit types (the
+ * best of the 8 NHWC variants in every dtype at 3x3, docs/perf.md); narrower when a wide window would
+ * hold too many columns. Windows of 7 or more tap rows (ConvNeXt's 7x7) take one output row and
+ * 16-byte vectors in every dtype: the two rows' shared input rows save loads but cost the registers
+ * that keep an SM's warps resident, and those layers' planes are small. On the H200, ConvNeXt's four
+ * 7x7 stages, each variant timed in one run: 16-bit 0.286 / 0.162 / 0.098 / 0.054 ms with 2 rows and
+ * 8-byte vectors, 0.204 / 0.138 / 0.097 / 0.050 with this tile; fp32 0.258 / 0.167 / 0.104 / 0.055
+ * against 0.262 / 0.166 / 0.096 / 0.048 (docs/perf.md).
  */
 export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number; vec: number } {
-  const vec = spec.dtype === 'float32' ? nhwcVector(spec) : nhwcVectors(spec).at(-1)!;
-  const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= MAX_FLOATS) ?? 1;
-  return { tileH: 2, tileW, vec };
+  const tall = spec.kernelSize[0] >= 7;
+  const vec = spec.dtype === 'float32' || tall ? nhwcVector(spec) : nhwcVectors(spec).at(-1)!;
+  const bound = tall ? MAX_FLOATS_TALL : MAX_FLOATS;
+  const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= bound) ?? 1;
+  return { tileH: tall ? 1 : 2, tileW, vec };
 }
 
 /** Opens one input row `ih` (skipped outside the input) and loads the column vectors the tile reads from it. */

@@ -27,9 +27,14 @@ export function ringNhwcFits(spec: KernelSpec): boolean {
   return spec.layout === 'NHWC' && spec.stride[0] === 1 && spec.stride[1] === 1 && spec.channelMultiplier === 1 && kh * kw <= MAX_TAPS;
 }
 
-/** Whether a spec's default NHWC source holds the ring: 16-bit inputs, where the nhwc kernel is issue-bound (docs/perf.md). */
+/**
+ * Whether a spec's default NHWC source holds the ring: whenever it fits. On the H200 the reference
+ * problem in NHWC runs 2.802 ms in fp32 with the nhwc kernel's best default and 2.132-2.143 with the
+ * ring (1.439 against the nhwc kernel's best 1.772 in fp16), each variant timed in one run
+ * (docs/perf.md); on the H100 the fp32 ring had been the slower of the two.
+ */
 export function ringNhwcApplies(spec: KernelSpec): boolean {
-  return ringNhwcFits(spec) && spec.dtype !== 'float32';
+  return ringNhwcFits(spec);
 }
 
 /**

@@ -249,11 +249,11 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     const padded = launcherFor({ ...spec, padding: 1 });
     expect(padded.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 12, 70, 64, 0n)).toBe(0);
     expect(padded.launches[0]!.sharedBytes).toBe(bytes16(Math.ceil((4 + 512 + 24) / 8)));
-    // A pinned ring takes narrow rows too; float32 sources hold no ring unless pinned.
+    // A pinned ring takes narrow rows too; float32 sources hold the ring by default as 16-bit ones do.
     const pinned = launcherFor({ ...spec, dtype: 'float32' }, 90, 90, { kernel: 'ring', tileH: 2 });
     expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 4, 9, 10, 0n)).toBe(0);
     expect(pinned.launches[0]).toMatchObject({ fn: pinned.info.ringNhwc!.name, sharedBytes: 4 * 130 * 4 * 4 + 2 * 2 * 130 * 16 });
-    expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc).toBeUndefined();
+    expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc?.name).toMatch(/_f32_nhwc_ring_nhwc$/);
     // Over 48 KiB (8 rows a step): the largest ring (rows of two strips) is allowed once, when the launcher is made.
     const tall = launcherFor(spec, 90, 90, { kernel: 'ring', tileH: 8 });
     expect([...tall.sharedAllowed]).toEqual([[tall.info.ringNhwc!.name, 10 * 128 * 8 * 4 + 2 * 8 * 128 * 16]]);

@@ -83,11 +83,12 @@ describe('CUDA variants', () => {
     for (const input of [{ kernelSize: 5, layout: 'NHWC' }, { kernelSize: 3, stride: 2, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', channelMultiplier: 2 }] as const) {
       expect(allVariants(normalizeSpec(input)).some((v) => v.kernel === 'ring'), JSON.stringify(input)).toBe(false);
     }
-    // By default: 16-bit sources hold the ring beside the nhwc kernel, float32 ones the nhwc kernel alone.
+    // By default: every source the ring fits holds it beside the nhwc kernel, in every dtype.
     const g = generate(nhwc, 'cuda');
     expect(entryFor(nhwc, undefined, [1, 8, 12, 66])).toBe(`${g.symbol}_ring_nhwc`); // 64 x 8 = 512 output elements a row: one strip
     expect(entryFor(nhwc, undefined, [1, 8, 12, 65])).toMatch(/_nhwc_\d$/);
-    expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(false);
+    expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(true);
+    expect(generate(normalizeSpec({ kernelSize: 5, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(false);
   });
 
   it.each([

@@ -63,6 +63,10 @@ void cp_wait_all();
 #else
 #define WL_HD __device__ __forceinline__
 #endif
+// What the host launcher calls as well as the kernel. A __device__ function called from a host
+// template compiles without a diagnostic, as a call to exit(1): the launchers exited before their
+// first launch on the GPU until grid_of took this.
+#define WL_HOST_AND_DEVICE __host__ __device__ inline
 
 // A vector access's alignment, checked by the emulator (the device faults on a misaligned one).
 #ifdef WL_HOST_EMU
@@ -739,7 +743,7 @@ struct Grid {
   int strips, tail, segments;
 };
 template <class K>
-WL_HD Grid grid_of(i64 Ho, i64 Wo) {
+WL_HOST_AND_DEVICE Grid grid_of(i64 Ho, i64 Wo) {
   const i64 full = Wo / COLS, rem = Wo % COLS;
   const int tail = (rem > 0 && rem <= TAIL_MAX && full > 0) ? (int)rem : 0;
   const int strips = (int)(tail > 0 ? full : (Wo + COLS - 1) / COLS);

@@ -27,7 +27,7 @@ export { cudaRuntime, probeGpu, listGpus, type CudaRuntime, type DeviceInfo, typ
 export { readEnvironment, brokenOverrides, OVERRIDE_VARIABLES, type Environment } from './env.js';
 
 // Errors
-export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, AbortError, ERROR_CODES, type ErrorCode } from './errors.js';
 
 // Tools the CLI exposes: demo, bench, doctor, explain, precompile
 export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';

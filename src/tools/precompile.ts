@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { generate } from '../codegen/generate.js';
 import type { Target } from '../codegen/common.js';
 import { readEnvironment } from '../env.js';
+import { checkSignal, throwIfAborted } from '../abort.js';
 import { DwconvError, SpecError } from '../errors.js';
 import { normalizeArch } from '../compiler/arch.js';
 import { buildArtifact } from '../artifact.js';
@@ -127,6 +128,12 @@ export interface PrecompileOptions {
    * that is not configured is a SpecError, one that cannot be reached a CacheError after the build.
    */
   readonly publish?: boolean | RemoteCommandOptions;
+  /**
+   * Stops the precompile: no config starts after it fires, the compilers running are killed, and the
+   * call rejects with an AbortError once they are stopped. Entries already built stay (each is whole);
+   * nothing partial does. Nothing is published.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -137,6 +144,8 @@ export interface PrecompileOptions {
  * its specs checked by the compiler too.
  */
 export async function precompile(manifest: unknown, options: PrecompileOptions): Promise<PrecompileSummary> {
+  const signal = checkSignal('options.signal', options.signal);
+  throwIfAborted(signal, 'precompile');
   const { jobs, targets, archs, ptx } = expandManifest(manifest);
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
@@ -147,22 +156,28 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
   const out = resolve(options.out);
   const started = performance.now();
   let done = 0;
-  const runOne = async (job: PrecompileJob): Promise<JobResult> => {
+  const runOne = async (job: PrecompileJob): Promise<JobResult | undefined> => {
+    // Aborted: the configs not yet started are skipped (each worker drains the rest of the list at once).
+    if (signal?.aborted) return undefined;
     const t0 = performance.now();
     try {
       const spec = normalizeSpec(job.spec as SpecInput);
-      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: out });
+      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: out, ...(signal ? { signal } : {}) });
       return { target: job.target, spec: describeSpec(spec), status: artifact.origin === 'compiled' ? 'built' : 'reused', key: artifact.key, milliseconds: performance.now() - t0 };
     } catch (err) {
+      if (signal?.aborted) return undefined;
       const error = err instanceof DwconvError ? err.message.split('\n')[0]! : String(err);
       return { target: job.target, spec: label(job.spec), status: 'failed', milliseconds: performance.now() - t0, error };
     }
   };
-  const results = await inParallel(jobs, parallel, async (job) => {
+  const settled = await inParallel(jobs, parallel, async (job) => {
     const result = await runOne(job);
-    options.onResult?.(result, ++done, jobs.length);
+    if (result) options.onResult?.(result, ++done, jobs.length);
     return result;
   });
+  // Every worker has ended (its compiler killed, its work folder removed) before the abort is reported.
+  throwIfAborted(signal, 'precompile');
+  const results = settled.filter((r): r is JobResult => r !== undefined);
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
   const keys = results.flatMap((r) => (r.key !== undefined && r.status !== 'failed' ? [r.key] : []));
   const published = publish ? await remoteCachePublish(out, { ...publish, keys }) : undefined;

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import envPaths from 'env-paths';
 import type { GeneratedSource } from './codegen/common.js';
 import type { Environment } from './env.js';
+import { defaultCacheDir } from './cache/default-dir.js';
 import { debug, shortKey } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
@@ -62,13 +62,7 @@ export interface Artifact {
   readonly meta?: EntryMeta;
 }
 
-/**
- * Absolute, always: the compiler runs in a private work folder, so a relative path would name
- * another place there, and one starting with '-' could read as an option.
- */
-export function defaultCacheDir(env: Environment): string {
-  return resolve(env.cacheDir ?? envPaths('dwconv-jit', { suffix: '' }).cache);
-}
+export { defaultCacheDir } from './cache/default-dir.js';
 
 /**
  * What an entry must be to serve this generated source, checked before anything is loaded: its

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { GeneratedSource } from './codegen/common.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
-import { buildArtifact, type Artifact } from './artifact.js';
+import type { Artifact } from './artifact.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
@@ -11,6 +11,8 @@ export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice,
 
 async function buildFor(r: ResolvedOptions): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
   const generated = r.backend.generate(r.spec, r.variant);
+  // The cache and compiler code loads with the first compile, not with the package.
+  const { buildArtifact } = await import('./artifact.js');
   const artifact = await buildArtifact(generated, {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled: r.precompiled,
     cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler, remote: r.remote, ...(r.signal ? { signal: r.signal } : {}),

@@ -3,7 +3,7 @@ import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { sleepUnlessAborted, throwIfAborted } from '../abort.js';
-import { CacheError, SpecError } from '../errors.js';
+import { CacheError } from '../errors.js';
 import { storageError } from './disk-cache.js';
 import { isAlive, selfIdentity } from './process-identity.js';
 
@@ -17,12 +17,7 @@ interface Holder {
   readonly since: string;
 }
 
-/** DWCONV_JIT_LOCK_TIMEOUT in milliseconds (default 10 minutes); anything but a whole number is a SpecError. */
-export function lockTimeoutMs(value: string | undefined): number {
-  if (value === undefined) return 600_000;
-  if (!/^\d{1,9}$/.test(value)) throw new SpecError('DWCONV_JIT_LOCK_TIMEOUT', value, 'milliseconds, an integer from 0 to 999999999');
-  return Number(value);
-}
+export { lockTimeoutMs } from './lock-timeout.js';
 
 /**
  * The holder touches its lock this often; a lock untouched for STALE_MS is abandoned whoever wrote

@@ -6,9 +6,8 @@ import { readEnvironment } from '../env.js';
 import { checkSignal, throwIfAborted } from '../abort.js';
 import { DwconvError, SpecError } from '../errors.js';
 import { normalizeArch } from '../compiler/arch.js';
-import { buildArtifact } from '../artifact.js';
 import { inParallel } from '../parallel.js';
-import { remoteCachePublish, requireRemote, type RemoteCommandOptions, type RemotePublishReport } from './remote-cache.js';
+import type { RemoteCommandOptions, RemotePublishReport } from './remote-cache.js';
 import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 /**
@@ -151,9 +150,12 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
   const publish = options.publish === true ? { env } : options.publish ? { env, ...options.publish } : undefined;
-  if (publish) requireRemote(publish);
+  // The remote's code (and its Redis client) is loaded only by a precompile that publishes.
+  const remote = publish ? await import('./remote-cache.js') : undefined;
+  if (publish) remote!.requireRemote(publish);
   // Absolute: the compiler runs elsewhere, and a name starting with '-' must not read as an option.
   const out = resolve(options.out);
+  const { buildArtifact } = await import('../artifact.js'); // the cache's code, loaded by the first build
   const started = performance.now();
   let done = 0;
   const runOne = async (job: PrecompileJob): Promise<JobResult | undefined> => {
@@ -180,7 +182,7 @@ export async function precompile(manifest: unknown, options: PrecompileOptions):
   const results = settled.filter((r): r is JobResult => r !== undefined);
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
   const keys = results.flatMap((r) => (r.key !== undefined && r.status !== 'failed' ? [r.key] : []));
-  const published = publish ? await remoteCachePublish(out, { ...publish, keys }) : undefined;
+  const published = publish ? await remote!.remoteCachePublish(out, { ...publish, keys }) : undefined;
   return {
     out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results,
     ...(published ? { published } : {}),

@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import envPaths from 'env-paths';
 import type { GeneratedSource } from './codegen/common.js';
 import type { Environment } from './env.js';
+import { defaultCacheDir } from './cache/default-dir.js';
 import { debug, shortKey } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
+import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
 import { SpecError } from './errors.js';
 import { nvrtc } from './ffi/nvrtc.js';
 import { ARTIFACT_NAME, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, nvrtcPeer, processPeer, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
@@ -43,6 +44,11 @@ export interface BuildOptions {
   readonly compiler?: 'nvcc' | 'nvrtc';
   /** The remote cache asked after the local tiers (docs/remote-cache.md); default: env's DWCONV_JIT_REMOTE_CACHE and DWCONV_JIT_REMOTE_KEY(_FILE). */
   readonly remote?: RemoteSource;
+  /**
+   * Stops the build: a lock wait or a running compiler ends with an AbortError; nothing partial is
+   * kept (the work folder is removed, the lock released). An entry already whole stays.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface Artifact {
@@ -56,13 +62,7 @@ export interface Artifact {
   readonly meta?: EntryMeta;
 }
 
-/**
- * Absolute, always: the compiler runs in a private work folder, so a relative path would name
- * another place there, and one starting with '-' could read as an option.
- */
-export function defaultCacheDir(env: Environment): string {
-  return resolve(env.cacheDir ?? envPaths('dwconv-jit', { suffix: '' }).cache);
-}
+export { defaultCacheDir } from './cache/default-dir.js';
 
 /**
  * What an entry must be to serve this generated source, checked before anything is loaded: its
@@ -200,10 +200,20 @@ async function remoteTierOf(opts: BuildOptions): Promise<RemoteCacheTier | undef
  * before it is returned.
  */
 export async function buildArtifact(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
+  throwIfAborted(opts.signal, 'compile');
   if (opts.cache === false) return compileUncached(generated, opts);
   const memo = memoryKeyOf(generated, opts);
-  const pending = inFlight.get(memo);
-  if (pending) return { ...(await pending), origin: 'memory', compileMilliseconds: 0 };
+  for (;;) {
+    const pending = inFlight.get(memo);
+    if (!pending) break;
+    try {
+      // Another call's lookup: this call's signal gives up only its own wait.
+      return { ...(await untilAborted(pending, opts.signal, 'compile')), origin: 'memory', compileMilliseconds: 0 };
+    } catch (err) {
+      // That call was aborted, not this one: look again (and compile here if no one else does).
+      if (!abortedElsewhere(err, opts.signal)) throw err;
+    }
+  }
   const promise = lookupOrCompile(generated, opts, memo);
   inFlight.set(memo, promise);
   // A failure is not remembered, and neither is a success: the memory tier holds those.
@@ -243,6 +253,7 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
   }
   const { peer, parts, key } = await planOnce();
   const compileHere = () => withKeyLock(root, key, lockTimeoutMs(opts.env.lockTimeout), async () => {
+    throwIfAborted(opts.signal, 'compile');
     // Another process may have compiled it while we waited for the lock.
     const built = await disk.get(request);
     if (built && 'entry' in built) {
@@ -252,9 +263,9 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
     const compiled = await compileInto(disk.cache, root, generated, peer, parts, key, opts, request.expect, baseline);
     for (const tier of tiers) await tier.put?.(request, compiled.entry);
     return artifactOf(compiled.entry, 'compiled', compiled.milliseconds);
-  });
+  }, opts.signal);
   if (!remote) return compileHere();
-  const shared = await remote.singleFlight(request, compileHere);
+  const shared = await remote.singleFlight(request, compileHere, opts.signal);
   if ('produced' in shared) return shared.produced;
   // Another process compiled it while we waited for the remote's lock.
   const entry = await remote.materialize(disk, request, shared.found.portable);
@@ -263,12 +274,14 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
   return artifactOf(entry, 'remote');
 }
 
+const signalOf = (opts: BuildOptions) => (opts.signal ? { signal: opts.signal } : {});
+
 /** cache: false: a private temporary folder the caller owns; removed here if the compile fails. */
 async function compileUncached(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
   const { peer, parts, key } = await plan(generated, opts);
   const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
   try {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   } catch (err) {
     await rm(work, { recursive: true, force: true });
@@ -281,7 +294,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
     milliseconds = out.milliseconds;
     // Our own compiler's output, just made: what it carries is what this toolchain emits.
     if (out.artifactPath.endsWith(ARTIFACT_NAME)) {

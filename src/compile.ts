@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { GeneratedSource } from './codegen/common.js';
-import { buildArtifact, type Artifact } from './artifact.js';
+import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
+import type { Artifact } from './artifact.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
@@ -10,9 +11,11 @@ export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice,
 
 async function buildFor(r: ResolvedOptions): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
   const generated = r.backend.generate(r.spec, r.variant);
+  // The cache and compiler code loads with the first compile, not with the package.
+  const { buildArtifact } = await import('./artifact.js');
   const artifact = await buildArtifact(generated, {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled: r.precompiled,
-    cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler, remote: r.remote,
+    cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler, remote: r.remote, ...(r.signal ? { signal: r.signal } : {}),
   });
   return { generated, artifact };
 }
@@ -30,6 +33,11 @@ function memoKey(r: ResolvedOptions): string {
 
 async function load(r: ResolvedOptions): Promise<Kernel> {
   const { generated, artifact } = await buildFor(r);
+  // Aborted once the artifact was whole: nothing is loaded (a cached entry stays, it is complete; a private one goes).
+  if (r.signal?.aborted) {
+    if (!r.cache) await rm(dirname(artifact.path), { recursive: true, force: true });
+    throwIfAborted(r.signal, 'compile');
+  }
   // The target first (the artifact must bind to the CUDA runtime instance we call, in its context):
   // outside the load time, so cubins and libraries report the same thing.
   r.backend.prepare(r.env, r.device);
@@ -60,8 +68,17 @@ export async function compile(specInput: SpecInput, options: CompileOptions = {}
   const r = resolveOptions(specInput, options, 'load');
   if (!r.cache) return load(r);
   const key = memoKey(r);
-  const known = loaded.get(key);
-  if (known) return (await known).fromMemory();
+  for (;;) {
+    const known = loaded.get(key);
+    if (!known) break;
+    try {
+      // Another call's load: this call's signal gives up only its own wait.
+      return (await untilAborted(known, r.signal, 'compile')).fromMemory();
+    } catch (err) {
+      // That call was aborted, not this one: look again (and load here if no one else does).
+      if (!abortedElsewhere(err, r.signal)) throw err;
+    }
+  }
   const pending = load(r);
   loaded.set(key, pending);
   pending.catch(() => loaded.delete(key)); // a failure is not remembered: the next call tries again

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   cuda: 'ERR_DWCONV_CUDA',
   /** The cache directory is unusable, or an entry, a bundle or an export could not be read or written. */
   cache: 'ERR_DWCONV_CACHE',
+  /** The call's AbortSignal fired: an AbortError, whose `cause` is the signal's reason. */
+  aborted: 'ERR_DWCONV_ABORTED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
@@ -150,6 +152,27 @@ export class CacheError extends DwconvError {
   ) {
     super(`${message} (${path})`, { ...options, code: ERROR_CODES.cache });
   }
+}
+
+/**
+ * The call was stopped through its `signal` (compile, build, compileTuned, precompile): a lock wait
+ * or a running compiler was given up, and nothing partial was kept. `cause` is `signal.reason`. Named
+ * AbortError, as the platform's own aborts are, so `err.name === 'AbortError'` checks find it too.
+ */
+export class AbortError extends DwconvError {
+  constructor(
+    /** What was stopped, e.g. 'compile' or 'precompile'. */
+    readonly operation: string,
+    reason: unknown,
+  ) {
+    super(`${operation} aborted${describeReason(reason)}`, { cause: reason, code: ERROR_CODES.aborted });
+  }
+}
+
+function describeReason(reason: unknown): string {
+  // An abort() without a reason gives the platform's generic DOMException: nothing worth repeating.
+  if (reason === undefined || (reason instanceof Error && reason.name === 'AbortError')) return '';
+  return `: ${reason instanceof Error ? reason.message : describeValue(reason)}`;
 }
 
 export function numberLines(source: string): string {

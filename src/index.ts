@@ -2,7 +2,7 @@
 
 // Compiling and running kernels
 export { compile, build, COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice, type RemoteCacheOptions } from './compile.js';
-export { compileTuned, type TuneOptions, type TunedKernel } from './tools/tune.js';
+export type { TuneOptions, TunedKernel } from './tools/tune.js';
 export type { TuningRecord } from './cache/tuning-store.js';
 export { Kernel, type ForwardOptions, type EpilogueTensors, type EpilogueArrays, type HostValues, type KernelProvenance } from './runtime/kernel.js';
 export type { TargetDevice, LoadedArtifact } from './runtime/library.js';
@@ -27,27 +27,33 @@ export { cudaRuntime, probeGpu, listGpus, type CudaRuntime, type DeviceInfo, typ
 export { readEnvironment, brokenOverrides, OVERRIDE_VARIABLES, type Environment } from './env.js';
 
 // Errors
-export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DwconvError, SpecError, DeviceMismatchError, NoGpuError, ToolchainNotFoundError, OverridePathError, CompileError, CudaError, CacheError, AbortError, ERROR_CODES, type ErrorCode } from './errors.js';
 
-// Tools the CLI exposes: demo, bench, doctor, explain, precompile
-export { runDemo, type DemoOptions, type DemoResult } from './tools/demo.js';
-export { runBench, printBench, listBenchCases, type BenchOptions, type BenchResult, type BenchRow, type BenchGpu, type BenchCaseSummary, type VariantTiming } from './tools/bench.js';
+// Tools the CLI exposes: demo, bench, doctor, explain, precompile, cache maintenance. The asynchronous
+// ones load their modules on first call (tools/entry-points.ts), so importing the package stays quick.
+export {
+  runDemo, runBench, runDoctor, explain, compileTuned, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache,
+  pruneCache, bundleKey, exportBundle, importBundle, remoteCacheStats, remoteCacheList, remoteCacheVerify, remoteCachePrune, remoteCachePublish,
+} from './tools/entry-points.js';
+export { printBench, listBenchCases } from './tools/bench-report.js';
+export type { DemoOptions, DemoResult } from './tools/demo.js';
+export type { BenchOptions, BenchResult, BenchRow, BenchGpu, BenchCaseSummary, VariantTiming } from './tools/bench.js';
 export { BENCH_GROUPS, type BenchGroup } from './tools/bench-cases.js';
 export { METRICS, METRIC_LABELS, formatMetric, type Metric, type Targets } from './tools/bench-targets.js';
 export { writeBenchCharts, groupChartSvg, parseChartInput, chartsBeside, type ChartInput } from './tools/bench-chart.js';
-export { runDoctor, type DoctorOptions, type DoctorReport, type Check as DoctorCheck } from './tools/doctor.js';
-export { explain, type ExplainOptions, type Explanation } from './tools/explain.js';
+export type { DoctorOptions, DoctorReport, Check as DoctorCheck } from './tools/doctor.js';
+export type { ExplainOptions, Explanation } from './tools/explain.js';
 export { precompile, expandManifest, type Manifest, type PrecompileJob, type PrecompileOptions, type PrecompileSummary, type JobResult } from './tools/precompile.js';
 export type { Comparison, Mismatch } from './verify/compare.js';
 
 // Cache maintenance
-export { cacheRoot, listEntries, findEntry, entrySource, cacheStats, verifyCache, clearCache, type EntryRow, type CacheStats } from './tools/cache-inspect.js';
-export { pruneCache, parseSize, parseDuration, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { bundleKey, exportBundle } from './cache/bundle.js';
-export { importBundle, type ImportOptions, type ImportResult } from './tools/bundle-import.js';
-export {
-  remoteCacheStats, remoteCacheList, remoteCacheVerify, remoteCachePrune, remoteCachePublish,
-  type RemoteCommandOptions, type RemoteStats, type RemoteEntryRow, type RemoteVerifyReport, type RemotePruneOptions, type RemotePruneReport, type RemotePublishReport,
+export { cacheRoot } from './tools/cache-root.js';
+export type { EntryRow, CacheStats } from './tools/cache-inspect.js';
+export { parseSize, parseDuration } from './cache/sizes.js';
+export type { PruneOptions, PruneResult } from './cache/prune.js';
+export type { ImportOptions, ImportResult } from './tools/bundle-import.js';
+export type {
+  RemoteCommandOptions, RemoteStats, RemoteEntryRow, RemoteVerifyReport, RemotePruneOptions, RemotePruneReport, RemotePublishReport,
 } from './tools/remote-cache.js';
 export type { RefusalReason } from './cache/remote/envelope.js';
 

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { backendFor, type Backend } from './backends/registry.js';
 import { normalizeVariant, type CudaVariant } from './codegen/variant.js';
 import { normalizeArch } from './compiler/arch.js';
-import { lockTimeoutMs } from './cache/key-lock.js';
-import { parseSize } from './cache/prune.js';
+import { lockTimeoutMs } from './cache/lock-timeout.js';
+import { parseSize } from './cache/sizes.js';
 import type { RemoteSource } from './cache/remote/config.js';
 import { checkOverrides, readEnvironment, type Environment } from './env.js';
 import { parseCudaDevice, type CudaDeviceChoice } from './device.js';
+import { checkSignal, throwIfAborted } from './abort.js';
 import { SpecError } from './errors.js';
 import { normalizeSpec, type KernelSpec } from './spec.js';
 import { isTarget, type Target, type TargetChoice } from './target.js';
@@ -68,9 +69,17 @@ export interface CompileOptions {
   readonly remoteCache?: false | RemoteCacheOptions;
   /** Environment to read instead of process.env (for tests and embedding). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Stops the call: it rejects with an AbortError (code ERR_DWCONV_ABORTED, `cause` the signal's
+   * reason) at once when the signal is already aborted, and promptly when it fires while waiting for
+   * another process's compile lock or while a compiler runs (nvcc and the C++ compiler are killed; an
+   * NVRTC compile, in-process, is let finish and its result dropped). Nothing partial is kept: no
+   * cache entry, no temporary folder, no lock; a later call compiles afresh.
+   */
+  readonly signal?: AbortSignal;
 }
 
-const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'device', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'remoteCache', 'env'];
+const OPTION_FIELDS: readonly (keyof CompileOptions)[] = ['target', 'compiler', 'arch', 'device', 'cacheDir', 'cache', 'log', 'precompiled', 'variant', 'remoteCache', 'env', 'signal'];
 const REMOTE_FIELDS: readonly (keyof RemoteCacheOptions)[] = ['url', 'key', 'keyFile'];
 
 /** The package's own precompiled layer (`npm run precompile` fills it). */
@@ -99,6 +108,7 @@ export interface ResolvedOptions {
   /** The remote cache's URL and secret (all undefined: no remote). */
   readonly remote: RemoteSource;
   readonly purpose: Purpose;
+  readonly signal: AbortSignal | undefined;
 }
 
 function checkOptionFields(options: CompileOptions): void {
@@ -112,6 +122,7 @@ function checkOptionFields(options: CompileOptions): void {
     throw new SpecError('options.precompiled', options.precompiled, 'an array of directory paths');
   }
   if (options.log !== undefined && typeof options.log !== 'function') throw new SpecError('options.log', options.log, 'a function (message: string) => void');
+  checkSignal('options.signal', options.signal);
   const remote: unknown = options.remoteCache;
   if (remote !== undefined && remote !== false) {
     if (typeof remote !== 'object' || remote === null || Array.isArray(remote)) throw new SpecError('options.remoteCache', remote, 'false | { url?, key?, keyFile? }');
@@ -148,6 +159,8 @@ export function resolveTarget(requested: unknown, env: Environment): Target {
 export function resolveOptions(specInput: unknown, options: CompileOptions, purpose: Purpose): ResolvedOptions {
   const spec = normalizeSpec(specInput);
   checkOptionFields(options);
+  // An aborted call does no work at all: no GPU probe, no compiler search.
+  throwIfAborted(options.signal, purpose === 'build' ? 'build' : 'compile');
   const env = readEnvironment(options.env);
   // Environment settings fail here, before anything is compiled.
   checkOverrides(env);
@@ -171,5 +184,5 @@ export function resolveOptions(specInput: unknown, options: CompileOptions, purp
   // is asked to fill the cache, so by default it does not look there.
   const precompiled = options.precompiled ?? (purpose === 'build' ? [] : [...env.precompiled, PACKAGE_CACHE_DIR]);
   const remote = remoteSourceOf(options.remoteCache, env);
-  return { spec, target, backend, arch, device, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, remote, purpose };
+  return { spec, target, backend, arch, device, env, variant, compiler, precompiled, cacheDir: options.cacheDir, cache: options.cache !== false, log: options.log, remote, purpose, signal: options.signal };
 }

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CacheError, SpecError } from '../errors.js';
+import { sleepUnlessAborted, throwIfAborted } from '../abort.js';
+import { CacheError } from '../errors.js';
 import { storageError } from './disk-cache.js';
 import { isAlive, selfIdentity } from './process-identity.js';
 
@@ -17,12 +17,7 @@ interface Holder {
   readonly since: string;
 }
 
-/** DWCONV_JIT_LOCK_TIMEOUT in milliseconds (default 10 minutes); anything but a whole number is a SpecError. */
-export function lockTimeoutMs(value: string | undefined): number {
-  if (value === undefined) return 600_000;
-  if (!/^\d{1,9}$/.test(value)) throw new SpecError('DWCONV_JIT_LOCK_TIMEOUT', value, 'milliseconds, an integer from 0 to 999999999');
-  return Number(value);
-}
+export { lockTimeoutMs } from './lock-timeout.js';
 
 /**
  * The holder touches its lock this often; a lock untouched for STALE_MS is abandoned whoever wrote
@@ -65,8 +60,10 @@ function abandoned(holder: Holder | undefined, ageMs: number): boolean {
  * and the others find the entry. A lock whose holder died (same host, pid gone; SIGKILL included) is
  * taken over at once; a live holder is waited for up to `timeoutMs`, then a CacheError names its pid
  * and host. The lock only saves work: the entry commit is safe without it.
+ * `signal` stops the wait at once (an AbortError); the lock is released however `fn` ends.
  */
-export async function withKeyLock<T>(root: string, key: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withKeyLock<T>(root: string, key: string, timeoutMs: number, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  throwIfAborted(signal, 'compile');
   const dir = join(root, '.locks');
   await mkdir(dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
     throw storageError('cannot create the lock directory', dir, cause);
@@ -96,7 +93,7 @@ export async function withKeyLock<T>(root: string, key: string, timeoutMs: numbe
     if (Date.now() > deadline) {
       throw new CacheError(`waited ${Math.round(timeoutMs / 1000)} s for the compile of this kernel held by pid ${holder?.pid ?? '?'} on host ${holder?.host ?? '?'}; remove the lock if that process is gone`, path);
     }
-    await sleep(wait);
+    await sleepUnlessAborted(wait, signal, 'compile');
   }
   const heartbeat = setInterval(() => {
     const now = new Date();

@@ -6,7 +6,7 @@ import {
   precompile, pruneCache, readEnvironment, runDoctor, SpecError, verifyCache, type EntryRow,
 } from '../index.js';
 import { registerRemoteCacheCommands } from './cache-remote.js';
-import { action, cacheDirOption, checkOutputFolder, EXIT, print, targetOption } from './common.js';
+import { action, cacheDirOption, checkOutputFolder, EXIT, interruptible, print, targetOption } from './common.js';
 import { addSpecFlags, specFromFlags, type SpecFlags } from './spec-flags.js';
 
 
@@ -28,7 +28,8 @@ export function registerCacheCommands(program: Command): void {
       }
       const jobs = o.jobs === undefined ? undefined : Number(o.jobs);
       const tty = process.stderr.isTTY && !o.json;
-      const summary = await precompile(manifest, {
+      const summary = await interruptible((signal) => precompile(manifest, {
+        signal,
         // --cache-dir fills a writable cache (the user's, say) where --out fills a precompiled layer: the same folder format.
         out: o.out ?? o.cacheDir ?? PACKAGE_CACHE_DIR,
         ...(jobs !== undefined ? { jobs } : {}),
@@ -43,7 +44,10 @@ export function registerCacheCommands(program: Command): void {
             process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${r.spec}${done === total ? '\n' : ''}`);
           }
         },
-      });
+      }).catch((err: unknown) => {
+        if (tty) process.stderr.write('\n'); // the error goes below the progress bar, not over it
+        throw err;
+      }));
       print(o.json, summary, () => `precompiled into ${summary.out} for ${summary.targets.map((t) => (t === 'cuda' ? `cuda (${summary.archs.join(', ')}${summary.ptx ? ' + PTX' : ''})` : t)).join(' and ')}: ${summary.built} built, ${summary.reused} reused, ${summary.failed} failed, ${(summary.milliseconds / 1000).toFixed(1)} s${summary.published ? `; ${summary.published.published} published to ${summary.published.remote}${summary.published.skipped.length ? ` (${summary.published.skipped.length} skipped)` : ''}` : ''}`);
       return summary.failed === 0 && !summary.published?.skipped.length ? EXIT.ok : EXIT.failed;
     }));

@@ -2,13 +2,33 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
-import { CacheError, CompileError, CudaError, DeviceMismatchError, DwconvError, NoGpuError, OverridePathError, SpecError, ToolchainNotFoundError } from '../index.js';
+import { AbortError, CacheError, CompileError, CudaError, DeviceMismatchError, DwconvError, NoGpuError, OverridePathError, SpecError, ToolchainNotFoundError } from '../index.js';
 
 /**
  * Exit codes, the same for every command: 0 success; 1 a check failed or an operation errored; 2
- * invalid usage or input (a bad flag, spec, file or prefix); 3 CUDA was asked for and there is no usable GPU.
+ * invalid usage or input (a bad flag, spec, file or prefix); 3 CUDA was asked for and there is no usable
+ * GPU; 130 interrupted (Ctrl-C), as shells report a command that SIGINT ended.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, noGpu: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, noGpu: 3, interrupted: 130 } as const;
+
+/**
+ * An AbortSignal that Ctrl-C (SIGINT) fires while `fn` runs, so the command stops its compilers and
+ * leaves nothing partial; a second Ctrl-C ends the process at once (Node's default, restored).
+ */
+export async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.off('SIGINT', onSigint);
+    process.stderr.write('\nstopping the compiles (Ctrl-C again to end at once)\n');
+    controller.abort(new Error('interrupted (SIGINT)'));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
 
 /** The code of a command-line error the parser raised (unknown option, missing argument...), outside the library's errors. */
 export const USAGE_ERROR_CODE = 'ERR_DWCONV_USAGE';
@@ -37,11 +57,13 @@ export function errorJson(err: unknown): Record<string, unknown> {
   if (err instanceof CompileError) return { ...base, message: err.message.split('\n')[0], compiler: err.compiler, args: err.args, log: err.log };
   if (err instanceof CudaError) return { ...base, call: err.call, status: err.status, detail: err.detail };
   if (err instanceof CacheError) return { ...base, path: err.path };
+  if (err instanceof AbortError) return { ...base, operation: err.operation };
   return base;
 }
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof NoGpuError) return EXIT.noGpu;
+  if (err instanceof AbortError) return EXIT.interrupted;
   if (err instanceof SpecError) return EXIT.usage;
   return EXIT.failed;
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CacheError, CompileError } from '../errors.js';
+import { throwIfAborted } from '../abort.js';
+import { AbortError, CacheError, CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
 import type { Tool } from './toolchain.js';
@@ -19,10 +20,16 @@ export function nvrtcOptions(arch: string): string[] {
   return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177'];
 }
 
-/** Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the source and the library. */
-export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string): Promise<CompileOutput> {
+/**
+ * Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the
+ * source and the library. A compile in progress cannot be interrupted: an abort is seen before it
+ * starts and when it ends (its cubin is then dropped, so the caller's work folder holds nothing to commit).
+ */
+export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, signal?: AbortSignal): Promise<CompileOutput> {
+  throwIfAborted(signal, 'compile');
   await writeFile(join(workDir, SOURCE_NAME.cuda), source, { mode: 0o600 });
   const out = await compiler.compile(source, options);
+  throwIfAborted(signal, 'compile');
   const artifactPath = join(workDir, CUBIN_NAME);
   await writeFile(artifactPath, out.cubin, { mode: 0o600 });
   return { artifactPath, log: out.log, milliseconds: out.milliseconds };
@@ -69,6 +76,8 @@ export interface CompileRequest {
   readonly flags: readonly string[];
   /** An absolute, private folder: the source and the artifact are written there. */
   readonly workDir: string;
+  /** Stops the compile: a compiler process is killed (with its children), an in-process one dropped when it returns. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -82,18 +91,20 @@ export interface CompilerPeer {
 
 /** A compiler run as a child process (nvcc, the C++ compiler). */
 export function processPeer(tool: Tool): CompilerPeer {
-  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileSource(tool, r.language, source, r.flags, r.workDir)), fingerprint: tool }) };
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileSource(tool, r.language, source, r.flags, r.workDir, r.signal)), fingerprint: tool }) };
 }
 
 /** libnvrtc, in-process. */
 export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
-  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir)), fingerprint: tool }) };
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, r.signal)), fingerprint: tool }) };
 }
 
 /**
  * Writes the source into `workDir` and compiles it there into a shared library. Arguments go as an
  * array (no shell), every path is absolute (a name starting with '-' cannot read as an option), and
  * the compiler gets the cleaned environment of child-env.ts, not ours.
+ * With a `signal`, the compiler runs in a process group of its own, and an abort kills the whole group:
+ * the C++ and CUDA drivers leave their compiler proper (cc1plus, cicc) running when they are killed alone.
  */
 export async function compileSource(
   tool: Tool,
@@ -101,7 +112,9 @@ export async function compileSource(
   source: string,
   flags: readonly string[],
   workDir: string,
+  signal?: AbortSignal,
 ): Promise<CompileOutput> {
+  throwIfAborted(signal, 'compile');
   const dir = resolve(workDir);
   const sourcePath = join(dir, SOURCE_NAME[language]);
   const artifactPath = join(dir, ARTIFACT_NAME);
@@ -109,8 +122,22 @@ export async function compileSource(
   const args = [...flags, '-o', artifactPath, sourcePath];
   const started = performance.now();
   const { execa } = await import('execa'); // loaded on the first compile, not at import
-  const result = await execa(tool.path, args, { reject: false, all: true, timeout: 600_000, cwd: dir, env: compilerEnvironment(tool.path, dir), extendEnv: false });
+  const child = execa(tool.path, args, {
+    reject: false, all: true, timeout: 600_000, cwd: dir, env: compilerEnvironment(tool.path, dir), extendEnv: false,
+    // Only with a signal: without one, a terminal's Ctrl-C reaches the compiler with the rest of its group, as before.
+    ...(signal ? { cancelSignal: signal, detached: true, killSignal: 'SIGKILL' as const } : {}),
+  });
+  const killGroup = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  };
+  signal?.addEventListener('abort', killGroup, { once: true });
+  const result = await child.finally(() => signal?.removeEventListener('abort', killGroup));
   const milliseconds = performance.now() - started;
+  if (result.isCanceled || signal?.aborted) throw new AbortError('compile', signal?.reason);
   if (result.exitCode !== 0 || result.failed) {
     const log = result.all || result.message || `exit code ${result.exitCode}`;
     // Out of space is the disk's fault, not the source's: a CacheError, without the numbered source.

@@ -1,12 +1,11 @@
 // The CUDA driver API through koffi, loaded on first use: modules from cubins, and launches. It works
 // in the runtime's primary context of each device, so streams and device pointers are shared with
 // cudart.ts; a module is loaded, and its functions launched, with its device's context current.
-import koffi from 'koffi';
 import type { Environment } from '../env.js';
 import { CudaError, DwconvError, ToolchainNotFoundError } from '../errors.js';
 import type { Address, CudaRuntime } from './cudart.js';
 import { inContext } from './current.js';
-import { loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
+import { ffi, loadLibrary, type FfiFunction, type FfiLibrary } from './koffi.js';
 
 /**
  * Results that mean: this code was built for something this driver or GPU cannot run. (The cache
@@ -168,6 +167,7 @@ export class CudaDriver {
  * values when a launch is queued): a view to write them, and its address for kernelParams.
  */
 export function allocateParamBlock(bytes: number): { readonly view: DataView; readonly address: bigint } {
+  const koffi = ffi();
   const block = koffi.alloc('uint8_t', bytes);
   return { view: new DataView(koffi.view(block, bytes)), address: BigInt(koffi.address(block)) };
 }

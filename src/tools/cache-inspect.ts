@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { readEnvironment } from '../env.js';
+import { join } from 'node:path';
 import { SpecError } from '../errors.js';
-import { baselineOf, defaultCacheDir } from '../artifact.js';
+import { baselineOf } from '../artifact.js';
 import { checkPortable } from '../cache/bundle.js';
 import { DiskCache, META_NAME, type EntryExpectation, type EntryMeta } from '../cache/disk-cache.js';
 import { MAX_META_BYTES, MAX_SOURCE_BYTES, parseMeta } from '../cache/entry-meta.js';
@@ -31,10 +30,7 @@ export interface EntryRow {
   readonly problem: string | null;
 }
 
-/** Absolute: a relative --cache-dir names the same folder for every step, and never reads as an option. */
-export function cacheRoot(cacheDir?: string): string {
-  return cacheDir === undefined ? defaultCacheDir(readEnvironment()) : resolve(cacheDir);
-}
+export { cacheRoot } from './cache-root.js';
 
 /**
  * Every check a load makes, plus the spec regenerating the source and the library's dynamic section

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { generate } from '../codegen/generate.js';
 import type { Target } from '../codegen/common.js';
 import { readEnvironment } from '../env.js';
+import { checkSignal, throwIfAborted } from '../abort.js';
 import { DwconvError, SpecError } from '../errors.js';
 import { normalizeArch } from '../compiler/arch.js';
-import { buildArtifact } from '../artifact.js';
 import { inParallel } from '../parallel.js';
-import { remoteCachePublish, requireRemote, type RemoteCommandOptions, type RemotePublishReport } from './remote-cache.js';
+import type { RemoteCommandOptions, RemotePublishReport } from './remote-cache.js';
 import { describeSpec, normalizeSpec, type SpecInput } from '../spec.js';
 
 /**
@@ -127,6 +127,12 @@ export interface PrecompileOptions {
    * that is not configured is a SpecError, one that cannot be reached a CacheError after the build.
    */
   readonly publish?: boolean | RemoteCommandOptions;
+  /**
+   * Stops the precompile: no config starts after it fires, the compilers running are killed, and the
+   * call rejects with an AbortError once they are stopped. Entries already built stay (each is whole);
+   * nothing partial does. Nothing is published.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -137,35 +143,46 @@ export interface PrecompileOptions {
  * its specs checked by the compiler too.
  */
 export async function precompile(manifest: unknown, options: PrecompileOptions): Promise<PrecompileSummary> {
+  const signal = checkSignal('options.signal', options.signal);
+  throwIfAborted(signal, 'precompile');
   const { jobs, targets, archs, ptx } = expandManifest(manifest);
   const parallel = options.jobs ?? cpus().length;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 256) throw new SpecError('jobs', parallel, 'an integer from 1 to 256');
   const env = readEnvironment();
   const publish = options.publish === true ? { env } : options.publish ? { env, ...options.publish } : undefined;
-  if (publish) requireRemote(publish);
+  // The remote's code (and its Redis client) is loaded only by a precompile that publishes.
+  const remote = publish ? await import('./remote-cache.js') : undefined;
+  if (publish) remote!.requireRemote(publish);
   // Absolute: the compiler runs elsewhere, and a name starting with '-' must not read as an option.
   const out = resolve(options.out);
+  const { buildArtifact } = await import('../artifact.js'); // the cache's code, loaded by the first build
   const started = performance.now();
   let done = 0;
-  const runOne = async (job: PrecompileJob): Promise<JobResult> => {
+  const runOne = async (job: PrecompileJob): Promise<JobResult | undefined> => {
+    // Aborted: the configs not yet started are skipped (each worker drains the rest of the list at once).
+    if (signal?.aborted) return undefined;
     const t0 = performance.now();
     try {
       const spec = normalizeSpec(job.spec as SpecInput);
-      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: out });
+      const artifact = await buildArtifact(generate(spec, job.target), { env, archs, ptx, cacheDir: out, ...(signal ? { signal } : {}) });
       return { target: job.target, spec: describeSpec(spec), status: artifact.origin === 'compiled' ? 'built' : 'reused', key: artifact.key, milliseconds: performance.now() - t0 };
     } catch (err) {
+      if (signal?.aborted) return undefined;
       const error = err instanceof DwconvError ? err.message.split('\n')[0]! : String(err);
       return { target: job.target, spec: label(job.spec), status: 'failed', milliseconds: performance.now() - t0, error };
     }
   };
-  const results = await inParallel(jobs, parallel, async (job) => {
+  const settled = await inParallel(jobs, parallel, async (job) => {
     const result = await runOne(job);
-    options.onResult?.(result, ++done, jobs.length);
+    if (result) options.onResult?.(result, ++done, jobs.length);
     return result;
   });
+  // Every worker has ended (its compiler killed, its work folder removed) before the abort is reported.
+  throwIfAborted(signal, 'precompile');
+  const results = settled.filter((r): r is JobResult => r !== undefined);
   const count = (s: JobResult['status']) => results.filter((r) => r.status === s).length;
   const keys = results.flatMap((r) => (r.key !== undefined && r.status !== 'failed' ? [r.key] : []));
-  const published = publish ? await remoteCachePublish(out, { ...publish, keys }) : undefined;
+  const published = publish ? await remote!.remoteCachePublish(out, { ...publish, keys }) : undefined;
   return {
     out, targets, archs, ptx, built: count('built'), reused: count('reused'), failed: count('failed'), milliseconds: performance.now() - started, results,
     ...(published ? { published } : {}),

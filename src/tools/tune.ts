@@ -5,6 +5,7 @@ import type { Environment } from '../env.js';
 import { cudaDevice, currentCudaDevice, type CudaDevice } from '../backends/cuda.js';
 import { NoGpuReason } from '../backends/no-gpu.js';
 import { resolveOptions } from '../options.js';
+import { checkSignal, throwIfAborted } from '../abort.js';
 import { NoGpuError, SpecError } from '../errors.js';
 import { defaultCacheDir } from '../artifact.js';
 import { readTuning, shapeClass, tuningKey, writeTuning, type TuningRecord } from '../cache/tuning-store.js';
@@ -39,6 +40,7 @@ const label = (v: CudaVariant | null) => (v ? `${v.kernel}/tileH=${v.tileH}${v.t
  */
 export async function compileTuned(specInput: SpecInput, inputShape: readonly number[], options: TuneOptions = {}): Promise<TunedKernel> {
   const { reps = 10, ...compileOptions } = options;
+  throwIfAborted(checkSignal('options.signal', options.signal), 'compileTuned');
   const gpu = currentCudaDevice(readEnvironment(options.env));
   if (gpu instanceof NoGpuReason) throw new NoGpuError('tuning', gpu.reason, 'tune on the machine with the GPU the kernel will run on, or compile() without tuning');
   const base: CompileOptions = { ...compileOptions, target: 'cuda' };
@@ -58,7 +60,13 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
     return { kernel, tuned: false, record: known };
   }
   const candidates: (CudaVariant | null)[] = [null, ...allVariants(spec)];
-  const kernels = await Promise.all(candidates.map((v) => compile(spec, { ...base, ...(v ? { variant: v } : {}) })));
+  // Settled, not Promise.all: an abort must not return while other candidates' compilers are still being stopped.
+  const compiled = await Promise.allSettled(candidates.map((v) => compile(spec, { ...base, ...(v ? { variant: v } : {}) })));
+  throwIfAborted(options.signal, 'compileTuned');
+  const kernels = compiled.map((c) => {
+    if (c.status === 'rejected') throw c.reason;
+    return c.value;
+  });
   const rt = cudaRuntime(env);
   const timings = rt.onDevice(device.index, () => timeCandidates(kernels, shape, reps, env));
   let best = 0;

@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const correct = `
 import {
   compile, build, compileTuned, generate, normalizeSpec, Tensor, probeGpu, readEnvironment, cudaRuntime, precompile, explain,
-  DwconvError, NoGpuError, type SpecInput, type CompileOptions, type GpuProbe, type CudaRuntime, type TensorOptions, type Manifest, type ErrorCode,
+  DwconvError, NoGpuError, AbortError, type SpecInput, type CompileOptions, type GpuProbe, type CudaRuntime, type TensorOptions, type Manifest, type ErrorCode,
 } from 'dwconv-jit';
 
 const spec: SpecInput = {
@@ -41,13 +41,14 @@ export async function main(): Promise<void> {
   console.log(index, Tensor.empty([1], { device: 'cuda' }).deviceIndex);
   const t = Tensor.fromArray(new Float32Array(4), [1, 1, 2, 2], opts);
   const manifest: Manifest = { targets: ['cpu'], specs: [{ kernelSize: 3, dtype: 'bfloat16' }] };
-  await precompile(manifest, { out: '/tmp/p' });
+  await precompile(manifest, { out: '/tmp/p', signal: AbortSignal.timeout(60_000) });
   await explain({ kernelSize: 3 }, { target: 'cpu' });
   console.log(shape, source, rt, t);
   try {
-    await compile({ kernelSize: 3 });
+    await compile({ kernelSize: 3 }, { signal: new AbortController().signal });
   } catch (e) {
     if (e instanceof NoGpuError) console.log(e.reason, e.fix);
+    else if (e instanceof AbortError && e.code === 'ERR_DWCONV_ABORTED') console.log(e.operation, e.cause);
     else if (e instanceof DwconvError) {
       const code: ErrorCode = e.code;
       if (code === 'ERR_DWCONV_SPEC') console.log('fix the spec');

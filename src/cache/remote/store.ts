@@ -3,7 +3,7 @@
 // a failure turns the store off for a back-off period, so an unreachable or stalled server costs one
 // timeout, then nothing.
 import { createHash, randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleepUnlessAborted } from '../../abort.js';
 import { debug, shortKey } from '../../debug.js';
 import { CacheError, SpecError } from '../../errors.js';
 import { connectRedis, type RedisArg, type RedisLink } from './client.js';
@@ -216,9 +216,9 @@ export class RemoteStore {
    * with a random token, renewed while `produce` runs, released by compare-and-delete; a holder that
    * dies stops renewing, so the lock expires after lockTtl. `produce` should publish (put) the entry
    * before it returns, so waiters find it. The lock only saves work: when the remote is unavailable,
-   * or the wait passes lockWait, `produce` runs anyway.
+   * or the wait passes lockWait, `produce` runs anyway. `signal` ends the wait at once (an AbortError).
    */
-  async withLock<T>(key: string, produce: () => Promise<T>, spec?: unknown): Promise<{ produced: T } | { found: RemoteEntry }> {
+  async withLock<T>(key: string, produce: () => Promise<T>, spec?: unknown, signal?: AbortSignal): Promise<{ produced: T } | { found: RemoteEntry }> {
     const lock = this.lockKey(key);
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + this.config.lockWaitMs;
@@ -236,7 +236,7 @@ export class RemoteStore {
         this.options.log?.(`remote cache: waited ${Math.round(this.config.lockWaitMs / 1000)} s for another process's compile of ${key.slice(0, 12)}; compiling here`);
         return { produced: await produce() };
       }
-      await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+      await sleepUnlessAborted(Math.min(wait, Math.max(0, deadline - Date.now())), signal, 'compile');
       const found = await this.find(key, spec, false);
       if (found) {
         this.counters.locksFound++;

@@ -41,8 +41,8 @@ export interface RemoteTier {
   get(key: string, spec?: unknown): Promise<TierEntry | undefined>;
   /** Publishes an entry; false when off, unavailable, over the size limit, or failing its own checks. */
   put(key: string, entry: EntryBytes): Promise<boolean>;
-  /** Single flight across processes and machines; see RemoteStore.withLock. */
-  withLock<T>(key: string, produce: () => Promise<T>, spec?: unknown): Promise<{ produced: T } | { found: TierEntry }>;
+  /** Single flight across processes and machines; see RemoteStore.withLock. `signal` ends a wait for another holder. */
+  withLock<T>(key: string, produce: () => Promise<T>, spec?: unknown, signal?: AbortSignal): Promise<{ produced: T } | { found: TierEntry }>;
   /** The entry keys it holds (empty when off or unreachable). */
   keys(): Promise<string[]>;
   /** Drops the connection (a process that exits need not: the socket never keeps it alive). */
@@ -75,7 +75,7 @@ export function remoteTier(config: RemoteConfig | undefined, options: RemoteTier
     counters: store.counters,
     get: (key, spec) => store.get(key, spec),
     put: (key, entry) => store.put(key, entry),
-    withLock: (key, produce, spec) => store.withLock(key, produce, spec),
+    withLock: (key, produce, spec, signal) => store.withLock(key, produce, spec, signal),
     keys: () => store.keys().catch(() => []),
     close: () => store.close(),
   };

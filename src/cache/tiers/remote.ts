@@ -79,8 +79,8 @@ export class RemoteCacheTier implements Tier {
    * lock, unless another process publishes the entry meanwhile: then that entry, to be committed
    * with `materialize`. Without a reachable remote, `produce` simply runs.
    */
-  async singleFlight<T>(request: TierRequest, produce: () => Promise<T>): Promise<{ produced: T } | { found: PortableHit }> {
-    const r = await this.remote.withLock(await request.key(), produce, specOf(request));
+  async singleFlight<T>(request: TierRequest, produce: () => Promise<T>, signal?: AbortSignal): Promise<{ produced: T } | { found: PortableHit }> {
+    const r = await this.remote.withLock(await request.key(), produce, specOf(request), signal);
     return 'produced' in r ? r : { found: hitOf(r.found) };
   }
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { GeneratedSource } from './codegen/common.js';
+import type { GeneratedSource, SourceRef } from './codegen/common.js';
 import type { Environment } from './env.js';
 import { defaultCacheDir } from './cache/default-dir.js';
 import { debug, shortKey } from './debug.js';
@@ -68,7 +68,7 @@ export { defaultCacheDir } from './cache/default-dir.js';
  * What an entry must be to serve this generated source, checked before anything is loaded: its
  * symbol and spec, and for a shared library what its dynamic section says (library-check.ts).
  */
-export function expectationFor(generated: GeneratedSource, baseline: InitializerBaseline = NO_BASELINE): EntryExpectation {
+export function expectationFor(generated: SourceRef, baseline: InitializerBaseline = NO_BASELINE): EntryExpectation {
   const { symbol, specJson } = generated;
   return {
     symbol,
@@ -124,7 +124,7 @@ export interface Plan {
 }
 
 /** The key this source would get here, and its named parts (finds and fingerprints the compiler, compiles nothing). */
-export async function plan(generated: GeneratedSource, opts: BuildOptions): Promise<Plan> {
+export async function plan(generated: SourceRef, opts: BuildOptions): Promise<Plan> {
   const archs = opts.archs ?? [];
   if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
   const useNvrtc = generated.target === 'cuda' && opts.compiler === 'nvrtc';
@@ -141,7 +141,7 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
     format: CACHE_FORMAT_VERSION,
     package: PACKAGE_VERSION,
     target: generated.target,
-    sourceSha256: sha256(generated.source),
+    sourceSha256: sourceShaOf(generated),
     compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
     flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
@@ -149,15 +149,21 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
   return { tool, peer, parts, key: cacheKey(parts) };
 }
 
-function cacheRootOf(opts: BuildOptions): string {
+/** The writable cache directory these options name. */
+export function cacheRootOf(opts: Pick<BuildOptions, 'cacheDir' | 'env'>): string {
   return opts.cacheDir === undefined ? defaultCacheDir(opts.env) : resolve(opts.cacheDir);
 }
 
-function identityFor(generated: GeneratedSource): string {
-  return identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sha256(generated.source) });
+/** The source's sha256: hashed from its text, or as a summary knows it (cache/source-index.ts). */
+function sourceShaOf(generated: SourceRef): string {
+  return 'sourceSha256' in generated ? generated.sourceSha256 : sha256(generated.source);
 }
 
-function deviceArchOf(generated: GeneratedSource, opts: BuildOptions): string | undefined {
+function identityFor(generated: SourceRef): string {
+  return identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sourceShaOf(generated) });
+}
+
+function deviceArchOf(generated: SourceRef, opts: BuildOptions): string | undefined {
   return generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
 }
 
@@ -166,17 +172,17 @@ function artifactOf(entry: CacheEntry, origin: Artifact['origin'], compileMillis
 }
 
 /** A precompiled entry for this source that runs here: found without any compiler installed. */
-export async function fromLayers(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact | undefined> {
+export async function fromLayers(generated: SourceRef, opts: BuildOptions): Promise<Artifact | undefined> {
   const hit = await new PrecompiledTier(opts.precompiled ?? [], opts.log).get(requestFor(generated, opts, () => Promise.reject(new Error('internal: layers need no key'))));
   return hit && 'entry' in hit ? artifactOf(hit.entry, 'precompiled') : undefined;
 }
 
-function requestFor(generated: GeneratedSource, opts: BuildOptions, key: () => Promise<string>, baseline?: InitializerBaseline): TierRequest {
+function requestFor(generated: SourceRef, opts: BuildOptions, key: () => Promise<string>, baseline?: InitializerBaseline): TierRequest {
   return { identity: identityFor(generated), target: generated.target, arch: deviceArchOf(generated, opts), key, expect: expectationFor(generated, baseline) };
 }
 
 /** What the memory tier remembers a lookup by: everything the caller asked that decides the entry, without finding the compiler. */
-function memoryKeyOf(generated: GeneratedSource, opts: BuildOptions): string {
+function memoryKeyOf(generated: SourceRef, opts: BuildOptions): string {
   // The environment names the toolchain (CXX, DWCONV_JIT_NVCC, CUDA_HOME, PATH): an artifact one compiler
   // made is never served to a call that names another.
   return JSON.stringify([cacheRootOf(opts), identityFor(generated), generated.symbol, opts.archs ?? [], opts.ptx ?? false, opts.compiler ?? 'nvcc', opts.deviceArch ?? null, opts.precompiled ?? [], opts.env]);
@@ -219,6 +225,37 @@ export async function buildArtifact(generated: GeneratedSource, opts: BuildOptio
   // A failure is not remembered, and neither is a success: the memory tier holds those.
   void promise.then(() => inFlight.delete(memo), () => inFlight.delete(memo));
   return promise;
+}
+
+/**
+ * The artifact for this source from the local tiers (memory ▸ precompiled layers ▸ the user's disk
+ * cache), checked as every hit is, or undefined: nothing is compiled, no remote is asked. A source
+ * known only by its sha256 (a summary) is looked up here; a miss generates it and calls buildArtifact.
+ */
+export async function findCached(generated: SourceRef, opts: BuildOptions): Promise<Artifact | undefined> {
+  throwIfAborted(opts.signal, 'compile');
+  if (opts.cache === false) return undefined;
+  const root = cacheRootOf(opts);
+  const baseline = await baselineOf(root);
+  let planned: Promise<Plan> | undefined;
+  const request = Object.assign(requestFor(generated, opts, async () => (planned ??= plan(generated, opts)).then((p) => p.key), baseline), { memo: memoryKeyOf(generated, opts) });
+  for (const tier of [memory, new PrecompiledTier(opts.precompiled ?? [], opts.log)]) {
+    const hit = await tier.get(request);
+    debug('%s: %s %s', generated.symbol, tier.name, hit && 'entry' in hit ? 'hit' : 'miss');
+    if (!hit || !('entry' in hit)) continue;
+    if (tier !== memory) await memory.put(request, hit.entry);
+    return artifactOf(hit.entry, hit.origin);
+  }
+  // The disk tier's checks, without its repair: an entry refused here is left to the full lookup,
+  // which decides with the sha256 of source it generated (a wrong summary never removes a sound entry).
+  const cache = await DiskCache.open(root);
+  const key = await request.key();
+  const found = await cache.inspect(key, request.expect);
+  debug('%s: disk %s%s', generated.symbol, found.entry ? 'hit' : 'miss', found.problem && found.problem !== 'missing' ? ` (${found.problem}; left to the full lookup)` : '');
+  if (!found.entry) return undefined;
+  await cache.recordUse(key);
+  await memory.put(request, found.entry);
+  return artifactOf(found.entry, 'disk');
 }
 
 async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, memo: string): Promise<Artifact> {

@@ -1,23 +1,51 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { GeneratedSource } from './codegen/common.js';
+import { symbolOf, type GeneratedSource, type SourceRef } from './codegen/common.js';
+import { debug } from './debug.js';
+import { PACKAGE_VERSION } from './version.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
-import type { Artifact } from './artifact.js';
+import type { Artifact, BuildOptions } from './artifact.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
 
 export { COMPILERS, PACKAGE_CACHE_DIR, type CompileOptions, type CompilerChoice, type RemoteCacheOptions } from './options.js';
 
-async function buildFor(r: ResolvedOptions): Promise<{ generated: GeneratedSource; artifact: Artifact }> {
-  const generated = r.backend.generate(r.spec, r.variant);
-  // The cache and compiler code loads with the first compile, not with the package.
-  const { buildArtifact } = await import('./artifact.js');
-  const artifact = await buildArtifact(generated, {
+/** Where the artifact is looked up, compiled and kept. */
+function buildOptionsOf(r: ResolvedOptions): BuildOptions {
+  return {
     env: r.env, ...(r.arch ? { archs: [r.arch], deviceArch: r.arch } : {}), precompiled: r.precompiled,
     cacheDir: r.cacheDir, cache: r.cache, log: r.log, compiler: r.compiler, remote: r.remote, ...(r.signal ? { signal: r.signal } : {}),
-  });
+  };
+}
+
+async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; artifact: Artifact }> {
+  // The cache and compiler code loads with the first compile, not with the package.
+  const { buildArtifact, cacheRootOf, findCached } = await import('./artifact.js');
+  const opts = buildOptionsOf(r);
+  if (!r.cache) {
+    const generated = generateFor(r);
+    return { generated, artifact: await buildArtifact(generated, opts) };
+  }
+  // A source generated before (by this version of the generator) is known by its sha256: a local hit needs no rendering.
+  const { sourceIndex } = await import('./cache/source-index.js');
+  const index = sourceIndex(cacheRootOf(opts), PACKAGE_VERSION);
+  const query = { target: r.target, specJson: canonicalJson(r.spec), symbol: symbolOf(r.spec, r.target), variant: r.variant };
+  const summary = await index.get(query);
+  if (summary) {
+    const found = await findCached(summary, opts);
+    debug('%s: source index hit, %s', summary.symbol, found ? `served from ${found.origin}` : 'no local entry: generating');
+    if (found) return { generated: summary, artifact: found };
+  }
+  const generated = generateFor(r);
+  const artifact = await buildArtifact(generated, opts);
+  await index.put(query, generated);
   return { generated, artifact };
+}
+
+function generateFor(r: ResolvedOptions): GeneratedSource {
+  debug('%s: generating source', symbolOf(r.spec, r.target));
+  return r.backend.generate(r.spec, r.variant);
 }
 
 /**

@@ -32,6 +32,6 @@ export interface Backend {
   generate(spec: KernelSpec, variant: CudaVariant | undefined): GeneratedSource;
   /** Makes the target ready to load (the device's CUDA context), outside the load time a kernel reports. */
   prepare(env: Environment, device: number | undefined): void;
-  /** Loads an artifact file (onto `device`, for CUDA): checks its identity and returns the launcher. */
-  load(artifactPath: string, generated: GeneratedSource, spec: KernelSpec, env: Environment, producedBy: string, device: number | undefined): LoadedArtifact;
+  /** Loads an artifact file (onto `device`, for CUDA): checks its identity and returns the launcher. The source's text is not needed (a cache hit may only know its sha256). */
+  load(artifactPath: string, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment, producedBy: string, device: number | undefined): LoadedArtifact;
 }

@@ -33,7 +33,7 @@ export class CudaDevice {
    * is mapped once per process and serves every device: the CUDA runtime loads its code into each
    * device's context at the first launch there, and Kernel launches it with its device current.
    */
-  load(path: string, generated: GeneratedSource, spec: KernelSpec, env: Environment, producedBy: string): LoadedArtifact {
+  load(path: string, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment, producedBy: string): LoadedArtifact {
     if (path.endsWith(CUBIN_NAME)) return loadCubin(path, env, generated.plan!, spec, generated.symbol, producedBy, this.index);
     return loadArtifact(path, generated.symbol, 'cuda', generated.specJson);
   }

@@ -27,9 +27,23 @@ export interface GeneratedSource {
   readonly plan?: LaunchPlan;
 }
 
+/**
+ * Generated source known by its sha256 rather than its text (cache/source-index.ts): enough to find
+ * and load a cached artifact, not to compile one.
+ */
+export type SourceSummary = Omit<GeneratedSource, 'source' | 'plan'> & { readonly sourceSha256: string };
+
+/** What the cache and the loaders need of a source: its text, or only its sha256. */
+export type SourceRef = GeneratedSource | SourceSummary;
+
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */
+/** The C symbol of a spec's kernel on a target. */
+export function symbolOf(spec: KernelSpec, target: Target): string {
+  return `dwconv_${target}_${specTag(spec)}`;
+}
+
 export function templateContext(spec: KernelSpec, target: Target) {
-  const symbol = `dwconv_${target}_${specTag(spec)}`;
+  const symbol = symbolOf(spec, target);
   const [kh, kw] = spec.kernelSize;
   const [sh, sw] = spec.stride;
   const [pt, pb, pl, pr] = spec.padding;

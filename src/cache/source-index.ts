@@ -1,0 +1,115 @@
+// Which source a spec generates, remembered in the cache directory: a cache hit in a new process
+// needs the source's sha256 for its key, and rendering the templates to learn it (loading the
+// template engine and compiling every template) costs several times more than the rest of a hit.
+//
+// A record is found by the generator's identity (codegen/inputs.ts: package version, the codegen
+// modules', templates' and engine's file identities), the target, the variant and the canonical spec,
+// so a changed generator never finds an old record. It is only a hint: the entry it leads to passes
+// every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
+// library name this symbol and spec), and anything missing, malformed or unmatched falls back to
+// generating the source (which then replaces the record).
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
+import { codegenIdentity, type CodegenIdentity } from '../codegen/inputs.js';
+import { sha256 } from './key.js';
+
+const FILE = '.sources.json'; // a dot name, as the cache's other private files
+const MAX_RECORDS = 512;
+const MAX_FILE_BYTES = 1 << 20;
+/**
+ * Inputs changed this close to (or after) the process start are not trusted to be what the process
+ * loaded: a file edited while the modules were being read could have an identity that names its new
+ * content while the source came from the old (file times come from a coarse clock, hence the margin).
+ */
+const RACY_MARGIN_MS = 2000;
+
+interface SourceRecord {
+  readonly sourceSha256: string;
+  readonly symbol: string;
+  readonly specJson: string;
+  readonly language: GeneratedSource['language'];
+  readonly variant: Readonly<Record<string, string | number>>;
+}
+
+/** What the lookup is for: the spec as codegen sees it, and what the record must agree with. */
+export interface SourceQuery {
+  readonly target: Target;
+  readonly specJson: string;
+  /** The symbol codegen gives this spec (`dwconv_<target>_<tag>`). */
+  readonly symbol: string;
+  readonly variant: unknown;
+}
+
+const SHA = /^[0-9a-f]{64}$/;
+
+function recordKey(generator: CodegenIdentity, q: SourceQuery): string {
+  return sha256([generator.identity, q.target, JSON.stringify(q.variant ?? null), q.specJson].join('\n'));
+}
+
+function isVariant(v: unknown): v is Record<string, string | number> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');
+}
+
+/** A record that says what a summary needs, for this very query; anything else is no record. */
+function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
+  if (typeof record !== 'object' || record === null) return undefined;
+  const r = record as Partial<SourceRecord>;
+  if (typeof r.sourceSha256 !== 'string' || !SHA.test(r.sourceSha256)) return undefined;
+  if (r.symbol !== q.symbol || r.specJson !== q.specJson) return undefined;
+  if (r.language !== 'c++' && r.language !== 'cuda') return undefined;
+  if (!isVariant(r.variant)) return undefined;
+  return { target: q.target, symbol: r.symbol, language: r.language, specJson: r.specJson, variant: r.variant, sourceSha256: r.sourceSha256 };
+}
+
+async function readRecords(path: string): Promise<Record<string, unknown>> {
+  try {
+    const text = await readFile(path, 'utf8');
+    if (text.length > MAX_FILE_BYTES) return {};
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {}; // missing or unreadable: generate
+  }
+}
+
+export interface SourceIndex {
+  /** The remembered summary of the source this query generates, or undefined (generate it). */
+  get(q: SourceQuery): Promise<SourceSummary | undefined>;
+  /** Remembers what `generated` is, when the generator's files are settled. Failures are ignored: it only saves time. */
+  put(q: SourceQuery, generated: GeneratedSource): Promise<void>;
+}
+
+/** The index in `dir` (the user's cache directory, which only this user can write). */
+export function sourceIndex(dir: string, packageVersion: string, generator: () => CodegenIdentity | undefined = () => codegenIdentity(packageVersion)): SourceIndex {
+  const path = join(dir, FILE);
+  let identity: CodegenIdentity | undefined | null = null;
+  const identityNow = () => (identity === null ? (identity = generator()) : identity);
+  return {
+    async get(q) {
+      const id = identityNow();
+      if (!id) return undefined;
+      return summaryOf((await readRecords(path))[recordKey(id, q)], q);
+    },
+    async put(q, generated) {
+      const id = identityNow();
+      if (!id || id.newestChangeMs > performance.timeOrigin - RACY_MARGIN_MS) return;
+      if (generated.plan !== undefined) return; // a launch plan is code-shaped data: those sources are not summarized
+      const record: SourceRecord = { sourceSha256: sha256(generated.source), symbol: generated.symbol, specJson: generated.specJson, language: generated.language, variant: generated.variant };
+      if (record.symbol !== q.symbol || record.specJson !== q.specJson) return;
+      const key = recordKey(id, q);
+      const records = await readRecords(path);
+      delete records[key]; // re-inserted last: the newest records are the ones kept
+      records[key] = record;
+      const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
+      const tmp = join(dir, `${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      try {
+        await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
+        await rename(tmp, path);
+      } catch {
+        await unlink(tmp).catch(() => undefined);
+      }
+    },
+  };
+}

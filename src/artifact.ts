@@ -1,19 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GeneratedSource, SourceRef } from './codegen/common.js';
 import type { Environment } from './env.js';
-import { defaultCacheDir } from './cache/default-dir.js';
 import { debug, shortKey } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
-import { SpecError } from './errors.js';
-import { nvrtc } from './ffi/nvrtc.js';
-import { ARTIFACT_NAME, CUBIN_NAME, cxxFlags, nvccFlags, nvrtcOptions, nvrtcPeer, processPeer, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
+import { ARTIFACT_NAME, CUBIN_NAME, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
 import { DiskCache, type CacheEntry, type EntryExpectation, type EntryMeta } from './cache/disk-cache.js';
 import { initializerCount, libraryProblem } from './cache/library-check.js';
-import { fingerprintStore } from './compiler/fingerprint-store.js';
-import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './cache/key.js';
+import { baselineOf, NO_BASELINE, type InitializerBaseline } from './cache/initializer-baseline.js';
+import { CACHE_FORMAT_VERSION, type KeyParts } from './cache/key.js';
 import { lockTimeoutMs, withKeyLock } from './cache/key-lock.js';
 import { identityOf } from './cache/layers.js';
 import { parseSize, pruneCache, RECENT_MS } from './cache/prune.js';
@@ -23,7 +20,6 @@ import { PrecompiledTier } from './cache/tiers/precompiled.js';
 import type { RemoteSource } from './cache/remote/config.js';
 import type { RemoteCacheTier } from './cache/tiers/remote.js';
 import type { Tier, TierRequest } from './cache/tiers/tier.js';
-import { findCxx, findNvcc, type Tool } from './compiler/toolchain.js';
 
 export interface BuildOptions {
   readonly env: Environment;
@@ -81,83 +77,10 @@ export function expectationFor(generated: SourceRef, baseline: InitializerBaseli
   };
 }
 
-/**
- * Initializers per compiler version, as libraries this user's compiler built here carried them: a
- * library's count depends on the toolchain (crt files, compiler version), not only on our source, so
- * the fixed table cannot know every machine's. Learned only from our own fresh compiles, kept in the
- * user's cache directory (which only this user can write) beside the toolchain fingerprints.
- */
-export interface InitializerBaseline {
-  get(compilerVersion: string): number | undefined;
-}
-const NO_BASELINE: InitializerBaseline = { get: () => undefined };
-/** A fresh compile may carry at most this many before it is refused outright (nvcc emits 2). */
-const MAX_LEARNED_INITIALIZERS = 4;
+export { baselineOf, type InitializerBaseline } from './cache/initializer-baseline.js';
+import { cacheRootOf, cpuIdentity, plan, sourceShaOf, type Plan } from './cache/key-plan.js';
 
-export async function baselineOf(root: string): Promise<InitializerBaseline & { learn(version: string, count: number): Promise<void> }> {
-  const store = fingerprintStore(root);
-  const prefix = 'initializers|';
-  const known = new Map<string, number>();
-  for (const [id, value] of Object.entries(await store.all())) {
-    const v = Number(value);
-    if (id.startsWith(prefix) && Number.isInteger(v) && v >= 0 && v <= MAX_LEARNED_INITIALIZERS) known.set(id.slice(prefix.length), v);
-  }
-  return {
-    get: (version) => known.get(version),
-    async learn(version, count) {
-      if (count > MAX_LEARNED_INITIALIZERS || (known.get(version) ?? -1) >= count) return;
-      known.set(version, count);
-      await store.put(`${prefix}${version}`, String(count));
-    },
-  };
-}
-
-export function cpuIdentity(): string {
-  return `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}`;
-}
-
-export interface Plan {
-  readonly tool: Tool;
-  readonly peer: CompilerPeer;
-  readonly parts: KeyParts;
-  readonly key: string;
-}
-
-/** The key this source would get here, and its named parts (finds and fingerprints the compiler, compiles nothing). */
-export async function plan(generated: SourceRef, opts: BuildOptions): Promise<Plan> {
-  const archs = opts.archs ?? [];
-  if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
-  const useNvrtc = generated.target === 'cuda' && opts.compiler === 'nvrtc';
-  if (useNvrtc && (archs.length !== 1 || opts.ptx)) throw new SpecError('options.compiler', 'nvrtc', "'nvcc' for several archs or PTX (an NVRTC build is a cubin for one arch)");
-  // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
-  const store = opts.cache === false ? undefined : cacheRootOf(opts);
-  let peer: CompilerPeer;
-  if (useNvrtc) {
-    const lib = nvrtc(opts.env);
-    peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
-  } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
-  const tool = peer.fingerprint;
-  const parts: KeyParts = {
-    format: CACHE_FORMAT_VERSION,
-    package: PACKAGE_VERSION,
-    target: generated.target,
-    sourceSha256: sourceShaOf(generated),
-    compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
-    flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
-    arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
-  };
-  return { tool, peer, parts, key: cacheKey(parts) };
-}
-
-/** The writable cache directory these options name. */
-export function cacheRootOf(opts: Pick<BuildOptions, 'cacheDir' | 'env'>): string {
-  return opts.cacheDir === undefined ? defaultCacheDir(opts.env) : resolve(opts.cacheDir);
-}
-
-/** The source's sha256: hashed from its text, or as a summary knows it (cache/source-index.ts). */
-function sourceShaOf(generated: SourceRef): string {
-  return 'sourceSha256' in generated ? generated.sourceSha256 : sha256(generated.source);
-}
+export { cacheRootOf, cpuIdentity, plan, type Plan };
 
 function identityFor(generated: SourceRef): string {
   return identityOf({ format: CACHE_FORMAT_VERSION, package: PACKAGE_VERSION, target: generated.target, sourceSha256: sourceShaOf(generated) });
@@ -227,6 +150,13 @@ export async function buildArtifact(generated: GeneratedSource, opts: BuildOptio
   return promise;
 }
 
+/** A disk hit that passed every check, remembered by its files' identities for the next process (verified-hits.ts). */
+async function rememberDiskHit(generated: SourceRef, opts: BuildOptions, entry: CacheEntry, baseline: InitializerBaseline): Promise<void> {
+  const { rememberHit } = await import('./cache/verified-hits.js');
+  const q = { parts: entry.meta.parts, symbol: generated.symbol, specJson: generated.specJson, learnedInitializers: baseline.get(entry.meta.parts.compiler.version), precompiled: opts.precompiled ?? [] };
+  await rememberHit(cacheRootOf(opts), q, entry);
+}
+
 /**
  * The artifact for this source from the local tiers (memory ▸ precompiled layers ▸ the user's disk
  * cache), checked as every hit is, or undefined: nothing is compiled, no remote is asked. A source
@@ -255,6 +185,7 @@ export async function findCached(generated: SourceRef, opts: BuildOptions): Prom
   if (!found.entry) return undefined;
   await cache.recordUse(key);
   await memory.put(request, found.entry);
+  await rememberDiskHit(generated, opts, found.entry, baseline);
   return artifactOf(found.entry, 'disk');
 }
 
@@ -275,6 +206,7 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
     const entry = 'entry' in hit ? hit.entry : await remote?.materialize(disk, request, hit.portable);
     if (!entry) return undefined;
     if (tier !== memory) await memory.put(request, entry);
+    if (tier === disk) await rememberDiskHit(generated, opts, entry, baseline);
     return artifactOf(entry, hit.origin);
   };
   for (const tier of tiers) {

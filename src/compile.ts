@@ -20,21 +20,27 @@ function buildOptionsOf(r: ResolvedOptions): BuildOptions {
 }
 
 async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; artifact: Artifact }> {
-  // The cache and compiler code loads with the first compile, not with the package.
-  const { buildArtifact, cacheRootOf, findCached } = await import('./artifact.js');
   const opts = buildOptionsOf(r);
   if (!r.cache) {
     const generated = generateFor(r);
-    return { generated, artifact: await buildArtifact(generated, opts) };
+    return { generated, artifact: await (await import('./artifact.js')).buildArtifact(generated, opts) };
   }
   // A source generated before (by this version of the generator) is known by its sha256: a local hit needs no rendering.
-  const { sourceIndex } = await import('./cache/source-index.js');
+  const [{ sourceIndex }, { cacheRootOf }] = await Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js')]);
   const index = sourceIndex(cacheRootOf(opts), PACKAGE_VERSION);
   const query = { target: r.target, specJson: canonicalJson(r.spec), symbol: symbolOf(r.spec, r.target), variant: r.variant };
   const summary = await index.get(query);
   if (summary) {
+    // An entry checked in full by an earlier process, its files unchanged since: the cache code is not even loaded.
+    const remembered = await (await import('./cache/verified-hits.js')).rememberedArtifact(summary, opts);
+    debug('%s: source index hit, %s', summary.symbol, remembered ? 'remembered disk hit' : 'no remembered hit');
+    if (remembered) return { generated: summary, artifact: remembered };
+  }
+  // The cache and compiler code loads with the first full lookup, not with the package.
+  const { buildArtifact, findCached } = await import('./artifact.js');
+  if (summary) {
     const found = await findCached(summary, opts);
-    debug('%s: source index hit, %s', summary.symbol, found ? `served from ${found.origin}` : 'no local entry: generating');
+    debug('%s: summary lookup: %s', summary.symbol, found ? `served from ${found.origin}` : 'no local entry: generating');
     if (found) return { generated: summary, artifact: found };
   }
   const generated = generateFor(r);

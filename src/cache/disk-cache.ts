@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { ARTIFACT_FILE_NAMES, MAX_ARTIFACT_BYTES, MAX_META_BYTES, MAX_SOURCE_BYTES, META_NAME, parseMeta, SOURCE_FILE_NAMES, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { cacheKey, CACHE_FORMAT_VERSION, sha256 } from './key.js';
 import { workFolderAlive, workMarker } from './process-identity.js';
+import { appendUse } from './use-log.js';
 import { fileProblem, folderProblem, readTrusted, sameFile, trustedOwner } from './trust.js';
 
 export { META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
@@ -92,22 +93,9 @@ export class DiskCache {
     return found.entry;
   }
 
-  /**
-   * Appends a use (O_APPEND: concurrent writers never lose one). Not file access times: many mounts
-   * do not keep them. Never through a symlink, and never into a file with a second name elsewhere.
-   */
-  async recordUse(key: string): Promise<void> {
-    const path = join(this.entryDir(key), USES_NAME);
-    const handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch(() => undefined);
-    if (!handle) return;
-    try {
-      const st = await handle.stat();
-      if (fileProblem(st, USES_NAME) === undefined) await handle.write(`${Date.now()}\n`);
-    } catch {
-      // a use not counted is not worth failing a load
-    } finally {
-      await handle.close();
-    }
+  /** Appends a use (use-log.ts): the pruner's record of when an entry was last needed. */
+  recordUse(key: string): Promise<void> {
+    return appendUse(this.entryDir(key));
   }
 
   /** Hits and the last use (or the creation time when never used). */

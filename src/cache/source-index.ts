@@ -8,22 +8,23 @@
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
 // library name this symbol and spec), and anything missing, malformed or unmatched falls back to
 // generating the source (which then replaces the record).
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
 import { codegenIdentity, type CodegenIdentity } from '../codegen/inputs.js';
-import { sha256 } from './key.js';
+import { randomHex, sha256 } from './key.js';
 
 const FILE = '.sources.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 512;
+/** Generators remembered side by side (two installed copies sharing a cache do not evict each other's records). */
+const MAX_GENERATORS = 4;
 const MAX_FILE_BYTES = 1 << 20;
 /**
  * Inputs changed this close to (or after) the process start are not trusted to be what the process
  * loaded: a file edited while the modules were being read could have an identity that names its new
  * content while the source came from the old (file times come from a coarse clock, hence the margin).
  */
-const RACY_MARGIN_MS = 2000;
+const RACY_MARGIN_MS = 100;
 
 interface SourceRecord {
   readonly sourceSha256: string;
@@ -44,8 +45,14 @@ export interface SourceQuery {
 
 const SHA = /^[0-9a-f]{64}$/;
 
-function recordKey(generator: CodegenIdentity, q: SourceQuery): string {
-  return sha256([generator.identity, q.target, JSON.stringify(q.variant ?? null), q.specJson].join('\n'));
+/** A record's name within its generator's records (nothing hashed: the lookup loads no crypto). */
+function recordKey(q: SourceQuery): string {
+  return `${q.target}|${JSON.stringify(q.variant ?? null)}|${q.specJson}`;
+}
+
+/** The file: each generator's identity with the records it made, oldest generator first. */
+interface IndexFile {
+  readonly generators: { readonly identity: string; readonly sources: Record<string, unknown> }[];
 }
 
 function isVariant(v: unknown): v is Record<string, string | number> {
@@ -63,14 +70,18 @@ function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
   return { target: q.target, symbol: r.symbol, language: r.language, specJson: r.specJson, variant: r.variant, sourceSha256: r.sourceSha256 };
 }
 
-async function readRecords(path: string): Promise<Record<string, unknown>> {
+async function readIndex(path: string): Promise<IndexFile> {
   try {
     const text = await readFile(path, 'utf8');
-    if (text.length > MAX_FILE_BYTES) return {};
-    const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    if (text.length > MAX_FILE_BYTES) return { generators: [] };
+    const parsed = JSON.parse(text) as Partial<IndexFile> | null;
+    const generators = Array.isArray(parsed?.generators) ? parsed.generators : [];
+    return {
+      generators: generators.filter((g): g is IndexFile['generators'][number] =>
+        typeof g === 'object' && g !== null && typeof g.identity === 'string' && typeof g.sources === 'object' && g.sources !== null && !Array.isArray(g.sources)),
+    };
   } catch {
-    return {}; // missing or unreadable: generate
+    return { generators: [] }; // missing or unreadable: generate
   }
 }
 
@@ -90,7 +101,8 @@ export function sourceIndex(dir: string, packageVersion: string, generator: () =
     async get(q) {
       const id = identityNow();
       if (!id) return undefined;
-      return summaryOf((await readRecords(path))[recordKey(id, q)], q);
+      const mine = (await readIndex(path)).generators.find((g) => g.identity === id.identity);
+      return mine && Object.hasOwn(mine.sources, recordKey(q)) ? summaryOf(mine.sources[recordKey(q)], q) : undefined;
     },
     async put(q, generated) {
       const id = identityNow();
@@ -98,12 +110,15 @@ export function sourceIndex(dir: string, packageVersion: string, generator: () =
       if (generated.plan !== undefined) return; // a launch plan is code-shaped data: those sources are not summarized
       const record: SourceRecord = { sourceSha256: sha256(generated.source), symbol: generated.symbol, specJson: generated.specJson, language: generated.language, variant: generated.variant };
       if (record.symbol !== q.symbol || record.specJson !== q.specJson) return;
-      const key = recordKey(id, q);
-      const records = await readRecords(path);
-      delete records[key]; // re-inserted last: the newest records are the ones kept
-      records[key] = record;
-      const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
-      const tmp = join(dir, `${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const key = recordKey(q);
+      const { generators } = await readIndex(path);
+      const others = generators.filter((g) => g.identity !== id.identity);
+      const sources = { ...generators.find((g) => g.identity === id.identity)?.sources };
+      delete sources[key]; // re-inserted last: the newest records are the ones kept
+      sources[key] = record;
+      // This generator last: the one used most recently is the last to be dropped.
+      const kept: IndexFile = { generators: [...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }] };
+      const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
       try {
         await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
         await rename(tmp, path);

@@ -1,9 +1,9 @@
 // Compiler fingerprints remembered across processes, by binary identity (path, device, inode, size,
 // times): `c++ --version` costs a process start (several ms), more than the rest of a cache hit.
 // A compiler that is upgraded or replaced has a new identity and is asked again.
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomHex } from '../cache/key.js';
 
 const FILE = '.toolchains.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 64;
@@ -36,7 +36,7 @@ export function fingerprintStore(dir: string): Store {
     put: async (identity, version) => {
       const records = { ...(await readRecords(path)), [identity]: version };
       const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
-      const tmp = join(dir, `${FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
       try {
         await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
         await rename(tmp, path);

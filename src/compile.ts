@@ -26,13 +26,14 @@ async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; art
     return { generated, artifact: await (await import('./artifact.js')).buildArtifact(generated, opts) };
   }
   // A source generated before (by this version of the generator) is known by its sha256: a local hit needs no rendering.
-  const [{ sourceIndex }, { cacheRootOf }] = await Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js')]);
+  // Loaded side by side (one graph's file reads overlap the other's): what a remembered hit needs, and no more.
+  const [{ sourceIndex }, { cacheRootOf }, { rememberedArtifact }] = await Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js'), import('./cache/verified-hits.js')]);
   const index = sourceIndex(cacheRootOf(opts), PACKAGE_VERSION);
   const query = { target: r.target, specJson: canonicalJson(r.spec), symbol: symbolOf(r.spec, r.target), variant: r.variant };
   const summary = await index.get(query);
   if (summary) {
     // An entry checked in full by an earlier process, its files unchanged since: the cache code is not even loaded.
-    const remembered = await (await import('./cache/verified-hits.js')).rememberedArtifact(summary, opts);
+    const remembered = await rememberedArtifact(summary, opts);
     debug('%s: source index hit, %s', summary.symbol, remembered ? 'remembered disk hit' : 'no remembered hit');
     if (remembered) return { generated: summary, artifact: remembered };
   }

@@ -6,6 +6,7 @@
 // changes and the sources are generated again.
 import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -35,8 +36,19 @@ export function codegenInputs(): string[] {
     return readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort().map((f) => fileURLToPath(new URL(f, dir)));
   });
   // The engine's version: its package.json changes with every install or upgrade.
-  const engine = createRequire(import.meta.url).resolve('handlebars/package.json');
-  return [...modules, ...templates, engine];
+  return [...modules, ...templates, enginePackageJson()];
+}
+
+/**
+ * handlebars' package.json, where templates.ts's require finds the package: the first node_modules
+ * folder up from here that has it (require's own walk, without the cost of building a require).
+ */
+function enginePackageJson(): string {
+  for (let dir = fileURLToPath(new URL('.', import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', 'handlebars', 'package.json');
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    if (dirname(dir) === dir) return createRequire(import.meta.url).resolve('handlebars/package.json');
+  }
 }
 
 /** One file's identity: what changes whenever its content may have (ctime moves on every write, rename or copy). */

@@ -4,8 +4,8 @@
 // and loading the cache code for it is most of a hit in a new process.
 //
 // Why skipping them is sound: a record holds, for one entry, the identity (device, inode, size,
-// modification and status-change times) of its folder and of every file in it as they were when every
-// check passed. Any write, truncation, rename, copy or re-creation of a file gives it a new ctime,
+// modification and status-change times) of every file in it as they were when every check passed, and
+// which folder (device, inode) held them under which names. Any write, truncation, rename, copy or re-creation of a file gives it a new ctime,
 // which no user can set back (utimes sets the ctime to now), so an unchanged identity means unchanged
 // bytes. Identities younger than RACY_MARGIN_MS are never recorded: file times come from a coarse
 // clock, and a change in the same clock tick as the check could keep the old times. What is not
@@ -50,7 +50,7 @@ export interface HitQuery {
 
 interface HitRecord {
   readonly key: string;
-  /** The entry folder's identity. */
+  /** The entry folder's device and inode: the same folder, not one renamed into its place (the names in it are compared one by one). */
   readonly folder: string;
   /** Every file of the entry by name: its identity (uses.log: '', it grows with every use). */
   readonly files: Readonly<Record<string, string>>;
@@ -59,6 +59,7 @@ interface HitRecord {
 }
 
 const contentIdentity = (st: Stats) => `${st.dev}|${st.ino}|${st.size}|${st.mtimeMs}|${st.ctimeMs}`;
+const folderIdentity = (st: Stats) => `${st.dev}|${st.ino}`;
 
 function lookupOf(q: HitQuery): string {
   return JSON.stringify([partsJson(q.parts), q.symbol, q.specJson, q.learnedInitializers ?? null, q.precompiled.map((d) => resolve(d))]);
@@ -125,7 +126,7 @@ export async function rememberedHit(root: string, q: HitQuery): Promise<CacheEnt
   if (q.precompiled.length !== record.layers.length || q.precompiled.some((d, i) => !sameList(layerIdentity(d), record.layers[i]!))) return undefined;
   const dir = join(root, record.key);
   const dirStat = lstatSync(dir, { throwIfNoEntry: false });
-  if (!dirStat || folderProblem(dirStat, 'the entry') || contentIdentity(dirStat) !== record.folder) return undefined;
+  if (!dirStat || folderProblem(dirStat, 'the entry') || folderIdentity(dirStat) !== record.folder) return undefined;
   const names = readdirSync(dir).sort();
   if (!sameList(names, Object.keys(record.files).sort())) return undefined;
   for (const name of names) {
@@ -162,10 +163,9 @@ export async function rememberHit(root: string, q: HitQuery, entry: CacheEntry):
       if (Math.max(st.mtimeMs, st.ctimeMs) > settled || !trustedOwner(st.uid)) return;
       files[name] = contentIdentity(st);
     }
-    if (Math.max(dirStat.mtimeMs, dirStat.ctimeMs) > settled) return;
     // The checked bytes, not whatever the path names now.
     if (files[entry.meta.files.artifact] !== contentIdentity(entry.artifactStat)) return;
-    const record: HitRecord = { key: entry.meta.key, folder: contentIdentity(dirStat), files, layers: q.precompiled.map(layerIdentity) };
+    const record: HitRecord = { key: entry.meta.key, folder: folderIdentity(dirStat), files, layers: q.precompiled.map(layerIdentity) };
     const path = join(root, FILE);
     const records = readRecords(path);
     const lookup = lookupOf(q);

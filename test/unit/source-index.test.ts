@@ -1,0 +1,118 @@
+// The source index (cache/source-index.ts) and the generator identity it is keyed by
+// (codegen/inputs.ts): what invalidates a record, and what is never taken from one.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { sourceIndex } from '../../src/cache/source-index.js';
+import { generateCpu } from '../../src/codegen/cpu.js';
+import { symbolOf } from '../../src/codegen/common.js';
+import { CODEGEN_MODULES, codegenIdentity, codegenInputs } from '../../src/codegen/inputs.js';
+import { canonicalJson, normalizeSpec } from '../../src/spec.js';
+import { sha256 } from '../../src/cache/key.js';
+
+const src = fileURLToPath(new URL('../../src/', import.meta.url));
+const spec = normalizeSpec({ kernelSize: 3 });
+const generated = generateCpu(spec);
+const query = { target: 'cpu' as const, specJson: canonicalJson(spec), symbol: symbolOf(spec, 'cpu'), variant: undefined };
+/** A generator whose files last changed long ago (records may be written). */
+const settled = (identity: string) => () => ({ identity, newestChangeMs: 0 });
+const freshDir = () => mkdtempSync(join(tmpdir(), 'dwconv-source-index-'));
+
+describe('the source index', () => {
+  it('remembers what a source is for the generator that made it', async () => {
+    const index = sourceIndex(freshDir(), '0.1.0', settled('A'));
+    expect(await index.get(query)).toBeUndefined();
+    await index.put(query, generated);
+    expect(await index.get(query)).toEqual({ target: 'cpu', symbol: generated.symbol, language: 'c++', specJson: generated.specJson, variant: {}, sourceSha256: sha256(generated.source) });
+  });
+
+  it('another generator (changed files, another package version) finds nothing', async () => {
+    const dir = freshDir();
+    await sourceIndex(dir, '0.1.0', settled('A')).put(query, generated);
+    expect(await sourceIndex(dir, '0.1.0', settled('B')).get(query)).toBeUndefined();
+    // The package version is part of the identity itself.
+    const inputs = () => codegenInputs().slice(0, 3);
+    expect(codegenIdentity('0.1.0', inputs)!.identity).not.toBe(codegenIdentity('0.2.0', inputs)!.identity);
+  });
+
+  it('keeps a few generators side by side, so copies sharing a cache do not evict each other', async () => {
+    const dir = freshDir();
+    await sourceIndex(dir, '0.1.0', settled('A')).put(query, generated);
+    await sourceIndex(dir, '0.1.0', settled('B')).put(query, generated);
+    expect(await sourceIndex(dir, '0.1.0', settled('A')).get(query)).toBeDefined();
+  });
+
+  it('writes nothing while the generator files are too fresh to trust (changed around the process start)', async () => {
+    const dir = freshDir();
+    await sourceIndex(dir, '0.1.0', () => ({ identity: 'A', newestChangeMs: Date.now() })).put(query, generated);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('another spec, target or variant is another record', async () => {
+    const dir = freshDir();
+    const index = sourceIndex(dir, '0.1.0', settled('A'));
+    await index.put(query, generated);
+    const other = normalizeSpec({ kernelSize: 5 });
+    expect(await index.get({ ...query, specJson: canonicalJson(other), symbol: symbolOf(other, 'cpu') })).toBeUndefined();
+    expect(await index.get({ ...query, target: 'cuda', symbol: symbolOf(spec, 'cuda') })).toBeUndefined();
+    expect(await index.get({ ...query, variant: { family: 'direct' } })).toBeUndefined();
+  });
+
+  it('never takes a symbol, spec or malformed sha256 from a record: such records are no records', async () => {
+    const dir = freshDir();
+    const index = sourceIndex(dir, '0.1.0', settled('A'));
+    await index.put(query, generated);
+    const path = join(dir, '.sources.json');
+    const good = readFileSync(path, 'utf8');
+    const edit = (f: (r: Record<string, unknown>) => void) => {
+      const file = JSON.parse(good) as { generators: { sources: Record<string, Record<string, unknown>> }[] };
+      for (const r of Object.values(file.generators[0]!.sources)) f(r);
+      writeFileSync(path, JSON.stringify(file));
+    };
+    edit((r) => { r.sourceSha256 = 'not a sha'; });
+    expect(await index.get(query)).toBeUndefined();
+    edit((r) => { r.symbol = 'dwconv_cpu_other'; });
+    expect(await index.get(query)).toBeUndefined();
+    edit((r) => { r.variant = { x: [] }; });
+    expect(await index.get(query)).toBeUndefined();
+    writeFileSync(path, '[1, 2');
+    expect(await index.get(query)).toBeUndefined();
+    writeFileSync(path, good);
+    expect(await index.get(query)).toBeDefined();
+  });
+
+  it('does not summarize a source with a launch plan (the CUDA target): those are generated every time', async () => {
+    const dir = freshDir();
+    await sourceIndex(dir, '0.1.0', settled('A')).put(query, { ...generated, plan: {} as never });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the generator identity', () => {
+  it('lists every module generate() runs: the import closure of codegen/generate', () => {
+    const closure = new Set<string>();
+    const walk = (file: string) => {
+      const rel = relative(src, file).replace(/\.ts$/, '');
+      if (closure.has(rel)) return;
+      closure.add(rel);
+      for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s(?!type\s)[^'"]*?from\s+'(\.[^']+)'/gm)) {
+        walk(resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+      }
+    };
+    walk(join(src, 'codegen/generate.ts'));
+    expect([...CODEGEN_MODULES].sort()).toEqual([...closure].sort());
+  });
+
+  it('names every template and the template engine, and changes when one of them does', () => {
+    const inputs = codegenInputs();
+    expect(inputs.filter((p) => p.endsWith('.hbs')).length).toBe(readdirSync(fileURLToPath(new URL('../../templates/cpu/', import.meta.url))).length + readdirSync(fileURLToPath(new URL('../../templates/cuda/', import.meta.url))).length);
+    expect(inputs.at(-1)).toMatch(/node_modules\/handlebars\/package\.json$/);
+    const before = codegenIdentity('0.1.0', () => inputs)!;
+    const copy = join(freshDir(), 'copy.hbs');
+    writeFileSync(copy, readFileSync(inputs.find((p) => p.endsWith('.hbs'))!));
+    expect(codegenIdentity('0.1.0', () => [...inputs.slice(0, -2), copy, inputs.at(-1)!])!.identity).not.toBe(before.identity);
+    expect(codegenIdentity('0.1.0', () => [join(freshDir(), 'missing.hbs')])).toBeUndefined();
+  });
+});

@@ -8,7 +8,8 @@
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
 // library name this symbol and spec), and anything missing, malformed or unmatched falls back to
 // generating the source (which then replaces the record).
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
 import { codegenIdentity, type CodegenIdentity } from '../codegen/inputs.js';
@@ -70,9 +71,10 @@ function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
   return { target: q.target, symbol: r.symbol, language: r.language, specJson: r.specJson, variant: r.variant, sourceSha256: r.sourceSha256 };
 }
 
-async function readIndex(path: string): Promise<IndexFile> {
+// Read synchronously: a small file read on every cache hit, where a thread-pool round trip per step costs more than the read.
+function readIndex(path: string): IndexFile {
   try {
-    const text = await readFile(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
     if (text.length > MAX_FILE_BYTES) return { generators: [] };
     const parsed = JSON.parse(text) as Partial<IndexFile> | null;
     const generators = Array.isArray(parsed?.generators) ? parsed.generators : [];
@@ -101,7 +103,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: () =
     async get(q) {
       const id = identityNow();
       if (!id) return undefined;
-      const mine = (await readIndex(path)).generators.find((g) => g.identity === id.identity);
+      const mine = readIndex(path).generators.find((g) => g.identity === id.identity);
       return mine && Object.hasOwn(mine.sources, recordKey(q)) ? summaryOf(mine.sources[recordKey(q)], q) : undefined;
     },
     async put(q, generated) {
@@ -111,7 +113,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: () =
       const record: SourceRecord = { sourceSha256: sha256(generated.source), symbol: generated.symbol, specJson: generated.specJson, language: generated.language, variant: generated.variant };
       if (record.symbol !== q.symbol || record.specJson !== q.specJson) return;
       const key = recordKey(q);
-      const { generators } = await readIndex(path);
+      const { generators } = readIndex(path);
       const others = generators.filter((g) => g.identity !== id.identity);
       const sources = { ...generators.find((g) => g.identity === id.identity)?.sources };
       delete sources[key]; // re-inserted last: the newest records are the ones kept

@@ -23,17 +23,19 @@ export const CODEGEN_MODULES: readonly string[] = [
 /** The template folders templates.ts reads (every .hbs file in them is a partial). */
 const TEMPLATE_FOLDERS = ['cpu', 'cuda'];
 
-const codeRoot = new URL('../', import.meta.url);
-const templatesRoot = new URL('../../templates/', import.meta.url);
+// Paths joined as strings: this runs on every cache hit, and URL objects cost more than the stats.
+const here = fileURLToPath(import.meta.url);
+const codeRoot = dirname(dirname(here));
+const templatesRoot = join(dirname(codeRoot), 'templates');
 /** '.js' in the built package, '.ts' where the sources run as they are (tests, tsx). */
-const extension = /\.[cm]?[jt]s$/.exec(fileURLToPath(import.meta.url))?.[0] ?? '.js';
+const extension = /\.[cm]?[jt]s$/.exec(here)?.[0] ?? '.js';
 
 /** The files whose content decides generated source, absolute, in a fixed order. */
 export function codegenInputs(): string[] {
-  const modules = CODEGEN_MODULES.map((m) => fileURLToPath(new URL(`${m}${extension}`, codeRoot)));
+  const modules = CODEGEN_MODULES.map((m) => join(codeRoot, `${m}${extension}`));
   const templates = TEMPLATE_FOLDERS.flatMap((folder) => {
-    const dir = new URL(`${folder}/`, templatesRoot);
-    return readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort().map((f) => fileURLToPath(new URL(f, dir)));
+    const dir = join(templatesRoot, folder);
+    return readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort().map((f) => join(dir, f));
   });
   // The engine's version: its package.json changes with every install or upgrade.
   return [...modules, ...templates, enginePackageJson()];
@@ -44,7 +46,7 @@ export function codegenInputs(): string[] {
  * folder up from here that has it (require's own walk, without the cost of building a require).
  */
 function enginePackageJson(): string {
-  for (let dir = fileURLToPath(new URL('.', import.meta.url)); ; dir = dirname(dir)) {
+  for (let dir = dirname(here); ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', 'handlebars', 'package.json');
     if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
     if (dirname(dir) === dir) return createRequire(import.meta.url).resolve('handlebars/package.json');

@@ -1,7 +1,8 @@
 // Compiler fingerprints remembered across processes, by binary identity (path, device, inode, size,
 // times): `c++ --version` costs a process start (several ms), more than the rest of a cache hit.
 // A compiler that is upgraded or replaced has a new identity and is asked again.
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomHex } from '../cache/key.js';
 
@@ -15,9 +16,10 @@ interface Store {
   put(identity: string, version: string): Promise<void>;
 }
 
-async function readRecords(path: string): Promise<Record<string, string>> {
+// Read synchronously: a small file read on every cache hit, where a thread-pool round trip per step costs more than the read.
+function readRecords(path: string): Record<string, string> {
   try {
-    const text = await readFile(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
     if (text.length > 1 << 20) return {};
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
@@ -31,10 +33,10 @@ async function readRecords(path: string): Promise<Record<string, string>> {
 export function fingerprintStore(dir: string): Store {
   const path = join(dir, FILE);
   return {
-    get: async (identity) => (await readRecords(path))[identity],
-    all: () => readRecords(path),
+    get: (identity) => Promise.resolve(readRecords(path)[identity]),
+    all: () => Promise.resolve(readRecords(path)),
     put: async (identity, version) => {
-      const records = { ...(await readRecords(path)), [identity]: version };
+      const records = { ...readRecords(path), [identity]: version };
       const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
       const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
       try {

@@ -19,6 +19,11 @@ function buildOptionsOf(r: ResolvedOptions): BuildOptions {
   };
 }
 
+let hitModulesLoading: ReturnType<typeof loadHitModules> | undefined;
+/** What a remembered hit needs, and no more: loaded side by side (one graph's file reads overlap the other's), once. */
+const loadHitModules = () => Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js'), import('./cache/verified-hits.js')]);
+const hitModules = () => (hitModulesLoading ??= loadHitModules());
+
 async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; artifact: Artifact }> {
   const opts = buildOptionsOf(r);
   if (!r.cache) {
@@ -26,8 +31,7 @@ async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; art
     return { generated, artifact: await (await import('./artifact.js')).buildArtifact(generated, opts) };
   }
   // A source generated before (by this version of the generator) is known by its sha256: a local hit needs no rendering.
-  // Loaded side by side (one graph's file reads overlap the other's): what a remembered hit needs, and no more.
-  const [{ sourceIndex }, { cacheRootOf }, { rememberedArtifact }] = await Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js'), import('./cache/verified-hits.js')]);
+  const [{ sourceIndex }, { cacheRootOf }, { rememberedArtifact }] = await hitModules();
   const index = sourceIndex(cacheRootOf(opts), PACKAGE_VERSION);
   const query = { target: r.target, specJson: canonicalJson(r.spec), symbol: symbolOf(r.spec, r.target), variant: r.variant };
   const summary = await index.get(query);
@@ -100,6 +104,8 @@ async function load(r: ResolvedOptions): Promise<Kernel> {
  *     const y = await k.run(x, [N, C, H, W], w);
  */
 export async function compile(specInput: SpecInput, options: CompileOptions = {}): Promise<Kernel> {
+  // Started before the options are checked, so that the loader's file reads overlap that work (a failure surfaces where they are awaited).
+  if (options.cache !== false) hitModules().catch(() => undefined);
   const r = resolveOptions(specInput, options, 'load');
   if (!r.cache) return load(r);
   const key = memoKey(r);

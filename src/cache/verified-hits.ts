@@ -139,7 +139,7 @@ export async function rememberedHit(root: string, q: HitQuery): Promise<CacheEnt
   const artifactPath = join(dir, meta.files.artifact);
   const artifactStat = lstatSync(artifactPath, { throwIfNoEntry: false });
   if (!artifactStat || contentIdentity(artifactStat) !== record.files[meta.files.artifact]) return undefined;
-  await appendUse(dir);
+  appendUse(dir);
   return { dir, artifactPath, meta, artifactStat };
 }
 

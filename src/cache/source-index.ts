@@ -95,19 +95,22 @@ export interface SourceIndex {
 }
 
 /** The index in `dir` (the user's cache directory, which only this user can write). */
-export function sourceIndex(dir: string, packageVersion: string, generator: () => CodegenIdentity | undefined = () => codegenIdentity(packageVersion)): SourceIndex {
+export function sourceIndex(dir: string, packageVersion: string, generator: (target: Target) => CodegenIdentity | undefined = (target) => codegenIdentity(packageVersion, target)): SourceIndex {
   const path = join(dir, FILE);
-  let identity: CodegenIdentity | undefined | null = null;
-  const identityNow = () => (identity === null ? (identity = generator()) : identity);
+  const identities = new Map<Target, CodegenIdentity | undefined>();
+  const identityOf = (target: Target) => {
+    if (!identities.has(target)) identities.set(target, generator(target));
+    return identities.get(target);
+  };
   return {
     async get(q) {
-      const id = identityNow();
+      const id = identityOf(q.target);
       if (!id) return undefined;
       const mine = readIndex(path).generators.find((g) => g.identity === id.identity);
       return mine && Object.hasOwn(mine.sources, recordKey(q)) ? summaryOf(mine.sources[recordKey(q)], q) : undefined;
     },
     async put(q, generated) {
-      const id = identityNow();
+      const id = identityOf(q.target);
       if (!id || id.newestChangeMs > performance.timeOrigin - RACY_MARGIN_MS) return;
       if (generated.plan !== undefined) return; // a launch plan is code-shaped data: those sources are not summarized
       const record: SourceRecord = { sourceSha256: sha256(generated.source), symbol: generated.symbol, specJson: generated.specJson, language: generated.language, variant: generated.variant };

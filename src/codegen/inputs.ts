@@ -8,20 +8,27 @@ import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Target } from './common.js';
 
 /**
- * The modules generate() runs (the import closure of codegen/generate), relative to the package's
- * code folder, without extension. A unit test keeps this list equal to that closure.
+ * The modules each target's generator runs (its backend's generate and the import closure of its
+ * codegen module), relative to the package's code folder, without extension. A unit test keeps these
+ * lists equal to those closures.
  */
-export const CODEGEN_MODULES: readonly string[] = [
-  'codegen/c-expr', 'codegen/common', 'codegen/cpu', 'codegen/cuda', 'codegen/cuda-direct', 'codegen/cuda-nhwc',
-  'codegen/cuda-ring', 'codegen/cuda-ring-nhwc', 'codegen/cuda-separable', 'codegen/cuda-tiled', 'codegen/epilogue',
-  'codegen/families', 'codegen/family', 'codegen/footprint', 'codegen/generate', 'codegen/host-launcher',
-  'codegen/plan-prologue', 'codegen/templates', 'codegen/variant', 'dtype', 'errors', 'plan/expr', 'plan/plan', 'spec', 'version',
-];
+export const GENERATOR_MODULES: Readonly<Record<Target, readonly string[]>> = {
+  cpu: ['backends/cpu', 'codegen/common', 'codegen/cpu', 'codegen/epilogue', 'codegen/templates', 'errors', 'spec', 'version'],
+  cuda: [
+    'backends/cuda', 'codegen/c-expr', 'codegen/common', 'codegen/cuda', 'codegen/cuda-direct', 'codegen/cuda-nhwc', 'codegen/cuda-ring',
+    'codegen/cuda-ring-nhwc', 'codegen/cuda-separable', 'codegen/cuda-tiled', 'codegen/epilogue', 'codegen/families', 'codegen/family',
+    'codegen/footprint', 'codegen/host-launcher', 'codegen/plan-prologue', 'codegen/templates', 'dtype', 'errors', 'plan/expr', 'plan/plan', 'spec', 'version',
+  ],
+};
 
-/** The template folders templates.ts reads (every .hbs file in them is a partial). */
-const TEMPLATE_FOLDERS = ['cpu', 'cuda'];
+/**
+ * The template folder each target renders from: templates.ts names every partial by its folder
+ * (cpu_type, cuda_type), so one target's templates can only include partials of its own folder.
+ */
+const TEMPLATE_FOLDER: Readonly<Record<Target, string>> = { cpu: 'cpu', cuda: 'cuda' };
 
 // Paths joined as strings: this runs on every cache hit, and URL objects cost more than the stats.
 const here = fileURLToPath(import.meta.url);
@@ -30,13 +37,11 @@ const templatesRoot = join(dirname(codeRoot), 'templates');
 /** '.js' in the built package, '.ts' where the sources run as they are (tests, tsx). */
 const extension = /\.[cm]?[jt]s$/.exec(here)?.[0] ?? '.js';
 
-/** The files whose content decides generated source, absolute, in a fixed order. */
-export function codegenInputs(): string[] {
-  const modules = CODEGEN_MODULES.map((m) => join(codeRoot, `${m}${extension}`));
-  const templates = TEMPLATE_FOLDERS.flatMap((folder) => {
-    const dir = join(templatesRoot, folder);
-    return readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort().map((f) => join(dir, f));
-  });
+/** The files whose content decides a target's generated source, absolute, in a fixed order. */
+export function codegenInputs(target: Target): string[] {
+  const modules = GENERATOR_MODULES[target].map((m) => join(codeRoot, `${m}${extension}`));
+  const dir = join(templatesRoot, TEMPLATE_FOLDER[target]);
+  const templates = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort().map((f) => join(dir, f));
   // The engine's version: its package.json changes with every install or upgrade.
   return [...modules, ...templates, enginePackageJson()];
 }
@@ -66,11 +71,11 @@ export interface CodegenIdentity {
   readonly newestChangeMs: number;
 }
 
-/** The generator's identity now; undefined when an input cannot be read (then nothing is remembered or reused). */
-export function codegenIdentity(packageVersion: string, inputs: () => string[] = codegenInputs): CodegenIdentity | undefined {
+/** A target's generator's identity now; undefined when an input cannot be read (then nothing is remembered or reused). */
+export function codegenIdentity(packageVersion: string, target: Target, inputs: (target: Target) => string[] = codegenInputs): CodegenIdentity | undefined {
   try {
-    const files = inputs().map(fileIdentity);
-    return { identity: [packageVersion, ...files.map((f) => f.identity)].join('\n'), newestChangeMs: Math.max(...files.map((f) => f.changedMs)) };
+    const files = inputs(target).map(fileIdentity);
+    return { identity: [packageVersion, target, ...files.map((f) => f.identity)].join('\n'), newestChangeMs: Math.max(...files.map((f) => f.changedMs)) };
   } catch {
     return undefined;
   }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { sourceIndex } from '../../src/cache/source-index.js';
 import { generateCpu } from '../../src/codegen/cpu.js';
 import { symbolOf } from '../../src/codegen/common.js';
-import { CODEGEN_MODULES, codegenIdentity, codegenInputs } from '../../src/codegen/inputs.js';
+import { codegenIdentity, codegenInputs, GENERATOR_MODULES } from '../../src/codegen/inputs.js';
 import { canonicalJson, normalizeSpec } from '../../src/spec.js';
 import { sha256 } from '../../src/cache/key.js';
 
@@ -33,8 +33,9 @@ describe('the source index', () => {
     await sourceIndex(dir, '0.1.0', settled('A')).put(query, generated);
     expect(await sourceIndex(dir, '0.1.0', settled('B')).get(query)).toBeUndefined();
     // The package version is part of the identity itself.
-    const inputs = () => codegenInputs().slice(0, 3);
-    expect(codegenIdentity('0.1.0', inputs)!.identity).not.toBe(codegenIdentity('0.2.0', inputs)!.identity);
+    const inputs = () => codegenInputs('cpu').slice(0, 3);
+    expect(codegenIdentity('0.1.0', 'cpu', inputs)!.identity).not.toBe(codegenIdentity('0.2.0', 'cpu', inputs)!.identity);
+    expect(codegenIdentity('0.1.0', 'cpu', inputs)!.identity).not.toBe(codegenIdentity('0.1.0', 'cuda', inputs)!.identity);
   });
 
   it('keeps a few generators side by side, so copies sharing a cache do not evict each other', async () => {
@@ -91,8 +92,8 @@ describe('the source index', () => {
 });
 
 describe('the generator identity', () => {
-  it('lists every module generate() runs: the import closure of codegen/generate', () => {
-    const closure = new Set<string>();
+  it.each([['cpu', 'codegen/cpu.ts'], ['cuda', 'codegen/cuda.ts']] as const)('lists every module the %s generator runs: its backend and the import closure of %s', (target, entry) => {
+    const closure = new Set<string>([`backends/${target}`]);
     const walk = (file: string) => {
       const rel = relative(src, file).replace(/\.ts$/, '');
       if (closure.has(rel)) return;
@@ -101,18 +102,21 @@ describe('the generator identity', () => {
         walk(resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
       }
     };
-    walk(join(src, 'codegen/generate.ts'));
-    expect([...CODEGEN_MODULES].sort()).toEqual([...closure].sort());
+    walk(join(src, entry));
+    expect([...GENERATOR_MODULES[target]].sort()).toEqual([...closure].sort());
+    // The backend hands the spec to that module's generator and to nothing else.
+    expect(readFileSync(join(src, `backends/${target}.ts`), 'utf8')).toMatch(new RegExp(`generate: \\([^)]*\\) => generate${target === 'cpu' ? 'Cpu' : 'Cuda'}\\(`));
   });
 
-  it('names every template and the template engine, and changes when one of them does', () => {
-    const inputs = codegenInputs();
-    expect(inputs.filter((p) => p.endsWith('.hbs')).length).toBe(readdirSync(fileURLToPath(new URL('../../templates/cpu/', import.meta.url))).length + readdirSync(fileURLToPath(new URL('../../templates/cuda/', import.meta.url))).length);
+  it("names every template of the target's folder and the template engine, and changes when one of them does", () => {
+    const inputs = codegenInputs('cpu');
+    expect(inputs.filter((p) => p.endsWith('.hbs')).map((p) => relative(fileURLToPath(new URL('../../templates/', import.meta.url)), p)).sort())
+      .toEqual(readdirSync(fileURLToPath(new URL('../../templates/cpu/', import.meta.url))).filter((f) => f.endsWith('.hbs')).map((f) => `cpu/${f}`).sort());
     expect(inputs.at(-1)).toMatch(/node_modules\/handlebars\/package\.json$/);
-    const before = codegenIdentity('0.1.0', () => inputs)!;
+    const before = codegenIdentity('0.1.0', 'cpu', () => inputs)!;
     const copy = join(freshDir(), 'copy.hbs');
     writeFileSync(copy, readFileSync(inputs.find((p) => p.endsWith('.hbs'))!));
-    expect(codegenIdentity('0.1.0', () => [...inputs.slice(0, -2), copy, inputs.at(-1)!])!.identity).not.toBe(before.identity);
-    expect(codegenIdentity('0.1.0', () => [join(freshDir(), 'missing.hbs')])).toBeUndefined();
+    expect(codegenIdentity('0.1.0', 'cpu', () => [...inputs.slice(0, -2), copy, inputs.at(-1)!])!.identity).not.toBe(before.identity);
+    expect(codegenIdentity('0.1.0', 'cpu', () => [join(freshDir(), 'missing.hbs')])).toBeUndefined();
   });
 });

@@ -120,7 +120,15 @@ function metaIfUnchanged(path: string, identity: string): EntryMeta | undefined 
  * The entry a record says was checked in full for this query, if its folder and files are still those
  * bytes and may still be trusted; its use is recorded. Undefined otherwise (nothing is changed then).
  */
-export async function rememberedHit(root: string, q: HitQuery): Promise<CacheEntry | undefined> {
+export function rememberedHit(root: string, q: HitQuery): Promise<CacheEntry | undefined> {
+  try {
+    return Promise.resolve(remembered(root, q));
+  } catch {
+    return Promise.resolve(undefined); // an unreadable folder or a record of another shape: the full lookup decides
+  }
+}
+
+function remembered(root: string, q: HitQuery): CacheEntry | undefined {
   const record = readRecords(join(root, FILE))[lookupOf(q)];
   if (!isRecord(record)) return undefined;
   if (q.precompiled.length !== record.layers.length || q.precompiled.some((d, i) => !sameList(layerIdentity(d), record.layers[i]!))) return undefined;
@@ -136,6 +144,7 @@ export async function rememberedHit(root: string, q: HitQuery): Promise<CacheEnt
   }
   const meta = metaIfUnchanged(join(dir, META_NAME), record.files[META_NAME] ?? '');
   if (!meta || meta.key !== record.key || partsJson(meta.parts) !== partsJson(q.parts) || meta.symbol !== q.symbol || JSON.stringify(meta.spec) !== q.specJson) return undefined;
+  if (typeof meta.files?.artifact !== 'string' || !Object.hasOwn(record.files, meta.files.artifact) || meta.files.artifact === META_NAME || meta.files.artifact === USES_NAME) return undefined;
   const artifactPath = join(dir, meta.files.artifact);
   const artifactStat = lstatSync(artifactPath, { throwIfNoEntry: false });
   if (!artifactStat || contentIdentity(artifactStat) !== record.files[meta.files.artifact]) return undefined;

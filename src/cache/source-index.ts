@@ -2,7 +2,7 @@
 // needs the source's sha256 for its key, and rendering the templates to learn it (loading the
 // template engine and compiling every template) costs several times more than the rest of a hit.
 //
-// A record is found by the generator's identity (codegen/inputs.ts: package version, the codegen
+// A record is found by the generator's identity (cache/generator-identity.ts: package version, the codegen
 // modules', templates' and engine's file identities), the target, the variant and the canonical spec,
 // so a changed generator never finds an old record. It is only a hint: the entry it leads to passes
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
-import { codegenIdentity, type CodegenIdentity } from '../codegen/inputs.js';
+import { codegenIdentity, type CodegenIdentity } from './generator-identity.js';
 import { randomHex, sha256 } from './key.js';
 
 const FILE = '.sources.json'; // a dot name, as the cache's other private files

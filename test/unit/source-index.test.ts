@@ -1,5 +1,5 @@
 // The source index (cache/source-index.ts) and the generator identity it is keyed by
-// (codegen/inputs.ts): what invalidates a record, and what is never taken from one.
+// (cache/generator-identity.ts): what invalidates a record, and what is never taken from one.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { sourceIndex } from '../../src/cache/source-index.js';
 import { generateCpu } from '../../src/codegen/cpu.js';
 import { symbolOf } from '../../src/codegen/common.js';
-import { codegenIdentity, codegenInputs, GENERATOR_MODULES } from '../../src/codegen/inputs.js';
+import { codegenIdentity, codegenInputs, GENERATOR_MODULES } from '../../src/cache/generator-identity.js';
 import { canonicalJson, normalizeSpec } from '../../src/spec.js';
 import { sha256 } from '../../src/cache/key.js';
 

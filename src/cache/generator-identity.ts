@@ -8,7 +8,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Target } from './common.js';
+import type { Target } from '../codegen/common.js';
 
 /**
  * The modules each target's generator runs (its backend's generate and the import closure of its

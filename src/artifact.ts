@@ -76,7 +76,7 @@ export function expectationFor(generated: GeneratedSource, baseline: Initializer
     artifact: (bytes, meta) => {
       if (meta.files.artifact !== ARTIFACT_NAME) return undefined;
       const learned = baseline.get(meta.parts.compiler.version);
-      return libraryProblem(bytes, { symbol, specJson, compilerKind: generated.target === 'cuda' ? 'nvcc' : 'cxx', ...(learned !== undefined ? { maxInitializers: learned } : {}) });
+      return libraryProblem(bytes, { symbol, specJson, target: generated.target, ...(learned !== undefined ? { maxInitializers: learned } : {}) });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Target } from '../target.js';
 
 /** Bumping this invalidates every cache entry. */
 export const CACHE_FORMAT_VERSION = 1;
@@ -7,7 +8,7 @@ export const CACHE_FORMAT_VERSION = 1;
 export interface KeyParts {
   readonly format: number;
   readonly package: string;
-  readonly target: 'cuda' | 'cpu';
+  readonly target: Target;
   readonly sourceSha256: string;
   /** environment: what of the compiler's environment can change its output (compiler/child-env.ts). */
   readonly compiler: { readonly kind: string; readonly version: string; readonly environment?: string };

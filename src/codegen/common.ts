@@ -1,9 +1,11 @@
 import type { LaunchPlan } from '../plan/plan.js';
+import type { Target } from '../target.js';
 import { canonicalJson, outputDtypeOf, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
 import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
 
-export type Target = 'cuda' | 'cpu';
+/** Named in src/target.ts; exported here too for the modules that import it with codegen's other types. */
+export type { Target };
 
 /**
  * Windows with more taps than this (beyond 7x7) get a run-time loop over tap rows, each row's taps

@@ -8,8 +8,11 @@ import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js'
 import { planLauncher } from './plan-launcher.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
+import { targetTraits } from '../backends/traits.js';
+import type { Target } from '../target.js';
 
-export type TargetDevice = 'cuda' | 'cpu';
+/** The target an artifact is built for: the package's exported name for Target. */
+export type TargetDevice = Target;
 
 /** The launcher of a loaded artifact and what it says about itself. */
 export interface LoadedArtifact {
@@ -24,7 +27,7 @@ export interface LoadedArtifact {
  * dlopens an artifact and checks that it describes itself as the expected symbol, target and spec before
  * anything is called. CUDA artifacts take device addresses as integers, CPU artifacts take host buffers.
  */
-export function loadArtifact(path: string, symbol: string, target: TargetDevice, specJson: string): LoadedArtifact {
+export function loadArtifact(path: string, symbol: string, target: Target, specJson: string): LoadedArtifact {
   let lib: FfiLibrary;
   try {
     lib = loadLibrary(path);
@@ -41,7 +44,7 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
   if (info.abi !== ABI_VERSION || info.symbol !== symbol || info.target !== target || JSON.stringify(info.spec) !== specJson) {
     throw new DwconvError(`kernel library ${path} describes itself as ${JSON.stringify(info)}, not as ${symbol} (abi ${ABI_VERSION}, ${target}, ${specJson})`);
   }
-  const ptr = target === 'cuda' ? 'uintptr_t' : 'void*';
+  const ptr = targetTraits(target).hasDevices ? 'uintptr_t' : 'void*';
   const launch: FfiFunction = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
   const launchAsync = (...args: unknown[]) =>
     new Promise<number>((resolve, reject) => launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))));

@@ -22,7 +22,11 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   });
   const threads = sourceThreads(built.map((b) => b.family));
   const plan = launchPlan(spec, built);
-  const familyParts = Object.fromEntries(CUDA_FAMILIES.map((f) => [f.id, built.find((b) => b.family === f)?.build.parts ?? false]));
+  const launched = new Set(plan.entries.map((e) => e.name));
+  const familyParts = Object.fromEntries(CUDA_FAMILIES.map((f) => {
+    const b = built.find((x) => x.family === f);
+    return [f.id, b ? launchableParts(b.build.parts, launched) : false];
+  }));
   const deviceCode = built.map(({ family }) => render(`cuda/${family.template}.hbs`, { ...ctx, ...familyParts, threads })).join('');
   const source = render('cuda/dwconv.cu.hbs', {
     ...ctx, ...familyParts, threads, deviceCode,
@@ -34,6 +38,17 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, plan,
     variant: Object.assign({ kernel }, ...built.map((b) => b.build.variant)) as Record<string, string | number>,
   };
+}
+
+/**
+ * A family's template values with only the entry points the plan can launch: neither launcher (the
+ * emitted nvcc one, the NVRTC one) calls another, so compiling one would only cost compile time
+ * (each fully unrolled entry point is about a tenth of a second of NVRTC's time, docs/perf.md).
+ */
+function launchableParts(parts: object, launched: ReadonlySet<string>): object {
+  const entries = (parts as { entries?: unknown }).entries;
+  if (!Array.isArray(entries)) return parts;
+  return { ...parts, entries: entries.filter((e: { name: string }) => launched.has(e.name)) };
 }
 
 /** The template's THREADS: one value for every family in the source. */

@@ -132,8 +132,10 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
   // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
   const store = opts.cache === false ? undefined : cacheRootOf(opts);
   let peer: CompilerPeer;
+  let nvrtcVersion = '';
   if (useNvrtc) {
     const lib = nvrtc(opts.env);
+    nvrtcVersion = lib.version;
     peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
   } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
   const tool = peer.fingerprint;
@@ -143,7 +145,7 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
     target: generated.target,
     sourceSha256: sha256(generated.source),
     compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
-    flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
+    flags: useNvrtc ? nvrtcOptions(archs[0]!, nvrtcVersion) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
   return { tool, peer, parts, key: cacheKey(parts) };

@@ -14,9 +14,18 @@ export const CUBIN_NAME = 'kernel.cubin';
 /**
  * NVRTC options: a cubin for one real arch (no PTX: NVRTC builds are made for the GPU in use), the
  * same language level as nvcc. 177: the spec's unused constants (DH in a 1-row window) are not news.
+ * Where the NVRTC has it (documented from 12.8), --split-compile=0 optimizes the source's entry
+ * points on as many threads as the machine has CPUs: the same machine code (nvcc's split compile
+ * gave byte-identical kernels), less waiting (docs/perf.md, "NVRTC cold compile").
  */
-export function nvrtcOptions(arch: string): string[] {
-  return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177'];
+export function nvrtcOptions(arch: string, nvrtcVersion: string): string[] {
+  return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177', ...(splitCompiles(nvrtcVersion) ? ['--split-compile=0'] : [])];
+}
+
+/** Whether NVRTC `major.minor` takes --split-compile. */
+export function splitCompiles(nvrtcVersion: string): boolean {
+  const [major = 0, minor = 0] = nvrtcVersion.split('.').map(Number);
+  return major > 12 || (major === 12 && minor >= 8);
 }
 
 /** Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the source and the library. */

@@ -270,7 +270,7 @@ async function compileUncached(generated: GeneratedSource, opts: BuildOptions): 
   const { peer, parts, key } = await plan(generated, opts);
   const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
   try {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units });
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   } catch (err) {
     await rm(work, { recursive: true, force: true });
@@ -283,7 +283,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units });
     milliseconds = out.milliseconds;
     // Our own compiler's output, just made: what it carries is what this toolchain emits.
     if (out.artifactPath.endsWith(ARTIFACT_NAME)) {

@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { CacheError, CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
+import type { CompileUnit } from '../codegen/common.js';
+import { packCubins } from './cubin-set.js';
 import type { Tool } from './toolchain.js';
 import { compilerEnvironment } from './child-env.js';
 
@@ -19,7 +21,14 @@ export const CUBIN_NAME = 'kernel.cubin';
  * gave byte-identical kernels), less waiting (docs/perf.md, "NVRTC cold compile").
  */
 export function nvrtcOptions(arch: string, nvrtcVersion: string): string[] {
-  return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177', ...(splitCompiles(nvrtcVersion) ? ['--split-compile=0'] : [])];
+  const [major = 0] = nvrtcVersion.split('.').map(Number);
+  return [
+    `--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177',
+    ...(splitCompiles(nvrtcVersion) ? ['--split-compile=0'] : []),
+    // NVRTC 13 keeps its own cache of compiled programs on disk (~/.nv/ComputeCache): a miss there
+    // cost 130-230 ms more than a compile without it, and our cache already holds every cubin.
+    ...(major >= 13 ? ['--no-cache'] : []),
+  ];
 }
 
 /** Whether NVRTC `major.minor` takes --split-compile. */
@@ -28,13 +37,36 @@ export function splitCompiles(nvrtcVersion: string): boolean {
   return major > 12 || (major === 12 && minor >= 8);
 }
 
-/** Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the source and the library. */
-export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string): Promise<CompileOutput> {
+/**
+ * Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes
+ * the source and the library. Given the source's units, an NVRTC that runs compiles side by side
+ * (compilesApart) compiles them all at once, one program each on koffi's worker threads, and the
+ * artifact is the set of their cubins (cubin-set.ts): the compile takes as long as its slowest
+ * kernel instead of the sum of them (docs/perf.md, "NVRTC cold compile").
+ */
+export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, units?: () => readonly CompileUnit[]): Promise<CompileOutput> {
   await writeFile(join(workDir, SOURCE_NAME.cuda), source, { mode: 0o600 });
-  const out = await compiler.compile(source, options);
   const artifactPath = join(workDir, CUBIN_NAME);
+  const apart = units && compilesApart(compiler.version) ? units() : [];
+  if (apart.length > 1) {
+    const started = performance.now();
+    const outs = await Promise.all(apart.map((u) => compiler.compile(u.source, options)));
+    await writeFile(artifactPath, packCubins(outs.map((o, i) => ({ entries: apart[i]!.entries, cubin: o.cubin }))), { mode: 0o600 });
+    return { artifactPath, log: outs.map((o) => o.log).filter(Boolean).join('\n'), milliseconds: performance.now() - started };
+  }
+  const out = await compiler.compile(source, options);
   await writeFile(artifactPath, out.cubin, { mode: 0o600 });
   return { artifactPath, log: out.log, milliseconds: out.milliseconds };
+}
+
+/**
+ * Whether NVRTC `major.minor` compiles programs side by side: from 12.3 concurrent compiles also run
+ * their NVVM phase concurrently (before, a global lock took turns, and separate programs only added
+ * each one's fixed cost: measured with NVRTC 11.8, docs/perf.md).
+ */
+export function compilesApart(nvrtcVersion: string): boolean {
+  const [major = 0, minor = 0] = nvrtcVersion.split('.').map(Number);
+  return major > 12 || (major === 12 && minor >= 3);
 }
 
 /**
@@ -78,6 +110,8 @@ export interface CompileRequest {
   readonly flags: readonly string[];
   /** An absolute, private folder: the source and the artifact are written there. */
   readonly workDir: string;
+  /** CUDA: the source's device code as programs that compile apart (NVRTC may compile them at once). */
+  readonly units?: () => readonly CompileUnit[];
 }
 
 /**
@@ -96,7 +130,7 @@ export function processPeer(tool: Tool): CompilerPeer {
 
 /** libnvrtc, in-process. */
 export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
-  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir)), fingerprint: tool }) };
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, r.units)), fingerprint: tool }) };
 }
 
 /**

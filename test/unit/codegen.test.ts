@@ -106,9 +106,16 @@ describe('the entry points a source holds', () => {
   for (const input of specs) {
     const spec = normalizeSpec(input);
     for (const variant of [undefined, ...allVariants(spec)]) {
-      it(`${specTag(spec)} ${variant ? JSON.stringify(variant) : 'default'}: exactly its plan's entries`, () => {
+      it(`${specTag(spec)} ${variant ? JSON.stringify(variant) : 'default'}: exactly its plan's entries, and in its units each once`, () => {
         const g = generate(spec, 'cuda', variant);
-        expect(entryPoints(g.source).sort()).toEqual(g.plan!.entries.map((e) => e.name).sort());
+        const planned = g.plan!.entries.map((e) => e.name).sort();
+        expect(entryPoints(g.source).sort()).toEqual(planned);
+        const units = g.units!();
+        expect(units.flatMap((u) => u.entries).sort()).toEqual(planned);
+        for (const u of units) {
+          expect(entryPoints(u.source).sort()).toEqual([...u.entries].sort());
+          expect(u.source).not.toContain(`extern "C" int ${g.symbol}(`); // device code only
+        }
       });
     }
   }
@@ -116,6 +123,8 @@ describe('the entry points a source holds', () => {
   it('the reference spec (3x3, padding 1, fp32 NCHW) compiles four kernels: three tiled store widths and the direct one', () => {
     const g = generate(normalizeSpec({ kernelSize: 3, padding: 1 }), 'cuda');
     expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
+    // NVRTC compiles them as four programs at once: the compile waits for one tiled kernel, not four.
+    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1']]);
   });
 });
 

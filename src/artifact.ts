@@ -72,7 +72,7 @@ export function expectationFor(generated: SourceRef, baseline: InitializerBaseli
     artifact: (bytes, meta) => {
       if (meta.files.artifact !== ARTIFACT_NAME) return undefined;
       const learned = baseline.get(meta.parts.compiler.version);
-      return libraryProblem(bytes, { symbol, specJson, compilerKind: generated.target === 'cuda' ? 'nvcc' : 'cxx', ...(learned !== undefined ? { maxInitializers: learned } : {}) });
+      return libraryProblem(bytes, { symbol, specJson, target: generated.target, ...(learned !== undefined ? { maxInitializers: learned } : {}) });
     },
   };
 }
@@ -250,7 +250,7 @@ async function compileUncached(generated: GeneratedSource, opts: BuildOptions): 
   const { peer, parts, key } = await plan(generated, opts);
   const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
   try {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   } catch (err) {
     await rm(work, { recursive: true, force: true });
@@ -263,7 +263,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
     milliseconds = out.milliseconds;
     // Our own compiler's output, just made: what it carries is what this toolchain emits.
     if (out.artifactPath.endsWith(ARTIFACT_NAME)) {

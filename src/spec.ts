@@ -293,8 +293,6 @@ function describeEpilogue(spec: KernelSpec): string {
   return `${spec.bias ? ' +bias' : ''}${spec.batchNorm ? ' +bn' : ''}${pre}${act}${post}${block}`;
 }
 
-export type Shape4 = readonly [number, number, number, number];
-
 /** [N, C, H, W] of a shape given in the spec's layout. */
 export function logicalDims(spec: KernelSpec, shape: readonly [number, number, number, number]): [number, number, number, number] {
   const [a, b, c, d] = shape;

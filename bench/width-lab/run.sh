@@ -78,6 +78,9 @@ if [[ "${WL_SANITIZE:-1}" == 1 && -x "$sanitizer" ]]; then
   timeout $t "$sanitizer" --tool memcheck --error-exitcode 99 --print-limit 5 build/width_lab "$all" --small --quick 509 513 600 1030 2050 > "$out/san.part" 2>&1
   echo "memcheck $all (limit $t s): exit $?, $(grep -c 'check ok' "$out/san.part") checks ok, $(grep -c 'FAILED' "$out/san.part") failed; $(grep 'ERROR SUMMARY' "$out/san.part" | tail -1)" | tee -a "$san"
   grep -E 'Invalid|FAILED|TIMEOUT|rror|mismatch' "$out/san.part" | grep -v 'ERROR SUMMARY: 0' | head -12 >> "$san"
+  # The first report whole (kernel, thread, address and how far past its allocation) and the case it hit.
+  grep -m 1 -A 14 'Invalid' "$out/san.part" >> "$san"
+  grep '^# \|^[a-z0-9]* *k[37] W=' "$out/san.part" | tail -2 >> "$san"
   rg=$(echo ${WL_RACECHECK_GROUPS:-"f32:7 f16:3 bf16:7"} | tr ' ' ',')
   t=${WL_RACECHECK_LIMIT:-45}
   timeout $t "$sanitizer" --tool racecheck --error-exitcode 99 --racecheck-report hazard --print-limit 5 build/width_lab "$rg" --small --quick --lab-only 509 600 > "$out/san.part" 2>&1

@@ -5,13 +5,13 @@ import type { CudaVariant } from '../codegen/variant.js';
 import type { Environment } from '../env.js';
 import type { LoadedArtifact } from '../runtime/library.js';
 import type { KernelSpec } from '../spec.js';
-import type { Target } from '../target.js';
+import type { TargetTraits } from './traits.js';
 
 /** Whether a target can run kernels here, and if not, why. */
 export type Probe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
 
-export interface Backend {
-  readonly target: Target;
+/** A target's traits (what the cache and runtime may ask of it, too) and what only a backend does. */
+export interface Backend extends TargetTraits {
   /** Cheap after the first call: the answer is kept for the process. */
   probe(env: Environment): Probe;
   /**

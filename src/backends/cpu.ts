@@ -3,10 +3,11 @@ import { generateCpu } from '../codegen/cpu.js';
 import { SpecError } from '../errors.js';
 import { loadArtifact } from '../runtime/library.js';
 import type { Backend } from './backend.js';
+import { CPU_TRAITS } from './traits.js';
 
 /** The CPU target: C++ through the system compiler, OpenMP threads, host buffers. */
 export const cpuBackend: Backend = {
-  target: 'cpu',
+  ...CPU_TRAITS,
   probe: () => ({ ok: true, detail: `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}` }),
   deviceFor(requested) {
     if (requested !== undefined) throw new SpecError('options.device', requested === 'current' ? 'cuda' : requested, "nothing: a device is for target 'cuda' (the CPU target runs on this machine's CPU)");

@@ -9,6 +9,7 @@ import { loadArtifact, loadCubin, type LoadedArtifact } from '../runtime/library
 import type { GeneratedSource } from '../codegen/common.js';
 import type { KernelSpec } from '../spec.js';
 import type { Backend, Probe } from './backend.js';
+import { CUDA_TRAITS } from './traits.js';
 
 /**
  * One CUDA device of this process, by index: its primary context and what is loaded in it. Several
@@ -74,7 +75,7 @@ function deviceOrThrow(env: Environment, index: number | undefined): CudaDevice 
 }
 
 export const cudaBackend: Backend = {
-  target: 'cuda',
+  ...CUDA_TRAITS,
   probe(env): Probe {
     const device = currentCudaDevice(env);
     return device instanceof NoGpuReason ? { ok: false, reason: device.reason } : { ok: true, detail: `${device.info.name} (${device.info.arch})` };

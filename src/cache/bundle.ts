@@ -105,7 +105,7 @@ export function checkPortable(meta: EntryMeta, artifact?: Buffer, learned?: Lear
   if (regenerated) return regenerated;
   if (artifact && meta.files.artifact === 'kernel.so') {
     const maxInitializers = learned?.get(meta.parts.compiler.version);
-    return libraryProblem(artifact, { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), compilerKind: meta.parts.target === 'cuda' ? 'nvcc' : 'cxx', ...(maxInitializers !== undefined ? { maxInitializers } : {}) });
+    return libraryProblem(artifact, { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), target: meta.parts.target, ...(maxInitializers !== undefined ? { maxInitializers } : {}) });
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 // meta.json, read as untrusted input: whatever it holds (null, an array, a number where a name should
 // be) becomes a problem string, never a TypeError. The key is recomputed from the parts it records.
 import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from './key.js';
+import { isTarget } from '../target.js';
 
 export const META_NAME = 'meta.json';
 /** One line (a millisecond timestamp) appended per use: last use and hit count without read-modify-write races. */
@@ -38,7 +39,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 export function partsProblem(p: unknown): string | undefined {
   if (!isObject(p)) return 'the key parts are not an object';
   if (p.format !== CACHE_FORMAT_VERSION) return `cache format ${String(p.format)}, this version reads ${CACHE_FORMAT_VERSION}`;
-  if (!isString(p.package) || (p.target !== 'cuda' && p.target !== 'cpu') || !isString(p.sourceSha256) || !HEX64.test(p.sourceSha256)) return 'the key parts are malformed';
+  if (!isString(p.package) || !isTarget(p.target) || !isString(p.sourceSha256) || !HEX64.test(p.sourceSha256)) return 'the key parts are malformed';
   if (!isObject(p.compiler) || !isString(p.compiler.kind) || !isString(p.compiler.version) || (p.compiler.environment !== undefined && !isString(p.compiler.environment))) return 'the key parts name no compiler';
   if (!Array.isArray(p.flags) || !p.flags.every(isString) || !isString(p.arch)) return 'the key parts are malformed';
   return undefined;

@@ -40,8 +40,10 @@ export async function keyPartsFor(generated: SourceRef, opts: BuildOptions): Pro
   // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
   const store = opts.cache === false ? undefined : cacheRootOf(opts);
   let peer: CompilerPeer;
+  let nvrtcVersion = '';
   if (useNvrtc) {
     const lib = nvrtc(opts.env);
+    nvrtcVersion = lib.version;
     peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
   } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
   const tool = peer.fingerprint;
@@ -51,7 +53,7 @@ export async function keyPartsFor(generated: SourceRef, opts: BuildOptions): Pro
     target: generated.target,
     sourceSha256: sourceShaOf(generated),
     compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
-    flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
+    flags: useNvrtc ? nvrtcOptions(archs[0]!, nvrtcVersion) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
   return { tool, peer, parts };

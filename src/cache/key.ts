@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Target } from '../target.js';
 
 // node:crypto is loaded by the first hash, not with this module: a remembered cache hit
 // (cache/verified-hits.ts) hashes nothing, and loading it is a noticeable part of such a hit.
@@ -12,7 +13,7 @@ export const CACHE_FORMAT_VERSION = 1;
 export interface KeyParts {
   readonly format: number;
   readonly package: string;
-  readonly target: 'cuda' | 'cpu';
+  readonly target: Target;
   readonly sourceSha256: string;
   /** environment: what of the compiler's environment can change its output (compiler/child-env.ts). */
   readonly compiler: { readonly kind: string; readonly version: string; readonly environment?: string };

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newestArch } from '../compiler/arch.js';
-import { embeddedCode } from '../compiler/fatbin.js';
+import { targetTraits } from '../backends/traits.js';
+import type { Target } from '../target.js';
 import { CACHE_FORMAT_VERSION, sha256, type KeyParts } from './key.js';
 import { DiskCache, META_NAME, type CacheEntry, type EntryExpectation, type EntryMeta } from './disk-cache.js';
 import { MAX_META_BYTES, parseMeta } from './entry-meta.js';
@@ -13,22 +13,6 @@ import { chainProblem, folderProblem, readTrusted } from './trust.js';
  */
 export function identityOf(parts: Pick<KeyParts, 'format' | 'package' | 'target' | 'sourceSha256'>): string {
   return sha256(JSON.stringify([parts.format, parts.package, parts.target, parts.sourceSha256]));
-}
-
-/** The CUDA archs an entry's key parts say it embeds: SASS per 'sm_XY', PTX as '+ptx' for the newest. */
-export function embeddedArchs(arch: string): { sass: string[]; ptx: string | null } {
-  const list = arch.split('+');
-  const sass = list.filter((a) => /^sm_\d+a?$/.test(a));
-  const newest = newestArch(sass);
-  return { sass, ptx: list.includes('ptx') && newest ? `compute_${newest.slice(3).replace(/a$/, '')}` : null };
-}
-
-/** Whether code with these archs runs on a device of `device` ('sm_90'): SASS of the same major and no newer minor, or older PTX. */
-export function runsOn(archs: { sass: readonly string[]; ptx: string | null }, device: string): boolean {
-  const cc = (a: string) => parseInt(a.replace(/^(sm|compute)_/, ''), 10);
-  const d = cc(device);
-  const sassOk = archs.sass.some((a) => (a.endsWith('a') ? a === device : Math.floor(cc(a) / 10) === Math.floor(d / 10) && cc(a) <= d));
-  return sassOk || (archs.ptx !== null && cc(archs.ptx) <= d);
 }
 
 interface Indexed {
@@ -80,13 +64,13 @@ export class PrecompiledLayer {
    * every check of DiskCache.inspect (with `expect`). A broken entry is skipped, never removed: the
    * layer is read-only, and the caller compiles instead.
    */
-  async find(identity: string, target: 'cuda' | 'cpu', arch: string, expect?: EntryExpectation): Promise<CacheEntry | undefined> {
+  async find(identity: string, target: Target, arch: string, expect?: EntryExpectation): Promise<CacheEntry | undefined> {
     if (await chainProblem(this.dir)) return undefined; // changed since it was opened
+    const traits = targetTraits(target);
     for (const { key, meta } of this.byIdentity.get(identity) ?? []) {
-      const fits = target === 'cuda' ? runsOn(embeddedArchs(meta.parts.arch), arch) : meta.parts.arch === arch;
-      if (!fits) continue;
-      // The metadata said it fits; the artifact's own fatbins must agree before it is loaded.
-      const fatbinCheck = (bytes: Buffer, m: EntryMeta) => (target === 'cuda' && !runsOn(embeddedCode(bytes), arch) ? 'the artifact embeds no code for this GPU' : expect?.artifact?.(bytes, m));
+      if (!traits.fitsArch(meta.parts.arch, arch)) continue;
+      // The metadata said it fits; the artifact's own bytes (a CUDA library's fatbins) must agree before it is loaded.
+      const fatbinCheck = (bytes: Buffer, m: EntryMeta) => traits.artifactMisfit(bytes, arch) ?? expect?.artifact?.(bytes, m);
       const { entry } = await this.cache.inspect(key, expect ? { ...expect, artifact: fatbinCheck } : { symbol: meta.symbol, specJson: JSON.stringify(meta.spec), artifact: fatbinCheck });
       if (entry) return entry;
     }

@@ -9,6 +9,9 @@
 // an added constructor is refused here. A library that differs only in its arithmetic is not: that
 // takes a signed bundle or a rebuild (docs/reliability.md).
 
+import { targetTraits } from '../backends/traits.js';
+import type { Target } from '../target.js';
+
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
 const DT = { NULL: 0, NEEDED: 1, STRTAB: 5, STRSZ: 10, RPATH: 15, RUNPATH: 29, INIT_ARRAYSZ: 27, PREINIT_ARRAYSZ: 33 } as const;
@@ -23,8 +26,8 @@ const RUNTIME_LIBRARIES = /^(libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+
 export interface LibraryExpectation {
   readonly symbol: string;
   readonly specJson: string;
-  /** 'cxx' | 'nvcc': how many initializers are allowed. */
-  readonly compilerKind: string;
+  /** The library's target: its compiler (TargetTraits.libraryCompiler) says how many initializers are allowed. */
+  readonly target: Target;
   /**
    * How many initializers this machine's own compiler put into a library it built here (learned at
    * compile time, see initializerBaseline); the table's count when unknown. g++ 12 on Debian emits 1,
@@ -105,8 +108,9 @@ function check(b: Buffer, d: DynamicSection, expect: LibraryExpectation): string
   const value = (tag: number) => d.tags.filter(([t]) => t === tag).map(([, v]) => v);
   if (value(DT.RPATH).length || value(DT.RUNPATH).length) return 'the artifact sets a library search path (RPATH/RUNPATH)';
   if (value(DT.PREINIT_ARRAYSZ).some((n) => n > 0)) return 'the artifact has pre-initializers';
-  const allowed = Math.max(MAX_INITIALIZERS[expect.compilerKind] ?? 0, expect.maxInitializers ?? 0);
-  if (d.initializers > allowed) return `the artifact has ${d.initializers} initializers (constructors), ${expect.compilerKind} libraries have at most ${allowed}`;
+  const compiler = targetTraits(expect.target).libraryCompiler;
+  const allowed = Math.max(MAX_INITIALIZERS[compiler] ?? 0, expect.maxInitializers ?? 0);
+  if (d.initializers > allowed) return `the artifact has ${d.initializers} initializers (constructors), ${compiler} libraries have at most ${allowed}`;
   if (typeof d.strings === 'string') return d.strings;
   const strings = d.strings;
   const stringAt = (at: number) => {

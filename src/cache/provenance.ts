@@ -7,6 +7,7 @@ import { normalizeVariant } from '../codegen/variant.js';
 import { canonicalJson, normalizeSpec } from '../spec.js';
 import type { EntryMeta } from './entry-meta.js';
 import { sha256 } from './key.js';
+import { targetTraits } from '../backends/traits.js';
 
 /**
  * What this version generates for the entry's spec (and recorded variant) when that is exactly the
@@ -26,7 +27,7 @@ export function regenerate(meta: EntryMeta): GeneratedSource | string {
   const target = meta.parts.target;
   // Unpinned builds record the variant the heuristic chose; pinned ones regenerate from it.
   const candidates = [() => generate(spec, target)];
-  if (target === 'cuda' && meta.variant.kernel !== 'auto') candidates.push(() => generate(spec, target, normalizeVariant(spec, meta.variant)));
+  if (targetTraits(target).hasVariants && meta.variant.kernel !== 'auto') candidates.push(() => generate(spec, target, normalizeVariant(spec, meta.variant)));
   for (const make of candidates) {
     try {
       const generated = make();

@@ -112,7 +112,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: (tar
     async put(q, generated) {
       const id = identityOf(q.target);
       if (!id || id.newestChangeMs > performance.timeOrigin - RACY_MARGIN_MS) return;
-      if (generated.plan !== undefined) return; // a launch plan is code-shaped data: those sources are not summarized
+      if (generated.plan !== undefined || generated.units !== undefined) return; // a launch plan or compile units are code-shaped: those sources are not summarized
       const record: SourceRecord = { sourceSha256: sha256(generated.source), symbol: generated.symbol, specJson: generated.specJson, language: generated.language, variant: generated.variant };
       if (record.symbol !== q.symbol || record.specJson !== q.specJson) return;
       const key = recordKey(q);

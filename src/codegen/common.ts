@@ -1,9 +1,11 @@
 import type { LaunchPlan } from '../plan/plan.js';
+import type { Target } from '../target.js';
 import { canonicalJson, outputDtypeOf, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
 import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
 
-export type Target = 'cuda' | 'cpu';
+/** Named in src/target.ts; exported here too for the modules that import it with codegen's other types. */
+export type { Target };
 
 /**
  * Windows with more taps than this (beyond 7x7) get a run-time loop over tap rows, each row's taps
@@ -25,13 +27,21 @@ export interface GeneratedSource {
   readonly variant: Readonly<Record<string, string | number>>;
   /** CUDA: the module's launch plan, from which the nvcc host launcher is emitted and NVRTC cubins are launched. */
   readonly plan?: LaunchPlan;
+  /** CUDA: the same device code as programs that compile apart (made on demand; see cuda.ts). */
+  readonly units?: () => readonly CompileUnit[];
+}
+
+/** One program of a source's device code and the plan entries it holds. */
+export interface CompileUnit {
+  readonly entries: readonly string[];
+  readonly source: string;
 }
 
 /**
  * Generated source known by its sha256 rather than its text (cache/source-index.ts): enough to find
  * and load a cached artifact, not to compile one.
  */
-export type SourceSummary = Omit<GeneratedSource, 'source' | 'plan'> & { readonly sourceSha256: string };
+export type SourceSummary = Omit<GeneratedSource, 'source' | 'plan' | 'units'> & { readonly sourceSha256: string };
 
 /** What the cache and the loaders need of a source: its text, or only its sha256. */
 export type SourceRef = GeneratedSource | SourceSummary;

@@ -2,7 +2,7 @@ import { num, TRUE, v } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
 import { hasEpilogue } from './epilogue.js';
-import { tileAxis } from './footprint.js';
+import { columnsRead, tileAxis } from './footprint.js';
 import { planeTiles, THREADS, type CudaFamily } from './family.js';
 
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
@@ -10,13 +10,6 @@ const MAX_COLUMNS = 48;
 
 /** Default output rows per thread: 1 was best or within noise in run 4's sweep (docs/perf.md). */
 export const DIRECT_TILE_H = 1;
-
-/** Input columns (relative to the strip's first) that outputs 0..tileW-1 read in one tap row. */
-function columnsRead(spec: KernelSpec, tileW: number): number[] {
-  const cols = new Set<number>();
-  for (let t = 0; t < tileW; t++) for (let s = 0; s < spec.kernelSize[1]; s++) cols.add(t * spec.stride[1] + s * spec.dilation[1]);
-  return [...cols].sort((a, b) => a - b);
-}
 
 export function directTileW(spec: KernelSpec): number {
   for (const tileW of [4, 2]) if (columnsRead(spec, tileW).length <= MAX_COLUMNS) return tileW;

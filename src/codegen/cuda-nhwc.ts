@@ -5,18 +5,11 @@ import { and, divides, mul, num, TRUE, v } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
-import { tileAxis } from './footprint.js';
+import { columnsRead, tileAxis } from './footprint.js';
 import { aligned16 } from './plan-prologue.js';
 
 /** Input column vectors a thread may hold for one tap row, times the vector width, before its tile gets narrower. */
 const MAX_FLOATS = 48;
-
-/** Input columns (relative to the tile's first) that outputs 0..tileW-1 read in one tap row. */
-function columnsRead(spec: KernelSpec, tileW: number): number[] {
-  const cols = new Set<number>();
-  for (let t = 0; t < tileW; t++) for (let s = 0; s < spec.kernelSize[1]; s++) cols.add(t * spec.stride[1] + s * spec.dilation[1]);
-  return [...cols].sort((a, b) => a - b);
-}
 
 /** Channels per thread on the vector path, at most: one 16-byte access. Only without a channel multiplier (else channels are not contiguous per input). */
 export function nhwcVector(spec: KernelSpec): number {

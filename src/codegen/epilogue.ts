@@ -1,5 +1,5 @@
 import type { Activation, KernelSpec } from '../spec.js';
-import type { Target } from './common.js';
+import type { Target } from '../target.js';
 
 /** A float32 value as a C literal that reads back exactly (9 significant digits round-trip a float). */
 export function floatLiteral(value: number): string {

@@ -1,6 +1,7 @@
 import { SpecError } from '../errors.js';
 import { normalizeSpec, type KernelSpec } from '../spec.js';
-import type { GeneratedSource, Target } from './common.js';
+import type { Target } from '../target.js';
+import type { GeneratedSource } from './common.js';
 import { generateCpu } from './cpu.js';
 import { generateCuda } from './cuda.js';
 import { normalizeVariant, type CudaVariant } from './variant.js';

@@ -212,11 +212,6 @@ export class CudaRuntime {
     this.check('cudaFree(0)', this.f.free(0) as number);
   }
 
-  /** Returns and resets the last launch or call error: 0 when nothing failed. */
-  lastError(): number {
-    return this.f.getLastError() as number;
-  }
-
   eventCreate(): Address {
     return this.out<Address>('cudaEventCreate', this.f.eventCreate);
   }

@@ -3,7 +3,9 @@ import { CudaError, DwconvError, SpecError } from '../errors.js';
 import { channelsOf, logicalDims, outputDtypeOf, outputShape, pointwiseWeightShape, weightShape, type DType, type KernelSpec } from '../spec.js';
 import { parameterTensors } from './parameter-tensors.js';
 import { cudaRuntime, type Address } from '../ffi/cudart.js';
-import type { LoadedArtifact, TargetDevice } from './library.js';
+import type { LoadedArtifact } from './library.js';
+import { targetTraits } from '../backends/traits.js';
+import type { Target } from '../target.js';
 import { rangesEqual, rangesOverlap, Tensor, tensorState, type TensorState } from './tensor.js';
 import { forwardOptions, runArrays } from './arguments.js';
 import { checkTensorDevice, type Placement } from './device-guard.js';
@@ -65,18 +67,22 @@ export class Kernel {
    */
   constructor(
     readonly spec: KernelSpec,
-    readonly target: TargetDevice,
+    readonly target: Target,
     readonly provenance: KernelProvenance,
     private readonly artifact: LoadedArtifact,
     private readonly env: Environment,
     readonly deviceIndex: number | undefined = undefined,
   ) {
-    if ((target === 'cuda') !== (deviceIndex !== undefined)) throw new DwconvError(`internal: a ${target} kernel ${target === 'cuda' ? 'needs' : 'has no'} a device index`);
+    this.onDevice = targetTraits(target).hasDevices;
+    if (this.onDevice !== (deviceIndex !== undefined)) throw new DwconvError(`internal: a ${target} kernel ${this.onDevice ? 'needs' : 'has no'} a device index`);
     this.placement = { device: target, deviceIndex };
   }
 
   /** Where the kernel runs (`device`: its target), as the device guard compares it with a tensor. */
   private readonly placement: Placement;
+
+  /** The target's kernels run on a CUDA device (TargetTraits.hasDevices): device addresses, queued launches, CUDA statuses. */
+  private readonly onDevice: boolean;
 
   get key(): string {
     return this.provenance.key;
@@ -138,7 +144,7 @@ export class Kernel {
       const residual = arrays.residual === undefined ? undefined : track(Tensor.fromArray(arrays.residual, outShape, outOpts));
       const out = track(Tensor.empty(outShape, outOpts));
       const { args } = this.prepare(x, w, b, { ...tensorsOf, ...(residual ? { residual } : {}), out });
-      if (this.target === 'cuda') {
+      if (this.onDevice) {
         this.checkStatus(this.launchHere(args));
         const rt = cudaRuntime(this.env);
         rt.onDevice(this.deviceIndex!, () => rt.synchronize());
@@ -157,14 +163,14 @@ export class Kernel {
    * stream it names is that device's. A cubin's launcher also makes its own context current.
    */
   private launchHere(args: unknown[]): number {
-    if (this.target !== 'cuda') return this.artifact.launch(...args);
+    if (!this.onDevice) return this.artifact.launch(...args);
     const rt = cudaRuntime(this.env);
     return rt.onDevice(this.deviceIndex!, () => this.artifact.launch(...args));
   }
 
   /** The CPU loop on koffi's worker thread, so the event loop stays free meanwhile; CUDA launches are only queued. */
   private launchOffThread(args: unknown[]): Promise<number> {
-    if (this.target === 'cuda' || !this.artifact.launchAsync) return Promise.resolve(this.launchHere(args));
+    if (this.onDevice || !this.artifact.launchAsync) return Promise.resolve(this.launchHere(args));
     return this.artifact.launchAsync(...args);
   }
 
@@ -219,14 +225,14 @@ export class Kernel {
   }
 
   private pointers(states: readonly (TensorState | undefined)[]): unknown[] {
-    if (this.target === 'cuda') return states.map((s) => s?.address ?? 0);
+    if (this.onDevice) return states.map((s) => s?.address ?? 0);
     return states.map((s) => s?.host ?? null);
   }
 
   private checkStatus(status: number): void {
     if (status === 0) return;
     if (status < 0) throw new DwconvError(`${this.provenance.symbol} rejected its arguments (status ${status})`);
-    if (this.target === 'cuda') cudaRuntime(this.env).check(this.provenance.symbol, status);
+    if (this.onDevice) cudaRuntime(this.env).check(this.provenance.symbol, status);
     throw new CudaError(this.provenance.symbol, status, 'launch failed');
   }
 }

@@ -6,10 +6,14 @@ import { cudaDriver } from '../ffi/cuda-driver.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { planLauncher } from './plan-launcher.js';
+import { unpackCubins, type CubinImage } from '../compiler/cubin-set.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
+import { targetTraits } from '../backends/traits.js';
+import type { Target } from '../target.js';
 
-export type TargetDevice = 'cuda' | 'cpu';
+/** The target an artifact is built for: the package's exported name for Target. */
+export type TargetDevice = Target;
 
 /** The launcher of a loaded artifact and what it says about itself. */
 export interface LoadedArtifact {
@@ -24,7 +28,7 @@ export interface LoadedArtifact {
  * dlopens an artifact and checks that it describes itself as the expected symbol, target and spec before
  * anything is called. CUDA artifacts take device addresses as integers, CPU artifacts take host buffers.
  */
-export function loadArtifact(path: string, symbol: string, target: TargetDevice, specJson: string): LoadedArtifact {
+export function loadArtifact(path: string, symbol: string, target: Target, specJson: string): LoadedArtifact {
   let lib: FfiLibrary;
   try {
     lib = loadLibrary(path);
@@ -41,7 +45,7 @@ export function loadArtifact(path: string, symbol: string, target: TargetDevice,
   if (info.abi !== ABI_VERSION || info.symbol !== symbol || info.target !== target || JSON.stringify(info.spec) !== specJson) {
     throw new DwconvError(`kernel library ${path} describes itself as ${JSON.stringify(info)}, not as ${symbol} (abi ${ABI_VERSION}, ${target}, ${specJson})`);
   }
-  const ptr = target === 'cuda' ? 'uintptr_t' : 'void*';
+  const ptr = targetTraits(target).hasDevices ? 'uintptr_t' : 'void*';
   const launch: FfiFunction = lib.func(symbol, 'int', [ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, 'int64_t', 'int64_t', 'int64_t', 'int64_t', 'uintptr_t']);
   const launchAsync = (...args: unknown[]) =>
     new Promise<number>((resolve, reject) => launch.async(...args, (err: unknown, result: number) => (err ? reject(err) : resolve(result))));
@@ -59,16 +63,29 @@ function multiprocessorsOf(env: Environment, index: number): number {
 }
 
 /**
- * Loads a cubin (an NVRTC build) through the driver API into the primary context of CUDA device
- * `deviceIndex`, and launches it in that context whatever is current when it is called. A cubin
- * carries no self-description: its identity is the cache entry's (the key covers the source), and
- * every entry point is looked up now.
+ * Loads a cubin, or a set of them (an NVRTC build; cubin-set.ts), through the driver API into the
+ * primary context of CUDA device `deviceIndex`, and launches it in that context whatever is current
+ * when it is called. A cubin carries no self-description: its identity is the cache entry's (the key
+ * covers the source), and every entry point is looked up now.
  */
 export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string, deviceIndex: number): LoadedArtifact {
   const driver = cudaDriver(env);
   const context = driver.contextOf(cudaRuntime(env), deviceIndex);
-  const image = readFileSync(path);
+  const images = unpackCubins(readFileSync(path), path);
   const multiprocessors = multiprocessorsOf(env, deviceIndex);
-  const launch = driver.inContext(context, () => planLauncher(driver, driver.loadModule(image, producedBy), plan, multiprocessors));
+  const launch = driver.inContext(context, () => planLauncher(driver, modulesOf(images, (image) => driver.loadModule(image, producedBy), path), plan, multiprocessors));
   return { launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)), info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+}
+
+/**
+ * Loads every image of a cubin file (one, or a set whose units were compiled apart) and answers which
+ * module holds an entry: a plain cubin holds them all, a set's index names each one's.
+ */
+export function modulesOf(images: readonly CubinImage[], load: (image: Buffer) => unknown, path: string): (entry: string) => unknown {
+  const modules = images.map((i) => ({ entries: i.entries, module: load(i.image) }));
+  return (entry) => {
+    const found = modules.find((m) => m.entries === undefined || m.entries.includes(entry));
+    if (!found) throw new DwconvError(`cubin set ${path} holds no module with entry ${entry}`);
+    return found.module;
+  };
 }

@@ -59,9 +59,10 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
 
 /**
  * N, C, H, W (put in each spec's layout): a plane smaller than any tile; odd widths; rows long enough
- * for vectors in every dtype; channel counts that are and are not whole NHWC vectors.
+ * for vectors in every dtype; channel counts that are and are not whole NHWC vectors; an odd element
+ * count (1x3x41x509), so that a 16-bit tensor ends inside a 32-bit word.
  */
-const SHAPES: [number, number, number, number][] = [[1, 3, 2, 3], [2, 3, 17, 29], [1, 2, 13, 64], [2, 1, 9, 136], [1, 16, 5, 11]];
+const SHAPES: [number, number, number, number][] = [[1, 3, 2, 3], [2, 3, 17, 29], [1, 2, 13, 64], [2, 1, 9, 136], [1, 16, 5, 11], [1, 3, 41, 509]];
 
 const args = process.argv.slice(2);
 const compileOnly = args.includes('--compile-only');

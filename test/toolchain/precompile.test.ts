@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { SpecError } from '../../src/errors.js';
 import { embeddedCode } from '../../src/compiler/fatbin.js';
-import { embeddedArchs, runsOn } from '../../src/cache/layers.js';
+import { embeddedArchs, runsOn } from '../../src/compiler/arch.js';
 import { expandManifest, precompile } from '../../src/tools/precompile.js';
 import { hasCxx, hasNvcc } from '../helpers/requirements.js';
 

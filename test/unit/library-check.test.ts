@@ -43,7 +43,7 @@ function elf(o: { tags?: [number, number][]; needed?: string; type?: number } = 
   return b;
 }
 
-const expectation = { symbol: SYMBOL, specJson: SPEC, compilerKind: 'cxx' };
+const expectation = { symbol: SYMBOL, specJson: SPEC, target: 'cpu' as const };
 
 describe('library check', () => {
   it('a library like the ones g++ builds passes', () => {

@@ -1,5 +1,6 @@
 import type { CacheEntry, EntryExpectation } from '../disk-cache.js';
 import type { PortableEntry } from '../portable.js';
+import type { Target } from '../../target.js';
 
 /** Where an artifact was found. */
 export type TierName = 'memory' | 'precompiled' | 'disk' | 'remote';
@@ -12,7 +13,7 @@ export type TierName = 'memory' | 'precompiled' | 'disk' | 'remote';
 export interface TierRequest {
   /** What the artifact implements: format, package, target and source (layers.ts identityOf). */
   readonly identity: string;
-  readonly target: 'cuda' | 'cpu';
+  readonly target: Target;
   /** The GPU's arch ('sm_90') or the CPU identity: what a precompiled entry must run on. */
   readonly arch: string | undefined;
   /** The exact cache key (compiler, flags and archs included). */

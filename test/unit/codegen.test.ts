@@ -80,11 +80,12 @@ describe('codegen', () => {
     expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.directTileW).toBe(1);
   });
 
-  it('by default holds both kernel families where the tiled one applies, and lets the launcher choose', () => {
+  it('by default holds every kernel family that applies, and lets the launcher choose', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
-    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4 });
-    // Tiled entries for the shapes they suit, then the direct kernel for every other call.
-    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_direct']);
+    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4, ringAnyTileH: 4 });
+    // Tiled entries for the shapes they suit, the any-width ring for wide rows they cannot load, then
+    // the direct kernel for every other call.
+    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
     expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
     expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
   });

@@ -189,13 +189,14 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     const ring = launcherFor({ kernelSize: 7 }).info.ring!;
     expect(ring).toMatchObject({ cols: 4 * launcherFor({ kernelSize: 7 }).info.threads, minWo: 256 });
     expect(ring.cols).toBe(512);
+    // The rows the aligned ring cannot load (W % 4, x misaligned) go to the any-width ring.
     const calls: [bigint, number, boolean][] = [[16n, 512, true], [16n, 262, false], [16n, 510, false], [20n, 512, false], [48n, 1100, true]];
     for (const [x, W, takesRing] of calls) {
       const l = launcherFor({ kernelSize: 7 });
       expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
       const { fn, grid, sharedBytes } = l.launches[0]!;
-      const expected = takesRing ? { fn: ring.name, grid: [Math.ceil((W - 6) / 512) * Math.ceil(64 / 64) * 3 * 2, 1], sharedBytes: ring.smem } : { fn: expect.not.stringMatching(/_ring$/), grid: expect.anything(), sharedBytes: 0 };
-      expect({ x, W, fn, grid, sharedBytes }).toEqual({ x, W, ...expected });
+      const taken = takesRing ? ring : l.info.ringAny!;
+      expect({ x, W, fn, grid, sharedBytes }).toEqual({ x, W, fn: taken.name, grid: [Math.ceil((W - 6) / 512) * Math.ceil(64 / 64) * 3 * 2, 1], sharedBytes: taken.smem });
     }
     // Over 48 KiB (31x31) is allowed once, when the launcher is made; a pinned ring takes narrow rows too.
     const big = launcherFor({ kernelSize: 31 });
@@ -227,6 +228,40 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(wide.launches[0]!.fn).toBe(wide.info.ring!.name);
     expect(launcherFor({ kernelSize: 7 }).info.ring!.minFill).toBe(0);
     expect(launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ring', tileH: 4 }).info.ring!.minFill).toBe(0); // pinned
+  });
+
+  it('rows the aligned ring and the tiled kernel cannot load (W not whole vectors, x misaligned): the any-width ring where they fill enough of their strips, else the direct kernel', () => {
+    // [spec, x, W, taken]: Wo = W - 2 for 3x3 unpadded, W for 7x7 'same'.
+    const cases = [
+      [{ kernelSize: 3 }, 16n, 512, 'tiled'], [{ kernelSize: 3 }, 16n, 514, 'any'], [{ kernelSize: 3 }, 16n, 509, 'any'], [{ kernelSize: 3 }, 20n, 512, 'any'],
+      [{ kernelSize: 3 }, 16n, 385, 'direct'], [{ kernelSize: 3 }, 16n, 386, 'any'], [{ kernelSize: 3 }, 16n, 602, 'direct'], [{ kernelSize: 3 }, 16n, 546, 'any'], [{ kernelSize: 3 }, 16n, 547, 'direct'],
+      [{ kernelSize: 3, dtype: 'float16' }, 16n, 512, 'ring'], [{ kernelSize: 3, dtype: 'float16' }, 18n, 512, 'any'], [{ kernelSize: 3, dtype: 'float16' }, 16n, 1023, 'any'],
+      [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 2050, 'any'], [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 41, 'direct'],
+      [{ kernelSize: 7, padding: 3, dtype: 'bfloat16' }, 16n, 2048, 'ring'], [{ kernelSize: 7, padding: 3, dtype: 'bfloat16' }, 16n, 2049, 'any'],
+      [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 602, 'any'], [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 255, 'direct'], [{ kernelSize: 7, padding: 3 }, 16n, 256, 'ring'],
+      [{ kernelSize: 7, padding: 3 }, 16n, 257, 'any'],
+    ] as const;
+    for (const [input, x, W, taken] of cases) {
+      const l = launcherFor(input);
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
+      const { fn, grid, sharedBytes } = l.launches[0]!;
+      const name = { any: l.info.ringAny!.name, ring: l.info.ring?.name, direct: l.info.direct!.entry, tiled: expect.stringMatching(/_tiled_\d+_\d+$/) }[taken];
+      const label = { input, x, W };
+      expect({ ...label, fn }).toEqual({ ...label, fn: name });
+      if (taken !== 'any') continue;
+      // One block a (strip, segment, channel, image); a remainder of at most 32 columns is one more strip index (its tail blocks).
+      const parts = l.info.ringAny!;
+      const Wo = W - input.kernelSize + 1 + 2 * ('padding' in input ? input.padding : 0);
+      expect({ ...label, grid, sharedBytes }).toEqual({ ...label, grid: [Math.ceil(Wo / 512) * Math.ceil(68 / parts.segment) * 3 * 2, 1], sharedBytes: parts.smem });
+    }
+    // Pinned, it takes every call, narrow rows too.
+    const pinned = launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ringAny', tileH: 4 });
+    expect(pinned.launch(18n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 9, 9, 0n)).toBe(0);
+    expect(pinned.launches[0]!.fn).toBe(pinned.info.ringAny!.name);
+    // Not built: dilation, stride 2, windows over 7, NHWC.
+    for (const input of [{ kernelSize: 3, dilation: 2 }, { kernelSize: 3, stride: 2 }, { kernelSize: 9, dtype: 'float16' }, { kernelSize: 3, layout: 'NHWC' }] as const) {
+      expect(launcherFor(input).info.ringAny, JSON.stringify(input)).toBeUndefined();
+    }
   });
 
   it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned and a ring row within two strips; its shared memory sized per call from C', () => {

@@ -39,13 +39,14 @@ function ringAnyMinFill(spec: KernelSpec): number {
  * Blocks an SM for `__launch_bounds__`: the most that ptxas 13.0 fits without spilling. 8 (64
  * registers) up to 25 taps; above, 7 (72) for 16-bit and 5 (96) for float32 inputs: at 8 and 6 the
  * library's kernel spilled 24-60 and 4 bytes (the lab's, without the TileGrid and epilogue
- * arguments, fitted 8 and 6). A float32 residual's loads spilled 48 bytes at 8 (3x3), 4 at 6 with
- * bias and batch norm too: 5.
+ * arguments, fitted 8 and 6). A residual's loads cost a step more: float32 3x3 spilled 48 bytes at 8,
+ * 4 at 6 with bias and batch norm too (so 5), bf16 7x7 16 bytes at 7 (so 6).
  */
 function ringAnyMinBlocks(spec: KernelSpec): number {
   const [kh, kw] = spec.kernelSize;
-  if (spec.dtype === 'float32' && (kh * kw > 25 || spec.residual !== 'none')) return 5;
-  return kh * kw <= 25 ? 8 : 7;
+  const residual = spec.residual !== 'none';
+  if (spec.dtype === 'float32') return kh * kw > 25 || residual ? 5 : 8;
+  return kh * kw <= 25 ? 8 : residual ? 6 : 7;
 }
 
 /** Columns beyond which the kernel's int column arithmetic (c0 + ROW + 1) could overflow. */

@@ -94,7 +94,7 @@ describe('CUDA variants', () => {
     expect(() => normalizeVariant(nchw, { kernel: 'ringAny', tileH: 2 })).toThrow(SpecError);
   });
 
-  it('any-width ring register bound: 8 blocks up to 25 taps, above 7 for 16-bit and 5 for float32 (the most ptxas fits without spilling)', () => {
+  it('any-width ring register bound: 8 blocks up to 25 taps, above 7 for 16-bit and 5 for float32, a step less with a residual (the most ptxas fits without spilling)', () => {
     const bound = (input: SpecInput) => {
       const source = generate(normalizeSpec(input), 'cuda').source;
       const code = source.slice(source.indexOf('namespace ring_any {'));
@@ -104,6 +104,9 @@ describe('CUDA variants', () => {
     expect(bound({ kernelSize: 5, padding: 2, dtype: 'float16' })).toBe(8);
     expect(bound({ kernelSize: 7, padding: 3, dtype: 'bfloat16' })).toBe(7);
     expect(bound({ kernelSize: 7, padding: 3 })).toBe(5);
+    expect(bound({ kernelSize: 3, padding: 1, residual: true })).toBe(5);
+    expect(bound({ kernelSize: 7, padding: 3, dtype: 'bfloat16', residual: true })).toBe(6);
+    expect(bound({ kernelSize: 3, padding: 1, dtype: 'float16', residual: true })).toBe(8);
   });
 
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {

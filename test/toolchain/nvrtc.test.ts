@@ -36,6 +36,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
     { kernelSize: 3, dtype: 'float16', bias: true, batchNorm: true, activation: 'gelu', residual: true },
     { kernelSize: 7, stride: 2, padding: 3, dtype: 'bfloat16', activation: 'leaky_relu', negativeSlope: 0.3 },
     { kernelSize: 31, padding: 15, dilation: 2 },
+    { kernelSize: 7, padding: 3, dtype: 'bfloat16' }, // the any-width ring's shuffles and 16-bit word loads
   ];
 
   it('compiles the same source nvcc gets into a cubin holding every entry point, cached under an NVRTC key', async () => {

@@ -132,8 +132,10 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
   // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
   const store = opts.cache === false ? undefined : cacheRootOf(opts);
   let peer: CompilerPeer;
+  let nvrtcVersion = '';
   if (useNvrtc) {
     const lib = nvrtc(opts.env);
+    nvrtcVersion = lib.version;
     peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
   } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
   const tool = peer.fingerprint;
@@ -143,7 +145,7 @@ export async function plan(generated: GeneratedSource, opts: BuildOptions): Prom
     target: generated.target,
     sourceSha256: sha256(generated.source),
     compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
-    flags: useNvrtc ? nvrtcOptions(archs[0]!) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
+    flags: useNvrtc ? nvrtcOptions(archs[0]!, nvrtcVersion) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
     arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
   };
   return { tool, peer, parts, key: cacheKey(parts) };
@@ -281,7 +283,7 @@ async function compileUncached(generated: GeneratedSource, opts: BuildOptions): 
   const { peer, parts, key } = await plan(generated, opts);
   const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
   try {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   } catch (err) {
     await rm(work, { recursive: true, force: true });
@@ -294,7 +296,7 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, ...signalOf(opts) });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
     milliseconds = out.milliseconds;
     // Our own compiler's output, just made: what it carries is what this toolchain emits.
     if (out.artifactPath.endsWith(ARTIFACT_NAME)) {

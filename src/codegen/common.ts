@@ -27,6 +27,14 @@ export interface GeneratedSource {
   readonly variant: Readonly<Record<string, string | number>>;
   /** CUDA: the module's launch plan, from which the nvcc host launcher is emitted and NVRTC cubins are launched. */
   readonly plan?: LaunchPlan;
+  /** CUDA: the same device code as programs that compile apart (made on demand; see cuda.ts). */
+  readonly units?: () => readonly CompileUnit[];
+}
+
+/** One program of a source's device code and the plan entries it holds. */
+export interface CompileUnit {
+  readonly entries: readonly string[];
+  readonly source: string;
 }
 
 /** The values every template shares: spec fields as literals, the symbol and the self-description. */

@@ -105,7 +105,7 @@ function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: number; 
  * whole vectors they suit; before the direct kernel.
  */
 export const ringAnyFamily: CudaFamily = {
-  id: 'ring_any', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS,
+  id: 'ringAny', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS,
   build(spec, variant, symbol) {
     if (!ringAnyFits(spec) || (variant !== undefined && variant.kernel !== 'ringAny')) return false;
     const parts = ringAnyParts(spec, variant?.tileH ?? RING_ANY_TILE_H, symbol, THREADS, variant !== undefined);

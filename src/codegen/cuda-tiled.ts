@@ -110,7 +110,10 @@ export const tiledFamily: CudaFamily = {
     return {
       parts,
       variant: { tiledTileW: parts.tileW, tiledTileH: parts.tileH },
-      entries: (last) => parts.entries.map((e) => ({
+      // Beside another family the tiled entries take only the calls that suit them, whose rows are
+      // whole input vectors: there the scalar-load entry could never be taken, so the plan (and so
+      // the source, cuda.ts) leaves it out.
+      entries: (last) => parts.entries.filter((e) => last || e.inVec === parts.tileW).map((e) => ({
         name: e.name, scope: 'tiled', when: last ? e.when : and(suits, e.when), threads: THREADS, tilesPerBlock: THREADS,
         grid: planeTiles(spec, parts.tileW, parts.tileH), sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false,
         footprint: parts.footprint,

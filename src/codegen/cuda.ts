@@ -1,6 +1,6 @@
-import type { LaunchPlan } from '../plan/plan.js';
+import type { LaunchPlan, PlanEntry } from '../plan/plan.js';
 import type { KernelSpec } from '../spec.js';
-import { templateContext, type GeneratedSource } from './common.js';
+import { templateContext, type CompileUnit, type GeneratedSource } from './common.js';
 import { CUDA_FAMILIES } from './families.js';
 import type { CudaFamily, FamilyBuild } from './family.js';
 import { hostLauncher } from './host-launcher.js';
@@ -21,19 +21,64 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
     return build ? [{ family, build }] : [];
   });
   const threads = sourceThreads(built.map((b) => b.family));
-  const plan = launchPlan(spec, built);
-  const familyParts = Object.fromEntries(CUDA_FAMILIES.map((f) => [f.id, built.find((b) => b.family === f)?.build.parts ?? false]));
-  const deviceCode = built.map(({ family }) => render(`cuda/${family.template}.hbs`, { ...ctx, ...familyParts, threads })).join('');
-  const source = render('cuda/dwconv.cu.hbs', {
-    ...ctx, ...familyParts, threads, deviceCode,
-    families: built.map((b) => b.family.label).join(', '),
-    hostLauncher: hostLauncher(ctx.symbol, plan),
+  const { plan, entriesOf } = launchPlan(spec, built);
+  const launched = new Set(plan.entries.map((e) => e.name));
+  const familyParts: Record<string, object | false> = Object.fromEntries(CUDA_FAMILIES.map((f) => {
+    const b = built.find((x) => x.family === f);
+    return [f.id, b ? launchableParts(b.build.parts, launched) : false];
+  }));
+  const renderSource = (parts: Record<string, object | false>, families: readonly Built[], launcher: string) => render('cuda/dwconv.cu.hbs', {
+    ...ctx, ...parts, threads,
+    deviceCode: families.map(({ family }) => render(`cuda/${family.template}.hbs`, { ...ctx, ...parts, threads })).join(''),
+    families: families.map((b) => b.family.label).join(', '),
+    hostLauncher: launcher,
   });
+  const source = renderSource(familyParts, built, hostLauncher(ctx.symbol, plan));
   const kernel = variant ? variant.kernel : built.length === 1 ? built[0]!.family.id : 'auto';
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, plan,
     variant: Object.assign({ kernel }, ...built.map((b) => b.build.variant)) as Record<string, string | number>,
+    units: () => compileUnits(built, entriesOf, familyParts, (parts, b) => renderSource({ ...noFamilies, ...parts }, [b], '')),
   };
+}
+
+type Built = { readonly family: CudaFamily; readonly build: FamilyBuild };
+const noFamilies: Record<string, false> = Object.fromEntries(CUDA_FAMILIES.map((f) => [f.id, false] as const));
+
+/**
+ * The device code as programs that compile apart: one per entry point where the family's template
+ * lists its entry points (the tiled load/store widths, the NHWC vector widths), else one per family.
+ * Each is the source's preamble and that device code alone, so each kernel's machine code is the
+ * whole source's (a toolchain test compares them). NVRTC compiles them at once (docs/perf.md,
+ * "NVRTC cold compile"): the whole waits for its slowest kernel, not for the sum.
+ */
+function compileUnits(
+  built: readonly Built[],
+  entriesOf: ReadonlyMap<CudaFamily, readonly PlanEntry[]>,
+  familyParts: Readonly<Record<string, object | false>>,
+  renderUnit: (parts: Record<string, object>, b: Built) => string,
+): CompileUnit[] {
+  return built.flatMap((b) => {
+    const names = entriesOf.get(b.family)!.map((e) => e.name);
+    const parts = familyParts[b.family.id] as object;
+    const listed = (parts as { entries?: unknown }).entries;
+    const own = Array.isArray(listed) ? (listed as { name: string }[]) : [];
+    if (names.length > 1 && names.every((n) => own.some((e) => e.name === n))) {
+      return names.map((name) => ({ entries: [name], source: renderUnit({ [b.family.id]: { ...parts, entries: own.filter((e) => e.name === name) } }, b) }));
+    }
+    return [{ entries: names, source: renderUnit({ [b.family.id]: parts }, b) }];
+  });
+}
+
+/**
+ * A family's template values with only the entry points the plan can launch: neither launcher (the
+ * emitted nvcc one, the NVRTC one) calls another, so compiling one would only cost compile time
+ * (each fully unrolled entry point is about a tenth of a second of NVRTC's time, docs/perf.md).
+ */
+function launchableParts(parts: object, launched: ReadonlySet<string>): object {
+  const entries = (parts as { entries?: unknown }).entries;
+  if (!Array.isArray(entries)) return parts;
+  return { ...parts, entries: entries.filter((e: { name: string }) => launched.has(e.name)) };
 }
 
 /** The template's THREADS: one value for every family in the source. */
@@ -43,12 +88,16 @@ function sourceThreads(families: readonly CudaFamily[]): number {
   return [...threads][0]!;
 }
 
-function launchPlan(spec: KernelSpec, built: readonly { family: CudaFamily; build: FamilyBuild }[]): LaunchPlan {
+function launchPlan(spec: KernelSpec, built: readonly Built[]): { plan: LaunchPlan; entriesOf: Map<CudaFamily, PlanEntry[]> } {
   const prologue = planPrologue(spec);
   const ranked = [...built].sort((a, b) => a.family.launchRank - b.family.launchRank);
+  const entriesOf = new Map(ranked.map((b, i) => [b.family, b.build.entries(i === ranked.length - 1)]));
   return {
-    ...prologue,
-    checks: [...prologue.checks, ...built.flatMap((b) => b.build.checks ?? [])],
-    entries: ranked.flatMap((b, i) => b.build.entries(i === ranked.length - 1)),
+    plan: {
+      ...prologue,
+      checks: [...prologue.checks, ...built.flatMap((b) => b.build.checks ?? [])],
+      entries: ranked.flatMap((b) => entriesOf.get(b.family)!),
+    },
+    entriesOf,
   };
 }

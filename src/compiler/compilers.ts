@@ -4,6 +4,8 @@ import { throwIfAborted } from '../abort.js';
 import { AbortError, CacheError, CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
+import type { CompileUnit } from '../codegen/common.js';
+import { packCubins } from './cubin-set.js';
 import type { Tool } from './toolchain.js';
 import { compilerEnvironment } from './child-env.js';
 
@@ -15,24 +17,63 @@ export const CUBIN_NAME = 'kernel.cubin';
 /**
  * NVRTC options: a cubin for one real arch (no PTX: NVRTC builds are made for the GPU in use), the
  * same language level as nvcc. 177: the spec's unused constants (DH in a 1-row window) are not news.
+ * From NVRTC 12.8, --split-compile=0 optimizes a program's entry points on as many threads as the
+ * machine has CPUs: the same machine code (checked with nvcc 13 and NVRTC 13.0), less waiting
+ * (docs/perf.md, "NVRTC cold compile"). An NVRTC that does not know an option refuses the compile
+ * (11.8 does), so each one is passed only from a version that takes it.
  */
-export function nvrtcOptions(arch: string): string[] {
-  return [`--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177'];
+export function nvrtcOptions(arch: string, nvrtcVersion: string): string[] {
+  const [major = 0] = nvrtcVersion.split('.').map(Number);
+  return [
+    `--gpu-architecture=${arch}`, '-std=c++17', '--diag-suppress=177',
+    ...(splitCompiles(nvrtcVersion) ? ['--split-compile=0'] : []),
+    // NVRTC 13 keeps its own cache of compiled programs on disk (~/.nv/ComputeCache): a miss there
+    // cost 130-230 ms more than a compile without it, and our cache already holds every cubin.
+    ...(major >= 13 ? ['--no-cache'] : []),
+  ];
+}
+
+/** Whether NVRTC `major.minor` takes --split-compile. */
+export function splitCompiles(nvrtcVersion: string): boolean {
+  const [major = 0, minor = 0] = nvrtcVersion.split('.').map(Number);
+  return major > 12 || (major === 12 && minor >= 8);
 }
 
 /**
- * Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes the
- * source and the library. A compile in progress cannot be interrupted: an abort is seen before it
- * starts and when it ends (its cubin is then dropped, so the caller's work folder holds nothing to commit).
+ * Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes
+ * the source and the library. Given the source's units, an NVRTC that runs compiles side by side
+ * (compilesApart) compiles them all at once, one program each on koffi's worker threads, and the
+ * artifact is the set of their cubins (cubin-set.ts): the compile takes as long as its slowest
+ * kernel instead of the sum of them (docs/perf.md, "NVRTC cold compile"). A compile in progress
+ * cannot be interrupted: an abort is seen before it starts and when it ends (its cubins are then
+ * dropped, so the caller's work folder holds nothing to commit).
  */
-export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, signal?: AbortSignal): Promise<CompileOutput> {
+export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, units?: () => readonly CompileUnit[], signal?: AbortSignal): Promise<CompileOutput> {
   throwIfAborted(signal, 'compile');
   await writeFile(join(workDir, SOURCE_NAME.cuda), source, { mode: 0o600 });
+  const artifactPath = join(workDir, CUBIN_NAME);
+  const apart = units && compilesApart(compiler.version) ? units() : [];
+  if (apart.length > 1) {
+    const started = performance.now();
+    const outs = await Promise.all(apart.map((u) => compiler.compile(u.source, options)));
+    throwIfAborted(signal, 'compile');
+    await writeFile(artifactPath, packCubins(outs.map((o, i) => ({ entries: apart[i]!.entries, cubin: o.cubin }))), { mode: 0o600 });
+    return { artifactPath, log: outs.map((o) => o.log).filter(Boolean).join('\n'), milliseconds: performance.now() - started };
+  }
   const out = await compiler.compile(source, options);
   throwIfAborted(signal, 'compile');
-  const artifactPath = join(workDir, CUBIN_NAME);
   await writeFile(artifactPath, out.cubin, { mode: 0o600 });
   return { artifactPath, log: out.log, milliseconds: out.milliseconds };
+}
+
+/**
+ * Whether NVRTC `major.minor` compiles programs side by side: from 12.3 concurrent compiles also run
+ * their NVVM phase concurrently (before, a global lock took turns, and separate programs only added
+ * each one's fixed cost: measured with NVRTC 11.8, docs/perf.md).
+ */
+export function compilesApart(nvrtcVersion: string): boolean {
+  const [major = 0, minor = 0] = nvrtcVersion.split('.').map(Number);
+  return major > 12 || (major === 12 && minor >= 3);
 }
 
 /**
@@ -78,6 +119,8 @@ export interface CompileRequest {
   readonly workDir: string;
   /** Stops the compile: a compiler process is killed (with its children), an in-process one dropped when it returns. */
   readonly signal?: AbortSignal;
+  /** CUDA: the source's device code as programs that compile apart (NVRTC may compile them at once). */
+  readonly units?: () => readonly CompileUnit[];
 }
 
 /**
@@ -96,7 +139,7 @@ export function processPeer(tool: Tool): CompilerPeer {
 
 /** libnvrtc, in-process. */
 export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
-  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, r.signal)), fingerprint: tool }) };
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, r.units, r.signal)), fingerprint: tool }) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { cudaDriver } from '../ffi/cuda-driver.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { planLauncher } from './plan-launcher.js';
+import { unpackCubins, type CubinImage } from '../compiler/cubin-set.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 import { targetTraits } from '../backends/traits.js';
@@ -62,16 +63,29 @@ function multiprocessorsOf(env: Environment, index: number): number {
 }
 
 /**
- * Loads a cubin (an NVRTC build) through the driver API into the primary context of CUDA device
- * `deviceIndex`, and launches it in that context whatever is current when it is called. A cubin
- * carries no self-description: its identity is the cache entry's (the key covers the source), and
- * every entry point is looked up now.
+ * Loads a cubin, or a set of them (an NVRTC build; cubin-set.ts), through the driver API into the
+ * primary context of CUDA device `deviceIndex`, and launches it in that context whatever is current
+ * when it is called. A cubin carries no self-description: its identity is the cache entry's (the key
+ * covers the source), and every entry point is looked up now.
  */
 export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string, deviceIndex: number): LoadedArtifact {
   const driver = cudaDriver(env);
   const context = driver.contextOf(cudaRuntime(env), deviceIndex);
-  const image = readFileSync(path);
+  const images = unpackCubins(readFileSync(path), path);
   const multiprocessors = multiprocessorsOf(env, deviceIndex);
-  const launch = driver.inContext(context, () => planLauncher(driver, driver.loadModule(image, producedBy), plan, multiprocessors));
+  const launch = driver.inContext(context, () => planLauncher(driver, modulesOf(images, (image) => driver.loadModule(image, producedBy), path), plan, multiprocessors));
   return { launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)), info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+}
+
+/**
+ * Loads every image of a cubin file (one, or a set whose units were compiled apart) and answers which
+ * module holds an entry: a plain cubin holds them all, a set's index names each one's.
+ */
+export function modulesOf(images: readonly CubinImage[], load: (image: Buffer) => unknown, path: string): (entry: string) => unknown {
+  const modules = images.map((i) => ({ entries: i.entries, module: load(i.image) }));
+  return (entry) => {
+    const found = modules.find((m) => m.entries === undefined || m.entries.includes(entry));
+    if (!found) throw new DwconvError(`cubin set ${path} holds no module with entry ${entry}`);
+    return found.module;
+  };
 }

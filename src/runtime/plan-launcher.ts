@@ -21,12 +21,13 @@ const big = (a: Address) => BigInt(a);
 
 /**
  * A launcher with the artifact ABI (x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream) -> status: 0, or
- * -1 for arguments the kernel cannot take; a failed launch throws a CudaError. `multiprocessors`: the SM
+ * -1 for arguments the kernel cannot take; a failed launch throws a CudaError. `moduleOf`: the loaded
+ * module that holds an entry (one for a plain cubin, one of several for a set). `multiprocessors`: the SM
  * count of the device the module is loaded on, which plans may scale their launch rules with.
  */
-export function planLauncher(driver: CudaDriver, module: unknown, plan: LaunchPlan, multiprocessors: number) {
+export function planLauncher(driver: CudaDriver, moduleOf: (entry: string) => unknown, plan: LaunchPlan, multiprocessors: number) {
   // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
-  const functions = new Map<string, CuFunction>(plan.entries.map((e) => [e.name, driver.getFunction(module, e.name)]));
+  const functions = new Map<string, CuFunction>(plan.entries.map((e) => [e.name, driver.getFunction(moduleOf(e.name), e.name)]));
   for (const e of plan.entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(functions.get(e.name), e.maxSharedBytes);
   const built = new Set(plan.entries.filter((e) => e.cluster).map((e) => e.name).filter((name) => {
     const fn = functions.get(name);

@@ -1,18 +1,36 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, compile } from '../../src/compile.js';
 import { generate } from '../../src/codegen/generate.js';
-import { allVariants } from '../../src/codegen/variant.js';
+import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
 import { readEnvironment } from '../../src/env.js';
 import { CompileError, NoGpuError, SpecError } from '../../src/errors.js';
 import { DiskCache } from '../../src/cache/disk-cache.js';
 import { nvrtc, nvrtcCandidates } from '../../src/ffi/nvrtc.js';
+import { compileNvrtc, nvrtcOptions } from '../../src/compiler/compilers.js';
+import { unpackCubins } from '../../src/compiler/cubin-set.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
 
 const EM_CUDA = 190;
+
+/** Each kernel's machine code in an ELF cubin: its .text.<name> section, by hash. */
+function kernelText(cubin: Buffer): Record<string, string> {
+  const shoff = Number(cubin.readBigUInt64LE(0x28));
+  const [size, count, names] = [cubin.readUInt16LE(0x3a), cubin.readUInt16LE(0x3c), cubin.readUInt16LE(0x3e)];
+  const header = (i: number) => ({ name: cubin.readUInt32LE(shoff + i * size), offset: Number(cubin.readBigUInt64LE(shoff + i * size + 24)), bytes: Number(cubin.readBigUInt64LE(shoff + i * size + 32)) });
+  const strtab = header(names).offset;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const h = header(i);
+    const name = cubin.toString('latin1', strtab + h.name, cubin.indexOf(0, strtab + h.name));
+    if (name.startsWith('.text.')) out[name.slice(6)] = createHash('sha256').update(cubin.subarray(h.offset, h.offset + h.bytes)).digest('hex');
+  }
+  return out;
+}
 
 describe('NVRTC search order', () => {
   it('tries DWCONV_JIT_NVRTC alone when set (never another NVRTC), else CUDA_HOME, then the sonames', () => {
@@ -45,11 +63,15 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
       const a = await build(spec, { target: 'cuda', arch, compiler: 'nvrtc', cacheDir });
       expect(a.origin).toBe('compiled');
       expect(a.path.endsWith('kernel.cubin')).toBe(true);
-      const cubin = readFileSync(a.path);
-      expect(cubin.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-      expect(cubin.readUInt16LE(18)).toBe(EM_CUDA);
+      // One cubin, or a set of them where this NVRTC compiles the source's units apart (12.3+).
+      const images = unpackCubins(readFileSync(a.path), a.path);
+      for (const { image } of images) {
+        expect(image.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+        expect(image.readUInt16LE(18)).toBe(EM_CUDA);
+      }
       for (const { name } of generate(normalizeSpec(spec), 'cuda').plan!.entries) {
-        expect(cubin.includes(Buffer.from(`${name}\0`)), `${name} in the cubin`).toBe(true);
+        const holder = images.find((i) => i.entries === undefined || i.entries.includes(name));
+        expect(holder?.image.includes(Buffer.from(`${name}\0`)), `${name} in the cubin`).toBe(true);
       }
       expect(a.parts.compiler.kind).toBe('nvrtc');
       expect(a.parts.flags).toContain(`--gpu-architecture=${arch}`);
@@ -62,6 +84,34 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
     const cache = await DiskCache.open(cacheDir);
     for (const key of await cache.keys()) expect((await cache.inspect(key)).entry).toBeDefined();
   });
+
+  it('compiled apart, the units of a source give every kernel the machine code the whole source gives it', async () => {
+    const n = nvrtc(readEnvironment());
+    const options = nvrtcOptions(arch, n.version);
+    const cases: { input: SpecInput; variant?: CudaVariant }[] = [
+      { input: { kernelSize: 3, padding: 1 } },
+      { input: { kernelSize: 3, padding: 1 }, variant: { kernel: 'tiled', tileH: 2 } },
+      { input: { kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true } },
+      { input: { kernelSize: 3, padding: 1, dtype: 'bfloat16', residual: true } },
+      { input: { kernelSize: 3, padding: 1, bias: true, batchNorm: true, activation: 'relu6', pointwise: { outChannels: 24, bias: true, activation: 'hardswish' } } },
+      { input: { kernelSize: 5, stride: 2, padding: 2 } },
+    ];
+    for (const { input, variant } of cases) {
+      const g = generate(normalizeSpec(input), 'cuda', variant);
+      const whole = kernelText((await n.compile(g.source, options)).cubin);
+      // Whatever this NVRTC's version, take the path of one that compiles apart.
+      const apart = Object.create(n, { version: { value: '13.0' } }) as typeof n;
+      const dir = mkdtempSync(join(tmpdir(), 'dwconv-nvrtc-units-'));
+      const out = await compileNvrtc(apart, g.source, options, dir, g.units);
+      const images = unpackCubins(readFileSync(out.artifactPath), out.artifactPath);
+      const units = g.units!();
+      // A source of one program (one family of one entry point) stays a plain cubin.
+      expect(images.map((i) => i.entries)).toEqual(units.length > 1 ? units.map((u) => u.entries) : [undefined]);
+      const parts: Record<string, string> = Object.assign({}, ...images.map((i) => kernelText(i.image)));
+      expect(parts).toEqual(whole);
+      expect(Object.keys(whole).sort()).toEqual(g.plan!.entries.map((e) => e.name).sort());
+    }
+  }, 120_000);
 
   it('a compile error carries the NVRTC log and the numbered source', async () => {
     const err = await nvrtc(readEnvironment()).compile('__global__ void k() { undeclared(); }', [`--gpu-architecture=${arch}`]).catch((e: unknown) => e);

@@ -84,10 +84,48 @@ describe('codegen', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
     expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4, ringAnyTileH: 4 });
     // Tiled entries for the shapes they suit, the any-width ring for wide rows they cannot load, then
-    // the direct kernel for every other call.
-    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
+    // the direct kernel for every other call. Beside the direct kernel the tiled family takes only
+    // rows of whole input vectors, so its scalar-load entry is neither planned nor compiled; pinned,
+    // the tiled family keeps it.
+    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
+    const pinned = generate(normalizeSpec({ kernelSize: 3 }), 'cuda', { kernel: 'tiled', tileH: 4 });
+    expect(pinned.plan!.entries.map((e) => e.name.slice(pinned.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
     expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
     expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
+  });
+});
+
+describe('the entry points a source holds', () => {
+  // Each fully unrolled entry point costs NVRTC about a tenth of a second (docs/perf.md, "NVRTC cold
+  // compile"): a source holds the entries its plan can launch and no other.
+  const entryPoints = (source: string) => [...source.matchAll(/__global__ void(?: __launch_bounds__\([^)]*\))?\s+(\w+)\(/g)].map((m) => m[1]!);
+  const specs: SpecInput[] = [
+    ...GOLDEN_SPECS,
+    { kernelSize: 3, padding: 1, outputDtype: 'float32', dtype: 'float16' },
+    { kernelSize: 5, padding: 2, dtype: 'bfloat16', residual: true },
+  ];
+  for (const input of specs) {
+    const spec = normalizeSpec(input);
+    for (const variant of [undefined, ...allVariants(spec)]) {
+      it(`${specTag(spec)} ${variant ? JSON.stringify(variant) : 'default'}: exactly its plan's entries, and in its units each once`, () => {
+        const g = generate(spec, 'cuda', variant);
+        const planned = g.plan!.entries.map((e) => e.name).sort();
+        expect(entryPoints(g.source).sort()).toEqual(planned);
+        const units = g.units!();
+        expect(units.flatMap((u) => u.entries).sort()).toEqual(planned);
+        for (const u of units) {
+          expect(entryPoints(u.source).sort()).toEqual([...u.entries].sort());
+          expect(u.source).not.toContain(`extern "C" int ${g.symbol}(`); // device code only
+        }
+      });
+    }
+  }
+
+  it('the reference spec (3x3, padding 1, fp32 NCHW) compiles five kernels: three tiled store widths, the any-width ring and the direct one', () => {
+    const g = generate(normalizeSpec({ kernelSize: 3, padding: 1 }), 'cuda');
+    expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any']);
+    // NVRTC compiles them as five programs at once: the compile waits for one kernel, not five.
+    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1'], ['_ring_any']]);
   });
 });
 

@@ -64,7 +64,7 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
       errorName: () => 'none',
     } as unknown as CudaDriver;
     const info = familyParts(spec, variant);
-    return { spec, info, launches, sharedAllowed, launch: planLauncher(driver, {}, info.plan, multiprocessors) };
+    return { spec, info, launches, sharedAllowed, launch: planLauncher(driver, () => ({}), info.plan, multiprocessors) };
   }
 
   it('one block per (channel tile, pixel run of all images), wide or narrow by block count, parameters where the kernel reads them', () => {

@@ -10,8 +10,8 @@ import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
 /**
- * The any-width ring on calls the default launchers give it (rows not whole 16-byte vectors, Wo
- * filling enough of its strips): every dtype, 3x3 unpadded and 7x7 'same', odd and even widths of
+ * The any-width ring, pinned (default sources do not hold it yet), on the calls default launchers
+ * would give it (rows not whole 16-byte vectors, Wo filling enough of its strips): every dtype, 3x3 unpadded and 7x7 'same', odd and even widths of
  * every residue, a tail (Wo % 512 <= 32) and a part-filled second strip, 16- and 64-row segments cut
  * short, 16-bit tensors of odd size (ending inside a 32-bit word), every epilogue operand, a channel
  * multiplier and an output cast; with both compilers (the nvcc build runs the C++ launcher), each
@@ -35,11 +35,12 @@ const cases: [SpecInput, [number, number, number, number]][] = [
 ];
 
 describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, () => {
-  it.each(cases)('%j on %j: the default launchers take the any-width ring, which matches float64 with nvcc and NVRTC', async (input, shape) => {
+  const variant: CudaVariant = { kernel: 'ringAny', tileH: 4 };
+  it.each(cases)('%j on %j: the any-width ring matches float64 with nvcc and NVRTC', async (input, shape) => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-any-'));
-    expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(/_ring_any$/);
+    expect(entryFor(normalizeSpec(input), variant, shape)).toMatch(/_ring_any$/);
     for (const compiler of ['nvrtc', 'nvcc'] as const) {
-      const kernel = await compile(input, { cacheDir, compiler });
+      const kernel = await compile(input, { cacheDir, compiler, variant });
       const r = checkOnShape(kernel, shape, SEED);
       expect(r.failures, `${compiler} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);
@@ -47,7 +48,6 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
   });
 
   it('pinned, it takes narrow rows too', async () => {
-    const variant: CudaVariant = { kernel: 'ringAny', tileH: 4 };
     for (const [input, shape] of [[{ kernelSize: 3, dtype: 'bfloat16' }, [2, 3, 17, 29]], [{ kernelSize: 7, padding: 3 }, [1, 2, 9, 13]]] as const) {
       expect(entryFor(normalizeSpec(input), variant, shape)).toMatch(/_ring_any$/);
       const kernel = await compile(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')), variant });

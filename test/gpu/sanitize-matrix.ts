@@ -42,8 +42,7 @@ const SPECS: SpecInput[] = [
  * cluster per tile, partial sums through distributed shared memory; sm_90) and the quads entry (wide
  * calls with rows of whole quads, halos by shuffles), and the row rings (rows of whole vectors, Wo >= 256
  * filling 3/4 of their strips for 16-bit windows up to 7x7, or Wo * C >= 512; 31x31 with over 48 KiB
- * of shared memory; the any-width ring for the other rows that fill enough of their strips). Default
- * source only.
+ * of shared memory). Default source only.
  */
 const TARGETED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 3, padding: 1, bias: true, activation: 'relu6', pointwise: { outChannels: 160, bias: true } }, [3, 136, 7, 7]],
@@ -56,8 +55,15 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
   // outside the image) with every epilogue operand, three strips and two segments.
   [{ kernelSize: 3, padding: [1, 1, 3, 1], dtype: 'bfloat16' }, [1, 2, 70, 1016]],
   [{ kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true }, [1, 36, 66, 40]],
-  // The any-width ring (rows not whole vectors, Wo >= 384 for 3x3, >= 256 for 7x7): each dtype, 3x3
-  // and 7x7 'same', tails (Wo % 512 <= 32) and part-filled strips, 16-bit tensors of odd size.
+];
+
+/**
+ * The any-width ring, pinned (default sources do not hold it yet), on the rows it is meant for (not
+ * whole vectors, Wo >= 384 for 3x3, >= 256 for 7x7): each dtype, 3x3 and 7x7 'same', tails (Wo % 512
+ * <= 32) and part-filled strips, 16-bit tensors of odd size; and on the matrix's small shapes.
+ */
+const RING_ANY: CudaVariant = { kernel: 'ringAny', tileH: 4 };
+const PINNED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 3 }, [1, 3, 41, 509]],
   [{ kernelSize: 3, dtype: 'float16' }, [1, 3, 41, 509]],
   [{ kernelSize: 3, dtype: 'bfloat16' }, [1, 3, 41, 1031]],
@@ -82,6 +88,7 @@ type Job = { input: SpecInput; variant: CudaVariant | undefined; shapes: readonl
 const jobs = [
   ...SPECS.flatMap((input): Job[] => [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, variant, shapes: SHAPES }))),
   ...TARGETED.map(([input, shape]): Job => ({ input, variant: undefined, shapes: [shape] })),
+  ...PINNED.map(([input, shape]): Job => ({ input, variant: RING_ANY, shapes: [shape, ...SHAPES.filter((s) => s.join() !== shape.join())] })),
 ];
 const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
 if (compileOnly) {

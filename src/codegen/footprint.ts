@@ -10,8 +10,9 @@ const lift = (e: Operand): Expr => (typeof e === 'number' ? num(e) : e);
  * Tile t along grid axis `axis` reads input indices [t * step + first, + span) of `extent`, elements
  * one by one (align 1) unless `align` says whole vectors; reads outside the input are masked.
  */
-export function tileAxis(axis: 0 | 1 | 2, step: number, first: Operand, span: Operand, extent: Expr, more: Partial<Pick<FootprintAxis, 'align' | 'unit' | 'outside'>> = {}): FootprintAxis {
-  return { axis, step, first: lift(first), span: lift(span), extent, outside: more.outside ?? 'masked', align: more.align ?? 1, unit: more.unit ?? 'pixels' };
+export function tileAxis(axis: 0 | 1 | 2, step: number, first: Operand, span: Operand, extent: Expr, more: Partial<Pick<FootprintAxis, 'align' | 'unit' | 'outside' | 'slack'>> = {}): FootprintAxis {
+  const axisRead: FootprintAxis = { axis, step, first: lift(first), span: lift(span), extent, outside: more.outside ?? 'masked', align: more.align ?? 1, unit: more.unit ?? 'pixels' };
+  return more.slack ? { ...axisRead, slack: more.slack } : axisRead;
 }
 
 /** One output pixel's window along an axis: from o * stride - pad, (k - 1) * dilation + 1 indices. */

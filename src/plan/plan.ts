@@ -48,10 +48,16 @@ export interface FootprintAxis {
   readonly span: Expr;
   /** The input's length along the axis: H, W, or (NHWC row elements) W * C. */
   readonly extent: Expr;
-  /** 'masked': never loaded, taken as zero; 'clamped': the nearest index inside is loaded and its product dropped. */
-  readonly outside: 'masked' | 'clamped';
+  /**
+   * 'masked': never loaded, taken as zero; 'clamped': the nearest index inside is loaded and its
+   * product dropped; 'unmasked' (columns only): the elements beside the row in memory (its
+   * neighbouring rows', inside the tensor) are loaded and their products dropped.
+   */
+  readonly outside: 'masked' | 'clamped' | 'unmasked';
   /** The reads are whole aligned vectors of this many elements (a tile's windows rounded out to them); 1 where elements are read one by one. */
   readonly align: number;
+  /** Elements read beyond those vectors at either end (16-bit words on the tensor's own 2-element grid); 0 if absent. */
+  readonly slack?: number;
   /** 'pixels': rows or columns of the plane; 'elements': an NHWC row's W * C elements (channel c of pixel p at p * C + c). */
   readonly unit: 'pixels' | 'elements';
 }

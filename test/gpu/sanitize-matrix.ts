@@ -58,6 +58,22 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
 ];
 
 /**
+ * The any-width ring, pinned (default sources do not hold it yet), on the rows it is meant for (not
+ * whole vectors, Wo >= 384 for 3x3, >= 256 for 7x7): each dtype, 3x3 and 7x7 'same', tails (Wo % 512
+ * <= 32) and part-filled strips, 16-bit tensors of odd size; and on the matrix's small shapes.
+ */
+const RING_ANY: CudaVariant = { kernel: 'ringAny', tileH: 4 };
+const PINNED: [SpecInput, [number, number, number, number]][] = [
+  [{ kernelSize: 3 }, [1, 3, 41, 509]],
+  [{ kernelSize: 3, dtype: 'float16' }, [1, 3, 41, 509]],
+  [{ kernelSize: 3, dtype: 'bfloat16' }, [1, 3, 41, 1031]],
+  [{ kernelSize: 7, padding: 3 }, [1, 2, 70, 515]],
+  [{ kernelSize: 7, padding: 3, dtype: 'float16' }, [1, 3, 41, 601]],
+  [{ kernelSize: 7, padding: 3, dtype: 'bfloat16' }, [1, 1, 67, 2049]],
+  [{ kernelSize: 3, padding: 1, dtype: 'float16', bias: true, batchNorm: true, activation: 'relu6', residual: true }, [1, 2, 20, 514]],
+];
+
+/**
  * N, C, H, W (put in each spec's layout): a plane smaller than any tile; odd widths; rows long enough
  * for vectors in every dtype; channel counts that are and are not whole NHWC vectors; an odd element
  * count (1x3x41x509), so that a 16-bit tensor ends inside a 32-bit word.
@@ -72,6 +88,7 @@ type Job = { input: SpecInput; variant: CudaVariant | undefined; shapes: readonl
 const jobs = [
   ...SPECS.flatMap((input): Job[] => [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, variant, shapes: SHAPES }))),
   ...TARGETED.map(([input, shape]): Job => ({ input, variant: undefined, shapes: [shape] })),
+  ...PINNED.map(([input, shape]): Job => ({ input, variant: RING_ANY, shapes: [shape, ...SHAPES.filter((s) => s.join() !== shape.join())] })),
 ];
 const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
 if (compileOnly) {

@@ -2,6 +2,7 @@
 // what a test needs to compute the launch it expects (the plan holds them only inside expressions).
 import { directParts, DIRECT_TILE_H } from '../../src/codegen/cuda-direct.js';
 import { defaultNhwcTile, nhwcParts } from '../../src/codegen/cuda-nhwc.js';
+import { RING_ANY_TILE_H, ringAnyParts } from '../../src/codegen/cuda-ring-any.js';
 import { ringNhwcParts } from '../../src/codegen/cuda-ring-nhwc.js';
 import { RING_TILE_H, ringParts } from '../../src/codegen/cuda-ring.js';
 import { separableParts } from '../../src/codegen/cuda-separable.js';
@@ -22,6 +23,7 @@ export function familyParts(spec: KernelSpec, variant?: CudaVariant) {
     threads: spec.pointwise ? 256 : THREADS,
     direct: has('_direct') ? { ...directParts(spec, variant?.kernel === 'direct' ? variant.tileH : DIRECT_TILE_H), entry: `${g.symbol}_direct` } : undefined,
     ring: has('_ring') ? ringParts(spec, variant?.tileH ?? RING_TILE_H, g.symbol, THREADS, pinned) : undefined,
+    ringAny: has('_ring_any') ? ringAnyParts(spec, variant?.tileH ?? RING_ANY_TILE_H, g.symbol, THREADS, pinned) : undefined,
     ringNhwc: has('_ring_nhwc') ? ringNhwcParts(spec, variant?.tileH ?? RING_TILE_H, g.symbol, THREADS, pinned) : undefined,
     nhwc: spec.layout === 'NHWC' && !spec.pointwise ? nhwcParts(spec, g.symbol, nhwcTile.tileH, nhwcTile.tileW, nhwcTile.vec) : undefined,
     separable: spec.pointwise ? separableParts({ ...spec, pointwise: spec.pointwise }, g.symbol) : undefined,

@@ -193,7 +193,11 @@ describe.skipIf(!hasCxx)('the device code loads what the launch plan says (compi
       for (const [i, { input, variant }] of SOURCES.entries()) {
         const spec = normalizeSpec(input);
         const g = generate(spec, 'cuda', variant);
-        const plan = g.plan!;
+        // The any-width ring is compiled but not traced: by design its 4-byte words span two rows at
+        // either end of an unguarded row and its unpadded windows' loads run into the neighbouring
+        // rows (products dropped), which this trace's per-tile row and column bounds cannot model.
+        // bench/width-lab/emu.cu checks its reads against the tensor's bounds instead.
+        const plan = { ...g.plan!, entries: g.plan!.entries.filter((e) => e.scope !== 'ring_any') };
         const calls = SHAPES.flatMap(({ shape, xOffset }) => {
           const [N, C, H, W] = shape;
           const a = 1024n;

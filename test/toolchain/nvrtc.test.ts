@@ -56,6 +56,21 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
     { kernelSize: 31, padding: 15, dilation: 2 },
   ];
 
+  it('compiles the any-width ring (pinned: its shuffles and 16-bit word loads) into a cubin holding its entry points', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-nvrtc-'));
+    const variant = { kernel: 'ringAny', tileH: 4 } as const;
+    for (const spec of [{ kernelSize: 7, padding: 3, dtype: 'bfloat16' }, { kernelSize: 3, dtype: 'float16', residual: true }] as const) {
+      const a = await build(spec, { target: 'cuda', arch, compiler: 'nvrtc', cacheDir, variant });
+      const images = unpackCubins(readFileSync(a.path), a.path);
+      const names = generate(normalizeSpec(spec), 'cuda', variant).plan!.entries.map((e) => e.name);
+      expect(names.some((n) => n.endsWith('_ring_any'))).toBe(true);
+      for (const name of names) {
+        const holder = images.find((i) => i.entries === undefined || i.entries.includes(name));
+        expect(holder?.image.includes(Buffer.from(`${name}\0`)), `${name} in the cubin`).toBe(true);
+      }
+    }
+  });
+
   it('compiles the same source nvcc gets into a cubin holding every entry point, cached under an NVRTC key', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-nvrtc-'));
     for (const spec of specs) {

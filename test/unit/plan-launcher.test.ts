@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEPARABLE_CHUNK } from '../../src/codegen/cuda-separable.js';
 import { gridBlocks } from '../../src/plan/choose.js';
+import { evaluate } from '../../src/plan/expr.js';
+import { ringAnyParts, ringAnyTakes } from '../../src/codegen/cuda-ring-any.js';
 import { planLauncher } from '../../src/runtime/plan-launcher.js';
 import { fastDiv, writeTileGrid } from '../../src/runtime/tile-grid.js';
 import type { CudaDriver } from '../../src/ffi/cuda-driver.js';
@@ -227,6 +229,43 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(wide.launches[0]!.fn).toBe(wide.info.ring!.name);
     expect(launcherFor({ kernelSize: 7 }).info.ring!.minFill).toBe(0);
     expect(launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ring', tileH: 4 }).info.ring!.minFill).toBe(0); // pinned
+  });
+
+  it('the any-width ring, pinned: every call, one block a (strip, segment, channel, image); its fill rule for default sources; not built where it does not fit', () => {
+    // Not in default sources yet (cuda-ring-any.ts): only a pinned variant builds it.
+    expect(launcherFor({ kernelSize: 3 }).info.ringAny).toBeUndefined();
+    const pin = { kernel: 'ringAny', tileH: 4 } as const;
+    // [spec, x, W]: unaligned widths, x off its vectors, tails (Wo % 512 <= 32), narrow rows.
+    const cases = [
+      [{ kernelSize: 3 }, 16n, 514], [{ kernelSize: 3 }, 16n, 509], [{ kernelSize: 3 }, 20n, 512], [{ kernelSize: 3 }, 16n, 385],
+      [{ kernelSize: 3, dtype: 'float16' }, 18n, 512], [{ kernelSize: 3, dtype: 'float16' }, 16n, 1023], [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 2050],
+      [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 41], [{ kernelSize: 7, padding: 3, dtype: 'bfloat16' }, 16n, 2049], [{ kernelSize: 7, padding: 3 }, 16n, 257],
+    ] as const;
+    for (const [input, x, W] of cases) {
+      const l = launcherFor(input, 90, 90, pin);
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
+      const { fn, grid, sharedBytes } = l.launches[0]!;
+      const parts = l.info.ringAny!;
+      const Wo = W - input.kernelSize + 1 + 2 * ('padding' in input ? input.padding : 0);
+      const strips = Math.ceil(Wo / 512); // a tail (at most 32 columns) is one more strip index, as a part-filled strip
+      const label = { input, x, W };
+      expect({ ...label, fn, grid, sharedBytes }).toEqual({ ...label, fn: parts.name, grid: [strips * Math.ceil(68 / parts.segment) * 3 * 2, 1], sharedBytes: parts.smem });
+    }
+    // The rule a default source would take it by: rows filling 3/4 of their strips up to 9 taps, 1/2 above.
+    const takes = (input: SpecInput, W: number) => {
+      const spec = normalizeSpec(input);
+      const Wo = W - spec.kernelSize[1] + 1 + spec.padding[2] + spec.padding[3];
+      return evaluate(ringAnyTakes(ringAnyParts(spec, 4, 'k', 128, false)), { W: BigInt(W), Wo: BigInt(Wo) } as never) !== 0n;
+    };
+    const rule = [
+      [{ kernelSize: 3 }, 385, false], [{ kernelSize: 3 }, 386, true], [{ kernelSize: 3 }, 546, true], [{ kernelSize: 3 }, 547, false], [{ kernelSize: 3 }, 602, false],
+      [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 255, false], [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 256, true], [{ kernelSize: 7, padding: 3 }, 2049, true],
+    ] as const;
+    for (const [input, W, expected] of rule) expect({ input, W, takes: takes(input, W) }).toEqual({ input, W, takes: expected });
+    // Not built: dilation, stride 2, windows over 7, NHWC.
+    for (const input of [{ kernelSize: 3, dilation: 2 }, { kernelSize: 3, stride: 2 }, { kernelSize: 9, dtype: 'float16' }, { kernelSize: 3, layout: 'NHWC' }] as const) {
+      expect(() => launcherFor(input, 90, 90, pin), JSON.stringify(input)).toThrow();
+    }
   });
 
   it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned and a ring row within two strips; its shared memory sized per call from C', () => {

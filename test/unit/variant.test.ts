@@ -64,12 +64,34 @@ describe('CUDA variants', () => {
   });
 
   it('ring register bound (__launch_bounds__ for 8 blocks): plain 16-bit windows up to 3x3 only (runs 21-23 of session 7)', () => {
-    const bounded = (input: Parameters<typeof normalizeSpec>[0]) => generate(normalizeSpec(input), 'cuda').source.includes('__launch_bounds__(LANES, 8)');
+    const ringCode = (source: string) => source.slice(source.indexOf('namespace ring {'), source.indexOf('}  // namespace ring\n'));
+    const bounded = (input: Parameters<typeof normalizeSpec>[0]) => ringCode(generate(normalizeSpec(input), 'cuda').source).includes('__launch_bounds__(LANES, 8)');
     expect(bounded({ kernelSize: 3, dtype: 'bfloat16' })).toBe(true);
     expect(bounded({ kernelSize: 3, dtype: 'float16', padding: 1 })).toBe(true);
     expect(bounded({ kernelSize: 3, dtype: 'bfloat16', bias: true, activation: 'relu6' })).toBe(false);
     expect(bounded({ kernelSize: 5, dtype: 'float16' })).toBe(false);
     expect(bounded({ kernelSize: 7 })).toBe(false);
+  });
+
+  it('builds the any-width ring only when pinned, at 4 rows, where it fits (NCHW, stride 1, no dilation, windows up to 7x7), taking every call', () => {
+    const v = { kernel: 'ringAny', tileH: 4 } as const;
+    for (const input of [{ kernelSize: 3 }, { kernelSize: 7, padding: 3, dtype: 'float16' }, { kernelSize: [3, 5], padding: [1, 2], dtype: 'bfloat16', channelMultiplier: 2, bias: true }] as const) {
+      const spec = normalizeSpec(input);
+      // Not offered to the tuner or the bench, nor in the default source, until it has run on a GPU.
+      expect(allVariants(spec).some((x) => x.kernel === 'ringAny'), JSON.stringify(input)).toBe(false);
+      expect(generate(spec, 'cuda').plan!.entries.some((e) => e.name.endsWith('_ring_any')), JSON.stringify(input)).toBe(false);
+      expect(normalizeVariant(spec, v)).toEqual(v);
+      const g = generate(spec, 'cuda', v);
+      expect(g.variant).toMatchObject({ kernel: 'ringAny', ringAnyTileH: 4 });
+      expect(g.variant.ringTileH).toBeUndefined();
+      expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_ring_any', '_direct']);
+      for (const W of [9, 40, 509, 1030]) expect(entryFor(spec, v, [1, 1, 40, W])).toBe(`${g.symbol}_ring_any`);
+    }
+    for (const input of [{ kernelSize: 3, stride: 2 }, { kernelSize: 3, dilation: 2 }, { kernelSize: 9 }, { kernelSize: [1, 9] as [number, number] }, { kernelSize: 3, layout: 'NHWC' as const }]) {
+      const spec = normalizeSpec(input);
+      expect(() => normalizeVariant(spec, v), JSON.stringify(input)).toThrow(SpecError);
+    }
+    expect(() => normalizeVariant(nchw, { kernel: 'ringAny', tileH: 2 })).toThrow(SpecError);
   });
 
   it('offers the NHWC ring at 2, 4 and 8 rows where it fits (stride 1, no multiplier, 9 taps or fewer), with the nhwc kernel beside it', () => {

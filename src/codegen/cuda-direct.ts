@@ -8,7 +8,7 @@ import { planeTiles, THREADS, type CudaFamily } from './family.js';
 /** Input columns a thread may hold in registers for one tap row before the tile gets narrower. */
 const MAX_COLUMNS = 48;
 
-/** Default output rows per thread: 1 was best or within noise in run 4's sweep (docs/perf.md). */
+/** Default output rows per thread: 1 was best or within noise in a sweep on an H100 (docs/perf.md). */
 export const DIRECT_TILE_H = 1;
 
 export function directTileW(spec: KernelSpec): number {

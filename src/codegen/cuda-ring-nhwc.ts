@@ -11,8 +11,8 @@ import { aligned16, INT_MAX } from './plan-prologue.js';
 const MAX_TAPS = 9;
 
 /**
- * Steps of input rows copied ahead (cp.async into shared memory, no registers): lab run 4 of session
- * 7, 3x3 fp16 on the reference shape 1.644 ms with one step in registers (96 registers a thread),
+ * Steps of input rows copied ahead (cp.async into shared memory, no registers): on an H100
+ * (docs/perf.md), 3x3 fp16 on the reference shape 1.644 ms with one step in registers (96 registers a thread),
  * 1.482 with two steps copied (80 registers).
  */
 const STAGES = 2;

@@ -12,27 +12,27 @@ export const RING_SEGMENT = 64;
 
 /**
  * Rows a block walks for this spec: RING_SEGMENT, but 16 for 16-bit 3-row windows without vertical
- * padding. Session 7, lab runs 14-17 (TH = 4): unpadded 3x3 gained 1-3% on three shapes in both
+ * padding. Measured on an H100 (TH = 4, docs/perf.md): unpadded 3x3 gained 1-3% on three shapes in both
  * 16-bit types (reference fp16 1.532 -> 1.513 ms, bf16 1.535 -> 1.518), padded 3x3 lost 1-3% on the
  * same shapes and 7x7 lost 14% (its prologue is 6 rows a segment). Why padding decides is not
- * understood (perf.md, session 7).
+ * understood (docs/perf.md).
  */
 export function ringSegment(spec: KernelSpec): number {
   const [pt, pb] = spec.padding;
   return spec.dtype !== 'float32' && spec.kernelSize[0] === 3 && spec.dilation[0] === 1 && pt === 0 && pb === 0 ? 16 : RING_SEGMENT;
 }
 
-/** Default rows a step, from lab run 5 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
+/** Default rows a step, from a sweep on an H100 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
 export const RING_TILE_H = 4;
 
 /**
  * Steps of input rows copied ahead into shared memory (cp.async), or 0: one step ahead in registers.
- * The NCHW ring keeps registers: lab run 4 of session 7 timed the copies slower (3x3 fp16 1.532 ->
+ * The NCHW ring keeps registers: on an H100 the copies timed slower (docs/perf.md; 3x3 fp16 1.532 ->
  * 1.644 ms, 7x7 fp32 3.057 -> 3.244).
  */
 const RING_STAGES = 0;
 
-/** Register weights (every tap unrolled) up to 7x7; shared-memory weights above (lab run 5). */
+/** Register weights (every tap unrolled) up to 7x7; shared-memory weights above (measured, docs/perf.md). */
 const REGISTER_WEIGHTS_MAX_TAPS = 49;
 
 /**
@@ -53,7 +53,7 @@ export function ringFits(spec: KernelSpec): boolean {
 
 /**
  * Whether a spec's default source holds the ring: 16-bit inputs (3x3 fp16 1.647 -> 1.532 ms over the
- * tiled kernel, 7x7 4.48 -> 2.41 over the direct one: session 7, lab runs 1 and 2), float32 windows
+ * tiled kernel, 7x7 4.48 -> 2.41 over the direct one, on an H100: docs/perf.md), float32 windows
  * of 25 taps or more (float32 3x3 stays with the tiled kernel, as fast).
  */
 export function ringApplies(spec: KernelSpec): boolean {
@@ -65,7 +65,7 @@ export function ringApplies(spec: KernelSpec): boolean {
  * The default launcher's bound on strips mostly empty, in quarters of the strips' columns: 3 for
  * 16-bit windows up to 7x7, 0 otherwise. There the ring beats the tiled kernel by 7% on full strips
  * (1.53 against 1.65 ms on the reference), while a row of 518 outputs (two 512-column strips, the
- * second 6 wide) took the ring 1.95 ms (session 7, lab run 19; the tiled kernel was not timed on it).
+ * second 6 wide) took the ring 1.95 ms (docs/perf.md; the tiled kernel was not timed on it).
  * Wide windows keep the ring on any row: it beats the direct kernel by far more.
  */
 function ringMinFill(spec: KernelSpec): number {
@@ -76,8 +76,8 @@ function ringMinFill(spec: KernelSpec): number {
 /**
  * Blocks an SM the compiler must leave room for (`__launch_bounds__`), or 0 for no bound. 8 (64
  * registers) for plain 16-bit windows up to 3x3: NVRTC's build of plain bf16 3x3 ran at 1.652 ms
- * against nvcc's 1.516 (session 7, runs 21-22), and 1.512 with the bound (run 23). Not with an
- * epilogue: bf16 bias+bn+relu6 went from 1.536 to 1.668 with it (run 23). Larger windows spill.
+ * against nvcc's 1.516, and 1.512 with the bound (on an H100, docs/perf.md). Not with an
+ * epilogue: bf16 bias+bn+relu6 went from 1.536 to 1.668 with it. Larger windows spill.
  */
 function ringMinBlocks(spec: KernelSpec): number {
   const [kh, kw] = spec.kernelSize;

@@ -31,16 +31,16 @@ export const SEPARABLE_SPLIT_MAX_BLOCKS_PER_SM = 1;
  * Where the wide layout would launch too few blocks, the split entry (sm_90 and newer) runs clusters of
  * this many blocks, each summing a part of the depthwise channels, when there are at least
  * `SEPARABLE_SPLIT_MIN_CHUNKS` chunks and no more blocks than SMs. Only for wide tiles of at most
- * `SPLIT_MAX_PIXELS` pixels (many output channels). Session 5's lab 6: C960->160 at 7x7 0.115 -> 0.087
- * ms in float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower; session 8: 4 slices of
- * 48-pixel tiles 0.073 -> 0.102 ms against 2.
+ * `SPLIT_MAX_PIXELS` pixels (many output channels). Measured on an H100 (docs/perf.md): C960->160 at
+ * 7x7 0.115 -> 0.087 ms in float32 and 0.061 -> 0.056 in float16 with 2 slices, 4 and 8 slower; 4
+ * slices of 48-pixel tiles 0.073 -> 0.102 ms against 2.
  */
 export const SEPARABLE_SPLIT = 2;
 export const SEPARABLE_SPLIT_MIN_CHUNKS = 4 * SEPARABLE_SPLIT;
 const SPLIT_MAX_PIXELS = 32;
 /**
  * Warps of a split block at most: WN along the output channels (the wide layout's) by as many along
- * the pixels as fit. Session 8, C960->160 at 7x7 float32 (wide WN = 4): 2 x 4 warps (32-pixel tiles,
+ * the pixels as fit. On an H100 (docs/perf.md), C960->160 at 7x7 float32 (wide WN = 4): 2 x 4 warps (32-pixel tiles,
  * 196 blocks, two on some SMs) 0.079 ms; 3 x 2 warps of 10 n8 tiles (48 pixels, 132 blocks, one per
  * SM) 0.073; 3 x 4 warps (48 pixels, 384 threads, one per SM) 0.065.
  */
@@ -97,8 +97,8 @@ function hasQuads(spec: KernelSpec, wide: SeparableShape, tapTable: boolean): bo
 }
 const QUAD_PIXELS = 128;
 /**
- * Blocks per SM the quads entry is compiled for (its register bound: 64 at 4, 80 at 3, 128 at 2). Lab
- * 17 of session 5, C144->24 at 56x56 (the 80-register build rematerializes addresses in its chunk
+ * Blocks per SM the quads entry is compiled for (its register bound: 64 at 4, 80 at 3, 128 at 2). On
+ * an H100 (docs/perf.md), C144->24 at 56x56 (the 80-register build rematerializes addresses in its chunk
  * loop): float32 0.183 ms at 3 blocks, 0.167 at 4, 0.188 at 2; float16 0.169 at 3, 0.162 at 4, 0.145
  * at 2. float32 takes 4 only with at most 3 n8 tiles (12 accumulators): ptxas spills 80 bytes at 4
  * tiles (32 output channels) under 64 registers, 284 at 8.

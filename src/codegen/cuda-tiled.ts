@@ -14,7 +14,7 @@ export function tiledApplies(spec: KernelSpec): boolean {
   return sh === 1 && sw === 1 && kh * kw <= 49 && spec.padding[2] <= (kw - 1) * spec.dilation[1] && (kw - 1) * spec.dilation[1] <= 24;
 }
 
-/** Default rows per thread, from run 3's sweep on the H100 (docs/perf.md): 4 for fp32 and fp16, 2 for bf16. */
+/** Default rows per thread, from a sweep on an H100 (docs/perf.md): 4 for fp32 and fp16, 2 for bf16. */
 export function defaultTiledTileH(spec: KernelSpec): number {
   return spec.dtype === 'bfloat16' ? 2 : 4;
 }

@@ -20,7 +20,7 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
     case 'relu': return 'z < 0.f ? 0.f : z';
     case 'relu6': return 'z < 0.f ? 0.f : (z > 6.f ? 6.f : z)';
     case 'leaky_relu': return `z < 0.f ? z * ${floatLiteral(negativeSlope ?? 0.01)} : z`;
-    // On CUDA the hardware exp2 and divide (a few ulp, far inside the fp32 tolerance): run 4 measured the
+    // On CUDA the hardware exp2 and divide (a few ulp, far inside the fp32 tolerance): docs/perf.md measured the
     // full-precision forms at 5.3% over the plain kernel, against a 5% budget.
     case 'silu': return target === 'cuda' ? '__fdividef(z, 1.f + __expf(-z))' : `z / (1.f + ${fn('exp')}(-z))`;
     case 'gelu': return `0.5f * z * (1.f + ${fn('erf')}(z * 0.707106781f))`; // CUDA: CUDA_GELU (activationStatements)
@@ -33,7 +33,7 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
 
 /**
  * gelu (erf form) on CUDA without erff, whose two branches a warp of mixed signs runs both of
- * (session 2's run 11: gelu with erff +5.9% over the plain kernel, against a 5% budget). Phi(z) from
+ * (gelu with erff measured +5.9% over the plain kernel, against a 5% budget: docs/perf.md). Phi(z) from
  * erfc by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), branch-free with the hardware reciprocal
  * and exp2; erfc is taken directly for z < 0, so small negative outputs keep their relative accuracy.
  * Largest error over z in [-12, 12] in float32: 3.0e-7 |z| (the fp32 tolerance is 1e-5 of the magnitude).

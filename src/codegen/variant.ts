@@ -19,7 +19,7 @@ export interface CudaVariant {
 }
 
 /**
- * nhwc: run 9 of session 2 measured 4 rows slower than 2 in every dtype, so variants stop at 2.
+ * nhwc: 4 rows measured slower than 2 in every dtype (docs/perf.md), so variants stop at 2.
  * ringAny: its register bounds were fitted at 4 rows a step (bench/width-lab/README.md).
  */
 export const TILE_HEIGHTS = { direct: [1, 2, 4], tiled: [2, 4, 8, 16], ring: [2, 4, 8], ringAny: [4], nhwc: [1, 2] } as const;

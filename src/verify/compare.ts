@@ -23,7 +23,7 @@ export function toleranceOf(spec: KernelSpec): number {
 
 /**
  * An absolute floor on top: an output stored in the subnormal range is rounded to a fixed spacing, not
- * a relative one (half the smallest subnormal: 2^-25 for fp16). Seen in session 3: a float16 gelu_tanh
+ * a relative one (half the smallest subnormal: 2^-25 for fp16). Seen in a test: a float16 gelu_tanh
  * output of 1.45e-6 stored as the nearest subnormal, 1.43e-6.
  */
 const SUBNORMAL_HALF_SPACING: Readonly<Record<DType, number>> = { float32: 2 ** -150, float16: 2 ** -25, bfloat16: 2 ** -134 };

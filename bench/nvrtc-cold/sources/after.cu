@@ -193,7 +193,7 @@ extern "C" __global__ void __launch_bounds__(THREADS)
 dwconv_cuda_k3x3_s1x1_p1_1_1_1_d1x1_m1_f32_nchw_direct(const storage_t* __restrict__ x, const storage_t* __restrict__ w,
                   const EpiArgs e, out_t* y,
                   int C, int H, int W, int Ho, int Wo, TileGrid grid) {
-  {  // one tile per thread: a grid-stride loop kept 16 more registers live (run 5, docs/perf.md)
+  {  // one tile per thread: a grid-stride loop kept 16 more registers live (docs/perf.md)
     const i64 tile = ((i64)blockIdx.y * gridDim.x + blockIdx.x) * THREADS + threadIdx.x;
     if (tile >= grid.tiles) return;
     const TileCoord tc = tile_coord(tile, grid);
@@ -365,7 +365,7 @@ template <int IN_VEC, int OUT_VEC>
 __device__ __forceinline__ void tile(const storage_t* __restrict__ x, const storage_t* __restrict__ w,
                                      const EpiArgs e, out_t* y,
                                      int C, int H, int W, int Ho, int Wo, const TileGrid grid) {
-  {  // one tile per thread: a grid-stride loop kept 16 more registers live (run 5, docs/perf.md)
+  {  // one tile per thread: a grid-stride loop kept 16 more registers live (docs/perf.md)
     const i64 tile = ((i64)blockIdx.y * gridDim.x + blockIdx.x) * THREADS + threadIdx.x;
     if (tile >= grid.tiles) return;
     const TileCoord tc = tile_coord(tile, grid);

@@ -247,7 +247,7 @@ template <int IN_VEC, int OUT_VEC>
 __device__ __forceinline__ void tile(const storage_t* __restrict__ x, const storage_t* __restrict__ w,
                                      const EpiArgs e, out_t* y,
                                      int C, int H, int W, int Ho, int Wo, const TileGrid grid) {
-  {  // one tile per thread: a grid-stride loop kept 16 more registers live (run 5, docs/perf.md)
+  {  // one tile per thread: a grid-stride loop kept 16 more registers live (docs/perf.md)
     const i64 tile = ((i64)blockIdx.y * gridDim.x + blockIdx.x) * THREADS + threadIdx.x;
     if (tile >= grid.tiles) return;
     const TileCoord tc = tile_coord(tile, grid);

@@ -1,4 +1,4 @@
-// The compute-sanitizer matrix (issue 7): every spec below, as the default source and as every
+// The compute-sanitizer matrix: every spec below, as the default source and as every
 // pinned variant, on shapes that hit the edges (odd widths, planes smaller than a tile, rows too
 // short for vectors, vector-aligned rows), each output checked against float64 after a NaN poison.
 // Run by test/gpu/sanitize.sh under memcheck, racecheck, initcheck and synccheck; with --compile-only it

@@ -143,7 +143,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
     await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(NoGpuError);
   });
   it('compiles large-window kernels concurrently without overflowing the call stack (koffi async stack)', async () => {
-    // With koffi's default 128 KiB async stack these crashed the process (session 3: the GPU property run's worker died).
+    // With koffi's default 128 KiB async stack these crashed the process (the GPU property run's worker died).
     const spec = normalizeSpec({ kernelSize: 31, layout: 'NHWC', dtype: 'bfloat16' });
     const sources = [undefined, ...allVariants(spec)].map((v) => generate(spec, 'cuda', v).source);
     const c = nvrtc(readEnvironment());

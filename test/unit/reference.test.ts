@@ -41,7 +41,7 @@ describe('Comparer', () => {
 
   it('passes an fp16 output rounded to the nearest subnormal, and fails one a subnormal step off', () => {
     const c = new Comparer('float16');
-    c.add(0, 24 * 2 ** -24, 1.4505819234918514e-6, 3e-6); // the case GPU run 3 of session 3 met
+    c.add(0, 24 * 2 ** -24, 1.4505819234918514e-6, 3e-6); // the case a GPU property run met
     expect(c.result().failures).toBe(0);
     c.add(1, 23 * 2 ** -24, 1.4505819234918514e-6, 3e-6);
     expect(c.result().failures).toBe(1);

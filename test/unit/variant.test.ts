@@ -53,7 +53,7 @@ describe('CUDA variants', () => {
     }
   });
 
-  it('ring segments: 16 rows for unpadded 16-bit 3-row windows, 64 otherwise (lab runs 14-17 of session 7)', () => {
+  it('ring segments: 16 rows for unpadded 16-bit 3-row windows, 64 otherwise (measured, docs/perf.md)', () => {
     const segment = (input: Parameters<typeof normalizeSpec>[0]) => familyParts(normalizeSpec(input), { kernel: 'ring', tileH: 4 }).ring?.segment;
     expect(segment({ kernelSize: 3, dtype: 'float16' })).toBe(16);
     expect(segment({ kernelSize: [3, 5], dtype: 'bfloat16', padding: [0, 2] })).toBe(16);
@@ -63,7 +63,7 @@ describe('CUDA variants', () => {
     expect(segment({ kernelSize: 3, dtype: 'float16', dilation: 2 })).toBe(64);
   });
 
-  it('ring register bound (__launch_bounds__ for 8 blocks): plain 16-bit windows up to 3x3 only (runs 21-23 of session 7)', () => {
+  it('ring register bound (__launch_bounds__ for 8 blocks): plain 16-bit windows up to 3x3 only (measured, docs/perf.md)', () => {
     const ringCode = (source: string) => source.slice(source.indexOf('namespace ring {'), source.indexOf('}  // namespace ring\n'));
     const bounded = (input: Parameters<typeof normalizeSpec>[0]) => ringCode(generate(normalizeSpec(input), 'cuda').source).includes('__launch_bounds__(LANES, 8)');
     expect(bounded({ kernelSize: 3, dtype: 'bfloat16' })).toBe(true);

@@ -79,6 +79,7 @@ export function expectationFor(generated: SourceRef, baseline: InitializerBaseli
 
 export { baselineOf, type InitializerBaseline } from './cache/initializer-baseline.js';
 import { cacheRootOf, cpuIdentity, plan, sourceShaOf, type Plan } from './cache/key-plan.js';
+import { targetBuild } from './compiler/target-builds.js';
 
 export { cacheRootOf, cpuIdentity, plan, type Plan };
 
@@ -87,7 +88,7 @@ function identityFor(generated: SourceRef): string {
 }
 
 function deviceArchOf(generated: SourceRef, opts: BuildOptions): string | undefined {
-  return generated.target === 'cuda' ? opts.deviceArch ?? opts.archs?.[0] : cpuIdentity();
+  return targetBuild(generated.target).runsOn(opts.archs, opts.deviceArch);
 }
 
 function artifactOf(entry: CacheEntry, origin: Artifact['origin'], compileMilliseconds = 0): Artifact {

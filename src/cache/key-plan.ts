@@ -2,11 +2,11 @@
 // (remembered by binary identity, toolchain.ts), compiles and hashes nothing but the parts. Kept
 // apart from the cache code so that a remembered hit (verified-hits.ts) can compute the parts
 // without loading it.
-import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import type { SourceRef } from '../codegen/common.js';
-import { cxxFlags, nvccFlags, nvrtcOptions, nvrtcPeer, processPeer, type CompilerPeer } from '../compiler/compilers.js';
-import { findCxx, findNvcc, type Tool } from '../compiler/toolchain.js';
+import { nvrtcOptions, nvrtcPeer, processPeer, type CompilerPeer } from '../compiler/compilers.js';
+import { cpuIdentity, targetBuild } from '../compiler/target-builds.js';
+import type { Tool } from '../compiler/toolchain.js';
 import { SpecError } from '../errors.js';
 import { nvrtc } from '../ffi/nvrtc.js';
 import { PACKAGE_VERSION } from '../version.js';
@@ -14,9 +14,7 @@ import type { BuildOptions } from '../artifact.js';
 import { defaultCacheDir } from './default-dir.js';
 import { CACHE_FORMAT_VERSION, cacheKey, sha256, type KeyParts } from './key.js';
 
-export function cpuIdentity(): string {
-  return `${process.arch} ${cpus()[0]?.model ?? 'unknown cpu'}`;
-}
+export { cpuIdentity };
 
 export interface Plan {
   readonly tool: Tool;
@@ -34,8 +32,9 @@ export async function plan(generated: SourceRef, opts: BuildOptions): Promise<Pl
 /** The key parts alone (no hashing), and the compiler that makes them. */
 export async function keyPartsFor(generated: SourceRef, opts: BuildOptions): Promise<{ tool: Tool; peer: CompilerPeer; parts: KeyParts }> {
   const archs = opts.archs ?? [];
-  if (generated.target === 'cuda' && archs.length === 0) throw new Error('internal: the CUDA target needs an arch');
-  const useNvrtc = generated.target === 'cuda' && opts.compiler === 'nvrtc';
+  const build = targetBuild(generated.target);
+  if (build.needsArchs && archs.length === 0) throw new Error(`internal: the ${generated.target} target needs an arch`);
+  const useNvrtc = build.nvrtc && opts.compiler === 'nvrtc';
   if (useNvrtc && (archs.length !== 1 || opts.ptx)) throw new SpecError('options.compiler', 'nvrtc', "'nvcc' for several archs or PTX (an NVRTC build is a cubin for one arch)");
   // Fingerprints are remembered in the cache directory, so a hit in a new process runs no compiler.
   const store = opts.cache === false ? undefined : cacheRootOf(opts);
@@ -45,7 +44,7 @@ export async function keyPartsFor(generated: SourceRef, opts: BuildOptions): Pro
     const lib = nvrtc(opts.env);
     nvrtcVersion = lib.version;
     peer = nvrtcPeer(lib, { kind: 'nvrtc', path: lib.path, version: `NVRTC ${lib.version}`, environment: '' });
-  } else peer = processPeer(generated.target === 'cuda' ? await findNvcc(opts.env, store) : await findCxx(opts.env, store));
+  } else peer = processPeer(await build.findTool(opts.env, store));
   const tool = peer.fingerprint;
   const parts: KeyParts = {
     format: CACHE_FORMAT_VERSION,
@@ -53,8 +52,8 @@ export async function keyPartsFor(generated: SourceRef, opts: BuildOptions): Pro
     target: generated.target,
     sourceSha256: sourceShaOf(generated),
     compiler: { kind: tool.kind, version: tool.version, ...(tool.environment ? { environment: tool.environment } : {}) },
-    flags: useNvrtc ? nvrtcOptions(archs[0]!, nvrtcVersion) : generated.target === 'cuda' ? nvccFlags(archs, opts.ptx) : cxxFlags(),
-    arch: generated.target === 'cuda' ? [...archs, ...(opts.ptx ? ['ptx'] : [])].join('+') : cpuIdentity(),
+    flags: useNvrtc ? nvrtcOptions(archs[0]!, nvrtcVersion) : build.flags(archs, opts.ptx),
+    arch: build.archPart(archs, opts.ptx),
   };
   return { tool, peer, parts };
 }

@@ -82,6 +82,7 @@ export function registerRunCommands(program: Command): void {
     .option('--filter <text>', `only the cases of a group (${BENCH_GROUPS.join(', ')}), or whose name contains the text; several, comma-separated, take the cases of any`)
     .option('--list', 'print the cases the filter selects (shape, spec, targets) and exit; needs no GPU')
     .option('--variants', 'time every generated variant of each case, not only the default')
+    .option('--also-variant <json>', 'a variant to time beside each default where the case can take it, e.g. \'{"kernel":"ringAny","tileH":4}\' (pinned-only kernels included)')
     .option('--reps <n>', 'timed repetitions per kernel', '30')
     .option('--rounds <n>', 'passes over the cases; each time keeps its fastest pass (a slow stretch of GPU time rarely hits a case twice)', '2')
     .option('--no-torch', 'skip the PyTorch comparison')
@@ -93,7 +94,7 @@ export function registerRunCommands(program: Command): void {
     .option('--no-svg', 'write no charts')
     .option('--svg-from <file>', 'write the charts of a saved --json result (to --svg-dir, else beside it) and exit; needs no GPU')
     .action(
-      action(async (o: { filter?: string; list?: boolean; variants?: boolean; reps: string; rounds: string; torch: boolean; cacheDir?: string; tuningDir?: string; tuning: boolean; json?: string | boolean; svgDir?: string; svg: boolean; svgFrom?: string }) => {
+      action(async (o: { filter?: string; list?: boolean; variants?: boolean; alsoVariant?: string; reps: string; rounds: string; torch: boolean; cacheDir?: string; tuningDir?: string; tuning: boolean; json?: string | boolean; svgDir?: string; svg: boolean; svgFrom?: string }) => {
         const print = (line: string) => process.stdout.write(`${line}\n`);
         if (o.list) {
           const cases = listBenchCases(o.filter);
@@ -107,6 +108,14 @@ export function registerRunCommands(program: Command): void {
           for (const file of await writeBenchCharts(input, o.svgDir ?? beside.dir, beside.stem)) print(file);
           return EXIT.ok;
         }
+        let alsoVariant: unknown;
+        if (o.alsoVariant !== undefined) {
+          try {
+            alsoVariant = JSON.parse(o.alsoVariant);
+          } catch {
+            throw new SpecError('--also-variant', o.alsoVariant, 'a JSON object such as {"kernel":"ringAny","tileH":4}');
+          }
+        }
         const reps = Number(o.reps);
         if (!Number.isInteger(reps) || reps < 1 || reps > 10_000) throw new SpecError('--reps', o.reps, 'an integer from 1 to 10000');
         if (typeof o.json === 'string') checkOutputFolder('--json', o.json);
@@ -118,7 +127,7 @@ export function registerRunCommands(program: Command): void {
         const progress = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
         const partial = typeof o.json === 'string' ? (r: BenchResult) => writeFileSync(o.json as string, `${JSON.stringify(r, null, 2)}\n`) : undefined;
         const result = await runBench({
-          ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, reps, rounds, torch: o.torch, progress,
+          ...(o.filter ? { filter: o.filter } : {}), variants: !!o.variants, ...(alsoVariant === undefined ? {} : { alsoVariant }), reps, rounds, torch: o.torch, progress,
           ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}), ...(partial ? { partial } : {}),
           ...(!o.tuning ? { tuningDir: false } : o.tuningDir ? { tuningDir: o.tuningDir } : {}),
         });

@@ -7,7 +7,7 @@ import type { TuningRecord } from '../cache/tuning-store.js';
 import { compile } from '../compile.js';
 import { DTYPE_BYTES } from '../dtype.js';
 import { readEnvironment } from '../env.js';
-import { DwconvError, NoGpuError } from '../errors.js';
+import { DwconvError, NoGpuError, SpecError } from '../errors.js';
 import { cudaRuntime, probeGpu, type Address, type CudaRuntime, type DeviceInfo } from '../ffi/cudart.js';
 import type { Kernel } from '../runtime/kernel.js';
 import { Tensor } from '../runtime/tensor.js';
@@ -31,6 +31,12 @@ export interface BenchOptions {
   readonly filter?: string;
   /** Time every variant the generator offers, not only the default. */
   readonly variants: boolean;
+  /**
+   * A variant to time beside each case's default (and beside the others with `variants`), for the
+   * cases whose spec can take it: one that allVariants does not offer, such as the pinned-only
+   * any-width ring ({ kernel: 'ringAny', tileH: 4 }).
+   */
+  readonly alsoVariant?: unknown;
   readonly reps: number;
   /**
    * Passes over the cases: each after the last, every default kernel, its copy and (in the PyTorch
@@ -170,8 +176,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const recorded = records.filter((r) => r !== undefined).length;
     if (recorded > 0) o.progress(`${recorded} of ${cases.length} cases take the tuner's recorded choice (from ${tuningDir})`);
     const chosenVariant = (i: number) => records[i]?.variant ?? undefined;
+    const extras = cases.map((c) => alsoFor(c, o.alsoVariant));
+    if (o.alsoVariant !== undefined) {
+      const fit = extras.filter((e) => e !== undefined).length;
+      if (fit === 0) throw new SpecError('alsoVariant', o.alsoVariant, `a variant one of the ${cases.length} selected cases can take`);
+      o.progress(`${fit} of ${cases.length} cases also time ${JSON.stringify(o.alsoVariant)}`);
+    }
     // Compile everything first, in parallel, so timing runs back to back.
-    const jobs = cases.flatMap((c, i) => (o.variants ? [chosenVariant(i), ...allVariants(normalizeSpec(c.spec))] : [chosenVariant(i)]).map((variant) => ({ c, variant })));
+    const jobs = cases.flatMap((c, i) => [...(o.variants ? [chosenVariant(i), ...allVariants(normalizeSpec(c.spec))] : [chosenVariant(i)]), ...(extras[i] ? [extras[i]] : [])].map((variant) => ({ c, variant })));
     o.progress(`compiling ${jobs.length} kernels for ${cases.length} cases`);
     const kernels = new Map<string, Kernel>();
     await inParallel(jobs, cpus().length, async ({ c, variant }) => {
@@ -191,7 +203,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     });
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
-      const candidates = o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!];
+      const extra = extras[i] ? [kernels.get(jobKey(c, extras[i]))!] : [];
+      const candidates = [...(o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!]), ...extra];
       const t = torchAt.get(c.name);
       const timed = 'ms' in torch && t !== undefined ? { ms: torch.ms[t], compiledMs: torch.compiledMs[t], exactMs: torch.exactMs[t] } : undefined;
       const row = measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, timed?.ms, timed?.compiledMs);
@@ -234,6 +247,17 @@ async function usableRecord(root: string, c: BenchCase, gpu: DeviceInfo, progres
   } catch (err) {
     progress(`${c.name}: the recorded choice in ${root} does not fit this version (${(err as Error).message.split('\n')[0]}); taking the default`);
     return undefined;
+  }
+}
+
+/** The extra variant, normalized for this case's spec, or undefined where the spec cannot take it. */
+function alsoFor(c: BenchCase, variant: unknown): CudaVariant | undefined {
+  if (variant === undefined) return undefined;
+  try {
+    return normalizeVariant(normalizeSpec(c.spec), variant);
+  } catch (err) {
+    if (err instanceof SpecError) return undefined;
+    throw err;
   }
 }
 

@@ -138,6 +138,12 @@ describe('bench without a GPU: --list and --svg-from', () => {
     expect(bad.exitCode).toBe(2);
     expect(errorOf(bad.stdout)).toMatchObject({ code: 'ERR_DWCONV_SPEC', field: '--svg-from' });
   });
+
+  it('--also-variant that is not JSON is a spec error before anything runs', async () => {
+    const r = await run(['bench', '--also-variant', '{kernel: ringAny', '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(errorOf(r.stdout)).toMatchObject({ code: 'ERR_DWCONV_SPEC', field: '--also-variant' });
+  });
 });
 
 describe.skipIf(hasGpu)('CLI without a GPU: one error, one exit code (3) everywhere', () => {

@@ -131,4 +131,16 @@ describe('bench run without a GPU (stand-in runtime and kernels)', () => {
     expect(result.tuning).toContain('--no-tuning');
     expect(result.torch).toContain('--no-torch');
   });
+
+  it('alsoVariant: a pinned-only variant timed beside the default where a case can take it, refused where none can', async () => {
+    compiled.length = 0;
+    const ringAny = { kernel: 'ringAny', tileH: 4 };
+    const result = await runBench({ filter: 'width 513 3x3 float16,convnext C768 7x7 float32', variants: false, alsoVariant: ringAny, reps: 1, rounds: 1, torch: false, progress: () => {}, tuningDir: false });
+    // The NCHW width case takes it (and compiles it); the NHWC ConvNeXt case cannot and times its default alone.
+    expect(compiled.filter((c) => c.options?.variant?.kernel === 'ringAny').map((c) => c.spec)).toHaveLength(1);
+    const [width, convnext] = result.rows;
+    expect(width!.variants?.map((v) => v.variant.kernel)).toEqual(['auto', 'ringAny']);
+    expect(convnext!.variants).toBeUndefined();
+    await expect(runBench({ filter: 'convnext C768 7x7 float32', variants: false, alsoVariant: ringAny, reps: 1, rounds: 1, torch: false, progress: () => {}, tuningDir: false })).rejects.toThrow(/alsoVariant/);
+  });
 });

@@ -34,8 +34,18 @@ export function ringNhwcFits(spec: KernelSpec): boolean {
  * (docs/perf.md); on the H100 the fp32 ring had been the slower of the two.
  */
 export function ringNhwcApplies(spec: KernelSpec): boolean {
-  return ringNhwcFits(spec);
+  return ringNhwcFits(spec) && ringNhwcParts(spec, RING_TILE_H, '', THREADS, false).maxSmem <= SHARED_OPTIN_FLOOR;
 }
+
+/**
+ * The least shared memory a block may opt in to on the GPUs the ring runs on (sm_80 and later: 99
+ * KiB on sm_86, sm_89 and sm_120; 163 on sm_80, 227 on sm_90). A default source holds the ring only
+ * where its longest row's ring fits that, so that the launcher's allowance at load cannot fail on any
+ * of them (tall dilated windows hold more ring rows: in float32, 3x3 at dilation 7 needs 104 KiB,
+ * 9x1 at dilation 6 240 KiB); a pinned ring
+ * asks for what it needs, and a GPU that cannot give it refuses the load.
+ */
+const SHARED_OPTIN_FLOOR = 99 * 1024;
 
 /**
  * The NHWC ring's shape for one spec (templates/cuda/ring-nhwc.hbs). Its row length depends on C, so

@@ -111,6 +111,14 @@ describe('CUDA variants', () => {
     expect(entryFor(nhwc, undefined, [1, 8, 12, 65])).toMatch(/_nhwc_\d$/);
     expect(generate(normalizeSpec({ kernelSize: 3, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(true);
     expect(generate(normalizeSpec({ kernelSize: 5, layout: 'NHWC' }), 'cuda').plan?.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(false);
+    // Not where its longest row's ring needs more shared memory than every sm_80+ GPU allows (99 KiB):
+    // float32 3x3 at dilation 7 (104 KiB), 9x1 at dilation 6 (240 KiB); pinned, it is still built.
+    for (const input of [{ kernelSize: 3, dilation: 7, padding: 7, layout: 'NHWC' }, { kernelSize: [9, 1], dilation: [6, 1], padding: [24, 0], layout: 'NHWC' }] as const) {
+      const spec = normalizeSpec(input);
+      expect(generate(spec, 'cuda').plan!.entries.some((e) => e.name.endsWith('_ring_nhwc')), JSON.stringify(input)).toBe(false);
+      expect(generate(spec, 'cuda', { kernel: 'ring', tileH: 4 }).plan!.entries.some((e) => e.name.endsWith('_ring_nhwc')), JSON.stringify(input)).toBe(true);
+    }
+    expect(generate(normalizeSpec({ kernelSize: 3, dilation: 6, padding: 6, layout: 'NHWC' }), 'cuda').plan!.entries.some((e) => e.name.endsWith('_ring_nhwc'))).toBe(true); // 92 KiB
   });
 
   it.each([

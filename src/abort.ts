@@ -20,6 +20,29 @@ export function abortedElsewhere(err: unknown, signal: AbortSignal | undefined):
 }
 
 /**
+ * The callbacks waiting on each signal, behind one listener a signal: calls that share a signal add
+ * no listener each (Node warns past 10 on one signal, and a precompile runs many at once).
+ */
+const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Runs `fn` once when `signal` fires; the returned function stops waiting. */
+function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  let callbacks = waiting.get(signal);
+  if (callbacks === undefined) {
+    const these = new Set<() => void>();
+    callbacks = these;
+    waiting.set(signal, these);
+    signal.addEventListener('abort', () => {
+      waiting.delete(signal);
+      for (const f of these) f();
+    }, { once: true });
+  }
+  const set = callbacks;
+  set.add(fn);
+  return () => void set.delete(fn);
+}
+
+/**
  * `promise`, or the AbortError as soon as the signal fires, whichever comes first. Only the wait is
  * given up: the work behind `promise` goes on (for work that others share, or that cannot be stopped).
  */
@@ -27,11 +50,10 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(new AbortError(operation, signal.reason));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(operation, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = whenAborted(signal, () => reject(new AbortError(operation, signal.reason)));
     promise.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
-      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+      (value) => (stop(), resolve(value)),
+      (err: unknown) => (stop(), reject(err)),
     );
   });
 }
@@ -40,14 +62,15 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined, operation: string): Promise<void> {
   if (signal?.aborted) return Promise.reject(new AbortError(operation, signal.reason));
   return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(operation, signal!.reason));
-    };
+    const stop = signal
+      ? whenAborted(signal, () => {
+        clearTimeout(timer);
+        reject(new AbortError(operation, signal.reason));
+      })
+      : () => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stop();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -24,6 +24,7 @@ import type { Artifact, BuildOptions } from '../artifact.js';
 import type { SourceRef } from '../codegen/common.js';
 import type { CacheEntry } from './disk-cache.js';
 import { baselineOf } from './initializer-baseline.js';
+import { checkCacheRoot } from './cache-root.js';
 import { cacheRootOf, keyPartsFor } from './key-plan.js';
 import { MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { partsJson, randomHex, type KeyParts } from './key.js';
@@ -129,6 +130,8 @@ export function rememberedHit(root: string, q: HitQuery): Promise<CacheEntry | u
 }
 
 function remembered(root: string, q: HitQuery): CacheEntry | undefined {
+  // The root must pass what DiskCache.open checks: a root that may not be used is no hit here, and the full lookup throws why.
+  checkCacheRoot(root);
   const record = readRecords(join(root, FILE))[lookupOf(q)];
   if (!isRecord(record)) return undefined;
   if (q.precompiled.length !== record.layers.length || q.precompiled.some((d, i) => !sameList(layerIdentity(d), record.layers[i]!))) return undefined;

@@ -8,12 +8,12 @@
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
 // library name this symbol and spec), and anything missing, malformed or unmatched falls back to
 // generating the source (which then replaces the record).
-import { readFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
 import { codegenIdentity, type CodegenIdentity } from './generator-identity.js';
 import { randomHex, sha256 } from './key.js';
+import { readHintFile } from './hint-file.js';
 
 const FILE = '.sources.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 512;
@@ -74,8 +74,8 @@ function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
 // Read synchronously: a small file read on every cache hit, where a thread-pool round trip per step costs more than the read.
 function readIndex(path: string): IndexFile {
   try {
-    const text = readFileSync(path, 'utf8');
-    if (text.length > MAX_FILE_BYTES) return { generators: [] };
+    const text = readHintFile(path, MAX_FILE_BYTES);
+    if (text === undefined) return { generators: [] };
     const parsed = JSON.parse(text) as Partial<IndexFile> | null;
     const generators = Array.isArray(parsed?.generators) ? parsed.generators : [];
     return {

@@ -25,6 +25,7 @@ import type { SourceRef } from '../codegen/common.js';
 import type { CacheEntry } from './disk-cache.js';
 import { baselineOf } from './initializer-baseline.js';
 import { checkCacheRoot } from './cache-root.js';
+import { readHintFile } from './hint-file.js';
 import { cacheRootOf, keyPartsFor } from './key-plan.js';
 import { MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { partsJson, randomHex, type KeyParts } from './key.js';
@@ -84,8 +85,8 @@ function layerIdentity(dir: string): string[] {
 
 function readRecords(path: string): Record<string, unknown> {
   try {
-    const text = readFileSync(path, 'utf8');
-    if (text.length > MAX_FILE_BYTES) return {};
+    const text = readHintFile(path, MAX_FILE_BYTES);
+    if (text === undefined) return {};
     const parsed = JSON.parse(text) as unknown;
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {

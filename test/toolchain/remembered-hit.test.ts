@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../helpers/property.js';
 import { hasCxx } from '../helpers/requirements.js';
@@ -105,6 +106,20 @@ describe.skipIf(!hasCxx)('a cache hit in a new process (needs a C++ compiler)', 
     expect(r).toMatchObject({ origin: 'disk', failures: 0 });
     expect(r.trace).toContain('generating source');
   });
+
+  it('a FIFO at either index file is no hint: the call finishes and the full lookup serves the entry', async () => {
+    const root = await warmCache();
+    for (const name of ['.sources.json', '.hits.json']) {
+      rmSync(join(root, name));
+      execFileSync('mkfifo', [join(root, name)]);
+    }
+    // A blocking read of a FIFO with no writer never returns: the child would be killed at the timeout.
+    const r = await execa(process.execPath, ['--import', 'tsx', child, JSON.stringify(SPEC), root, String(SEED)], { env: { NODE_DEBUG: 'dwconv-jit' }, reject: false, timeout: 20_000 });
+    expect(r.timedOut, 'compile() hung on a FIFO').toBe(false);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ origin: 'disk', failures: 0 });
+    expect(r.stderr).toContain('generating source');
+  }, 60_000);
 
   it('an artifact changed behind the record, its size and mtime kept, is caught by the full check and rebuilt', async () => {
     const root = await warmCache();

@@ -87,6 +87,27 @@ function readIndex(path: string): IndexFile {
   }
 }
 
+/**
+ * The generators (oldest first, the current one last) with the fewest records dropped for the file to
+ * stay within MAX_FILE_BYTES (a bigger one is read as empty, which would lose every record): the
+ * other generators' records go first, the oldest generator's and its oldest records first, and the
+ * current generator's oldest only when its own records alone are too many.
+ */
+function withinLimit(generators: IndexFile['generators']): IndexFile {
+  // Each record's bytes as written, plus one for its comma: the sum bounds the file from above.
+  const sizeOf = ([key, record]: [string, unknown]) => Buffer.byteLength(JSON.stringify(key)) + 1 + Buffer.byteLength(JSON.stringify(record)) + 1;
+  const lists = generators.map((g) => Object.entries(g.sources));
+  let total = Buffer.byteLength(JSON.stringify({ generators: generators.map((g) => ({ identity: g.identity, sources: {} })) }));
+  for (const list of lists) for (const entry of list) total += sizeOf(entry);
+  for (let g = 0; g < lists.length && total > MAX_FILE_BYTES; g++) {
+    let drop = 0;
+    for (; drop < lists[g]!.length && total > MAX_FILE_BYTES; drop++) total -= sizeOf(lists[g]![drop]!);
+    lists[g] = lists[g]!.slice(drop);
+  }
+  const last = generators.length - 1;
+  return { generators: generators.map((g, i) => ({ identity: g.identity, sources: Object.fromEntries(lists[i]!) })).filter((g, i) => i === last || Object.keys(g.sources).length > 0) };
+}
+
 export interface SourceIndex {
   /** The remembered summary of the source this query generates, or undefined (generate it). */
   get(q: SourceQuery): Promise<SourceSummary | undefined>;
@@ -122,7 +143,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: (tar
       delete sources[key]; // re-inserted last: the newest records are the ones kept
       sources[key] = record;
       // This generator last: the one used most recently is the last to be dropped.
-      const kept: IndexFile = { generators: [...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }] };
+      const kept = withinLimit([...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }]);
       const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
       try {
         await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });

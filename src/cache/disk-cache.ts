@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { access, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { ARTIFACT_FILE_NAMES, MAX_ARTIFACT_BYTES, MAX_META_BYTES, MAX_SOURCE_BYTES, META_NAME, parseMeta, SOURCE_FILE_NAMES, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { cacheKey, CACHE_FORMAT_VERSION, sha256 } from './key.js';
 import { workFolderAlive, workMarker } from './process-identity.js';
 import { appendUse } from './use-log.js';
+import { checkCacheRoot, isStorageFault, storageError } from './cache-root.js';
 import { fileProblem, folderProblem, readTrusted, sameFile, trustedOwner } from './trust.js';
 
 export { META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
+export { storageError } from './cache-root.js';
 
 export interface CacheEntry {
   readonly dir: string;
@@ -45,27 +47,14 @@ const KEY_PATTERN = /^[0-9a-f]{64}$/;
 export class DiskCache {
   private constructor(readonly root: string) {}
 
-  /** Creates the directory (0700) if needed; refuses one owned by another user or writable by others: it holds code we load. */
+  /** Creates the directory (0700) if needed; refuses one owned by another user or writable by others (cache-root.ts): it holds code we load. */
   static async open(root: string): Promise<DiskCache> {
     try {
       await mkdir(root, { recursive: true, mode: 0o700 });
     } catch (cause) {
       throw storageError('cannot create the cache directory', root, cause);
     }
-    const st = await lstat(root);
-    if (st.isSymbolicLink()) throw new CacheError('the cache path is a symlink; point DWCONV_JIT_CACHE_DIR or cacheDir at the real directory', root);
-    if (!st.isDirectory()) throw new CacheError('the cache path is not a directory', root);
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) {
-      throw new CacheError(`the cache directory is owned by uid ${st.uid}, not by this user (uid ${uid}); choose another with DWCONV_JIT_CACHE_DIR or cacheDir`, root);
-    }
-    if ((st.mode & 0o022) !== 0) {
-      throw new CacheError(`the cache directory is writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 700 on it`, root);
-    }
-    // No silent fallback to a temporary cache: it would hide the misconfiguration and recompile every run.
-    await access(root, constants.W_OK | constants.X_OK).catch((cause: unknown) => {
-      throw storageError('the cache directory is not writable', root, cause);
-    });
+    checkCacheRoot(root);
     return new DiskCache(root);
   }
 
@@ -276,22 +265,3 @@ export class DiskCache {
   }
 }
 
-const STORAGE_FAULTS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on the device: free some, or point DWCONV_JIT_CACHE_DIR at another disk',
-  EDQUOT: 'the disk quota is exhausted: free some, or point DWCONV_JIT_CACHE_DIR at another disk',
-  EROFS: 'the file system is read-only: point DWCONV_JIT_CACHE_DIR at a writable directory',
-  EACCES: 'permission denied: point DWCONV_JIT_CACHE_DIR at a directory this user can write',
-  EPERM: 'operation not permitted: point DWCONV_JIT_CACHE_DIR at a directory this user can write',
-  EFBIG: 'a file grew past the size limit (ulimit -f)',
-};
-
-function isStorageFault(err: unknown): boolean {
-  return typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' && (err as NodeJS.ErrnoException).code! in STORAGE_FAULTS;
-}
-
-/** A CacheError that says what the file system refused and what to do about it. */
-export function storageError(what: string, path: string, cause: unknown): CacheError {
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const why = code !== undefined && code in STORAGE_FAULTS ? `: ${STORAGE_FAULTS[code]}` : '';
-  return new CacheError(`${what}${why}`, path, { cause });
-}

@@ -8,12 +8,12 @@
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
 // library name this symbol and spec), and anything missing, malformed or unmatched falls back to
 // generating the source (which then replaces the record).
-import { readFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
 import { codegenIdentity, type CodegenIdentity } from './generator-identity.js';
 import { randomHex, sha256 } from './key.js';
+import { readHintFile } from './hint-file.js';
 
 const FILE = '.sources.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 512;
@@ -74,8 +74,8 @@ function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
 // Read synchronously: a small file read on every cache hit, where a thread-pool round trip per step costs more than the read.
 function readIndex(path: string): IndexFile {
   try {
-    const text = readFileSync(path, 'utf8');
-    if (text.length > MAX_FILE_BYTES) return { generators: [] };
+    const text = readHintFile(path, MAX_FILE_BYTES);
+    if (text === undefined) return { generators: [] };
     const parsed = JSON.parse(text) as Partial<IndexFile> | null;
     const generators = Array.isArray(parsed?.generators) ? parsed.generators : [];
     return {
@@ -85,6 +85,27 @@ function readIndex(path: string): IndexFile {
   } catch {
     return { generators: [] }; // missing or unreadable: generate
   }
+}
+
+/**
+ * The generators (oldest first, the current one last) with the fewest records dropped for the file to
+ * stay within MAX_FILE_BYTES (a bigger one is read as empty, which would lose every record): the
+ * other generators' records go first, the oldest generator's and its oldest records first, and the
+ * current generator's oldest only when its own records alone are too many.
+ */
+function withinLimit(generators: IndexFile['generators']): IndexFile {
+  // Each record's bytes as written, plus one for its comma: the sum bounds the file from above.
+  const sizeOf = ([key, record]: [string, unknown]) => Buffer.byteLength(JSON.stringify(key)) + 1 + Buffer.byteLength(JSON.stringify(record)) + 1;
+  const lists = generators.map((g) => Object.entries(g.sources));
+  let total = Buffer.byteLength(JSON.stringify({ generators: generators.map((g) => ({ identity: g.identity, sources: {} })) }));
+  for (const list of lists) for (const entry of list) total += sizeOf(entry);
+  for (let g = 0; g < lists.length && total > MAX_FILE_BYTES; g++) {
+    let drop = 0;
+    for (; drop < lists[g]!.length && total > MAX_FILE_BYTES; drop++) total -= sizeOf(lists[g]![drop]!);
+    lists[g] = lists[g]!.slice(drop);
+  }
+  const last = generators.length - 1;
+  return { generators: generators.map((g, i) => ({ identity: g.identity, sources: Object.fromEntries(lists[i]!) })).filter((g, i) => i === last || Object.keys(g.sources).length > 0) };
 }
 
 export interface SourceIndex {
@@ -122,7 +143,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: (tar
       delete sources[key]; // re-inserted last: the newest records are the ones kept
       sources[key] = record;
       // This generator last: the one used most recently is the last to be dropped.
-      const kept: IndexFile = { generators: [...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }] };
+      const kept = withinLimit([...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }]);
       const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
       try {
         await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });

@@ -24,6 +24,8 @@ import type { Artifact, BuildOptions } from '../artifact.js';
 import type { SourceRef } from '../codegen/common.js';
 import type { CacheEntry } from './disk-cache.js';
 import { baselineOf } from './initializer-baseline.js';
+import { checkCacheRoot } from './cache-root.js';
+import { readHintFile } from './hint-file.js';
 import { cacheRootOf, keyPartsFor } from './key-plan.js';
 import { MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { partsJson, randomHex, type KeyParts } from './key.js';
@@ -83,8 +85,8 @@ function layerIdentity(dir: string): string[] {
 
 function readRecords(path: string): Record<string, unknown> {
   try {
-    const text = readFileSync(path, 'utf8');
-    if (text.length > MAX_FILE_BYTES) return {};
+    const text = readHintFile(path, MAX_FILE_BYTES);
+    if (text === undefined) return {};
     const parsed = JSON.parse(text) as unknown;
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
@@ -129,6 +131,8 @@ export function rememberedHit(root: string, q: HitQuery): Promise<CacheEntry | u
 }
 
 function remembered(root: string, q: HitQuery): CacheEntry | undefined {
+  // The root must pass what DiskCache.open checks: a root that may not be used is no hit here, and the full lookup throws why.
+  checkCacheRoot(root);
   const record = readRecords(join(root, FILE))[lookupOf(q)];
   if (!isRecord(record)) return undefined;
   if (q.precompiled.length !== record.layers.length || q.precompiled.some((d, i) => !sameList(layerIdentity(d), record.layers[i]!))) return undefined;

@@ -8,6 +8,7 @@ import type { CompileUnit } from '../codegen/common.js';
 import { packCubins } from './cubin-set.js';
 import type { Tool } from './toolchain.js';
 import { compilerEnvironment } from './child-env.js';
+import { killTree } from './process-tree.js';
 
 export const SOURCE_NAME = { cuda: 'kernel.cu', 'c++': 'kernel.cpp' } as const;
 export const ARTIFACT_NAME = 'kernel.so';
@@ -146,8 +147,10 @@ export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
  * Writes the source into `workDir` and compiles it there into a shared library. Arguments go as an
  * array (no shell), every path is absolute (a name starting with '-' cannot read as an option), and
  * the compiler gets the cleaned environment of child-env.ts, not ours.
- * With a `signal`, the compiler runs in a process group of its own, and an abort kills the whole group:
- * the C++ and CUDA drivers leave their compiler proper (cc1plus, cicc) running when they are killed alone.
+ * The compiler stays in the caller's process group, so a terminal's Ctrl-C (sent to the foreground
+ * group) ends it with the app. With a `signal`, an abort kills the compiler and every process below it
+ * (process-tree.ts): the C++ and CUDA drivers leave their compiler proper (cc1plus, cicc) running
+ * when they are killed alone.
  */
 export async function compileSource(
   tool: Tool,
@@ -165,20 +168,20 @@ export async function compileSource(
   const args = [...flags, '-o', artifactPath, sourcePath];
   const started = performance.now();
   const { execa } = await import('execa'); // loaded on the first compile, not at import
+  throwIfAborted(signal, 'compile'); // aborted while the source was written: nothing is started
   const child = execa(tool.path, args, {
     reject: false, all: true, timeout: 600_000, cwd: dir, env: compilerEnvironment(tool.path, dir), extendEnv: false,
-    // Only with a signal: without one, a terminal's Ctrl-C reaches the compiler with the rest of its group, as before.
-    ...(signal ? { cancelSignal: signal, detached: true, killSignal: 'SIGKILL' as const } : {}),
+    // With a signal, the abort kills the tree (below). No cancelSignal: execa would kill the driver alone
+    // first, and its children would go to init before the tree is found. No cleanup: its SIGINT handler
+    // re-raises the signal when it sees no other listener, which ends the process before a caller's own
+    // handler (the CLI's, which removes itself so that a second Ctrl-C ends at once) can abort.
+    ...(signal ? { cleanup: false } : {}),
   });
-  const killGroup = () => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
+  const killCompiler = () => {
+    if (child.pid !== undefined) killTree(child.pid);
   };
-  signal?.addEventListener('abort', killGroup, { once: true });
-  const result = await child.finally(() => signal?.removeEventListener('abort', killGroup));
+  signal?.addEventListener('abort', killCompiler, { once: true });
+  const result = await child.finally(() => signal?.removeEventListener('abort', killCompiler));
   const milliseconds = performance.now() - started;
   if (result.isCanceled || signal?.aborted) throw new AbortError('compile', signal?.reason);
   if (result.exitCode !== 0 || result.failed) {

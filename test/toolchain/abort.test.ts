@@ -26,28 +26,30 @@ const freshCache = () => join(mkdtempSync(join(tmpdir(), 'dwconv-abort-')), 'cac
 
 /**
  * A C++ compiler in front of the real one that answers --version as it does and, while the file
- * `slowFile` exists, first writes its process group id to `pgidFile` and sleeps 30 s in a child process
- * (not exec'd): the abort must kill the whole group, or the sleeping child would keep the output pipes
- * open and the call would not end. Without `slowFile` it compiles at once.
+ * `slowFile` exists, first starts `sleep 30` as a child process (not exec'd), writes its process group
+ * id, its pid and the sleeper's pid to `pidsFile`, and waits: the abort must kill the whole tree, or
+ * the sleeping child would keep the output pipes open and the call would not end. Without `slowFile`
+ * it compiles at once.
  */
-function sleepingCompiler(): { path: string; pgidFile: string; slowFile: string } {
+function sleepingCompiler(): { path: string; pidsFile: string; slowFile: string } {
   const real = cxxCandidates(readEnvironment()).find(executable)!;
   const dir = mkdtempSync(join(tmpdir(), 'dwconv-slow-cxx-'));
   const path = join(dir, 'c++');
-  const pgidFile = join(dir, 'pgid');
+  const pidsFile = join(dir, 'pids');
   const slowFile = join(dir, 'slow');
   writeFileSync(slowFile, '');
   writeFileSync(path, [
     '#!/bin/sh',
     `for a in "$@"; do [ "$a" = --version ] && exec '${real}' "$@"; done`,
     `if [ -e '${slowFile}' ]; then`,
-    `  ps -o pgid= -p $$ | tr -d ' ' > '${pgidFile}.part' && mv '${pgidFile}.part' '${pgidFile}'`,
-    '  sleep 30',
+    '  sleep 30 &',
+    `  echo "$(ps -o pgid= -p $$ | tr -d ' ') $$ $!" > '${pidsFile}.part' && mv '${pidsFile}.part' '${pidsFile}'`,
+    '  wait',
     'fi',
     `exec '${real}' "$@"`,
     '',
   ].join('\n'), { mode: 0o755 });
-  return { path, pgidFile, slowFile };
+  return { path, pidsFile, slowFile };
 }
 
 /** Waits until `file` exists (the fake compiler has started), at most 20 s. */
@@ -56,19 +58,28 @@ async function untilExists(file: string): Promise<void> {
   expect(existsSync(file), `${file} never appeared`).toBe(true);
 }
 
-const groupAlive = (pgid: number) => {
+/** What the fake compiler wrote once it started: its process group, and its pid and its child's. */
+function started(pidsFile: string): { pgid: number; pids: number[] } {
+  const [pgid, ...pids] = readFileSync(pidsFile, 'utf8').trim().split(' ').map(Number);
+  return { pgid: pgid!, pids };
+}
+
+/** A process group id from /proc (field 5 of stat, counted after the command name). */
+const pgidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+
+/** Whether the process runs: it exists and is not a zombie (a killed child is one until its new parent reaps it). */
+const running = (pid: number) => {
   try {
-    process.kill(-pgid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
   } catch {
     return false;
   }
 };
 
-/** Whether the process group is gone within 2 s (a killed child is a zombie until its new parent reaps it). */
-async function groupGone(pgid: number): Promise<boolean> {
-  for (let i = 0; i < 40 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 50));
-  return !groupAlive(pgid);
+/** Whether every process is gone within 2 s. */
+async function allGone(pids: readonly number[]): Promise<boolean> {
+  for (let i = 0; i < 40 && pids.some(running); i++) await new Promise((r) => setTimeout(r, 50));
+  return !pids.some(running);
 }
 
 function expectAbort(err: unknown, reason: unknown): void {
@@ -133,15 +144,15 @@ describe.skipIf(!hasCxx)('AbortSignal during a compile (needs a C++ compiler)', 
     const env = { ...process.env, CXX: slow.path };
     const controller = new AbortController();
     const pending = compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [], env, signal: controller.signal }).catch((e: unknown) => e);
-    await untilExists(slow.pgidFile);
-    const pgid = Number(readFileSync(slow.pgidFile, 'utf8'));
-    expect(groupAlive(pgid)).toBe(true);
+    await untilExists(slow.pidsFile);
+    const { pids } = started(slow.pidsFile);
+    expect(pids.every(running)).toBe(true);
     const reason = new Error('shutting down');
     const abortedAt = Date.now();
     controller.abort(reason);
     expectAbort(await pending, reason);
     expect(Date.now() - abortedAt).toBeLessThan(2_000);
-    expect(await groupGone(pgid)).toBe(true); // the sleeping child too, not only the script
+    expect(await allGone(pids)).toBe(true); // the sleeping child too, not only the script
     expect(entriesOf(root)).toEqual([]);
     expect(leftovers(root, '.tmp')).toEqual([]);
     expect(leftovers(root, '.locks')).toEqual([]);
@@ -153,12 +164,24 @@ describe.skipIf(!hasCxx)('AbortSignal during a compile (needs a C++ compiler)', 
     expect(y[5]).toBe(9);
   });
 
+  it('a compile given a signal runs its compiler in the caller\'s process group: a terminal\'s Ctrl-C reaches it with the app', async () => {
+    const slow = sleepingCompiler();
+    const controller = new AbortController();
+    const pending = compile(SPEC, { target: 'cpu', cacheDir: freshCache(), precompiled: [], env: { ...process.env, CXX: slow.path }, signal: controller.signal }).catch((e: unknown) => e);
+    await untilExists(slow.pidsFile);
+    const { pgid, pids } = started(slow.pidsFile);
+    expect(pgid).toBe(pgidOf(process.pid));
+    controller.abort();
+    expect(await pending).toBeInstanceOf(AbortError);
+    expect(await allGone(pids)).toBe(true);
+  });
+
   it('an uncached compile (cache: false) that is aborted leaves no temporary folder', async () => {
     const before = readdirSync(tmpdir()).filter((n) => n.startsWith('dwconv-jit-')).length;
     const slow = sleepingCompiler();
     const controller = new AbortController();
     const pending = compile(SPEC, { target: 'cpu', cache: false, env: { ...process.env, CXX: slow.path }, signal: controller.signal }).catch((e: unknown) => e);
-    await untilExists(slow.pgidFile);
+    await untilExists(slow.pidsFile);
     controller.abort();
     expect(await pending).toBeInstanceOf(AbortError);
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith('dwconv-jit-')).length).toBeLessThanOrEqual(before);
@@ -170,7 +193,7 @@ describe.skipIf(!hasCxx)('AbortSignal during a compile (needs a C++ compiler)', 
     const env = { ...process.env, CXX: slow.path };
     const controller = new AbortController();
     const first = compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [], env, signal: controller.signal }).catch((e: unknown) => e);
-    await untilExists(slow.pgidFile);
+    await untilExists(slow.pidsFile);
     // Same options, no signal: it joins the first call's load.
     const second = compile(SPEC, { target: 'cpu', cacheDir: root, precompiled: [], env });
     rmSync(slow.slowFile);
@@ -188,16 +211,16 @@ describe.skipIf(!hasCxx)('AbortSignal during a compile (needs a C++ compiler)', 
     const manifest = join(dir, 'm.json');
     writeFileSync(manifest, JSON.stringify({ targets: ['cpu'], specs: [{ kernelSize: 3 }, { kernelSize: 5 }, { kernelSize: 7 }] }));
     const child = execa(process.execPath, [cli, 'precompile', manifest, '--out', out, '--jobs', '1', '--json'], { reject: false, env: { CXX: slow.path, DWCONV_JIT_REMOTE_CACHE: '' } });
-    await untilExists(slow.pgidFile);
-    const pgid = Number(readFileSync(slow.pgidFile, 'utf8'));
+    await untilExists(slow.pidsFile);
+    const { pids } = started(slow.pidsFile);
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const r = await child;
     expect(Date.now() - interruptedAt).toBeLessThan(3_000);
-    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.exitCode, `${r.signal} ${r.stderr}`).toBe(130);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { name: 'AbortError', code: 'ERR_DWCONV_ABORTED', operation: 'precompile' } });
     expect((JSON.parse(r.stdout) as { error: { message: string } }).error.message).toMatch(/precompile aborted: interrupted \(SIGINT\)/);
-    expect(await groupGone(pgid)).toBe(true);
+    expect(await allGone(pids)).toBe(true);
     expect(entriesOf(out)).toEqual([]);
     expect(leftovers(out, '.tmp')).toEqual([]);
     expect(leftovers(out, '.locks')).toEqual([]);

@@ -2,11 +2,12 @@
 // rendering it, and a hit checked in full is remembered by its files' identities
 // (cache/verified-hits.ts). Each test runs fresh processes and reads their NODE_DEBUG trace; every
 // kernel served is run and checked against float64.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../helpers/property.js';
 import { hasCxx } from '../helpers/requirements.js';
@@ -20,6 +21,13 @@ interface ChildResult { origin: string; key: string; failures: number; checked: 
 async function runChild(cacheDir: string, spec: object = SPEC, env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   const r = await execa(process.execPath, ['--import', 'tsx', child, JSON.stringify(spec), cacheDir, String(SEED)], { env: { ...env, NODE_DEBUG: 'dwconv-jit' } });
   return { ...(JSON.parse(r.stdout) as Omit<ChildResult, 'trace'>), trace: r.stderr };
+}
+
+/** The CacheError line a child that failed printed (its uncaught error), or the child's output when it did not fail. */
+async function failureOf(cacheDir: string): Promise<string> {
+  const r = await execa(process.execPath, ['--import', 'tsx', child, JSON.stringify(SPEC), cacheDir, String(SEED)], { env: { NODE_DEBUG: 'dwconv-jit' }, reject: false });
+  if (r.exitCode === 0) return `served: ${r.stdout}`;
+  return r.stderr.split('\n').find((l) => l.startsWith('CacheError: ')) ?? r.stderr;
 }
 
 /** Identities younger than the racy margin (100 ms) are not remembered: let the files settle. */
@@ -99,6 +107,20 @@ describe.skipIf(!hasCxx)('a cache hit in a new process (needs a C++ compiler)', 
     expect(r.trace).toContain('generating source');
   });
 
+  it('a FIFO at either index file is no hint: the call finishes and the full lookup serves the entry', async () => {
+    const root = await warmCache();
+    for (const name of ['.sources.json', '.hits.json']) {
+      rmSync(join(root, name));
+      execFileSync('mkfifo', [join(root, name)]);
+    }
+    // A blocking read of a FIFO with no writer never returns: the child would be killed at the timeout.
+    const r = await execa(process.execPath, ['--import', 'tsx', child, JSON.stringify(SPEC), root, String(SEED)], { env: { NODE_DEBUG: 'dwconv-jit' }, reject: false, timeout: 20_000 });
+    expect(r.timedOut, 'compile() hung on a FIFO').toBe(false);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ origin: 'disk', failures: 0 });
+    expect(r.stderr).toContain('generating source');
+  }, 60_000);
+
   it('an artifact changed behind the record, its size and mtime kept, is caught by the full check and rebuilt', async () => {
     const root = await warmCache();
     const [key] = entries(root);
@@ -138,5 +160,28 @@ describe.skipIf(!hasCxx)('a cache hit in a new process (needs a C++ compiler)', 
     const r = await runChild(root);
     expect(r.trace).toContain('generating source');
     expect(r).toMatchObject({ origin: 'disk', failures: 0, templateEngineLoaded: true });
+  });
+
+  it('a remembered hit in a root that may not be used is refused with the full lookup\'s CacheError: group-writable, symlinked', async () => {
+    // What the full lookup says about such a root, where nothing is remembered.
+    const fresh = join(mkdtempSync(join(tmpdir(), 'dwconv-remembered-')), 'cache');
+    mkdirSync(fresh, { mode: 0o700 });
+    chmodSync(fresh, 0o777);
+    const fullPath = await failureOf(fresh);
+    expect(fullPath).toMatch(/^CacheError: the cache directory is writable by group or others/);
+    const root = await warmCache();
+    chmodSync(root, 0o777);
+    expect(await failureOf(root)).toBe(fullPath.replace(fresh, root));
+    chmodSync(root, 0o700);
+    expect((await runChild(root)).trace).toContain('remembered disk hit'); // the record is still good once the root is
+
+    const linkFresh = `${fresh}.link`;
+    chmodSync(fresh, 0o700);
+    symlinkSync(fresh, linkFresh);
+    const fullLink = await failureOf(linkFresh);
+    expect(fullLink).toMatch(/^CacheError: the cache path is a symlink/);
+    renameSync(root, `${root}.real`);
+    symlinkSync(`${root}.real`, root);
+    expect(await failureOf(root)).toBe(fullLink.replace(linkFresh, root));
   });
 });

@@ -45,6 +45,40 @@ describe('the source index', () => {
     expect(await sourceIndex(dir, '0.1.0', settled('A')).get(query)).toBeDefined();
   });
 
+  it('a file filled by other generators sheds their oldest records first, never going over its 1 MiB limit or losing the current generator\'s', async () => {
+    const dir = freshDir();
+    const path = join(dir, '.sources.json');
+    await sourceIndex(dir, '0.1.0', settled('C')).put(query, generated);
+    const real = JSON.parse(readFileSync(path, 'utf8')) as { generators: { identity: string; sources: Record<string, unknown> }[] };
+    const [[realKey, realRecord]] = Object.entries(real.generators[0]!.sources) as [[string, Record<string, unknown>]];
+    // Three older generators whose records (fillers of another spec, then C's real one) leave the file just under the limit.
+    const filler = (g: string, i: number): [string, unknown] => [`cpu|null|{"filler":"${g}${i}"}`, { ...realRecord, specJson: `{"filler":"${g}${i}"}` }];
+    const file = { generators: ['A', 'B', 'C'].map((identity) => ({ identity, sources: {} as Record<string, unknown> })) };
+    const LIMIT = 1 << 20;
+    const size = () => Buffer.byteLength(JSON.stringify(file));
+    for (let i = 0; size() < LIMIT - 2_000; i++) for (const g of file.generators) Object.assign(g.sources, Object.fromEntries([filler(g.identity, i)]));
+    file.generators[2]!.sources[realKey] = realRecord;
+    expect(size()).toBeLessThan(LIMIT);
+    writeFileSync(path, JSON.stringify(file));
+    // A fourth generator adds a few records: together over the limit.
+    const d = sourceIndex(dir, '0.1.0', settled('D'));
+    const others = [5, 7, 9, 11].map((k) => normalizeSpec({ kernelSize: k }));
+    for (const o of others) await d.put({ ...query, specJson: canonicalJson(o), symbol: symbolOf(o, 'cpu') }, generateCpu(o));
+    await d.put(query, generated);
+    expect(readFileSync(path).length).toBeLessThanOrEqual(LIMIT);
+    const after = JSON.parse(readFileSync(path, 'utf8')) as typeof file;
+    expect(after.generators.map((g) => g.identity)).toEqual(['A', 'B', 'C', 'D']);
+    // The current generator keeps every record; only the oldest generator's oldest records went.
+    expect(await d.get(query)).toBeDefined();
+    for (const o of others) expect(await d.get({ ...query, specJson: canonicalJson(o), symbol: symbolOf(o, 'cpu') })).toBeDefined();
+    expect(await sourceIndex(dir, '0.1.0', settled('C')).get(query)).toBeDefined();
+    const a = Object.keys(after.generators[0]!.sources);
+    expect(a.length).toBeLessThan(Object.keys(file.generators[0]!.sources).length);
+    expect(a[0]).not.toBe(filler('A', 0)[0]);
+    expect(a.at(-1)).toBe(Object.keys(file.generators[0]!.sources).at(-1));
+    expect(Object.keys(after.generators[1]!.sources)).toEqual(Object.keys(file.generators[1]!.sources));
+  });
+
   it('writes nothing while the generator files are too fresh to trust (changed around the process start)', async () => {
     const dir = freshDir();
     await sourceIndex(dir, '0.1.0', () => ({ identity: 'A', newestChangeMs: Date.now() })).put(query, generated);

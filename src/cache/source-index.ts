@@ -66,7 +66,9 @@ function summaryOf(record: unknown, q: SourceQuery): SourceSummary | undefined {
   const r = record as Partial<SourceRecord>;
   if (typeof r.sourceSha256 !== 'string' || !SHA.test(r.sourceSha256)) return undefined;
   if (r.symbol !== q.symbol || r.specJson !== q.specJson) return undefined;
-  if (r.language !== 'c++' && r.language !== 'cuda') return undefined;
+  // Only sources without a launch plan or compile units are summarized (put): a record that says
+  // otherwise was not written here, and a summary could not load it.
+  if (r.language !== 'c++') return undefined;
   if (!isVariant(r.variant)) return undefined;
   return { target: q.target, symbol: r.symbol, language: r.language, specJson: r.specJson, variant: r.variant, sourceSha256: r.sourceSha256 };
 }

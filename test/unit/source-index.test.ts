@@ -112,6 +112,9 @@ describe('the source index', () => {
     expect(await index.get(query)).toBeUndefined();
     edit((r) => { r.variant = { x: [] }; });
     expect(await index.get(query)).toBeUndefined();
+    // A CUDA source is never summarized here (its plan and units are code): a record that says so is forged.
+    edit((r) => { r.language = 'cuda'; });
+    expect(await index.get(query)).toBeUndefined();
     writeFileSync(path, '[1, 2');
     expect(await index.get(query)).toBeUndefined();
     writeFileSync(path, good);

@@ -32,6 +32,20 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
+// The cache root's check (cache-root.ts) is synchronous, as a remembered hit makes it: the same faults there.
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const accessSync: typeof real.accessSync = (path, mode) => {
+    const f = fault.current;
+    if (f?.call === 'access' && (f.pathHas === undefined || String(path).includes(f.pathHas))) {
+      fault.injected++;
+      throw Object.assign(new Error(`${f.code}: injected fault, accessSync '${String(path)}'`), { code: f.code });
+    }
+    return real.accessSync(path, mode);
+  };
+  return { ...real, accessSync, default: { ...real, accessSync } };
+});
+
 const parts: KeyParts = {
   format: CACHE_FORMAT_VERSION, package: '0.1.0', target: 'cpu', sourceSha256: sha256('// source'),
   compiler: { kind: 'cxx', version: 'g++ 12' }, flags: ['-O3'], arch: 'x64 test',

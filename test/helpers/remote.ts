@@ -2,14 +2,13 @@
 // for the tests that stop one, a raw connection to poke at stored values.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseRemoteUrl, deriveTagKey, type RemoteConfig } from '../../src/cache/remote/config.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
-import { readEnvironment } from '../../src/env.js';
+import { cxxPath } from './executables.js';
 import { SECRET } from './remote-entry.js';
 
 export const testRedisUrl = process.env.DWCONV_JIT_TEST_REDIS;
@@ -76,14 +75,7 @@ export async function startPrivateRedis(): Promise<{ url: string; process: Child
  * process given it as CXX shares the count, and the key (the wrapper's path is part of it).
  */
 export function countingCompiler(): { readonly path: string; count(): number } {
-  const real = cxxCandidates(readEnvironment()).find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const real = cxxPath;
   if (!real) throw new Error('no C++ compiler to wrap');
   const dir = mkdtempSync(join(tmpdir(), 'dwconv-cxx-'));
   const counter = join(dir, 'compiles');

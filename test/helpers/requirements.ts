@@ -1,21 +1,13 @@
 import { readEnvironment } from '../../src/env.js';
-import { cxxCandidates, nvccCandidates } from '../../src/compiler/toolchain.js';
+import { nvccCandidates } from '../../src/compiler/toolchain.js';
 import { probeGpu } from '../../src/ffi/cudart.js';
 import { probeNvrtc } from '../../src/ffi/nvrtc.js';
-import { accessSync, constants } from 'node:fs';
+import { cxxPath, executable } from './executables.js';
 
-/** Whether a path names a file this process may run. */
-export const executable = (p: string) => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { cxxPath, executable };
 
 const env = readEnvironment();
-export const hasCxx = cxxCandidates(env).some(executable);
+export const hasCxx = cxxPath !== undefined;
 export const hasNvcc = nvccCandidates(env).some(executable);
 const gpu = probeGpu(env);
 export const hasGpu = gpu.ok;

@@ -7,13 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { build, compile } from '../../src/compile.js';
-import { readEnvironment } from '../../src/env.js';
 import { AbortError, ERROR_CODES, SpecError } from '../../src/errors.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
 import { explain } from '../../src/tools/explain.js';
 import { precompile } from '../../src/tools/precompile.js';
 import { compileTuned } from '../../src/tools/tune.js';
-import { executable, hasCxx } from '../helpers/requirements.js';
+import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const SPEC = { kernelSize: 3, padding: 1 } as const;
@@ -32,7 +30,7 @@ const freshCache = () => join(mkdtempSync(join(tmpdir(), 'dwconv-abort-')), 'cac
  * it compiles at once.
  */
 function sleepingCompiler(): { path: string; pidsFile: string; slowFile: string } {
-  const real = cxxCandidates(readEnvironment()).find(executable)!;
+  const real = cxxPath!;
   const dir = mkdtempSync(join(tmpdir(), 'dwconv-slow-cxx-'));
   const path = join(dir, 'c++');
   const pidsFile = join(dir, 'pids');

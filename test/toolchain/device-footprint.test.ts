@@ -7,7 +7,7 @@
 // must be written and nothing beside y or past the launch's shared memory. The unit property test
 // (test/unit/launch-coverage.test.ts) holds the same footprints to the spec's windows.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,14 +15,12 @@ import { templateContext } from '../../src/codegen/common.js';
 import { generate } from '../../src/codegen/generate.js';
 import { render } from '../../src/codegen/templates.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
-import { readEnvironment } from '../../src/env.js';
 import { bindings, chooseEntry, type ChosenLaunch } from '../../src/plan/choose.js';
 import { evaluate, type Bindings } from '../../src/plan/expr.js';
 import type { FootprintAxis, LaunchPlan } from '../../src/plan/plan.js';
 import { writeTileGrid } from '../../src/runtime/tile-grid.js';
 import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
-import { hasCxx } from '../helpers/requirements.js';
+import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 /** Sources to trace: every family but the separable blocks (tensor-core and cluster code), odd windows, strides, paddings. */
 const SOURCES: { input: SpecInput; variant?: CudaVariant }[] = [
@@ -174,18 +172,10 @@ function checkTrace(spec: KernelSpec, chosen: ChosenLaunch, vars: Bindings, trac
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!hasCxx)('the device code loads what the launch plan says (compiled by a C++ compiler, run on the host)', () => {
   it('every tile of every planned launch loads inside its footprint, every input its outputs need, in its image and channel, and writes every output', () => {
-    const cxx = cxxCandidates(readEnvironment()).find(isExecutable)!;
+    const cxx = cxxPath!;
     const dir = process.env.TRACE_DIR ?? mkdtempSync(join(tmpdir(), "dwconv-device-trace-"));
     const taken = new Set<string>();
     try {

@@ -1,16 +1,14 @@
 // The emitted activation expressions at the edges PyTorch defines (z * relu6(z + 3) / 6): both the
 // CPU and the CUDA epilogue, compiled as host C++ (the CUDA one with its qualifiers defined away), so
 // the check runs without a GPU on what nvcc would compile.
-import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { epilogueFunction } from '../../src/codegen/epilogue.js';
-import { readEnvironment } from '../../src/env.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
 import { normalizeSpec } from '../../src/spec.js';
-import { hasCxx } from '../helpers/requirements.js';
+import { cxxPath, hasCxx } from '../helpers/requirements.js';
 import { activate } from '../../src/verify/activation.js';
 
 const INPUTS = [-Infinity, -5, -3, -1, 0, 1, 3, 5, Infinity, Number.NaN];
@@ -28,14 +26,7 @@ describe.skipIf(!hasCxx)('hardswish at -inf, inf and NaN matches PyTorch (needs 
       '}',
     ].join('\n');
     writeFileSync(join(dir, 'h.cpp'), source);
-    const cxx = cxxCandidates(readEnvironment()).find((p) => {
-      try {
-        accessSync(p, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    })!;
+    const cxx = cxxPath!;
     await execa(cxx, ['-std=c++17', '-O2', '-o', join(dir, 'h'), join(dir, 'h.cpp')]);
     const { stdout } = await execa(join(dir, 'h'));
     const got = stdout.trim().split('\n').map((l) => (l === 'nan' || l === '-nan' ? Number.NaN : l === 'inf' ? Infinity : l === '-inf' ? -Infinity : Number(l)));

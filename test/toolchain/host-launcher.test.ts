@@ -3,7 +3,7 @@
 // each random call's status, kernel, blocks, threads, shared memory and TileGrid must be the ones
 // the TypeScript reading of the same plan gives.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -16,9 +16,7 @@ import { chooseEntry } from '../../src/plan/choose.js';
 import { TRUE } from '../../src/plan/expr.js';
 import { DEFAULT_SHARED_LIMIT, type LaunchPlan, type PointerArg } from '../../src/plan/plan.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
-import { readEnvironment } from '../../src/env.js';
-import { hasCxx } from '../helpers/requirements.js';
+import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const inputs: SpecInput[] = [
   { kernelSize: 3, padding: 1 }, { kernelSize: 3, dtype: 'float16' }, { kernelSize: 3, padding: 1, dtype: 'bfloat16', bias: true, residual: true },
@@ -56,14 +54,6 @@ function launchersHeader(): string {
   return [...prelude, ...sources, table, ''].join('\n');
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const POINTERS: PointerArg[] = ['x', 'w', 'b', 'scale', 'shift', 'r', 'pw', 'pb', 'y'];
 const address = fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 1n << 40n }), fc.bigInt({ min: 1n, max: 1n << 30n }).map((a) => a * 16n));
@@ -103,7 +93,7 @@ describe.skipIf(!hasCxx)('the emitted nvcc host launcher (compiled by a C++ comp
     const fixtures = new URL('../fixtures/host-launcher/', import.meta.url);
     for (const f of ['cuda_runtime.h', 'main.cpp']) copyFileSync(new URL(f, fixtures), join(dir, f));
     writeFileSync(join(dir, 'launchers.h'), launchersHeader());
-    const cxx = cxxCandidates(readEnvironment()).find(isExecutable)!;
+    const cxx = cxxPath!;
     execFileSync(cxx, ['-std=c++17', '-O0', '-w', '-o', join(dir, 'launchers'), join(dir, 'main.cpp')], { cwd: dir });
     const calls = fc.sample(call, { numRuns: 4000, seed: 24 });
     const input = calls.map((c) => [c.plan, ...c.p, c.N, c.C, c.H, c.W, c.arch, c.sms].join(' ')).join('\n') + '\n';

@@ -6,20 +6,18 @@
 // alignment by one element. Every global load must lie inside its operand (nothing past the tensor's
 // ends) and be aligned to its size; a misaligned vector store fails -fsanitize=alignment.
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateContext } from '../../src/codegen/common.js';
 import { generate } from '../../src/codegen/generate.js';
 import { render } from '../../src/codegen/templates.js';
-import { cxxCandidates } from '../../src/compiler/toolchain.js';
 import { DTYPE_BYTES } from '../../src/dtype.js';
-import { readEnvironment } from '../../src/env.js';
 import { chooseEntry } from '../../src/plan/choose.js';
 import { writeTileGrid } from '../../src/runtime/tile-grid.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasCxx } from '../helpers/requirements.js';
+import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const KIND = { float32: 0, float16: 1, bfloat16: 2 } as const;
 
@@ -58,18 +56,10 @@ const SHAPES: { shape: [number, number, number, number]; xOff: number; yOff: num
   { shape: [1, 3, 2, 3], xOff: 1, yOff: 0, order: 0 },
 ];
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!hasCxx)('the any-width ring on the host emulator', () => {
   it('computes every output of every width, alignment and lane order, reading only inside its operands', () => {
-    const cxx = cxxCandidates(readEnvironment()).find(isExecutable)!;
+    const cxx = cxxPath!;
     const dir = mkdtempSync(join(tmpdir(), 'dwconv-ring-any-emu-'));
     try {
       for (const f of ['emu.h', 'dtype.h', 'driver.h']) copyFileSync(new URL(`../fixtures/device-emu/${f}`, import.meta.url), join(dir, f));

@@ -8,12 +8,11 @@
 // every check of a hit (its key binds the sha256, its source is hashed against it, its meta.json and
 // library name this symbol and spec), and anything missing, malformed or unmatched falls back to
 // generating the source (which then replaces the record).
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratedSource, SourceSummary, Target } from '../codegen/common.js';
 import { codegenIdentity, type CodegenIdentity } from './generator-identity.js';
-import { randomHex, sha256 } from './key.js';
-import { readHintFile } from './hint-file.js';
+import { sha256 } from './key.js';
+import { readHintFile, writeHintFile } from './hint-file.js';
 
 const FILE = '.sources.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 512;
@@ -146,13 +145,7 @@ export function sourceIndex(dir: string, packageVersion: string, generator: (tar
       sources[key] = record;
       // This generator last: the one used most recently is the last to be dropped.
       const kept = withinLimit([...others.slice(-(MAX_GENERATORS - 1)), { identity: id.identity, sources: Object.fromEntries(Object.entries(sources).slice(-MAX_RECORDS)) }]);
-      const tmp = join(dir, `${FILE}.${process.pid}.${randomHex(4)}`);
-      try {
-        await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
-        await rename(tmp, path);
-      } catch {
-        await unlink(tmp).catch(() => undefined);
-      }
+      await writeHintFile(path, JSON.stringify(kept));
     },
   };
 }

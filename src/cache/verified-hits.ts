@@ -18,17 +18,16 @@
 // library check used, and the precompiled layers searched first. Anything missing or different: no
 // hit here, and the full lookup decides (and records again).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, type Stats } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Artifact, BuildOptions } from '../artifact.js';
 import type { SourceRef } from '../codegen/common.js';
 import type { CacheEntry } from './disk-cache.js';
 import { baselineOf } from './initializer-baseline.js';
 import { checkCacheRoot } from './cache-root.js';
-import { readHintFile } from './hint-file.js';
+import { readHintFile, writeHintFile } from './hint-file.js';
 import { cacheRootOf, keyPartsFor } from './key-plan.js';
 import { MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
-import { partsJson, randomHex, type KeyParts } from './key.js';
+import { partsJson, type KeyParts } from './key.js';
 import { fileProblem, folderProblem, trustedOwner } from './trust.js';
 import { appendUse } from './use-log.js';
 
@@ -185,13 +184,7 @@ export async function rememberHit(root: string, q: HitQuery, entry: CacheEntry):
     delete records[lookup]; // re-inserted last: the newest records are the ones kept
     records[lookup] = record;
     const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
-    const tmp = join(root, `${FILE}.${process.pid}.${randomHex(4)}`);
-    try {
-      await writeFile(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' });
-      await rename(tmp, path);
-    } catch {
-      await unlink(tmp).catch(() => undefined);
-    }
+    await writeHintFile(path, JSON.stringify(kept));
   } catch {
     // not remembered: the next process checks the entry in full
   }

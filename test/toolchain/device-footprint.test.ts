@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateContext } from '../../src/codegen/common.js';
 import { generate } from '../../src/codegen/generate.js';
@@ -179,7 +179,7 @@ describe.skipIf(!hasCxx)('the device code loads what the launch plan says (compi
     const dir = process.env.TRACE_DIR ?? mkdtempSync(join(tmpdir(), "dwconv-device-trace-"));
     const taken = new Set<string>();
     try {
-      for (const f of ['device.h', 'memory.h', 'driver.h']) copyFileSync(new URL(`../fixtures/device-trace/${f}`, import.meta.url), join(dir, f));
+      for (const f of ['device-trace/device.h', 'device-trace/memory.h', 'device-trace/driver.h', 'host-builtins.h']) copyFileSync(new URL(`../fixtures/${f}`, import.meta.url), join(dir, basename(f)));
       for (const [i, { input, variant }] of SOURCES.entries()) {
         const spec = normalizeSpec(input);
         const g = generate(spec, 'cuda', variant);

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateContext } from '../../src/codegen/common.js';
 import { generate } from '../../src/codegen/generate.js';
@@ -62,7 +62,7 @@ describe.skipIf(!hasCxx)('the any-width ring on the host emulator', () => {
     const cxx = cxxPath!;
     const dir = mkdtempSync(join(tmpdir(), 'dwconv-ring-any-emu-'));
     try {
-      for (const f of ['emu.h', 'dtype.h', 'driver.h']) copyFileSync(new URL(`../fixtures/device-emu/${f}`, import.meta.url), join(dir, f));
+      for (const f of ['device-emu/emu.h', 'device-emu/dtype.h', 'device-emu/driver.h', 'host-builtins.h']) copyFileSync(new URL(`../fixtures/${f}`, import.meta.url), join(dir, basename(f)));
       for (const [i, input] of SPECS.entries()) {
         const spec = normalizeSpec(input);
         const g = generate(spec, 'cuda', { kernel: 'ringAny', tileH: 4 });

@@ -7,20 +7,24 @@ the run's number is prepended: NVRTC 13 keeps a disk cache of its own in ~/.nv/C
 would otherwise answer repeated runs in a fraction of the time). Configurations, 5 runs each:
 
   before       sources/before.cu (5 entry points) with the options the library passed before
-  after        what the library does now for this NVRTC: from 12.3 the units sources/after.unit-*.cu
-               compiled at once on as many threads, else sources/after.cu, with nvrtcOptions' options
-  after-whole  sources/after.cu as one program with nvrtcOptions' options (what units add)
+  after        what the library does now for this NVRTC: from 12.3 the units gen/after.unit-*.cu
+               compiled at once on as many threads, else gen/after.cu, with nvrtcOptions' options
+  after-whole  gen/after.cu as one program with nvrtcOptions' options (what units add)
   empty        a one-line kernel: NVRTC's fixed cost per program
 
 Then it checks that every kernel's machine code (its .text section, by hash) is the same in the
 before and after cubins.
 
   python3 bench/nvrtc-cold/nvrtc_cold.py [--arch sm_90] [--runs 5] [--out DIR] [--lib PATH]
+
+gen/ (ignored by git) is this checkout's source, written where Node is and carried to the GPU machine:
+  npx tsx bench/nvrtc-cold/write-source.ts bench/nvrtc-cold/gen/after
 """
 import argparse, ctypes, ctypes.util, glob, hashlib, json, os, struct, subprocess, sys, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = os.path.join(HERE, 'sources')
+SOURCES = os.path.join(HERE, 'sources')  # before.cu: the source of the commit before the change, kept
+GENERATED = os.path.join(HERE, 'gen')  # after*.cu: this checkout's, by write-source.ts
 OLD_OPTIONS = ['-std=c++17', '--diag-suppress=177']
 EMPTY = b'extern "C" __global__ void k(float* p) { p[0] = 1.f; }\n'
 
@@ -138,14 +142,16 @@ def main():
 
     started = time.perf_counter()
     v = Nvrtc(args.lib).version
-    src = lambda name: os.path.join(SOURCES, name)
-    units = sorted(glob.glob(src('after.unit-*.cu')))
+    gen = lambda name: os.path.join(GENERATED, name)
+    if not os.path.exists(gen('after.cu')):
+        sys.exit('bench/nvrtc-cold/gen/after.cu is missing: run `npx tsx bench/nvrtc-cold/write-source.ts bench/nvrtc-cold/gen/after` where Node is, and carry bench/nvrtc-cold/gen')
+    units = sorted(glob.glob(gen('after.unit-*.cu')))
     old = [f'--gpu-architecture={args.arch}'] + OLD_OPTIONS
     now = library_options(args.arch, v)
     configs = [
-        ('before', [src('before.cu')], old),
-        ('after', units if compiles_apart(v) else [src('after.cu')], now),
-        ('after-whole', [src('after.cu')], now),
+        ('before', [os.path.join(SOURCES, 'before.cu')], old),
+        ('after', units if compiles_apart(v) else [gen('after.cu')], now),
+        ('after-whole', [gen('after.cu')], now),
         ('empty', ['-'], old),
     ]
     print(f'libnvrtc {args.lib} (NVRTC {v[0]}.{v[1]}), {args.arch}, {os.cpu_count()} CPUs, {args.runs} fresh processes each')

@@ -142,5 +142,10 @@ describe('bench run without a GPU (stand-in runtime and kernels)', () => {
     expect(width!.variants?.map((v) => v.variant.kernel)).toEqual(['auto', 'ringAny']);
     expect(convnext!.variants).toBeUndefined();
     await expect(runBench({ filter: 'convnext C768 7x7 float32', variants: false, alsoVariant: ringAny, reps: 1, rounds: 1, torch: false, progress: () => {}, tuningDir: false })).rejects.toThrow(/alsoVariant/);
+    // With --variants, one the generator offers is timed once, among them.
+    const direct = { kernel: 'direct', tileH: 1 };
+    const both = await runBench({ filter: 'width 513 3x3 float16', variants: true, alsoVariant: direct, reps: 1, rounds: 1, torch: false, progress: () => {}, tuningDir: false });
+    const timed = both.rows[0]!.variants!.map((v) => JSON.stringify(v.variant));
+    expect(new Set(timed).size).toBe(timed.length);
   });
 });

@@ -99,12 +99,13 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
 
 /**
  * Whether default sources hold the any-width ring beside the other families (the launcher then
- * takes it by ringAnyTakes). Not yet: it has run on the host emulator and through the compilers,
- * not on a GPU, so its speed, its sanitizer runs and the fill thresholds above are unmeasured
- * (docs/perf.md). Until then only a pinned variant ({ kernel: 'ringAny', tileH: 4 }) builds it, and
- * allVariants does not offer it, so neither the tuner nor the bench picks it unasked.
+ * takes it by ringAnyTakes). On the H200, at the widths bench group's widths that are not whole
+ * 16-byte vectors, it ran at 0.87-1.05 of the aligned library's bandwidth for float32 3x3, 0.77-0.96
+ * for 16-bit 3x3, 0.85-0.96 for float32 7x7 'same' and 0.71-0.83 for 16-bit 7x7, where the direct
+ * kernel those calls fell to ran at 0.63, 0.46, 0.23 and 0.31 (docs/perf.md).
  */
-export const RING_ANY_IN_DEFAULT_SOURCES = false;
+export const RING_ANY_IN_DEFAULT_SOURCES = true;
+
 
 /**
  * NCHW, stride 1, windows up to 7x7, rows of any width and x at any element alignment: the row

@@ -61,7 +61,7 @@ export function allVariants(spec: KernelSpec): CudaVariant[] {
     return [...TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec })))), ...rings];
   }
   const of = (kernel: 'direct' | 'tiled' | 'ring' | 'ringAny') => TILE_HEIGHTS[kernel].map((tileH): CudaVariant => ({ kernel, tileH }));
-  // The any-width ring only when default sources hold it (cuda-ring-any.ts): until then, pinned only.
+  // The any-width ring where default sources hold it (cuda-ring-any.ts); otherwise only pinned.
   const anyWidth = RING_ANY_IN_DEFAULT_SOURCES && ringAnyFits(spec);
   return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringFits(spec) ? of('ring') : []), ...(anyWidth ? of('ringAny') : [])];
 }

@@ -10,7 +10,7 @@ import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
 /**
- * The any-width ring, pinned (default sources do not hold it yet), on the calls default launchers
+ * The any-width ring, pinned (so it takes every call), on the calls default launchers
  * would give it (rows not whole 16-byte vectors, Wo filling enough of its strips): every dtype, 3x3 unpadded and 7x7 'same', odd and even widths of
  * every residue, a tail (Wo % 512 <= 32) and a part-filled second strip, 16- and 64-row segments cut
  * short, 16-bit tensors of odd size (ending inside a 32-bit word), every epilogue operand, a channel

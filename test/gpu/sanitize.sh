@@ -2,7 +2,8 @@
 # compute-sanitizer over the matrix in sanitize-matrix.ts: memcheck, racecheck, initcheck, synccheck.
 # Any sanitizer report or wrong output fails the run. Usage: test/gpu/sanitize.sh [OUTDIR]
 # Env: SANITIZE_TOOLS (default "memcheck racecheck initcheck synccheck"), SANITIZE_LIMIT (seconds a
-# tool may run, default 1800; a tool past it fails and says so). The tools run at the same time, each
+# tool may run, default 1800; a tool past it fails and says so), SANITIZE_MATRIX_ARGS (extra arguments
+# to the matrix, e.g. --pinned-only). The tools run at the same time, each
 # in its own process with its own log: the matrix is compiled once beforehand, so each pass times
 # kernels under its tool, and the slowest tool (racecheck) bounds the wall time rather than the sum.
 set -euo pipefail
@@ -13,7 +14,7 @@ mkdir -p "$out"
 export DWCONV_JIT_CACHE_DIR="${DWCONV_JIT_CACHE_DIR:-$(mktemp -d)/cache}"
 tools=(${SANITIZE_TOOLS:-memcheck racecheck initcheck synccheck})
 limit="${SANITIZE_LIMIT:-1800}"
-matrix=(node --import tsx test/gpu/sanitize-matrix.ts)
+matrix=(node --import tsx test/gpu/sanitize-matrix.ts ${SANITIZE_MATRIX_ARGS:-})
 # Negative control: memcheck must catch a known out-of-bounds write, or a clean run below means nothing.
 nvcc -arch=native -o "$out/control" test/gpu/sanitizer-control.cu
 if compute-sanitizer --tool memcheck --error-exitcode 99 --log-file "$out/control.log" "$out/control"; then

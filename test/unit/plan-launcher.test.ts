@@ -187,8 +187,9 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(nhwc.launches[0]!.grid).toEqual([Math.ceil(((8 / vec.vec) * Math.ceil(8 / n.tileW) * Math.ceil(7 / n.tileH) * 2) / 128), 1]);
   });
 
-  it('float32 NCHW wide windows: the ring for rows of whole quads, x aligned and Wo >= minWo, one block per (strip, segment, channel, image), with its shared memory', () => {
+  it('float32 NCHW wide windows: the ring for rows of whole quads, x aligned and Wo >= minWo, one block per (strip, segment, channel, image), with its shared memory; the any-width ring for the other wide rows', () => {
     const ring = launcherFor({ kernelSize: 7 }).info.ring!;
+    const ringAny = launcherFor({ kernelSize: 7 }).info.ringAny!;
     expect(ring).toMatchObject({ cols: 4 * launcherFor({ kernelSize: 7 }).info.threads, minWo: 256 });
     expect(ring.cols).toBe(512);
     const calls: [bigint, number, boolean][] = [[16n, 512, true], [16n, 262, false], [16n, 510, false], [20n, 512, false], [48n, 1100, true]];
@@ -196,7 +197,7 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
       const l = launcherFor({ kernelSize: 7 });
       expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
       const { fn, grid, sharedBytes } = l.launches[0]!;
-      const expected = takesRing ? { fn: ring.name, grid: [Math.ceil((W - 6) / 512) * Math.ceil(64 / 64) * 3 * 2, 1], sharedBytes: ring.smem } : { fn: expect.not.stringMatching(/_ring$/), grid: expect.anything(), sharedBytes: 0 };
+      const expected = takesRing ? { fn: ring.name, grid: [Math.ceil((W - 6) / 512) * Math.ceil(64 / 64) * 3 * 2, 1], sharedBytes: ring.smem } : { fn: ringAny.name, grid: expect.anything(), sharedBytes: ringAny.smem };
       expect({ x, W, fn, grid, sharedBytes }).toEqual({ x, W, ...expected });
     }
     // Over 48 KiB (31x31) is allowed once, when the launcher is made; a pinned ring takes narrow rows too.
@@ -231,9 +232,16 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ring', tileH: 4 }).info.ring!.minFill).toBe(0); // pinned
   });
 
-  it('the any-width ring, pinned: every call, one block a (strip, segment, channel, image); its fill rule for default sources; not built where it does not fit', () => {
-    // Not in default sources yet (cuda-ring-any.ts): only a pinned variant builds it.
-    expect(launcherFor({ kernelSize: 3 }).info.ringAny).toBeUndefined();
+  it('the any-width ring, pinned: every call, one block a (strip, segment, channel, image); its fill rule in default sources; not built where it does not fit', () => {
+    // Default sources: [spec, x, W, family] (rows of whole vectors to the aligned ring or the tiled kernel; narrow rows to the direct kernel).
+    for (const [input, x, W, family] of [
+      [{ kernelSize: 3 }, 16n, 512, /_tiled_/], [{ kernelSize: 3 }, 16n, 514, /_ring_any$/], [{ kernelSize: 3 }, 20n, 512, /_ring_any$/], [{ kernelSize: 3 }, 16n, 385, /_direct$/],
+      [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 1023, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 515, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring$/],
+    ] as const) {
+      const l = launcherFor(input);
+      expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
+      expect({ input, x, W, fn: l.launches[0]!.fn }).toEqual({ input, x, W, fn: expect.stringMatching(family) });
+    }
     const pin = { kernel: 'ringAny', tileH: 4 } as const;
     // [spec, x, W]: unaligned widths, x off its vectors, tails (Wo % 512 <= 32), narrow rows.
     const cases = [

@@ -73,13 +73,16 @@ describe('CUDA variants', () => {
     expect(bounded({ kernelSize: 7 })).toBe(false);
   });
 
-  it('builds the any-width ring only when pinned, at 4 rows, where it fits (NCHW, stride 1, no dilation, windows up to 7x7), taking every call', () => {
+  it('builds the any-width ring where it fits (NCHW, stride 1, no dilation, windows up to 7x7): in default sources after the aligned ring and the tiled kernel, pinned at 4 rows taking every call', () => {
     const v = { kernel: 'ringAny', tileH: 4 } as const;
     for (const input of [{ kernelSize: 3 }, { kernelSize: 7, padding: 3, dtype: 'float16' }, { kernelSize: [3, 5], padding: [1, 2], dtype: 'bfloat16', channelMultiplier: 2, bias: true }] as const) {
       const spec = normalizeSpec(input);
-      // Not offered to the tuner or the bench, nor in the default source, until it has run on a GPU.
-      expect(allVariants(spec).some((x) => x.kernel === 'ringAny'), JSON.stringify(input)).toBe(false);
-      expect(generate(spec, 'cuda').plan!.entries.some((e) => e.name.endsWith('_ring_any')), JSON.stringify(input)).toBe(false);
+      expect(allVariants(spec).filter((x) => x.kernel === 'ringAny'), JSON.stringify(input)).toEqual([v]);
+      const order = generate(spec, 'cuda').plan!.entries.map((e) => (e.name.endsWith('_ring_any') ? 'ringAny' : e.name.endsWith('_ring') ? 'ring' : /_tiled_/.test(e.name) ? 'tiled' : e.name.endsWith('_direct') ? 'direct' : e.name));
+      const firstOf = (family: string) => order.indexOf(family);
+      expect(firstOf('ringAny'), JSON.stringify(order)).toBeGreaterThan(firstOf('ring'));
+      expect(firstOf('ringAny')).toBeLessThan(firstOf('direct'));
+      expect(firstOf('ringAny')).toBeGreaterThan(firstOf('tiled'));
       expect(normalizeVariant(spec, v)).toEqual(v);
       const g = generate(spec, 'cuda', v);
       expect(g.variant).toMatchObject({ kernel: 'ringAny', ringAnyTileH: 4 });

@@ -33,8 +33,8 @@ export interface BenchOptions {
   readonly variants: boolean;
   /**
    * A variant to time beside each case's default (and beside the others with `variants`), for the
-   * cases whose spec can take it: one that allVariants does not offer, such as the pinned-only
-   * any-width ring ({ kernel: 'ringAny', tileH: 4 }).
+   * cases whose spec can take it, including one that allVariants does not offer (a kernel family
+   * being measured before default sources hold it, as the any-width ring was).
    */
   readonly alsoVariant?: unknown;
   readonly reps: number;

@@ -106,7 +106,6 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
  */
 export const RING_ANY_IN_DEFAULT_SOURCES = true;
 
-
 /**
  * NCHW, stride 1, windows up to 7x7, rows of any width and x at any element alignment: the row
  * ring's blocks and window reads, each input element placed at its own column of the shared ring

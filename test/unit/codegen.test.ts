@@ -80,13 +80,14 @@ describe('codegen', () => {
     expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.directTileW).toBe(1);
   });
 
-  it('by default holds both kernel families where the tiled one applies, and lets the launcher choose', () => {
+  it('by default holds the kernel families that apply (tiled, any-width ring, direct), and lets the launcher choose', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
-    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4 });
-    // Tiled entries for the shapes they suit, then the direct kernel for every other call.
+    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4, ringAnyTileH: 4 });
+    // Tiled entries for the shapes they suit, the any-width ring for the wide rows they cannot load,
+    // then the direct kernel for every other call.
     // Beside the direct kernel the tiled family takes only rows of whole input vectors, so its
     // scalar-load entry is neither planned nor compiled; pinned, the tiled family keeps it.
-    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_direct']);
+    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
     const pinned = generate(normalizeSpec({ kernelSize: 3 }), 'cuda', { kernel: 'tiled', tileH: 4 });
     expect(pinned.plan!.entries.map((e) => e.name.slice(pinned.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
     expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
@@ -120,11 +121,11 @@ describe('the entry points a source holds', () => {
     }
   }
 
-  it('the reference spec (3x3, padding 1, fp32 NCHW) compiles four kernels: three tiled store widths and the direct one', () => {
+  it('the reference spec (3x3, padding 1, fp32 NCHW) compiles five kernels: three tiled store widths, the any-width ring and the direct one', () => {
     const g = generate(normalizeSpec({ kernelSize: 3, padding: 1 }), 'cuda');
-    expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
-    // NVRTC compiles them as four programs at once: the compile waits for one tiled kernel, not four.
-    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1']]);
+    expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any']);
+    // NVRTC compiles them as five programs at once: the compile waits for the slowest kernel, not for all five.
+    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1'], ['_ring_any']]);
   });
 });
 

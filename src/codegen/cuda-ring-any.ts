@@ -98,25 +98,20 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
 }
 
 /**
- * Whether default sources hold the any-width ring beside the other families (the launcher then
- * takes it by ringAnyTakes). On the H200, at the widths bench group's widths that are not whole
- * 16-byte vectors, it ran at 0.87-1.05 of the aligned library's bandwidth for float32 3x3, 0.77-0.96
- * for 16-bit 3x3, 0.85-0.96 for float32 7x7 'same' and 0.71-0.83 for 16-bit 7x7, where the direct
- * kernel those calls fell to ran at 0.63, 0.46, 0.23 and 0.31 (docs/perf.md).
- */
-export const RING_ANY_IN_DEFAULT_SOURCES = true;
-
-/**
  * NCHW, stride 1, windows up to 7x7, rows of any width and x at any element alignment: the row
  * ring's blocks and window reads, each input element placed at its own column of the shared ring
  * from naturally aligned 4-byte loads, outputs stored in pairs on the row's own 2-element grid
  * (bench/width-lab, `nar_pr`). After the aligned ring and the tiled kernel, which take the rows of
- * whole vectors they suit; before the direct kernel.
+ * whole vectors they suit; before the direct kernel. In default sources (taken by ringAnyTakes): on
+ * the H200, at the widths bench group's widths that are not whole 16-byte vectors, it ran at
+ * 0.87-1.05 of the aligned library's bandwidth for float32 3x3, 0.77-0.96 for 16-bit 3x3, 0.85-0.96
+ * for float32 7x7 'same' and 0.71-0.83 for 16-bit 7x7, where the direct kernel those calls fell to
+ * ran at 0.63, 0.46, 0.23 and 0.31 (docs/perf.md).
  */
 export const ringAnyFamily: CudaFamily = {
   id: 'ringAny', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS,
   build(spec, variant, symbol) {
-    if (!ringAnyFits(spec) || (variant !== undefined ? variant.kernel !== 'ringAny' : !RING_ANY_IN_DEFAULT_SOURCES)) return false;
+    if (!ringAnyFits(spec) || (variant !== undefined && variant.kernel !== 'ringAny')) return false;
     const parts = ringAnyParts(spec, variant?.tileH ?? RING_ANY_TILE_H, symbol, THREADS, variant !== undefined);
     return {
       parts,

@@ -1,7 +1,7 @@
 import { SpecError } from '../errors.js';
 import type { KernelSpec } from '../spec.js';
 import { nhwcVectors } from './cuda-nhwc.js';
-import { RING_ANY_IN_DEFAULT_SOURCES, ringAnyFits } from './cuda-ring-any.js';
+import { ringAnyFits } from './cuda-ring-any.js';
 import { ringFits } from './cuda-ring.js';
 import { ringNhwcFits } from './cuda-ring-nhwc.js';
 import { tiledApplies } from './cuda-tiled.js';
@@ -61,7 +61,5 @@ export function allVariants(spec: KernelSpec): CudaVariant[] {
     return [...TILE_HEIGHTS.nhwc.flatMap((tileH) => NHWC_TILE_WIDTHS.flatMap((tileW) => nhwcVectors(spec).map((vec): CudaVariant => ({ kernel: 'nhwc', tileH, tileW, vec })))), ...rings];
   }
   const of = (kernel: 'direct' | 'tiled' | 'ring' | 'ringAny') => TILE_HEIGHTS[kernel].map((tileH): CudaVariant => ({ kernel, tileH }));
-  // The any-width ring where default sources hold it (cuda-ring-any.ts); otherwise only pinned.
-  const anyWidth = RING_ANY_IN_DEFAULT_SOURCES && ringAnyFits(spec);
-  return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringFits(spec) ? of('ring') : []), ...(anyWidth ? of('ringAny') : [])];
+  return [...of('direct'), ...(tiledApplies(spec) ? of('tiled') : []), ...(ringFits(spec) ? of('ring') : []), ...(ringAnyFits(spec) ? of('ringAny') : [])];
 }

@@ -92,9 +92,10 @@ const jobs = [
   ...(pinnedOnly ? [] : TARGETED).map(([input, shape]): Job => ({ input, variant: undefined, shapes: [shape] })),
   ...PINNED.map(([input, shape]): Job => ({ input, variant: RING_ANY, shapes: [shape, ...SHAPES.filter((s) => s.join() !== shape.join())] })),
 ];
+const specCount = pinnedOnly ? PINNED.length : SPECS.length + TARGETED.length + PINNED.length;
 const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
 if (compileOnly) {
-  console.log(`${kernels.length} kernels compiled (${pinnedOnly ? PINNED.length : SPECS.length + TARGETED.length + PINNED.length} specs)`);
+  console.log(`${kernels.length} kernels compiled (${specCount} specs)`);
   process.exit(0);
 }
 
@@ -112,7 +113,7 @@ kernels.forEach((kernel, k) => {
     if (r.failures > 0 || r.checked === 0) failures.push(`${describeSpec(kernel.spec)} ${JSON.stringify(jobs[k]!.variant ?? 'default')} on ${shape.join('x')}: ${r.failures}/${r.checked} wrong`);
   }
 });
-const summary = { specs: pinnedOnly ? PINNED.length : SPECS.length + TARGETED.length + PINNED.length, kernels: kernels.length, launches, outputsChecked: checked, failures };
+const summary = { specs: specCount, kernels: kernels.length, launches, outputsChecked: checked, failures };
 console.log(JSON.stringify(summary));
 if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
 process.exit(failures.length === 0 ? 0 : 1);

@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/generate.js';
 import { allVariants } from '../../src/codegen/variant.js';
-import { RING_ANY_TILE_H, ringAnyFits } from '../../src/codegen/cuda-ring-any.js';
 import { bindings, chooseEntry, type PlanCall } from '../../src/plan/choose.js';
 import { evaluate, type Bindings } from '../../src/plan/expr.js';
 import type { FootprintAxis, PlanEntry } from '../../src/plan/plan.js';
@@ -70,8 +69,7 @@ const SCOPES = ['direct', 'tiled', 'ring', 'ring_any', 'sep', 'nhwc', 'ring_nhwc
 function launch(c: LaunchCase) {
   let spec;
   try { spec = normalizeSpec(c.input); } catch { return undefined; } // a window larger than its padding allows
-  // The any-width ring is built only when pinned (not yet in default sources): drawn as a variant here.
-  const variants = [undefined, ...allVariants(spec), ...(ringAnyFits(spec) ? [{ kernel: 'ringAny', tileH: RING_ANY_TILE_H } as const] : [])];
+  const variants = [undefined, ...allVariants(spec)];
   const g = generate(spec, 'cuda', variants[c.pick % variants.length]);
   const plan = g.plan!;
   const a = 1024n;

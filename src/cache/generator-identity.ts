@@ -20,7 +20,7 @@ export const GENERATOR_MODULES: Readonly<Record<Target, readonly string[]>> = {
   cuda: [
     'backends/cuda', 'codegen/c-expr', 'codegen/common', 'codegen/cuda', 'codegen/cuda-direct', 'codegen/cuda-nhwc', 'codegen/cuda-ring',
     'codegen/cuda-ring-any', 'codegen/cuda-ring-nhwc', 'codegen/cuda-separable', 'codegen/cuda-tiled', 'codegen/epilogue', 'codegen/families', 'codegen/family',
-    'codegen/footprint', 'codegen/host-launcher', 'codegen/plan-prologue', 'codegen/templates', 'dtype', 'errors', 'plan/expr', 'plan/plan', 'spec', 'version',
+    'codegen/footprint', 'codegen/host-launcher', 'codegen/plan-prologue', 'codegen/ring-segment', 'codegen/templates', 'dtype', 'errors', 'plan/expr', 'plan/plan', 'spec', 'version',
   ],
 };
 

@@ -1,16 +1,17 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
 import { and, ceilDiv, ge, le, max, mul, num, sub, v, type Expr } from '../plan/expr.js';
-import type { InputFootprint } from '../plan/plan.js';
+import type { InputFootprint, PlanEntry } from '../plan/plan.js';
 import { THREADS, type CudaFamily } from './family.js';
 import { tileAxis } from './footprint.js';
-import { ringSegment } from './cuda-ring.js';
+import { ringSegment } from './ring-segment.js';
 
 /** Rows a step: the width lab's designs were built and measured at 4 (bench/width-lab/README.md). */
 export const RING_ANY_TILE_H = 4;
 
 /** The widest remainder past the full strips done by tail blocks rather than one more, mostly empty, strip. */
-const TAIL_MAX = 32;
+export const RING_ANY_TAIL_MAX = 32;
+const TAIL_MAX = RING_ANY_TAIL_MAX;
 
 /** The largest window side: the lab covered 3x3 and 7x7 with every tap's weight in registers. */
 const MAX_SIDE = 7;
@@ -48,6 +49,17 @@ function ringAnyMinBlocks(spec: KernelSpec): number {
   if (spec.dtype === 'float32') return kh * kw > 25 || residual ? 5 : 8;
   return kh * kw <= 25 ? 8 : residual ? 6 : 7;
 }
+
+/**
+ * Windows over 9 taps: rows filling EARLY_MIN_FILL quarters of its strips are tried before the tiled
+ * kernel, rows filling less (down to minFill) after it. On the H200 the tiled kernel ran at 0.55-0.62
+ * of the aligned ring's speed at fp32 7x7 and 0.72 at 5x5 (docs/perf.md, every variant of the
+ * kernel-size group), this ring at 0.85-0.96 at fp32 7x7 and 0.71-0.83 at 16-bit 7x7 on full
+ * strips: so on the rows of whole vectors that the aligned ring leaves it for (a last strip of a
+ * few columns, which this ring does in tail blocks) it is the faster of the two.
+ */
+const EARLY_RANK = 0.5;
+const EARLY_MIN_FILL = 3;
 
 /** Columns beyond which the kernel's int column arithmetic (c0 + ROW + 1) could overflow. */
 const MAX_W = 2 ** 30;
@@ -116,11 +128,15 @@ export const ringAnyFamily: CudaFamily = {
     return {
       parts,
       variant: { ringAnyTileH: parts.tileH },
-      entries: () => [{
-        name: parts.name, scope: 'ring_any', when: ringAnyTakes(parts), threads: THREADS, tilesPerBlock: 1,
+      entries: () => [entry(ringAnyTakes(parts))],
+      ...(variant === undefined && parts.minFill < EARLY_MIN_FILL ? { early: { rank: EARLY_RANK, entries: () => [entry(ringAnyTakes({ ...parts, minFill: EARLY_MIN_FILL }))] } } : {}),
+    };
+    function entry(when: Expr): PlanEntry {
+      return {
+        name: parts.name, scope: 'ring_any', when, threads: THREADS, tilesPerBlock: 1,
         grid: { axes: [{ size: parts.cols, extent: v('Wo') }, { size: parts.segment, extent: v('Ho') }, { size: 1, extent: mul(v('C'), spec.channelMultiplier) }], images: v('N') },
         sharedBytes: num(parts.smem), maxSharedBytes: parts.smem, takesPixels: false, footprint: parts.footprint,
-      }],
-    };
+      };
+    }
   },
 };

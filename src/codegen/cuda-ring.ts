@@ -1,26 +1,13 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
-import { and, ceilDiv, divides, ge, mul, num, v, type Expr } from '../plan/expr.js';
+import { and, ceilDiv, divides, ge, max, mul, num, sub, v, type Expr } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
 import { tileAxis } from './footprint.js';
 import { aligned16 } from './plan-prologue.js';
-
-/** Output rows a ring block walks: enough blocks to fill the GPU, few enough ring prologues. */
-export const RING_SEGMENT = 64;
-
-/**
- * Rows a block walks for this spec: RING_SEGMENT, but 16 for 16-bit 3-row windows without vertical
- * padding. Measured on an H100 (TH = 4, docs/perf.md): unpadded 3x3 gained 1-3% on three shapes in both
- * 16-bit types (reference fp16 1.532 -> 1.513 ms, bf16 1.535 -> 1.518), padded 3x3 lost 1-3% on the
- * same shapes and 7x7 lost 14% (its prologue is 6 rows a segment). Why padding decides is not
- * understood (docs/perf.md).
- */
-export function ringSegment(spec: KernelSpec): number {
-  const [pt, pb] = spec.padding;
-  return spec.dtype !== 'float32' && spec.kernelSize[0] === 3 && spec.dilation[0] === 1 && pt === 0 && pb === 0 ? 16 : RING_SEGMENT;
-}
+import { RING_ANY_TAIL_MAX, ringAnyFits } from './cuda-ring-any.js';
+import { ringSegment } from './ring-segment.js';
 
 /** Default rows a step, from a sweep on an H100 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
 export const RING_TILE_H = 4;
@@ -86,11 +73,16 @@ function ringMinBlocks(spec: KernelSpec): number {
 
 /**
  * The calls the ring takes: rows of whole 16-byte vectors, x aligned, rows at least minWo wide (narrow
- * planes go to the tiled or direct kernel), filling at least minFill quarters of their strips' columns.
+ * planes go to the tiled or direct kernel), filling at least minFill quarters of their strips' columns,
+ * and, where tailMax > 0, no last strip of 1 to tailMax columns: the any-width ring does such a
+ * remainder in tail blocks, where this kernel would run a whole strip's blocks for it.
  */
-function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly minWo: number; readonly minFill: number }): Expr {
+function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly minWo: number; readonly minFill: number; readonly tailMax: number }): Expr {
   const Wo = v('Wo');
-  return and(divides(ring.vec, v('W')), aligned16('xLow'), ge(Wo, ring.minWo), ge(mul(4, Wo), mul(ring.minFill, mul(ceilDiv(Wo, ring.cols), ring.cols))));
+  const fills = ge(mul(4, Wo), mul(ring.minFill, mul(ceilDiv(Wo, ring.cols), ring.cols)));
+  const takes = [divides(ring.vec, v('W')), aligned16('xLow'), ge(Wo, ring.minWo), fills];
+  if (ring.tailMax > 0) takes.push(ge(mul(ceilDiv(max(sub(Wo, ring.tailMax), 1), ring.cols), ring.cols), Wo));
+  return and(...takes);
 }
 
 /**
@@ -125,6 +117,12 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
     name: `${symbol}_ring`, vec, stages, tileH, segment, minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Quarters of its strips' columns a row must fill for the launcher to take the ring (0: any). */
     minFill: pinned ? 0 : ringMinFill(spec),
+    /**
+     * The widest last strip it leaves to the any-width ring's tail blocks, where default sources hold
+     * that ring (0: none). At fp32 7x7 'same' W = 516 (a second strip of 4 columns) this ring took
+     * 5.21 ms on the H200, the any-width ring 3.16 (docs/perf.md).
+     */
+    tailMax: pinned || !ringAnyFits(spec) ? 0 : RING_ANY_TAIL_MAX,
     /** Output columns of a strip: the grid's first extent is Wo / cols rounded up. */
     cols,
     footprint,

@@ -59,7 +59,7 @@ function compileUnits(
   renderUnit: (parts: Record<string, object>, b: Built) => string,
 ): CompileUnit[] {
   return built.flatMap((b) => {
-    const names = entriesOf.get(b.family)!.map((e) => e.name);
+    const names = [...new Set(entriesOf.get(b.family)!.map((e) => e.name))];
     const parts = familyParts[b.family.id] as object;
     const listed = (parts as { entries?: unknown }).entries;
     const own = Array.isArray(listed) ? (listed as { name: string }[]) : [];
@@ -91,12 +91,18 @@ function sourceThreads(families: readonly CudaFamily[]): number {
 function launchPlan(spec: KernelSpec, built: readonly Built[]): { plan: LaunchPlan; entriesOf: Map<CudaFamily, PlanEntry[]> } {
   const prologue = planPrologue(spec);
   const ranked = [...built].sort((a, b) => a.family.launchRank - b.family.launchRank);
-  const entriesOf = new Map(ranked.map((b, i) => [b.family, b.build.entries(i === ranked.length - 1)]));
+  // Each family's entries at its rank, and its early entries (if any) at theirs; a stable sort keeps
+  // registry order among equal ranks.
+  const groups = ranked.flatMap((b, i) => [
+    { family: b.family, rank: b.family.launchRank, entries: b.build.entries(i === ranked.length - 1) },
+    ...(b.build.early ? [{ family: b.family, rank: b.build.early.rank, entries: b.build.early.entries() }] : []),
+  ]).sort((x, y) => x.rank - y.rank);
+  const entriesOf = new Map(ranked.map((b) => [b.family, groups.filter((g) => g.family === b.family).flatMap((g) => g.entries)]));
   return {
     plan: {
       ...prologue,
       checks: [...prologue.checks, ...built.flatMap((b) => b.build.checks ?? [])],
-      entries: ranked.flatMap((b) => entriesOf.get(b.family)!),
+      entries: groups.flatMap((g) => g.entries),
     },
     entriesOf,
   };

@@ -21,6 +21,11 @@ export interface FamilyBuild {
    * take every call they can rather than only the calls they suit best.
    */
   entries(last: boolean): PlanEntry[];
+  /**
+   * Entries tried at another place than the family's launchRank (before a family that would take
+   * those calls at a lower rate), beside its own: the same kernels under a stricter condition.
+   */
+  readonly early?: { readonly rank: number; entries(): PlanEntry[] };
 }
 
 export interface CudaFamily {

@@ -47,6 +47,24 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
     }
   });
 
+  // Default sources: the aligned ring yields rows whose last strip would hold 1-32 columns, and windows
+  // over 9 taps try the any-width ring before the tiled kernel; each call checked on the entry it takes.
+  const routed: [SpecInput, [number, number, number, number], RegExp][] = [
+    [{ kernelSize: 7, padding: 3 }, [1, 2, 70, 516], /_ring_any$/],
+    [{ kernelSize: 7, padding: 3 }, [1, 2, 70, 548], /_ring$/],
+    [{ kernelSize: 5, padding: 2, bias: true }, [1, 2, 40, 1028], /_ring_any$/],
+    [{ kernelSize: 7, padding: 3, dtype: 'float16' }, [1, 3, 41, 528], /_ring_any$/],
+    [{ kernelSize: 3, padding: 1, dtype: 'bfloat16' }, [1, 2, 20, 1544], /_tiled/],
+    [{ kernelSize: 3, padding: 1, dtype: 'bfloat16' }, [1, 2, 20, 1576], /_ring$/],
+  ];
+  it.each(routed)('default source, %j on %j: takes the entry its rule names and matches float64', async (input, shape, entry) => {
+    expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(entry);
+    const kernel = await compile(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')) });
+    const r = checkOnShape(kernel, shape, SEED);
+    expect(r.failures, JSON.stringify(r.firstFailures)).toBe(0);
+    expect(r.checked).toBeGreaterThan(0);
+  });
+
   it('pinned, it takes narrow rows too', async () => {
     for (const [input, shape] of [[{ kernelSize: 3, dtype: 'bfloat16' }, [2, 3, 17, 29]], [{ kernelSize: 7, padding: 3 }, [1, 2, 9, 13]]] as const) {
       expect(entryFor(normalizeSpec(input), variant, shape)).toMatch(/_ring_any$/);

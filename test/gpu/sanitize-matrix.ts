@@ -56,6 +56,10 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
   // outside the image) with every epilogue operand, three strips and two segments.
   [{ kernelSize: 3, padding: [1, 1, 3, 1], dtype: 'bfloat16' }, [1, 2, 70, 1016]],
   [{ kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true }, [1, 36, 66, 40]],
+  // Whole-vector rows the aligned ring yields to the any-width ring (a last strip of 1-32 columns), and
+  // a 16-bit 7x7 whose any-width ring is tried before the tiled kernel.
+  [{ kernelSize: 7, padding: 3 }, [1, 2, 70, 516]],
+  [{ kernelSize: 7, padding: 3, dtype: 'float16' }, [1, 3, 41, 528]],
 ];
 
 /**

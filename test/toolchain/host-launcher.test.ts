@@ -43,7 +43,9 @@ function launchersHeader(): string {
     'struct Launcher { LaunchFn launch; int count; const void* const* kernels; const bool* takes_pixels; };',
   ];
   const sources = plans.map((plan, i) => {
-    const stubs = plan.entries.map((e) => `namespace ${e.scope} { void ${e.name}(const storage_t*, const storage_t*, const EpiArgs, out_t*, int, int, int, int, int, TileGrid${e.takesPixels ? ', i64' : ''}) {} }`);
+    // One stub per kernel: an entry may appear twice in a plan (tried early under one rule, later under another).
+    const kernels = [...new Map(plan.entries.map((e) => [`${e.scope}::${e.name}`, e])).values()];
+    const stubs = kernels.map((e) => `namespace ${e.scope} { void ${e.name}(const storage_t*, const storage_t*, const EpiArgs, out_t*, int, int, int, int, int, TileGrid${e.takesPixels ? ', i64' : ''}) {} }`);
     const table = [
       `const void* const kernels[] = {${plan.entries.map((e) => `(const void*)${e.scope}::${e.name}`).join(', ')}};`,
       `const bool takes_pixels[] = {${plan.entries.map((e) => e.takesPixels).join(', ')}};`,
@@ -84,7 +86,10 @@ function expected(c: Call): string {
   const allowed = e.maxSharedBytes > DEFAULT_SHARED_LIMIT && chosen.sharedBytes > DEFAULT_SHARED_LIMIT ? chosen.sharedBytes : -1;
   const pixels = e.takesPixels ? BigInt(c.N) * BigInt(chosen.Ho) * BigInt(chosen.Wo) : -1n;
   const g = chosen.grid;
-  return ['0', plan.entries.indexOf(e), ...chosen.blocks, 1, chosen.threads, chosen.sharedBytes, allowed, g.tilesW, g.tilesH, g.channels, g.tiles, pixels].join(' ');
+  // The launcher is seen by the kernel it launched: the first entry of that kernel (one kernel may
+  // have two entries, under different conditions, with the same launch).
+  const kernel = plan.entries.findIndex((x) => x.scope === e.scope && x.name === e.name);
+  return ['0', kernel, ...chosen.blocks, 1, chosen.threads, chosen.sharedBytes, allowed, g.tilesW, g.tilesH, g.channels, g.tiles, pixels].join(' ');
 }
 
 describe.skipIf(!hasCxx)('the emitted nvcc host launcher (compiled by a C++ compiler against a recording CUDA runtime)', () => {

@@ -109,7 +109,8 @@ describe('the entry points a source holds', () => {
     for (const variant of [undefined, ...allVariants(spec)]) {
       it(`${specTag(spec)} ${variant ? JSON.stringify(variant) : 'default'}: exactly its plan's entries, and in its units each once`, () => {
         const g = generate(spec, 'cuda', variant);
-        const planned = g.plan!.entries.map((e) => e.name).sort();
+        // A kernel may have two plan entries (tried early under a stricter condition, later under its own).
+        const planned = [...new Set(g.plan!.entries.map((e) => e.name))].sort();
         expect(entryPoints(g.source).sort()).toEqual(planned);
         const units = g.units!();
         expect(units.flatMap((u) => u.entries).sort()).toEqual(planned);

@@ -233,12 +233,18 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
   });
 
   it('the any-width ring, pinned: every call, one block a (strip, segment, channel, image); its fill rule in default sources; not built where it does not fit', () => {
-    // Default sources: [spec, x, W, family] (rows of whole vectors to the aligned ring or the tiled kernel; narrow rows to the direct kernel).
-    for (const [input, x, W, family] of [
+    // Default sources: [spec, x, W, family] (rows of whole vectors to the aligned ring or the tiled kernel; narrow rows to the direct kernel;
+    // a last strip of 1-32 columns to the any-width ring's tail blocks, ahead of the tiled kernel above 9 taps where it fills 3/4 of its strips).
+    for (const [input, x, W, family, pinned] of [
       [{ kernelSize: 3 }, 16n, 512, /_tiled_/], [{ kernelSize: 3 }, 16n, 514, /_ring_any$/], [{ kernelSize: 3 }, 20n, 512, /_ring_any$/], [{ kernelSize: 3 }, 16n, 385, /_direct$/],
-      [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 1023, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 515, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring$/],
+      [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 1023, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 515, /_ring_any$/],
+      [{ kernelSize: 7, padding: 3 }, 16n, 512, /_ring$/], [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 544, /_ring_any$/],
+      [{ kernelSize: 7, padding: 3 }, 16n, 548, /_ring$/], [{ kernelSize: 7, padding: 3 }, 16n, 640, /_ring$/], [{ kernelSize: 5, padding: 2 }, 16n, 1028, /_ring_any$/],
+      [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 528, /_ring_any$/], [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 640, /_tiled_/],
+      [{ kernelSize: 3, padding: 1, dtype: 'float16' }, 16n, 1544, /_tiled_/], [{ kernelSize: 3, padding: 1, dtype: 'float16' }, 16n, 1576, /_ring$/],
+      [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring$/, { kernel: 'ring', tileH: 4 }],
     ] as const) {
-      const l = launcherFor(input);
+      const l = launcherFor(input, 90, 90, pinned);
       expect(l.launch(x, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 3, 70, W, 0n)).toBe(0);
       expect({ input, x, W, fn: l.launches[0]!.fn }).toEqual({ input, x, W, fn: expect.stringMatching(family) });
     }

@@ -73,7 +73,7 @@ describe('CUDA variants', () => {
     expect(bounded({ kernelSize: 7 })).toBe(false);
   });
 
-  it('builds the any-width ring where it fits (NCHW, stride 1, no dilation, windows up to 7x7): in default sources after the aligned ring and the tiled kernel, pinned at 4 rows taking every call', () => {
+  it('builds the any-width ring where it fits (NCHW, stride 1, no dilation, windows up to 7x7): in default sources after the aligned ring and the tiled kernel (above 9 taps also before the tiled kernel, on fuller strips), pinned at 4 rows taking every call', () => {
     const v = { kernel: 'ringAny', tileH: 4 } as const;
     for (const input of [{ kernelSize: 3 }, { kernelSize: 7, padding: 3, dtype: 'float16' }, { kernelSize: [3, 5], padding: [1, 2], dtype: 'bfloat16', channelMultiplier: 2, bias: true }] as const) {
       const spec = normalizeSpec(input);
@@ -82,7 +82,11 @@ describe('CUDA variants', () => {
       const firstOf = (family: string) => order.indexOf(family);
       expect(firstOf('ringAny'), JSON.stringify(order)).toBeGreaterThan(firstOf('ring'));
       expect(firstOf('ringAny')).toBeLessThan(firstOf('direct'));
-      expect(firstOf('ringAny')).toBeGreaterThan(firstOf('tiled'));
+      const lastOf = (family: string) => order.lastIndexOf(family);
+      expect(lastOf('ringAny')).toBeGreaterThan(firstOf('tiled'));
+      const early = spec.kernelSize[0] * spec.kernelSize[1] > 9;
+      expect(firstOf('ringAny') < firstOf('tiled'), JSON.stringify(order)).toBe(early);
+      expect(order.filter((f) => f === 'ringAny')).toHaveLength(early ? 2 : 1);
       expect(normalizeVariant(spec, v)).toEqual(v);
       const g = generate(spec, 'cuda', v);
       expect(g.variant).toMatchObject({ kernel: 'ringAny', ringAnyTileH: 4 });

@@ -13,7 +13,7 @@ import { nvrtc, nvrtcCandidates } from '../../src/ffi/nvrtc.js';
 import { compileNvrtc, nvrtcOptions } from '../../src/compiler/compilers.js';
 import { unpackCubins } from '../../src/compiler/cubin-set.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
+import { hasGpu, hasNvrtc, nvrtcReason } from '../helpers/requirements.js';
 
 const EM_CUDA = 190;
 
@@ -123,7 +123,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
       expect(images.map((i) => i.entries)).toEqual(units.length > 1 ? units.map((u) => u.entries) : [undefined]);
       const parts: Record<string, string> = Object.assign({}, ...images.map((i) => kernelText(i.image)));
       expect(parts).toEqual(whole);
-      expect(Object.keys(whole).sort()).toEqual(g.plan!.entries.map((e) => e.name).sort());
+      expect(Object.keys(whole).sort()).toEqual([...new Set(g.plan!.entries.map((e) => e.name))].sort());
     }
   }, 120_000);
 
@@ -139,7 +139,8 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
     expect(err).toBeInstanceOf(SpecError);
   });
 
-  it('compile() without a GPU still says so rather than compiling', async () => {
+  // Where a GPU is present the compile succeeds: nothing to check there (the GPU suites cover it).
+  it.skipIf(hasGpu)('compile() without a GPU still says so rather than compiling', async () => {
     await expect(compile({ kernelSize: 3 }, { target: 'cuda', compiler: 'nvrtc' })).rejects.toThrow(NoGpuError);
   });
   it('compiles large-window kernels concurrently without overflowing the call stack (koffi async stack)', async () => {

@@ -114,7 +114,9 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
  * ring's blocks and window reads, each input element placed at its own column of the shared ring
  * from naturally aligned 4-byte loads, outputs stored in pairs on the row's own 2-element grid
  * (bench/width-lab, `nar_pr`). After the aligned ring and the tiled kernel, which take the rows of
- * whole vectors they suit; before the direct kernel. In default sources (taken by ringAnyTakes): on
+ * whole vectors they suit (the aligned ring leaves it rows whose last strip would hold at most
+ * RING_ANY_TAIL_MAX columns; above 9 taps its early entry comes before the tiled kernel); before
+ * the direct kernel. In default sources (taken by ringAnyTakes): on
  * the H200, at the widths bench group's widths that are not whole 16-byte vectors, it ran at
  * 0.87-1.05 of the aligned library's bandwidth for float32 3x3, 0.77-0.96 for 16-bit 3x3, 0.85-0.96
  * for float32 7x7 'same' and 0.71-0.83 for 16-bit 7x7, where the direct kernel those calls fell to

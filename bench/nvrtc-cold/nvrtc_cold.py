@@ -11,6 +11,8 @@ would otherwise answer repeated runs in a fraction of the time). Configurations,
                compiled at once on as many threads, else gen/after.cu, with nvrtcOptions' options
   after-whole  gen/after.cu as one program with nvrtcOptions' options (what units add)
   empty        a one-line kernel: NVRTC's fixed cost per program
+  unit-N       each program of the units alone (which one the compile waits for)
+  all-but-last the units but the last at once (from 12.3): what the last one adds
 
 Then it checks that every kernel's machine code (its .text section, by hash) is the same in the
 before and after cubins.
@@ -154,6 +156,10 @@ def main():
         ('after-whole', [gen('after.cu')], now),
         ('empty', ['-'], old),
     ]
+    # Each program alone, and all but the last (the slowest one's share of the wait).
+    configs += [(f'unit-{i}', [u], now) for i, u in enumerate(units)]
+    if compiles_apart(v) and len(units) > 1:
+        configs.append(('all-but-last', units[:-1], now))
     print(f'libnvrtc {args.lib} (NVRTC {v[0]}.{v[1]}), {args.arch}, {os.cpu_count()} CPUs, {args.runs} fresh processes each')
     print(f'options now: {" ".join(now)}; units compiled apart: {"yes, " + str(len(units)) if compiles_apart(v) else "no"}')
     report = {'nvrtc': f'{v[0]}.{v[1]}', 'lib': args.lib, 'arch': args.arch, 'cpus': os.cpu_count(), 'configs': {}}

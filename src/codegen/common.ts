@@ -35,6 +35,8 @@ export interface GeneratedSource {
 export interface CompileUnit {
   readonly entries: readonly string[];
   readonly source: string;
+  /** Its expected compile time relative to other units' (CudaFamily.compileWeight): heavier ones start first. */
+  readonly weight: number;
 }
 
 /**

@@ -60,13 +60,14 @@ function compileUnits(
 ): CompileUnit[] {
   return built.flatMap((b) => {
     const names = [...new Set(entriesOf.get(b.family)!.map((e) => e.name))];
+    const weight = b.family.compileWeight ?? 1;
     const parts = familyParts[b.family.id] as object;
     const listed = (parts as { entries?: unknown }).entries;
     const own = Array.isArray(listed) ? (listed as { name: string }[]) : [];
     if (names.length > 1 && names.every((n) => own.some((e) => e.name === n))) {
-      return names.map((name) => ({ entries: [name], source: renderUnit({ [b.family.id]: { ...parts, entries: own.filter((e) => e.name === name) } }, b) }));
+      return names.map((name) => ({ entries: [name], source: renderUnit({ [b.family.id]: { ...parts, entries: own.filter((e) => e.name === name) } }, b), weight }));
     }
-    return [{ entries: names, source: renderUnit({ [b.family.id]: parts }, b) }];
+    return [{ entries: names, source: renderUnit({ [b.family.id]: parts }, b), weight }];
   });
 }
 

@@ -39,6 +39,11 @@ export interface CudaFamily {
   readonly launchRank: number;
   /** Threads per block, the template's THREADS: families in one source agree on it. */
   readonly threads: number;
+  /**
+   * NVRTC's time for one of its programs relative to one tiled entry point's (1 where not measured):
+   * a source's programs start heaviest first, so the slowest does not wait for a worker thread.
+   */
+  readonly compileWeight?: number;
   /** The family for this spec and variant, or false where the source does not hold it. */
   build(spec: KernelSpec, variant: CudaVariant | undefined, symbol: string): FamilyBuild | false;
 }

@@ -56,7 +56,11 @@ export async function compileNvrtc(compiler: Nvrtc, source: string, options: rea
   const apart = units && compilesApart(compiler.version) ? units() : [];
   if (apart.length > 1) {
     const started = performance.now();
-    const outs = await Promise.all(apart.map((u) => compiler.compile(u.source, options)));
+    // koffi runs each compile on one of libuv's worker threads (4 by default), first come first
+    // served: the heaviest programs start first, so that the slowest does not wait behind the others.
+    const running: Promise<Awaited<ReturnType<Nvrtc['compile']>>>[] = new Array(apart.length);
+    for (const i of apart.map((_, i) => i).sort((a, b) => apart[b]!.weight - apart[a]!.weight)) running[i] = compiler.compile(apart[i]!.source, options);
+    const outs = await Promise.all(running);
     throwIfAborted(signal, 'compile');
     await writeFile(artifactPath, packCubins(outs.map((o, i) => ({ entries: apart[i]!.entries, cubin: o.cubin }))), { mode: 0o600 });
     return { artifactPath, log: outs.map((o) => o.log).filter(Boolean).join('\n'), milliseconds: performance.now() - started };

@@ -1,5 +1,7 @@
 // koffi's types, named once, and the one place libraries are loaded.
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type koffiModule from 'koffi';
 import type { LibraryHandle } from 'koffi';
 
@@ -8,8 +10,97 @@ let loaded: Koffi | undefined;
 
 /** koffi, loaded on the first library load or FFI call rather than at import (nothing loads CUDA or FFI at import). */
 export function ffi(): Koffi {
-  loaded ??= createRequire(import.meta.url)('koffi') as Koffi;
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  loaded = koffiAddon(require) ?? (require('koffi') as Koffi);
   return loaded;
+}
+
+/** Where the addon is looked for: the running process by default, another in tests. */
+export interface AddonHost {
+  readonly platform: NodeJS.Platform;
+  readonly arch: string;
+  /** The node binary, whose ELF interpreter tells glibc from musl. */
+  readonly execPath: string;
+}
+
+const thisProcess: AddonHost = process;
+
+/**
+ * koffi's native addon, required by its path in koffi's platform package, or undefined wherever that
+ * is not sure to be the binary koffi's own loader would pick (then the caller loads 'koffi').
+ * koffi's loader costs about 4 ms of a CPU cache hit in a new process: its bundled loader code,
+ * its platform package's loader, the libc detection in both, and require's resolution of two
+ * packages through their exports. Its wrapper over the addon only adds deprecated aliases (cdecl,
+ * stdcall, resolve, introspect, register with a `this`), none used here. Only linux x64 and arm64,
+ * where koffi names the binary by process.arch alone. The addon is required by its real path, the
+ * key koffi's loader also reaches, so either loader finds the other's module in require's cache.
+ */
+export function koffiAddon(require: NodeRequire, host: AddonHost = thisProcess): Koffi | undefined {
+  if (host.platform !== 'linux' || (host.arch !== 'x64' && host.arch !== 'arm64')) return undefined;
+  try {
+    const libc = elfLibc(host.execPath);
+    if (!libc) return undefined;
+    // The folders require searches for 'koffi', in its order: the first holding koffi/package.json is
+    // where require('koffi') lands (resolving through its exports costs about a millisecond more).
+    const koffiDir = firstExisting(require.resolve.paths('koffi'), 'koffi', 'package.json');
+    if (!koffiDir) return undefined;
+    const realKoffi = realpathSync(koffiDir);
+    // koffi's loader requires the platform package from inside koffi (a nested or pnpm layout included).
+    const platformPackage = `@koromix/koffi-linux-${host.arch}`;
+    const fromKoffi = createRequire(join(realKoffi, 'package.json'));
+    const binary = join(`${libc === 'musl' ? 'musl' : 'linux'}_${host.arch}`, 'koffi.node');
+    const platformDir = firstExisting(fromKoffi.resolve.paths(platformPackage), platformPackage, binary);
+    if (!platformDir) return undefined;
+    const addon = fromKoffi(join(realpathSync(platformDir), binary)) as Koffi | undefined;
+    // koffi's loader refuses an addon of another version than its own package ("Mismatched native Koffi modules"): so does this.
+    const { version } = JSON.parse(readFileSync(join(realKoffi, 'package.json'), 'utf8')) as { version?: unknown };
+    if (typeof addon?.load !== 'function' || typeof addon.config !== 'function' || (addon as { version?: unknown }).version !== version) return undefined;
+    return addon;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first of `folders`/`name` that holds `file`, or undefined. */
+function firstExisting(folders: readonly string[] | null, name: string, file: string): string | undefined {
+  return folders?.map((folder) => join(folder, name)).find((dir) => existsSync(join(dir, file)));
+}
+
+const PT_INTERP = 3;
+
+/**
+ * glibc or musl, from the ELF interpreter of the node binary, as koffi's loader decides it; undefined
+ * where the binary is no 64-bit little-endian ELF executable with an interpreter.
+ */
+export function elfLibc(execPath: string): 'glibc' | 'musl' | undefined {
+  const fd = openSync(execPath, 'r');
+  try {
+    const read = (position: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, position));
+    };
+    const header = read(0, 64);
+    // ELF magic, 64-bit class, little-endian, version 1; program headers of 56 bytes.
+    if (header.length < 64 || header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1 || header[6] !== 1) return undefined;
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phentsize = header.readUInt16LE(54);
+    const phnum = header.readUInt16LE(56);
+    if (phentsize !== 56) return undefined;
+    const table = read(phoff, phnum * phentsize);
+    if (table.length !== phnum * phentsize) return undefined;
+    for (let at = 0; at < table.length; at += phentsize) {
+      if (table.readUInt32LE(at) !== PT_INTERP) continue;
+      const size = Number(table.readBigUInt64LE(at + 32));
+      const interp = read(Number(table.readBigUInt64LE(at + 8)), size);
+      if (size === 0 || interp.length !== size || interp[size - 1] !== 0) return undefined;
+      const name = interp.subarray(0, size - 1).toString('latin1');
+      return name.slice(name.lastIndexOf('/') + 1).startsWith('ld-musl-') ? 'musl' : 'glibc';
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export type FfiLibrary = LibraryHandle;

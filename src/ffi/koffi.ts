@@ -68,40 +68,53 @@ function firstExisting(folders: readonly string[] | null, name: string, file: st
 }
 
 const PT_INTERP = 3;
+/** The start of musl's dynamic loader's name (ld-musl-x86_64.so.1), as koffi's loader tests it. */
+const MUSL_LOADER = Array.from('ld-musl-', (c) => c.charCodeAt(0));
+/** One read covers the ELF header, the program headers and the interpreter's name in usual binaries. */
+const HEAD_BYTES = 4096;
 
 /**
  * glibc or musl, from the ELF interpreter of the node binary, as koffi's loader decides it; undefined
- * where the binary is no 64-bit little-endian ELF executable with an interpreter.
+ * where the binary is no 64-bit little-endian ELF executable with an interpreter. Bytes are read by
+ * index, not through Buffer's readers and decoders: each of those costs its first compile here (a
+ * few hundredths of a millisecond), together more than the file reads.
  */
 export function elfLibc(execPath: string): 'glibc' | 'musl' | undefined {
   const fd = openSync(execPath, 'r');
   try {
-    const read = (position: number, length: number) => {
-      const buf = Buffer.alloc(length);
-      return buf.subarray(0, readSync(fd, buf, 0, length, position));
+    const head = new Uint8Array(HEAD_BYTES);
+    const headLength = readSync(fd, head, 0, HEAD_BYTES, 0);
+    /** `length` bytes at `position`: from the first read when they lie in it. */
+    const read = (position: number, length: number): Uint8Array => {
+      if (position + length <= headLength) return head.subarray(position, position + length);
+      const bytes = new Uint8Array(length);
+      return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
     };
-    const header = read(0, 64);
     // ELF magic, 64-bit class, little-endian, version 1; program headers of 56 bytes.
-    if (header.length < 64 || header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2 || header[5] !== 1 || header[6] !== 1) return undefined;
-    const phoff = Number(header.readBigUInt64LE(32));
-    const phentsize = header.readUInt16LE(54);
-    const phnum = header.readUInt16LE(56);
+    if (headLength < 64 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46 || head[4] !== 2 || head[5] !== 1 || head[6] !== 1) return undefined;
+    const phentsize = u16(head, 54);
     if (phentsize !== 56) return undefined;
-    const table = read(phoff, phnum * phentsize);
-    if (table.length !== phnum * phentsize) return undefined;
+    const tableBytes = u16(head, 56) * phentsize;
+    const table = read(u64(head, 32), tableBytes);
+    if (table.length !== tableBytes) return undefined;
     for (let at = 0; at < table.length; at += phentsize) {
-      if (table.readUInt32LE(at) !== PT_INTERP) continue;
-      const size = Number(table.readBigUInt64LE(at + 32));
-      const interp = read(Number(table.readBigUInt64LE(at + 8)), size);
+      if (u16(table, at) !== PT_INTERP || u16(table, at + 2) !== 0) continue;
+      const size = u64(table, at + 32);
+      const interp = read(u64(table, at + 8), size);
       if (size === 0 || interp.length !== size || interp[size - 1] !== 0) return undefined;
-      const name = interp.subarray(0, size - 1).toString('latin1');
-      return name.slice(name.lastIndexOf('/') + 1).startsWith('ld-musl-') ? 'musl' : 'glibc';
+      let name = size - 1; // the loader's file name starts after the last '/'
+      while (name > 0 && interp[name - 1] !== 0x2f) name--;
+      return MUSL_LOADER.every((c, i) => interp[name + i] === c) ? 'musl' : 'glibc';
     }
     return undefined;
   } finally {
     closeSync(fd);
   }
 }
+
+const u16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
+/** A little-endian 64-bit offset or size; exact up to 2^53, and larger ones are no real file's. */
+const u64 = (b: Uint8Array, at: number) => (u16(b, at) + u16(b, at + 2) * 0x1_0000) + (u16(b, at + 4) + u16(b, at + 6) * 0x1_0000) * 0x1_0000_0000;
 
 export type FfiLibrary = LibraryHandle;
 export type FfiFunction = ReturnType<LibraryHandle['func']>;

@@ -10,6 +10,24 @@ import { elfLibc, ffi, koffiAddon, loadLibrary } from '../../src/ffi/koffi.js';
 const here = createRequire(import.meta.url);
 const fastPathHost = process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64');
 
+/** A 64-bit little-endian ELF header and two program headers (PT_LOAD, then PT_INTERP naming `interp` at `at`, when given). */
+function elfWithInterpreter(interp: string | undefined, at: number): Buffer {
+  const name = interp === undefined ? Buffer.alloc(0) : Buffer.from(`${interp}\0`, 'latin1');
+  const out = Buffer.alloc(Math.max(64 + 2 * 56, at + name.length));
+  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
+  out.writeBigUInt64LE(64n, 32); // e_phoff
+  out.writeUInt16LE(56, 54); // e_phentsize
+  out.writeUInt16LE(interp === undefined ? 1 : 2, 56); // e_phnum
+  out.writeUInt32LE(1, 64); // PT_LOAD
+  if (interp !== undefined) {
+    out.writeUInt32LE(3, 120); // PT_INTERP
+    out.writeBigUInt64LE(BigInt(at), 120 + 8);
+    out.writeBigUInt64LE(BigInt(name.length), 120 + 32);
+    name.copy(out, at);
+  }
+  return out;
+}
+
 describe('koffi loaded by its addon path', () => {
   it.runIf(fastPathHost)('is the very module koffi exports, of koffi\'s version', () => {
     const addon = koffiAddon(here);
@@ -28,6 +46,28 @@ describe('koffi loaded by its addon path', () => {
 
   it.runIf(process.platform === 'linux')('reads the libc of the node binary from its ELF interpreter', () => {
     expect(['glibc', 'musl']).toContain(elfLibc(process.execPath));
+  });
+
+  it('tells musl from glibc by the interpreter\'s file name, wherever the program headers and the name lie', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dwconv-koffi-'));
+    const cases: [string, number, 'glibc' | 'musl'][] = [
+      ['/lib/ld-musl-x86_64.so.1', 0x318, 'musl'],
+      ['/lib64/ld-linux-x86-64.so.2', 0x318, 'glibc'],
+      ['/lib/ld-musl-aarch64.so.1', 9000, 'musl'], // past the first read: read where it lies
+      ['ld-musl-x86_64.so.1', 0x318, 'musl'], // no folder
+    ];
+    for (const [interp, at, libc] of cases) {
+      const path = join(dir, `elf-${libc}-${at}`);
+      writeFileSync(path, elfWithInterpreter(interp, at));
+      expect(elfLibc(path)).toBe(libc);
+    }
+    // No PT_INTERP (a static binary): unknown.
+    writeFileSync(join(dir, 'static'), elfWithInterpreter(undefined, 0));
+    expect(elfLibc(join(dir, 'static'))).toBeUndefined();
+    // The name without its terminating NUL: unknown, as koffi's loader refuses it.
+    const truncated = elfWithInterpreter('/lib/ld-musl-x86_64.so.1', 0x318);
+    writeFileSync(join(dir, 'truncated'), truncated.subarray(0, 0x318 + 10));
+    expect(elfLibc(join(dir, 'truncated'))).toBeUndefined();
   });
 
   it('is undefined on other platforms and architectures', () => {

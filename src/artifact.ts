@@ -9,7 +9,7 @@ import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
 import { ARTIFACT_NAME, CUBIN_NAME, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
 import { DiskCache, type CacheEntry, type EntryExpectation, type EntryMeta } from './cache/disk-cache.js';
 import { initializerCount, libraryProblem } from './cache/library-check.js';
-import { baselineOf, NO_BASELINE, type InitializerBaseline } from './cache/initializer-baseline.js';
+import { baselineOf, NO_BASELINE, type InitializerBaseline } from './compiler/fingerprint-store.js';
 import { CACHE_FORMAT_VERSION, type KeyParts } from './cache/key.js';
 import { lockTimeoutMs, withKeyLock } from './cache/key-lock.js';
 import { identityOf } from './cache/layers.js';
@@ -77,7 +77,7 @@ export function expectationFor(generated: SourceRef, baseline: InitializerBaseli
   };
 }
 
-export { baselineOf, type InitializerBaseline } from './cache/initializer-baseline.js';
+export { baselineOf, type InitializerBaseline } from './compiler/fingerprint-store.js';
 import { cacheRootOf, cpuIdentity, plan, sourceShaOf, type Plan } from './cache/key-plan.js';
 import { targetBuild } from './compiler/target-builds.js';
 

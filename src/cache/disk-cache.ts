@@ -3,10 +3,9 @@ import type { Stats } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
-import { ARTIFACT_FILE_NAMES, MAX_ARTIFACT_BYTES, MAX_META_BYTES, MAX_SOURCE_BYTES, META_NAME, parseMeta, SOURCE_FILE_NAMES, USES_NAME, type EntryMeta } from './entry-meta.js';
+import { appendUse, ARTIFACT_FILE_NAMES, MAX_ARTIFACT_BYTES, MAX_META_BYTES, MAX_SOURCE_BYTES, META_NAME, parseMeta, SOURCE_FILE_NAMES, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { cacheKey, CACHE_FORMAT_VERSION, sha256 } from './key.js';
 import { workFolderAlive, workMarker } from './process-identity.js';
-import { appendUse } from './use-log.js';
 import { checkCacheRoot, isStorageFault, storageError } from './cache-root.js';
 import { fileProblem, folderProblem, readTrusted, sameFile, trustedOwner } from './trust.js';
 
@@ -82,7 +81,7 @@ export class DiskCache {
     return found.entry;
   }
 
-  /** Appends a use (use-log.ts): the pruner's record of when an entry was last needed. */
+  /** Appends a use (entry-meta.ts): the pruner's record of when an entry was last needed. */
   recordUse(key: string): Promise<void> {
     appendUse(this.entryDir(key));
     return Promise.resolve();

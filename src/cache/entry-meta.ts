@@ -1,7 +1,12 @@
-// meta.json, read as untrusted input: whatever it holds (null, an array, a number where a name should
-// be) becomes a problem string, never a TypeError. The key is recomputed from the parts it records.
+// An entry's own records: meta.json, read as untrusted input (whatever it holds: null, an array, a
+// number where a name should be, becomes a problem string, never a TypeError; the key is recomputed
+// from the parts it records), and uses.log, appended on every use. One module for both: every cache
+// hit needs both, and each module loaded costs a hit in a new process a few tenths of a ms.
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { cacheKey, CACHE_FORMAT_VERSION, type KeyParts } from './key.js';
 import { isTarget } from '../target.js';
+import { fileProblem } from './trust.js';
 
 export const META_NAME = 'meta.json';
 /** One line (a millisecond timestamp) appended per use: last use and hit count without read-modify-write races. */
@@ -69,4 +74,22 @@ export function parseMeta(text: string, key: string): EntryMeta | string {
   if (!isObject(m.variant) || !Object.values(m.variant).every((v) => isString(v) || typeof v === 'number')) return 'meta.json has no valid variant';
   if (!isString(m.createdAt) || !isString(m.compilerPath) || typeof m.compileMilliseconds !== 'number') return 'meta.json is missing fields';
   return m as unknown as EntryMeta;
+}
+
+/**
+ * Appends a use to the entry in `dir` (O_APPEND: concurrent writers never lose one). Not file access
+ * times: many mounts do not keep them. Never through a symlink, and never into a file with a second
+ * name elsewhere. A use not counted is not worth failing a load: errors are swallowed. Synchronous:
+ * a few bytes on every hit, where each thread-pool round trip would cost more than the write.
+ */
+export function appendUse(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(join(dir, USES_NAME), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    if (fileProblem(fstatSync(fd), USES_NAME) === undefined) writeSync(fd, `${Date.now()}\n`);
+  } catch {
+    // not counted
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

@@ -22,14 +22,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { Artifact, BuildOptions } from '../artifact.js';
 import type { SourceRef } from '../codegen/common.js';
 import type { CacheEntry } from './disk-cache.js';
-import { baselineOf } from './initializer-baseline.js';
+import { baselineOf } from '../compiler/fingerprint-store.js';
 import { checkCacheRoot } from './cache-root.js';
 import { readHintFile, writeHintFile } from './hint-file.js';
 import { cacheRootOf, keyPartsFor } from './key-plan.js';
-import { MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
+import { appendUse, MAX_META_BYTES, META_NAME, USES_NAME, type EntryMeta } from './entry-meta.js';
 import { partsJson, type KeyParts } from './key.js';
 import { fileProblem, folderProblem, trustedOwner } from './trust.js';
-import { appendUse } from './use-log.js';
 
 const FILE = '.hits.json'; // a dot name, as the cache's other private files
 const MAX_RECORDS = 256;
@@ -43,7 +42,7 @@ export interface HitQuery {
   readonly parts: KeyParts;
   readonly symbol: string;
   readonly specJson: string;
-  /** The learned initializer count the library check allowed (initializer-baseline.ts), if any. */
+  /** The learned initializer count the library check allowed (fingerprint-store.ts), if any. */
   readonly learnedInitializers: number | undefined;
   /** The precompiled layers searched before the disk cache, in order. */
   readonly precompiled: readonly string[];

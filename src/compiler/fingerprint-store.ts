@@ -1,6 +1,9 @@
-// Compiler fingerprints remembered across processes, by binary identity (path, device, inode, size,
-// times): `c++ --version` costs a process start (several ms), more than the rest of a cache hit.
-// A compiler that is upgraded or replaced has a new identity and is asked again.
+// What is remembered across processes about this user's compilers, in the cache directory's
+// .toolchains.json: their fingerprints by binary identity (path, device, inode, size, times), since
+// `c++ --version` costs a process start (several ms), more than the rest of a cache hit (a compiler
+// that is upgraded or replaced has a new identity and is asked again); and, for the library check
+// (library-check.ts), how many initializers (constructors) each compiler version puts into a library.
+// One module for both: a cache hit reads both, and each module loaded costs it a few tenths of a ms.
 import { join } from 'node:path';
 import { readHintFile, writeHintFile } from '../cache/hint-file.js';
 
@@ -39,6 +42,37 @@ export function fingerprintStore(dir: string): Store {
       const records = { ...readRecords(path), [identity]: version };
       const kept = Object.fromEntries(Object.entries(records).slice(-MAX_RECORDS));
       await writeHintFile(path, JSON.stringify(kept)); // not written: the next process asks the compiler again
+    },
+  };
+}
+
+/**
+ * Initializers per compiler version, as libraries this user's compiler built here carried them: a
+ * library's count depends on the toolchain (crt files, compiler version), not only on our source, so
+ * the fixed table cannot know every machine's. Learned only from our own fresh compiles, kept in the
+ * user's cache directory (which only this user can write) beside the toolchain fingerprints.
+ */
+export interface InitializerBaseline {
+  get(compilerVersion: string): number | undefined;
+}
+export const NO_BASELINE: InitializerBaseline = { get: () => undefined };
+/** A fresh compile may carry at most this many before it is refused outright (nvcc emits 2). */
+const MAX_LEARNED_INITIALIZERS = 4;
+
+export async function baselineOf(root: string): Promise<InitializerBaseline & { learn(version: string, count: number): Promise<void> }> {
+  const store = fingerprintStore(root);
+  const prefix = 'initializers|';
+  const known = new Map<string, number>();
+  for (const [id, value] of Object.entries(await store.all())) {
+    const v = Number(value);
+    if (id.startsWith(prefix) && Number.isInteger(v) && v >= 0 && v <= MAX_LEARNED_INITIALIZERS) known.set(id.slice(prefix.length), v);
+  }
+  return {
+    get: (version) => known.get(version),
+    async learn(version, count) {
+      if (count > MAX_LEARNED_INITIALIZERS || (known.get(version) ?? -1) >= count) return;
+      known.set(version, count);
+      await store.put(`${prefix}${version}`, String(count));
     },
   };
 }

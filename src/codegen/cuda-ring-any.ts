@@ -123,7 +123,8 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
  * ran at 0.63, 0.46, 0.23 and 0.31 (docs/perf.md).
  */
 export const ringAnyFamily: CudaFamily = {
-  // Its program took NVRTC 11.8 296 ms alone where a tiled entry's took 178-183 (docs/perf.md).
+  // Its program took NVRTC 11.8 296 ms alone where a tiled entry's took 178-183, NVRTC 13.0 437 against
+  // 170-198 (docs/perf.md): the heaviest of a source's programs either way.
   id: 'ringAny', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS, compileWeight: 1.6,
   build(spec, variant, symbol) {
     if (!ringAnyFits(spec) || (variant !== undefined && variant.kernel !== 'ringAny')) return false;

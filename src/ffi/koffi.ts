@@ -31,8 +31,9 @@ const thisProcess: AddonHost = process;
  * is not sure to be the binary koffi's own loader would pick (then the caller loads 'koffi').
  * require('koffi') takes 5.5-6 ms of a CPU cache hit in a new process, this about 2: koffi's
  * bundled loader code, its platform package's loader, the libc detection in both and require's
- * resolution of two packages through their exports are skipped. Its wrapper over the addon only adds deprecated aliases (cdecl,
- * stdcall, resolve, introspect, register with a `this`), none used here. Only linux x64 and arm64,
+ * resolution of two packages through their exports are skipped. Its wrapper over the addon only
+ * adds deprecated aliases (cdecl, stdcall, resolve, introspect, register with a `this`), none used
+ * here. Only linux x64 and arm64,
  * where koffi names the binary by process.arch alone. The addon is required by its real path, the
  * key koffi's loader also reaches, so either loader finds the other's module in require's cache.
  */

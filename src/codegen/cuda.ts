@@ -48,11 +48,11 @@ const noFamilies: Record<string, false> = Object.fromEntries(CUDA_FAMILIES.map((
 /**
  * The device code as programs that compile apart: one per entry point where the family's template
  * lists its entry points (the tiled load/store widths, the NHWC vector widths), else one per family.
- * Each is the source's preamble and that device code alone: with NVRTC 11.8 each kernel's machine
- * code is then the whole source's (a toolchain test compares them); NVRTC 13.0 compiled the NHWC
- * ring differently alone than beside the NHWC kernel (docs/perf.md), both builds passing the GPU
- * checks. NVRTC compiles them at once (docs/perf.md, "NVRTC cold compile"): the whole waits for its
- * slowest kernel, not for the sum.
+ * Each is the source's preamble and that device code alone, so each kernel's machine code is the
+ * whole source's compiled as one program without --split-compile (a toolchain test compares them;
+ * with --split-compile=0 the whole source's NHWC ring came out differently under nvcc 13 and NVRTC
+ * 13.0, docs/perf.md). NVRTC compiles them at once (docs/perf.md, "NVRTC cold compile"): the whole
+ * waits for its slowest kernel, not for the sum.
  */
 function compileUnits(
   built: readonly Built[],

@@ -11,7 +11,6 @@ export const RING_ANY_TILE_H = 4;
 
 /** The widest remainder past the full strips done by tail blocks rather than one more, mostly empty, strip. */
 export const RING_ANY_TAIL_MAX = 32;
-const TAIL_MAX = RING_ANY_TAIL_MAX;
 
 /** The largest window side: the lab covered 3x3 and 7x7 with every tap's weight in registers. */
 const MAX_SIDE = 7;
@@ -24,7 +23,7 @@ export function ringAnyFits(spec: KernelSpec): boolean {
 
 /**
  * Quarters of its strips' columns a row must fill for the default launcher to take the any-width
- * ring over the direct kernel (a tail of at most TAIL_MAX columns counts as no strip). On the H200 at
+ * ring over the direct kernel (a tail of at most RING_ANY_TAIL_MAX columns counts as no strip). On the H200 at
  * unaligned widths the direct kernel ran at 0.45-0.62 of the aligned library for 3x3 and 0.21-0.31
  * for 7x7, the any-width ring at 0.73-0.88 and 0.71-0.77 of it on full strips; a strip's blocks
  * cost about the same however few of its columns are outputs, so the ring's rate scales with the
@@ -79,7 +78,7 @@ export function ringAnyParts(spec: KernelSpec, tileH: number, symbol: string, la
   const slot = row + 8; // a quad either side: 16-bit words on an odd grid write one float past either end
   const rows = tileH + kh - 1;
   const segment = ringSegment(spec);
-  const smem = 4 * Math.max(rows * slot, (segment + kh - 1) * (TAIL_MAX + kw - 1));
+  const smem = 4 * Math.max(rows * slot, (segment + kh - 1) * (RING_ANY_TAIL_MAX + kw - 1));
   const cols = 4 * lanes;
   // What a block reads: the ring's rows, as the aligned ring's (R - TH first, TH a step); of each,
   // ROW columns from c0 = ow0 - A in 4-byte words on the tensor's own grid (16-bit: one element
@@ -94,19 +93,22 @@ export function ringAnyParts(spec: KernelSpec, tileH: number, symbol: string, la
   };
   const minFill = pinned ? 0 : ringAnyMinFill(spec);
   return {
-    name: `${symbol}_ring_any`, tileH, segment, smem, cols, tailMax: TAIL_MAX, padded: pl > 0 || pr > 0,
+    name: `${symbol}_ring_any`, tileH, segment, smem, cols, tailMax: RING_ANY_TAIL_MAX, padded: pl > 0 || pr > 0,
     minBlocks: ringAnyMinBlocks(spec), minFill, footprint,
   };
 }
 
+/** Full strips of `cols` columns a row of Wo outputs needs when a tail of at most tailMax columns counts as none. */
+export function stripsBesideTail(cols: number, tailMax: number): Expr {
+  return ceilDiv(max(sub(v('Wo'), tailMax), 1), cols);
+}
+
 /**
  * The calls it takes: rows filling at least minFill quarters of their strips (a tail of at most
- * TAIL_MAX columns counting as none), widths its int arithmetic holds. Any W, any x alignment.
+ * RING_ANY_TAIL_MAX columns counting as none), widths its int arithmetic holds. Any W, any x alignment.
  */
 export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: number; readonly minFill: number }): Expr {
-  const Wo = v('Wo');
-  const strips = ceilDiv(max(sub(Wo, parts.tailMax), 1), parts.cols);
-  return and(le(v('W'), MAX_W), ge(mul(4, Wo), mul(parts.minFill * parts.cols, strips)));
+  return and(le(v('W'), MAX_W), ge(mul(4, v('Wo')), mul(parts.minFill * parts.cols, stripsBesideTail(parts.cols, parts.tailMax))));
 }
 
 /**

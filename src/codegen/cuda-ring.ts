@@ -1,12 +1,12 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import type { KernelSpec } from '../spec.js';
-import { and, ceilDiv, divides, ge, max, mul, num, sub, v, type Expr } from '../plan/expr.js';
+import { and, ceilDiv, divides, ge, mul, num, v, type Expr } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
 import { tileAxis } from './footprint.js';
 import { aligned16 } from './plan-prologue.js';
-import { RING_ANY_TAIL_MAX, ringAnyFits } from './cuda-ring-any.js';
+import { RING_ANY_TAIL_MAX, ringAnyFits, stripsBesideTail } from './cuda-ring-any.js';
 import { ringSegment } from './ring-segment.js';
 
 /** Default rows a step, from a sweep on an H100 (docs/perf.md): 4 was best or within 1% for 5x5 to 31x31. */
@@ -81,7 +81,7 @@ function ringTakes(ring: { readonly vec: number; readonly cols: number; readonly
   const Wo = v('Wo');
   const fills = ge(mul(4, Wo), mul(ring.minFill, mul(ceilDiv(Wo, ring.cols), ring.cols)));
   const takes = [divides(ring.vec, v('W')), aligned16('xLow'), ge(Wo, ring.minWo), fills];
-  if (ring.tailMax > 0) takes.push(ge(mul(ceilDiv(max(sub(Wo, ring.tailMax), 1), ring.cols), ring.cols), Wo));
+  if (ring.tailMax > 0) takes.push(ge(mul(stripsBesideTail(ring.cols, ring.tailMax), ring.cols), Wo));
   return and(...takes);
 }
 

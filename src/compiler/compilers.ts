@@ -58,9 +58,8 @@ export async function compileNvrtc(compiler: Nvrtc, source: string, options: rea
     const started = performance.now();
     // koffi runs each compile on one of libuv's worker threads (4 by default), first come first
     // served: the heaviest programs start first, so that the slowest does not wait behind the others.
-    const running: Promise<Awaited<ReturnType<Nvrtc['compile']>>>[] = new Array(apart.length);
-    for (const i of apart.map((_, i) => i).sort((a, b) => apart[b]!.weight - apart[a]!.weight)) running[i] = compiler.compile(apart[i]!.source, options);
-    const outs = await Promise.all(running);
+    const compiling = new Map([...apart].sort((a, b) => b.weight - a.weight).map((u) => [u, compiler.compile(u.source, options)]));
+    const outs = await Promise.all(apart.map((u) => compiling.get(u)!));
     throwIfAborted(signal, 'compile');
     await writeFile(artifactPath, packCubins(outs.map((o, i) => ({ entries: apart[i]!.entries, cubin: o.cubin }))), { mode: 0o600 });
     return { artifactPath, log: outs.map((o) => o.log).filter(Boolean).join('\n'), milliseconds: performance.now() - started };

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
-import { and, divides, mul, num, TRUE, v } from '../plan/expr.js';
+import { and, divides, ge, mul, num, TRUE, v } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
@@ -42,6 +42,28 @@ export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: numbe
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= bound) ?? 1;
   return { tileH: tall ? 1 : 2, tileW, vec };
 }
+
+/**
+ * Whether a spec's source also holds a vector entry whose grid takes the tiles along W fastest
+ * rather than the channel vectors: windows of 7x7 and larger (measured at ConvNeXt's 7x7; smaller
+ * windows keep the one order). With channels fastest, a warp's lanes hold up to 32 channel vectors,
+ * so each per-channel weight load touches that many sectors (weights 98 bytes apart a channel at
+ * 7x7 fp16), and a thread loads 8 weights a tap against one input vector a column and tap row. With
+ * W's tiles fastest a warp holds a few channel vectors, so a weight load touches a few sectors, while
+ * each input vector load touches one sector a lane, half of it used (the other half is the next
+ * channel vector's, which the block's neighbouring warps read).
+ */
+export function nhwcPixelsFirst(spec: KernelSpec): boolean {
+  return spec.kernelSize[0] >= 7 && spec.kernelSize[1] >= 7;
+}
+
+/**
+ * The output channels (C * M) from which the launcher takes the W-first entry. On the H200,
+ * ConvNeXt's 7x7 stages, both orders in one run: W first took C = 192, 384, 768 from 0.137 / 0.097 /
+ * 0.050 ms to 0.110 / 0.057 / 0.034 in fp16 and from 0.166 / 0.095 / 0.049 to 0.152 / 0.061 / 0.034
+ * in fp32, but C = 96 (56x56) from 0.203 to 0.230 and from 0.263 to 0.353 (docs/perf.md).
+ */
+export const NHWC_PIXELS_FIRST_MIN_CHANNELS = 192;
 
 /** Opens one input row `ih` (skipped outside the input) and loads the column vectors the tile reads from it. */
 function openRow(ih: string, cols: number[], ind: string): string[] {
@@ -105,17 +127,23 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
   // What a thread's tile reads: the input rows ih0 + j, ih0 = oh0 * SH - PT, for every j of `feeds`
   // (or of the rolled loop: the same i * SH + r * DH), whether or not an output row passes Ho, and of
   // each the columns iw0 + c, iw0 = ow0 * SW - PL, for the c of columnsRead; both masked (openRow,
-  // load_column). Grid axes: channel vectors, tiles along W, tiles along H.
+  // load_column). Grid axes: channel vectors, tiles along W, tiles along H (W's tiles first in the
+  // W-first entry: nhwcAxes).
   const offsets = [...feeds.keys()];
-  const footprint: InputFootprint = {
+  const footprint = (pixelsFirst: boolean): InputFootprint => ({
     by: 'tile',
     rows: tileAxis(2, tileH * sh, -spec.padding[0], Math.max(...offsets) + 1, v('H')),
-    cols: tileAxis(1, tileW * spec.stride[1], -spec.padding[2], cols[cols.length - 1]! + 1, v('W')),
-  };
+    cols: tileAxis(pixelsFirst ? 0 : 1, tileW * spec.stride[1], -spec.padding[2], cols[cols.length - 1]! + 1, v('W')),
+  });
   const res = spec.residual !== 'none';
   // The vector entry stores vectors of the input's type: not for an output of another type.
   const vectorEntry = vec > 1 && outputDtypeOf(spec) === spec.dtype;
-  const entries = [...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec }] : []), { name: `${symbol}_nhwc_1`, vec: 1 }];
+  const pixelsFirst = vectorEntry && nhwcPixelsFirst(spec);
+  const entries = [
+    ...(pixelsFirst ? [{ name: `${symbol}_nhwc_${vec}_wfirst`, vec, pixelsFirst: true }] : []),
+    ...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec, pixelsFirst: false }] : []),
+    { name: `${symbol}_nhwc_1`, vec: 1, pixelsFirst: false },
+  ];
   return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries, footprint };
 }
 
@@ -135,11 +163,17 @@ export const nhwcFamily: CudaFamily = {
       parts,
       variant: { nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
       entries: () => parts.entries.map((e) => ({
-        name: e.name, scope: 'nhwc', when: e.vec === 1 ? TRUE : and(divides(e.vec, v('C')), aligned), threads: THREADS, tilesPerBlock: THREADS,
-        // The vector entry takes whole vectors of channels only (its condition), so the channel tiles are exact.
-        grid: { axes: [{ size: e.vec, extent: mul(v('C'), spec.channelMultiplier) }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }], images: v('N') },
-        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false, footprint: parts.footprint,
+        name: e.name, scope: 'nhwc', threads: THREADS, tilesPerBlock: THREADS,
+        when: e.vec === 1 ? TRUE : and(...(e.pixelsFirst ? [ge(mul(v('C'), spec.channelMultiplier), NHWC_PIXELS_FIRST_MIN_CHANNELS)] : []), divides(e.vec, v('C')), aligned),
+        // The vector entries take whole vectors of channels only (their condition), so the channel tiles are exact.
+        grid: { axes: nhwcAxes(e.pixelsFirst, { size: e.vec, extent: mul(v('C'), spec.channelMultiplier) }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }), images: v('N') },
+        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false, footprint: parts.footprint(e.pixelsFirst),
       })),
     };
   },
 };
+
+/** The grid's axes, fastest first: channel vectors, tiles along W, tiles along H; or W's tiles first (nhwcPixelsFirst). */
+function nhwcAxes<A>(pixelsFirst: boolean, channels: A, alongW: A, alongH: A): [A, A, A] {
+  return pixelsFirst ? [alongW, channels, alongH] : [channels, alongW, alongH];
+}

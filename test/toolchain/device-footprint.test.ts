@@ -37,6 +37,8 @@ const SOURCES: { input: SpecInput; variant?: CudaVariant }[] = [
   { input: { kernelSize: 3, padding: [1, 0, 1, 2], layout: 'NHWC', channelMultiplier: 2 } },
   { input: { kernelSize: 5, stride: 2, padding: 2, layout: 'NHWC', residual: true } },
   { input: { kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16' }, variant: { kernel: 'nhwc', tileH: 2, tileW: 4, vec: 8 } },
+  // 7x7: the vector entry with the tiles along W first too (C >= 192 of the shapes below).
+  { input: { kernelSize: 7, padding: [3, 2, 3, 4], layout: 'NHWC', dtype: 'bfloat16', bias: true } },
 ];
 
 /** Shapes [N, C, H, W] and x's offset from a 256-byte boundary: narrow and wide rows, one and two row segments, whole and partial vectors. */
@@ -47,6 +49,7 @@ const SHAPES: { shape: [number, number, number, number]; xOffset: number }[] = [
   { shape: [1, 12, 9, 40], xOffset: 0 },
   { shape: [1, 8, 20, 64], xOffset: 4 },
   { shape: [2, 4, 18, 264], xOffset: 0 },
+  { shape: [1, 200, 7, 13], xOffset: 0 },
 ];
 
 const C_TYPE = { float32: 'float', float16: 'unsigned short', bfloat16: 'unsigned short' } as const;
@@ -164,10 +167,13 @@ function checkTrace(spec: KernelSpec, chosen: ChosenLaunch, vars: Bindings, trac
       continue;
     }
     expect([loads[1], loads[2]], `${at}: its image`).toEqual([image, image]);
-    // The tile's input channels: an NCHW tile's plane co / M; an NHWC thread's channel vector (col) of
-    // output channels; the NHWC ring's strips are elements of a row (every channel).
-    const vec = e.scope === 'nhwc' ? e.grid.axes[0].size : 1;
-    const channels = e.scope === 'ring_nhwc' ? [loads[3], loads[4]] : e.scope === 'nhwc' ? [Math.floor((coord[0]! * vec) / M), Math.floor((coord[0]! * vec + vec - 1) / M)] : [Math.floor(coord[2]! / M), Math.floor(coord[2]! / M)];
+    // The tile's input channels: an NCHW tile's plane co / M; an NHWC thread's channel vector of output
+    // channels (grid axis 0, or 1 where the tiles along W come first: the axis its columns are not
+    // on); the NHWC ring's strips are elements of a row (every channel).
+    const channelAxis = e.scope === 'nhwc' ? 1 - f.cols.axis! : 0;
+    const vec = e.scope === 'nhwc' ? e.grid.axes[channelAxis]!.size : 1;
+    const cv = coord[channelAxis]!;
+    const channels = e.scope === 'ring_nhwc' ? [loads[3], loads[4]] : e.scope === 'nhwc' ? [Math.floor((cv * vec) / M), Math.floor((cv * vec + vec - 1) / M)] : [Math.floor(coord[2]! / M), Math.floor(coord[2]! / M)];
     expect([loads[3], loads[4]], `${at}: its input channels`).toEqual(channels);
   }
 }
@@ -212,7 +218,7 @@ describe.skipIf(!hasCxx)('the device code loads what the launch plan says (compi
     } finally {
       if (!process.env.TRACE_DIR) rmSync(dir, { recursive: true, force: true });
     }
-    // Every family and load width traced: the scalar and vector entries of tiled and nhwc, both rings.
-    expect([...taken].sort()).toEqual(expect.arrayContaining(['direct', 'ring', 'ring_nhwc', 'nhwc_1', 'nhwc_4', 'nhwc_8', 'tiled_1_1', 'tiled_4_4']));
+    // Every family and load width traced: the scalar and vector entries of tiled and nhwc (with W first too), both rings.
+    expect([...taken].sort()).toEqual(expect.arrayContaining(['direct', 'ring', 'ring_nhwc', 'nhwc_1', 'nhwc_4', 'nhwc_8', 'nhwc_8_wfirst', 'tiled_1_1', 'tiled_4_4']));
   }, 600_000);
 });

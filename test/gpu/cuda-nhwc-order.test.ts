@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.js';
+import { normalizeSpec, type SpecInput } from '../../src/spec.js';
+import { entryFor } from '../helpers/family-parts.js';
+import { checkOnShape, SEED } from '../helpers/property.js';
+import { gpuReason, hasGpu } from '../helpers/requirements.js';
+
+/**
+ * The NHWC kernel's two grid orders in a default 7x7 source: channel vectors fastest below 192
+ * output channels, the tiles along W fastest from there (NHWC_PIXELS_FIRST_MIN_CHANNELS); each dtype,
+ * an epilogue with a residual, a row narrower than a warp's tiles and one wider, partial tiles at the
+ * row's and the plane's ends; with both compilers (the nvcc build runs the C++ launcher), each call
+ * checked on the entry its rule names against float64 on fresh random inputs after a NaN poison.
+ */
+const cases: [SpecInput, [number, number, number, number], RegExp][] = [
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16' }, [2, 96, 14, 14], /_nhwc_8$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16' }, [2, 200, 9, 13], /_nhwc_8_wfirst$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'bfloat16', bias: true }, [1, 256, 7, 7], /_nhwc_8_wfirst$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', bias: true, activation: 'gelu', residual: true }, [1, 192, 11, 150], /_nhwc_4_wfirst$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC' }, [3, 188, 10, 10], /_nhwc_4$/],
+];
+
+describe.skipIf(!hasGpu)(`CUDA NHWC kernel, both grid orders (needs a GPU: ${gpuReason})`, () => {
+  it.each(cases)('default source, %j on %j: takes the entry its rule names and matches float64 with nvcc and NVRTC', async (input, shape, entry) => {
+    expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(entry);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-nhwc-order-'));
+    for (const compiler of ['nvrtc', 'nvcc'] as const) {
+      const kernel = await compile(input, { cacheDir, compiler });
+      const r = checkOnShape(kernel, shape, SEED);
+      expect(r.failures, `${compiler} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
+      expect(r.checked).toBeGreaterThan(0);
+    }
+  });
+});

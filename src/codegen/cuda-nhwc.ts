@@ -159,14 +159,15 @@ export const nhwcFamily: CudaFamily = {
     const tile = variant?.kernel === 'nhwc' ? { tileH: variant.tileH, tileW: variant.tileW!, vec: variant.vec! } : defaultNhwcTile(spec);
     const parts = nhwcParts(spec, symbol, tile.tileH, tile.tileW, tile.vec);
     const aligned = and(aligned16('xLow'), aligned16('yLow'), aligned16('rLow'));
+    const outChannels = mul(v('C'), spec.channelMultiplier);
     return {
       parts,
       variant: { nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
       entries: () => parts.entries.map((e) => ({
         name: e.name, scope: 'nhwc', threads: THREADS, tilesPerBlock: THREADS,
-        when: e.vec === 1 ? TRUE : and(...(e.pixelsFirst ? [ge(mul(v('C'), spec.channelMultiplier), NHWC_PIXELS_FIRST_MIN_CHANNELS)] : []), divides(e.vec, v('C')), aligned),
+        when: e.vec === 1 ? TRUE : and(...(e.pixelsFirst ? [ge(outChannels, NHWC_PIXELS_FIRST_MIN_CHANNELS)] : []), divides(e.vec, v('C')), aligned),
         // The vector entries take whole vectors of channels only (their condition), so the channel tiles are exact.
-        grid: { axes: nhwcAxes(e.pixelsFirst, { size: e.vec, extent: mul(v('C'), spec.channelMultiplier) }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }), images: v('N') },
+        grid: { axes: nhwcAxes(e.pixelsFirst, { size: e.vec, extent: outChannels }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }), images: v('N') },
         sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false, footprint: parts.footprint(e.pixelsFirst),
       })),
     };

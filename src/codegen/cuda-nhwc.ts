@@ -65,6 +65,16 @@ export function nhwcPixelsFirst(spec: KernelSpec): boolean {
  */
 export const NHWC_PIXELS_FIRST_MIN_CHANNELS = 192;
 
+/**
+ * The W-first entry's vector width: 16-byte vectors for fp32, 8-byte ones for 16-bit types, whose
+ * threads then hold half the accumulators and input columns (the other entries keep `vec`). Measured
+ * on the H200, ConvNeXt's C = 192 / 384 / 768 stages in 16-bit, both widths in one session: 0.111 /
+ * 0.057 / 0.034 ms with 16-byte vectors, 0.105 / 0.050 / 0.033 with 8-byte ones (docs/perf.md).
+ */
+export function nhwcPixelsFirstVector(spec: KernelSpec, vec: number): number {
+  return spec.dtype === 'float32' ? vec : Math.min(vec, 8 / DTYPE_BYTES[spec.dtype]);
+}
+
 /** Opens one input row `ih` (skipped outside the input) and loads the column vectors the tile reads from it. */
 function openRow(ih: string, cols: number[], ind: string): string[] {
   return [
@@ -139,8 +149,9 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
   // The vector entry stores vectors of the input's type: not for an output of another type.
   const vectorEntry = vec > 1 && outputDtypeOf(spec) === spec.dtype;
   const pixelsFirst = vectorEntry && nhwcPixelsFirst(spec);
+  const wFirstVec = nhwcPixelsFirstVector(spec, vec);
   const entries = [
-    ...(pixelsFirst ? [{ name: `${symbol}_nhwc_${vec}_wfirst`, vec, pixelsFirst: true }] : []),
+    ...(pixelsFirst ? [{ name: `${symbol}_nhwc_${wFirstVec}_wfirst`, vec: wFirstVec, pixelsFirst: true }] : []),
     ...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec, pixelsFirst: false }] : []),
     { name: `${symbol}_nhwc_1`, vec: 1, pixelsFirst: false },
   ];

@@ -6,7 +6,8 @@ import type { Environment } from './env.js';
 import { debug, shortKey } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
-import { ARTIFACT_NAME, CUBIN_NAME, SOURCE_NAME, type CompilerPeer } from './compiler/compilers.js';
+import { ARTIFACT_NAME, CUBIN_NAME, SOURCE_NAME, type CompileRequest, type CompilerPeer } from './compiler/compilers.js';
+import type { EarlyCubins } from './compiler/cubin-set.js';
 import { DiskCache, type CacheEntry, type EntryExpectation, type EntryMeta } from './cache/disk-cache.js';
 import { initializerCount, libraryProblem } from './cache/library-check.js';
 import { baselineOf, NO_BASELINE, type InitializerBaseline } from './compiler/fingerprint-store.js';
@@ -45,6 +46,20 @@ export interface BuildOptions {
    * kept (the work folder is removed, the lock released). An entry already whole stays.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Called when an NVRTC build whose source has programs that compile later (CompileUnit.later) has
+   * compiled the others: a kernel can load those now (compile() does). The build goes on and
+   * resolves to the whole artifact, committed as usual; the signal no longer stops it.
+   */
+  readonly onEarly?: (early: EarlyArtifact) => void;
+}
+
+/** The first part of an artifact still compiling (BuildOptions.onEarly). */
+export interface EarlyArtifact extends EarlyCubins {
+  readonly key: string;
+  readonly parts: KeyParts;
+  /** Where the whole artifact will lie once its later programs are compiled. */
+  readonly path: string;
 }
 
 export interface Artifact {
@@ -246,12 +261,18 @@ async function lookupOrCompile(generated: GeneratedSource, opts: BuildOptions, m
 
 const signalOf = (opts: BuildOptions) => (opts.signal ? { signal: opts.signal } : {});
 
+/** The compile request's early hook for a build whose whole artifact will lie at `path`. */
+function earlyOf(opts: BuildOptions, key: string, parts: KeyParts, path: string): Pick<CompileRequest, 'onEarly'> {
+  const onEarly = opts.onEarly;
+  return onEarly ? { onEarly: (early) => onEarly({ ...early, key, parts, path }) } : {};
+}
+
 /** cache: false: a private temporary folder the caller owns; removed here if the compile fails. */
 async function compileUncached(generated: GeneratedSource, opts: BuildOptions): Promise<Artifact> {
   const { peer, parts, key } = await plan(generated, opts);
   const work = await mkdtemp(join(tmpdir(), 'dwconv-jit-'));
   try {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts), ...earlyOf(opts, key, parts, join(work, CUBIN_NAME)) });
     return { key, path: out.artifactPath, parts, origin: 'compiled', compileMilliseconds: out.milliseconds };
   } catch (err) {
     await rm(work, { recursive: true, force: true });
@@ -264,7 +285,8 @@ async function compileInto(cache: DiskCache, root: string, generated: GeneratedS
   debug('%s: compile %s started (%s)', generated.symbol, shortKey(key), peer.fingerprint.path);
   let milliseconds = 0;
   const entry = await cache.put(key, async (work) => {
-    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts) });
+    const early = earlyOf(opts, key, parts, join(cache.entryDir(key), CUBIN_NAME));
+    const out = await peer.compile(generated.source, { language: generated.language, flags: parts.flags, workDir: work, units: generated.units, ...signalOf(opts), ...early });
     milliseconds = out.milliseconds;
     // Our own compiler's output, just made: what it carries is what this toolchain emits.
     if (out.artifactPath.endsWith(ARTIFACT_NAME)) {

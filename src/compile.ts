@@ -4,7 +4,7 @@ import { symbolOf, type GeneratedSource, type SourceRef } from './codegen/common
 import { debug } from './debug.js';
 import { PACKAGE_VERSION } from './version.js';
 import { abortedElsewhere, throwIfAborted, untilAborted } from './abort.js';
-import type { Artifact, BuildOptions } from './artifact.js';
+import type { Artifact, BuildOptions, EarlyArtifact } from './artifact.js';
 import { Kernel, type KernelProvenance } from './runtime/kernel.js';
 import { canonicalJson, type SpecInput } from './spec.js';
 import { resolveOptions, type CompileOptions, type ResolvedOptions } from './options.js';
@@ -24,11 +24,18 @@ let hitModulesLoading: ReturnType<typeof loadHitModules> | undefined;
 const loadHitModules = () => Promise.all([import('./cache/source-index.js'), import('./cache/key-plan.js'), import('./cache/verified-hits.js')]);
 const hitModules = () => (hitModulesLoading ??= loadHitModules());
 
-async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; artifact: Artifact }> {
+/** The first part of a compile whose later programs still compile, and the source it is of. */
+interface Early {
+  readonly generated: GeneratedSource;
+  readonly early: EarlyArtifact;
+}
+
+async function buildFor(r: ResolvedOptions, onEarly?: (e: Early) => void): Promise<{ generated: SourceRef; artifact: Artifact }> {
   const opts = buildOptionsOf(r);
+  const optsFor = (generated: GeneratedSource): BuildOptions => (onEarly ? { ...opts, onEarly: (early) => onEarly({ generated, early }) } : opts);
   if (!r.cache) {
     const generated = generateFor(r);
-    return { generated, artifact: await (await import('./artifact.js')).buildArtifact(generated, opts) };
+    return { generated, artifact: await (await import('./artifact.js')).buildArtifact(generated, optsFor(generated)) };
   }
   // A source generated before (by this version of the generator) is known by its sha256: a local hit needs no rendering.
   const [{ sourceIndex }, { cacheRootOf }, { rememberedArtifact }] = await hitModules();
@@ -49,7 +56,7 @@ async function buildFor(r: ResolvedOptions): Promise<{ generated: SourceRef; art
     if (found) return { generated: summary, artifact: found };
   }
   const generated = generateFor(r);
-  const artifact = await buildArtifact(generated, opts);
+  const artifact = await buildArtifact(generated, optsFor(generated));
   await index.put(query, generated);
   return { generated, artifact };
 }
@@ -71,7 +78,13 @@ function memoKey(r: ResolvedOptions): string {
 }
 
 async function load(r: ResolvedOptions): Promise<Kernel> {
-  const { generated, artifact } = await buildFor(r);
+  let offer: (e: Early) => void = () => undefined;
+  const offered = new Promise<Early>((resolve) => (offer = resolve));
+  const building = buildFor(r, r.backend.loadEarly ? offer : undefined);
+  // A build whose later programs still compile offers its first cubins: the kernel loads those now.
+  const first = await Promise.race([building.then((built) => ({ built })), offered.then((early) => ({ early }))]);
+  if ('early' in first) return loadEarly(r, first.early, building);
+  const { generated, artifact } = first.built;
   // Aborted once the artifact was whole: nothing is loaded (a cached entry stays, it is complete; a private one goes).
   if (r.signal?.aborted) {
     if (!r.cache) await rm(dirname(artifact.path), { recursive: true, force: true });
@@ -95,6 +108,51 @@ async function load(r: ResolvedOptions): Promise<Kernel> {
     variant: generated.variant,
     compiler: artifact.parts.compiler.kind as KernelProvenance['compiler'],
   }, artifactLoaded, r.env, r.device);
+}
+
+/**
+ * A kernel from the first part of a build (Early) while `building` compiles the rest and commits the
+ * whole artifact. Its completion (Kernel.whenComplete) is the later entries loaded and the build
+ * done; a failure there is logged, and the kernel goes on without those entries.
+ */
+function loadEarly(r: ResolvedOptions, { generated, early }: Early, building: Promise<{ artifact: Artifact }>): Kernel {
+  const settled = building.then(async ({ artifact }) => {
+    // Uncached: the private folder goes once the whole artifact is written (nothing loads it: the kernel holds its modules).
+    if (!r.cache) await rm(dirname(artifact.path), { recursive: true, force: true });
+  });
+  // Heard below once a kernel holds it; if none is made (an abort, a failed load), nobody waits for the rest.
+  settled.catch(() => undefined);
+  // An abort seen once the first part was whole: the rest completes (and is committed) in the background.
+  throwIfAborted(r.signal, 'compile');
+  r.backend.prepare(r.env, r.device);
+  const started = performance.now();
+  const loaded = r.backend.loadEarly!(early, generated, r.spec, r.env, r.device);
+  const loadMilliseconds = performance.now() - started;
+  const compiledLater = laterEntries(generated, early);
+  debug('%s: loaded %d programs after %d ms; %s compile on', generated.symbol, early.cubins.length, Math.round(early.milliseconds), compiledLater.join(', '));
+  const complete = Promise.all([loaded.complete, settled]).then(() => debug('%s: its later programs are loaded and the artifact is whole', generated.symbol));
+  complete.catch((err: unknown) => {
+    const why = `${generated.symbol}: its later programs did not load (${(err as Error).message.split('\n')[0]}); the plan's other entries take their calls`;
+    debug('%s', why);
+    r.log?.(why);
+  });
+  return new Kernel(r.spec, r.target, {
+    key: early.key,
+    symbol: generated.symbol,
+    artifactPath: early.path,
+    origin: 'compiled',
+    compileMilliseconds: early.milliseconds,
+    loadMilliseconds,
+    variant: generated.variant,
+    compiler: 'nvrtc',
+    compiledLater,
+  }, { ...loaded, complete }, r.env, r.device);
+}
+
+/** The plan's entries the early cubins do not hold. */
+function laterEntries(generated: GeneratedSource, early: EarlyArtifact): string[] {
+  const held = new Set(early.cubins.flatMap((c) => c.entries));
+  return [...new Set((generated.plan?.entries ?? []).map((e) => e.name).filter((name) => !held.has(name)))];
 }
 
 /**

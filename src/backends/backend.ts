@@ -1,5 +1,6 @@
 // One object per target: what the pipeline asks of a target, and nothing else. The pipeline
 // (src/compile.ts) never branches on a target's name; it asks the backend.
+import type { EarlyArtifact } from '../artifact.js';
 import type { GeneratedSource } from '../codegen/common.js';
 import type { CudaVariant } from '../codegen/variant.js';
 import type { Environment } from '../env.js';
@@ -34,4 +35,10 @@ export interface Backend extends TargetTraits {
   prepare(env: Environment, device: number | undefined): void;
   /** Loads an artifact file (onto `device`, for CUDA): checks its identity and returns the launcher. The source's text is not needed (a cache hit may only know its sha256). */
   load(artifactPath: string, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment, producedBy: string, device: number | undefined): LoadedArtifact;
+  /**
+   * Loads the first part of a build whose later programs still compile (BuildOptions.onEarly);
+   * the loaded artifact's `complete` settles when they are loaded too. Absent where a target's
+   * builds come whole.
+   */
+  loadEarly?(early: EarlyArtifact, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment, device: number | undefined): LoadedArtifact;
 }

@@ -5,7 +5,8 @@ import type { Environment } from '../env.js';
 import { NoGpuReason } from './no-gpu.js';
 import { cudaRuntime, probeGpu, type DeviceInfo, type GpuProbe } from '../ffi/cudart.js';
 import { probeNvrtc } from '../ffi/nvrtc.js';
-import { loadArtifact, loadCubin, type LoadedArtifact } from '../runtime/library.js';
+import { loadArtifact, loadCubin, loadEarlyCubins, type LoadedArtifact } from '../runtime/library.js';
+import type { EarlyArtifact } from '../artifact.js';
 import type { GeneratedSource } from '../codegen/common.js';
 import type { KernelSpec } from '../spec.js';
 import type { Backend, Probe } from './backend.js';
@@ -37,6 +38,11 @@ export class CudaDevice {
   load(path: string, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment, producedBy: string): LoadedArtifact {
     if (path.endsWith(CUBIN_NAME)) return loadCubin(path, env, generated.plan!, spec, generated.symbol, producedBy, this.index);
     return loadArtifact(path, generated.symbol, 'cuda', generated.specJson);
+  }
+
+  /** Loads the cubins an NVRTC build has compiled so far (its later ones join when compiled): a module set of this device's context. */
+  loadEarly(early: EarlyArtifact, generated: Omit<GeneratedSource, 'source'>, spec: KernelSpec, env: Environment): LoadedArtifact {
+    return loadEarlyCubins(early, early.path, env, generated.plan!, spec, generated.symbol, early.parts.compiler.version, this.index);
   }
 }
 
@@ -110,5 +116,8 @@ export const cudaBackend: Backend = {
   },
   load(path, generated, spec, env, producedBy, device) {
     return deviceOrThrow(env, device).load(path, generated, spec, env, producedBy);
+  },
+  loadEarly(early, generated, spec, env, device) {
+    return deviceOrThrow(env, device).loadEarly(early, generated, spec, env);
   },
 };

@@ -55,6 +55,8 @@ export async function compileCommand(o: CompileCommandOptions, log: (line: strin
       throw err;
     }
   }
+  // The command reports a whole artifact: the programs an NVRTC compile left for later are loaded and committed too.
+  await k.whenComplete();
   const p = k.provenance;
   return {
     key: p.key, target: k.target, device: k.deviceIndex === undefined ? 'cpu' : `cuda:${k.deviceIndex}`, spec: describeSpec(k.spec), symbol: p.symbol, artifact: p.artifactPath, origin: p.origin, compiler: p.compiler,

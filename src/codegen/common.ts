@@ -37,6 +37,11 @@ export interface CompileUnit {
   readonly source: string;
   /** Its expected compile time relative to other units' (CudaFamily.compileWeight): heavier ones start first. */
   readonly weight: number;
+  /**
+   * A program a first load may go without (CudaFamily.compiledLater): every call its entries take,
+   * an entry of the other programs takes too, so a kernel can launch while it still compiles.
+   */
+  readonly later?: boolean;
 }
 
 /**

@@ -126,8 +126,9 @@ export function ringAnyTakes(parts: { readonly cols: number; readonly tailMax: n
  */
 export const ringAnyFamily: CudaFamily = {
   // Its program took NVRTC 11.8 296 ms alone where a tiled entry's took 178-183, NVRTC 13.0 437 against
-  // 170-198 (docs/perf.md): the heaviest of a source's programs either way.
-  id: 'ringAny', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS, compileWeight: 1.6,
+  // 170-198 (docs/perf.md): the heaviest of a source's programs either way, so it compiles after a
+  // first load (the direct kernel takes its rows meanwhile).
+  id: 'ringAny', label: 'ring (any width)', template: 'ring-any', launchRank: 1.5, threads: THREADS, compileWeight: 1.6, compiledLater: true,
   build(spec, variant, symbol) {
     if (!ringAnyFits(spec) || (variant !== undefined && variant.kernel !== 'ringAny')) return false;
     const parts = ringAnyParts(spec, variant?.tileH ?? RING_ANY_TILE_H, symbol, THREADS, variant !== undefined);

@@ -38,7 +38,7 @@ export function generateCuda(spec: KernelSpec, variant?: CudaVariant): Generated
   return {
     target: 'cuda', symbol: ctx.symbol, language: 'cuda', source, specJson: ctx.specJson, plan,
     variant: Object.assign({ kernel }, ...built.map((b) => b.build.variant)) as Record<string, string | number>,
-    units: () => compileUnits(built, entriesOf, familyParts, (parts, b) => renderSource({ ...noFamilies, ...parts }, [b], '')),
+    units: () => compileUnits(built, entriesOf, familyParts, (parts, b) => renderSource({ ...noFamilies, ...parts }, [b], ''), variant ? undefined : endsInCatchAll(plan)),
   };
 }
 
@@ -52,25 +52,40 @@ const noFamilies: Record<string, false> = Object.fromEntries(CUDA_FAMILIES.map((
  * whole source's compiled as one program without --split-compile (a toolchain test compares them;
  * with --split-compile=0 the whole source's NHWC ring came out differently under nvcc 13 and NVRTC
  * 13.0, docs/perf.md). NVRTC compiles them at once (docs/perf.md, "NVRTC cold compile"): the whole
- * waits for its slowest kernel, not for the sum.
+ * waits for its slowest kernel, not for the sum. `catchAll`: the plan's entry that takes every call,
+ * where there is one; the programs of a family that compiles later (CudaFamily.compiledLater) are
+ * then marked so (CompileUnit.later).
  */
 function compileUnits(
   built: readonly Built[],
   entriesOf: ReadonlyMap<CudaFamily, readonly PlanEntry[]>,
   familyParts: Readonly<Record<string, object | false>>,
   renderUnit: (parts: Record<string, object>, b: Built) => string,
+  catchAll: string | undefined,
 ): CompileUnit[] {
   return built.flatMap((b) => {
     const names = [...new Set(entriesOf.get(b.family)!.map((e) => e.name))];
     const weight = b.family.compileWeight ?? 1;
+    const later = b.family.compiledLater === true && catchAll !== undefined && !names.includes(catchAll) ? { later: true } : {};
     const parts = familyParts[b.family.id] as object;
     const listed = (parts as { entries?: unknown }).entries;
     const own = Array.isArray(listed) ? (listed as { name: string }[]) : [];
     if (names.length > 1 && names.every((n) => own.some((e) => e.name === n))) {
-      return names.map((name) => ({ entries: [name], source: renderUnit({ [b.family.id]: { ...parts, entries: own.filter((e) => e.name === name) } }, b), weight }));
+      return names.map((name) => ({ entries: [name], source: renderUnit({ [b.family.id]: { ...parts, entries: own.filter((e) => e.name === name) } }, b), weight, ...later }));
     }
-    return [{ entries: names, source: renderUnit({ [b.family.id]: parts }, b), weight }];
+    return [{ entries: names, source: renderUnit({ [b.family.id]: parts }, b), weight, ...later }];
   });
+}
+
+/**
+ * The plan's last entry where it takes every call the plan's checks let through (no condition, no
+ * fit), else undefined. Not asked for a variant's source: a pinned family is the kernel to run from
+ * the first call.
+ */
+function endsInCatchAll(plan: LaunchPlan): string | undefined {
+  const last = plan.entries.at(-1);
+  const always = last?.when.op === 'const' && last.when.value !== 0;
+  return always && last.fits === undefined ? last.name : undefined;
 }
 
 /**

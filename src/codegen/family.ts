@@ -44,6 +44,13 @@ export interface CudaFamily {
    * a source's programs start heaviest first, so the slowest does not wait for a worker thread.
    */
   readonly compileWeight?: number;
+  /**
+   * Its programs may compile after a kernel is loaded (CompileUnit.later) where the source's plan
+   * ends in an entry that takes every call: until they are loaded that entry takes their calls. For
+   * families that are slow to compile and taken only for some shapes (the any-width ring: rows whose
+   * width is not a multiple of the vector width).
+   */
+  readonly compiledLater?: boolean;
   /** The family for this spec and variant, or false where the source does not hold it. */
   build(spec: KernelSpec, variant: CudaVariant | undefined, symbol: string): FamilyBuild | false;
 }

@@ -5,7 +5,7 @@ import { AbortError, CacheError, CompileError } from '../errors.js';
 import { newestArch } from './arch.js';
 import type { Nvrtc } from '../ffi/nvrtc.js';
 import type { CompileUnit } from '../codegen/common.js';
-import { packCubins } from './cubin-set.js';
+import { packCubins, type EarlyCubins } from './cubin-set.js';
 import type { Tool } from './toolchain.js';
 import { compilerEnvironment } from './child-env.js';
 import { killTree } from './process-tree.js';
@@ -40,28 +40,57 @@ export function splitCompiles(nvrtcVersion: string): boolean {
   return major > 12 || (major === 12 && minor >= 8);
 }
 
+/** What compileNvrtc may be given beside the source: the source's units, a signal, where early cubins go. */
+export interface NvrtcCompileExtras {
+  readonly units?: () => readonly CompileUnit[];
+  readonly signal?: AbortSignal;
+  /** Called once the units that are not `later` are compiled, where some are (see EarlyCubins). */
+  readonly onEarly?: (early: EarlyCubins) => void;
+}
+
 /**
  * Compiles in-process with libnvrtc into `workDir`: the source and the cubin, as nvcc's path writes
  * the source and the library. Given the source's units, an NVRTC that runs compiles side by side
  * (compilesApart) compiles them all at once, one program each on koffi's worker threads, and the
  * artifact is the set of their cubins (cubin-set.ts): the compile takes as long as its slowest
- * kernel instead of the sum of them (docs/perf.md, "NVRTC cold compile"). A compile in progress
- * cannot be interrupted: an abort is seen before it starts and when it ends (its cubins are then
- * dropped, so the caller's work folder holds nothing to commit).
+ * kernel instead of the sum of them (docs/perf.md, "NVRTC cold compile"). With `onEarly`, units that
+ * may compile later (CompileUnit.later) start after the others, and `onEarly` hears of the others'
+ * cubins as soon as they are ready: a kernel can load then, while the later ones compile on.
+ * A compile in progress cannot be interrupted: an abort is seen before it starts and when the
+ * first cubins are ready (they are then dropped, so the caller's work folder holds nothing to
+ * commit); once `onEarly` has run, the rest completes whatever the signal says (the caller holds a
+ * kernel that uses it).
  */
-export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, units?: () => readonly CompileUnit[], signal?: AbortSignal): Promise<CompileOutput> {
+export async function compileNvrtc(compiler: Nvrtc, source: string, options: readonly string[], workDir: string, extras: NvrtcCompileExtras = {}): Promise<CompileOutput> {
+  const { units, signal, onEarly } = extras;
   throwIfAborted(signal, 'compile');
   await writeFile(join(workDir, SOURCE_NAME.cuda), source, { mode: 0o600 });
   const artifactPath = join(workDir, CUBIN_NAME);
   const apart = units && compilesApart(compiler.version) ? units() : [];
   if (apart.length > 1) {
     const started = performance.now();
+    const early = onEarly && apart.some((u) => u.later) && apart.some((u) => !u.later);
     // koffi runs each compile on one of libuv's worker threads (4 by default), first come first
-    // served: the heaviest programs start first, so that the slowest does not wait behind the others.
-    const compiling = new Map([...apart].sort((a, b) => b.weight - a.weight).map((u) => [u, compiler.compile(u.source, options)]));
-    const outs = await Promise.all(apart.map((u) => compiling.get(u)!));
-    throwIfAborted(signal, 'compile');
-    await writeFile(artifactPath, packCubins(outs.map((o, i) => ({ entries: apart[i]!.entries, cubin: o.cubin }))), { mode: 0o600 });
+    // served: the heaviest programs start first, so that the slowest does not wait behind the others;
+    // where the later ones may come after a first load, they start after every other.
+    const order = [...apart].sort((a, b) => (early ? Number(a.later === true) - Number(b.later === true) : 0) || b.weight - a.weight);
+    const compiling = new Map(order.map((u) => [u, compiler.compile(u.source, options)]));
+    const cubinsOf = async (list: readonly CompileUnit[]) => {
+      const outs = await Promise.all(list.map((u) => compiling.get(u)!));
+      return outs.map((o, i) => ({ entries: list[i]!.entries, cubin: o.cubin, log: o.log }));
+    };
+    if (early) {
+      const first = cubinsOf(apart.filter((u) => !u.later));
+      const later = cubinsOf(apart.filter((u) => u.later));
+      // Settled here if the first part throws or is aborted: the later part's failure is then not news.
+      later.catch(() => undefined);
+      const ready = await first;
+      throwIfAborted(signal, 'compile');
+      onEarly({ cubins: ready, later, milliseconds: performance.now() - started });
+    }
+    const outs = await cubinsOf(apart);
+    if (!early) throwIfAborted(signal, 'compile');
+    await writeFile(artifactPath, packCubins(outs.map((o) => ({ entries: o.entries, cubin: o.cubin }))), { mode: 0o600 });
     return { artifactPath, log: outs.map((o) => o.log).filter(Boolean).join('\n'), milliseconds: performance.now() - started };
   }
   const out = await compiler.compile(source, options);
@@ -125,6 +154,8 @@ export interface CompileRequest {
   readonly signal?: AbortSignal;
   /** CUDA: the source's device code as programs that compile apart (NVRTC may compile them at once). */
   readonly units?: () => readonly CompileUnit[];
+  /** NVRTC: where the first cubins go when some units compile later (compileNvrtc). Other compilers ignore it. */
+  readonly onEarly?: (early: EarlyCubins) => void;
 }
 
 /**
@@ -143,7 +174,7 @@ export function processPeer(tool: Tool): CompilerPeer {
 
 /** libnvrtc, in-process. */
 export function nvrtcPeer(compiler: Nvrtc, tool: Tool): CompilerPeer {
-  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, r.units, r.signal)), fingerprint: tool }) };
+  return { fingerprint: tool, compile: async (source, r) => ({ ...(await compileNvrtc(compiler, source, r.flags, r.workDir, { units: r.units, signal: r.signal, onEarly: r.onEarly })), fingerprint: tool }) };
 }
 
 /**

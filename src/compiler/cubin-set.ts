@@ -11,8 +11,26 @@ export interface CubinImage {
   readonly image: Buffer;
 }
 
+/** One program's cubin and the plan entries it holds. */
+export interface UnitCubin {
+  readonly entries: readonly string[];
+  readonly cubin: Buffer;
+}
+
+/**
+ * The first part of an NVRTC build whose source has programs that compile later (CompileUnit.later):
+ * the other programs' cubins, ready to load, and the later ones' when they are compiled. The artifact
+ * file, all of them, is written once the later ones are done.
+ */
+export interface EarlyCubins {
+  readonly cubins: readonly UnitCubin[];
+  readonly later: Promise<readonly UnitCubin[]>;
+  /** NVRTC's time until `cubins` were ready. */
+  readonly milliseconds: number;
+}
+
 /** Several cubins as one file: the magic line, a JSON line naming each one's entries and size, the cubins. */
-export function packCubins(images: readonly { readonly entries: readonly string[]; readonly cubin: Buffer }[]): Buffer {
+export function packCubins(images: readonly UnitCubin[]): Buffer {
   const index = JSON.stringify(images.map((i) => ({ entries: i.entries, bytes: i.cubin.length })));
   return Buffer.concat([Buffer.from(`${MAGIC}${index}\n`, 'utf8'), ...images.map((i) => i.cubin)]);
 }

@@ -13,6 +13,8 @@ export interface PlanCall {
   readonly W: number;
   /** For entries with clusters: whether the loaded code of this entry was built for them. */
   readonly clusterBuilt?: (entry: string) => boolean;
+  /** Whether an entry is loaded (default: every one): one still compiling (CompileUnit.later) leaves its calls to the entries after it. */
+  readonly loaded?: (entry: string) => boolean;
   /** The multiprocessors of the device the call launches on (cudaDevAttrMultiProcessorCount). */
   readonly multiprocessors: number;
 }
@@ -49,7 +51,7 @@ export function chooseEntry(plan: LaunchPlan, call: PlanCall): ChosenLaunch | un
   if (plan.requiredPointers.some((name) => call.pointers[name] === 0n)) return undefined;
   const vars = bindings(plan, call);
   if (!plan.checks.every((c) => holds(c, vars))) return undefined;
-  const entry = plan.entries.find((e) => holds(e.when, vars) && (e.cluster === undefined || call.clusterBuilt?.(e.name) === true));
+  const entry = plan.entries.find((e) => (call.loaded?.(e.name) ?? true) && holds(e.when, vars) && (e.cluster === undefined || call.clusterBuilt?.(e.name) === true));
   if (entry === undefined || (entry.fits !== undefined && !holds(entry.fits, vars))) return undefined;
   const [tilesW, tilesH, channels, images] = tileGridFields(entry.grid).map((e) => evaluate(e, vars)) as [bigint, bigint, bigint, bigint];
   const tiles = tilesW * tilesH * channels * images;

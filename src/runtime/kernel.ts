@@ -57,6 +57,11 @@ export interface KernelProvenance {
   readonly variant: Readonly<Record<string, string | number>>;
   /** What built the artifact: nvcc, NVRTC, or the C++ compiler (CPU). */
   readonly compiler: 'nvcc' | 'nvrtc' | 'cxx';
+  /**
+   * Entry points whose programs were still compiling when compile() returned (an NVRTC compile of a
+   * source with programs that compile later): see Kernel.whenComplete. Empty for a kernel loaded whole.
+   */
+  readonly compiledLater?: readonly string[];
 }
 
 /** A compiled, loaded depthwise convolution for one spec, on one device. */
@@ -91,6 +96,19 @@ export class Kernel {
   /** The same loaded kernel, as a later compile() in this process returns it (origin 'memory', nothing compiled or loaded). */
   fromMemory(): Kernel {
     return new Kernel(this.spec, this.target, { ...this.provenance, origin: 'memory', compileMilliseconds: 0, loadMilliseconds: 0 }, this.artifact, this.env, this.deviceIndex);
+  }
+
+  /**
+   * Resolves once every entry point is loaded and the artifact is in the cache: at once for a kernel
+   * loaded whole (a cache hit, an nvcc build, the CPU). An NVRTC compile returns as soon as all but
+   * its slowest, shape-specific programs are compiled (provenance.compiledLater: the any-width ring,
+   * for rows whose width is not a multiple of the vector width); until they are loaded, the calls
+   * they would take go to the direct kernel, correct but slower. Await this before timing a kernel
+   * or where every call must run the same machine code. Rejects if that later part failed: the
+   * kernel keeps working without it, and the next process compiles it again.
+   */
+  whenComplete(): Promise<void> {
+    return this.artifact.complete ?? Promise.resolve();
   }
 
   /** [N, C*m, Ho, Wo] for an [N, C, H, W] input; in NHWC order for an NHWC spec. */

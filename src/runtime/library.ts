@@ -6,7 +6,7 @@ import { cudaDriver } from '../ffi/cuda-driver.js';
 import { cudaRuntime } from '../ffi/cudart.js';
 import { loadLibrary, type FfiFunction, type FfiLibrary } from '../ffi/koffi.js';
 import { planLauncher } from './plan-launcher.js';
-import { unpackCubins, type CubinImage } from '../compiler/cubin-set.js';
+import { unpackCubins, type CubinImage, type EarlyCubins, type UnitCubin } from '../compiler/cubin-set.js';
 import { DwconvError } from '../errors.js';
 import { ABI_VERSION } from '../version.js';
 import { targetTraits } from '../backends/traits.js';
@@ -22,6 +22,8 @@ export interface LoadedArtifact {
   /** CPU: the same call on koffi's worker thread, so the event loop stays free. */
   readonly launchAsync?: (...args: unknown[]) => Promise<number>;
   readonly info: { readonly abi: number; readonly symbol: string; readonly target: string; readonly spec: unknown };
+  /** Where some entries load after the rest (loadEarlyCubins): settles when they are loaded, or rejects with why they never will be. */
+  readonly complete?: Promise<void>;
 }
 
 /**
@@ -69,12 +71,45 @@ function multiprocessorsOf(env: Environment, index: number): number {
  * covers the source), and every entry point is looked up now.
  */
 export function loadCubin(path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string, deviceIndex: number): LoadedArtifact {
-  const driver = cudaDriver(env);
-  const context = driver.contextOf(cudaRuntime(env), deviceIndex);
-  const images = unpackCubins(readFileSync(path), path);
-  const multiprocessors = multiprocessorsOf(env, deviceIndex);
-  const launch = driver.inContext(context, () => planLauncher(driver, modulesOf(images, (image) => driver.loadModule(image, producedBy), path), plan, multiprocessors));
-  return { launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)), info: { abi: ABI_VERSION, symbol, target: 'cuda', spec } };
+  return cubinLauncher(unpackCubins(readFileSync(path), path), undefined, { env, plan, spec, symbol, producedBy, deviceIndex, path });
+}
+
+/**
+ * loadCubin for the first cubins of a build whose later programs still compile (EarlyCubins): their
+ * entries join the launcher when those are compiled and loaded (`complete` then settles); meanwhile
+ * their calls go to the plan's entries after them. `path`: where the whole artifact will lie.
+ */
+export function loadEarlyCubins(early: EarlyCubins, path: string, env: Environment, plan: LaunchPlan, spec: KernelSpec, symbol: string, producedBy: string, deviceIndex: number): LoadedArtifact {
+  return cubinLauncher(early.cubins.map(imageOf), early, { env, plan, spec, symbol, producedBy, deviceIndex, path });
+}
+
+const imageOf = (c: UnitCubin): CubinImage => ({ entries: c.entries, image: c.cubin });
+
+interface CubinLoad {
+  readonly env: Environment;
+  readonly plan: LaunchPlan;
+  readonly spec: KernelSpec;
+  readonly symbol: string;
+  readonly producedBy: string;
+  readonly deviceIndex: number;
+  readonly path: string;
+}
+
+function cubinLauncher(images: readonly CubinImage[], early: EarlyCubins | undefined, l: CubinLoad): LoadedArtifact {
+  const driver = cudaDriver(l.env);
+  const context = driver.contextOf(cudaRuntime(l.env), l.deviceIndex);
+  const multiprocessors = multiprocessorsOf(l.env, l.deviceIndex);
+  const load = (image: Buffer) => driver.loadModule(image, l.producedBy);
+  // A whole artifact must hold every entry (a set that lacks one fails here, at load); early cubins hold all but the later ones.
+  const held = new Set(images.flatMap((i) => i.entries ?? []));
+  const later = new Set(early ? l.plan.entries.map((e) => e.name).filter((name) => !held.has(name)) : []);
+  const launch = driver.inContext(context, () => planLauncher(driver, modulesOf(images, load, l.path), l.plan, multiprocessors, later));
+  const complete = early?.later.then((cubins) => driver.inContext(context, () => launch.addLater(modulesOf(cubins.map(imageOf), load, l.path))));
+  return {
+    launch: (...args) => driver.inContext(context, () => (launch as (...a: unknown[]) => number)(...args)),
+    info: { abi: ABI_VERSION, symbol: l.symbol, target: 'cuda', spec: l.spec },
+    ...(complete ? { complete } : {}),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 // chosen entry launched through the driver API. The nvcc build's C launcher is emitted from the same
 // plan; the GPU property tests run both paths over every variant.
 import { chooseEntry, type PlanCall } from '../plan/choose.js';
-import { DEFAULT_SHARED_LIMIT, type LaunchPlan } from '../plan/plan.js';
+import { DEFAULT_SHARED_LIMIT, type LaunchPlan, type PlanEntry } from '../plan/plan.js';
 import { CudaError } from '../errors.js';
 import type { Address } from '../ffi/cudart.js';
 import { allocateParamBlock, type CudaDriver, type CuFunction } from '../ffi/cuda-driver.js';
@@ -19,27 +19,42 @@ const PARAM_BYTES = PIXELS_AT + 8;
 
 const big = (a: Address) => BigInt(a);
 
+/** A launcher with the artifact ABI, and how entries compiled later join it. */
+export interface PlanLaunch {
+  (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, pw: Address, pb: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number;
+  /** Looks up the `later` entries in their modules: from now on calls take them. */
+  addLater(moduleOf: (entry: string) => unknown): void;
+}
+
 /**
  * A launcher with the artifact ABI (x, w, b, scale, shift, r, pw, pb, y, N, C, H, W, stream) -> status: 0, or
  * -1 for arguments the kernel cannot take; a failed launch throws a CudaError. `moduleOf`: the loaded
  * module that holds an entry (one for a plain cubin, one of several for a set). `multiprocessors`: the SM
- * count of the device the module is loaded on, which plans may scale their launch rules with.
+ * count of the device the module is loaded on, which plans may scale their launch rules with. `later`:
+ * entries whose programs are still compiling (CompileUnit.later), absent from `moduleOf` until
+ * addLater; meanwhile their calls go to the entries after them.
  */
-export function planLauncher(driver: CudaDriver, moduleOf: (entry: string) => unknown, plan: LaunchPlan, multiprocessors: number) {
-  // Every entry is looked up now: a cubin that lacks one fails at load, not at some later call.
-  const functions = new Map<string, CuFunction>(plan.entries.map((e) => [e.name, driver.getFunction(moduleOf(e.name), e.name)]));
-  for (const e of plan.entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(functions.get(e.name), e.maxSharedBytes);
-  const built = new Set(plan.entries.filter((e) => e.cluster).map((e) => e.name).filter((name) => {
-    const fn = functions.get(name);
-    return driver.binaryVersion(fn) >= 90 && driver.ptxVersion(fn) >= 90;
-  }));
+export function planLauncher(driver: CudaDriver, moduleOf: (entry: string) => unknown, plan: LaunchPlan, multiprocessors: number, later: ReadonlySet<string> = new Set()): PlanLaunch {
+  const functions = new Map<string, CuFunction>();
+  const built = new Set<string>();
+  const lookUp = (find: (entry: string) => unknown, entries: readonly PlanEntry[]) => {
+    for (const e of entries) functions.set(e.name, driver.getFunction(find(e.name), e.name));
+    for (const e of entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(functions.get(e.name), e.maxSharedBytes);
+    for (const e of entries) {
+      const fn = functions.get(e.name);
+      if (e.cluster && driver.binaryVersion(fn) >= 90 && driver.ptxVersion(fn) >= 90) built.add(e.name);
+    }
+  };
+  // Every entry is looked up now (but the later ones): a cubin that lacks one fails at load, not at some later call.
+  lookUp(moduleOf, plan.entries.filter((e) => !later.has(e.name)));
   const clusterBuilt = (name: string) => built.has(name);
+  const loaded = later.size ? (name: string) => functions.has(name) : undefined;
   const { view, address } = allocateParamBlock(PARAM_BYTES);
   const params = BigUint64Array.from(OFFSETS, (o) => address + BigInt(o));
 
-  return (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, pw: Address, pb: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
+  const launch = (x: Address, w: Address, b: Address, scale: Address, shift: Address, r: Address, pw: Address, pb: Address, y: Address, N: number, C: number, H: number, W: number, stream: Address): number => {
     const pointers = { x: big(x), w: big(w), b: big(b), scale: big(scale), shift: big(shift), r: big(r), pw: big(pw), pb: big(pb), y: big(y) };
-    const call: PlanCall = { pointers, N, C, H, W, clusterBuilt, multiprocessors };
+    const call: PlanCall = { pointers, N, C, H, W, clusterBuilt, multiprocessors, ...(loaded ? { loaded } : {}) };
     const chosen = chooseEntry(plan, call);
     if (!chosen) return -1;
     for (const [i, a] of [x, w, b, scale, shift, r, pw, pb, y].entries()) view.setBigUint64(8 * i, big(a), true);
@@ -52,4 +67,5 @@ export function planLauncher(driver: CudaDriver, moduleOf: (entry: string) => un
     if (status !== 0) throw new CudaError(`cuLaunchKernel(${name})`, status, driver.errorName(status));
     return 0;
   };
+  return Object.assign(launch, { addLater: (find: (entry: string) => unknown) => lookUp(find, plan.entries.filter((e) => later.has(e.name))) });
 }

@@ -59,7 +59,10 @@ export interface DemoResult {
   readonly shape: readonly number[];
   readonly outputShape: readonly number[];
   readonly seed: number;
+  /** compile() in a fresh cache: until the kernel was returned. */
   readonly coldCompileMs: number;
+  /** Until every program was loaded and the entry committed (Kernel.whenComplete): coldCompileMs unless some compiled later. */
+  readonly coldCompleteMs: number;
   /** What compiled it: nvcc, nvrtc, or cxx (the CPU target). */
   readonly compiler: string;
   readonly cacheHit: { readonly origin: string; readonly loadMs: number; readonly processMs: number };
@@ -120,12 +123,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const t0 = performance.now();
     const kernel = await compile(o.spec, { target, ...(deviceIndex === undefined ? {} : { device: deviceIndex }), cacheDir, log: o.progress });
     const coldCompileMs = performance.now() - t0;
-    o.progress(`cold compile: ${coldCompileMs.toFixed(0)} ms (${kernel.provenance.symbol})`);
+    // The second process below is to hit the committed entry, and the timing to run the kernels of every program.
+    await kernel.whenComplete();
+    const coldCompleteMs = performance.now() - t0;
+    const later = kernel.provenance.compiledLater?.length ? `; ${kernel.provenance.compiledLater.length} entry point(s) compiled after it, complete at ${coldCompleteMs.toFixed(0)} ms` : '';
+    o.progress(`cold compile: ${coldCompileMs.toFixed(0)} ms (${kernel.provenance.symbol})${later}`);
     const cacheHit = await secondProcessHit(o.spec, target, cacheDir, deviceIndex);
     o.progress(`cache hit in a second process: ${cacheHit.origin}, load ${cacheHit.loadMs.toFixed(1)} ms, process ${cacheHit.processMs.toFixed(0)} ms`);
     const measured = target === 'cuda' ? onKernelDevice(kernel, env, () => runCuda(kernel, shape, seed, o)) : await runCpu(kernel, shape, seed, o);
     const torch = target === 'cuda' && o.torch ? await torchTime(kernel, shape, o, env) : undefined;
-    return { target, device, ...(deviceIndex === undefined ? {} : { deviceIndex }), spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
+    return { target, device, ...(deviceIndex === undefined ? {} : { deviceIndex }), spec: describeSpec(kernel.spec), shape, outputShape: kernel.outputShape(shape), seed, coldCompileMs, coldCompleteMs, compiler: kernel.provenance.compiler, cacheHit, ...measured, ...(torch ? { torch } : {}) };
   } finally {
     if (o.cacheDir === undefined) await rm(cacheDir, { recursive: true, force: true });
   }

@@ -67,6 +67,8 @@ export async function compileTuned(specInput: SpecInput, inputShape: readonly nu
     if (c.status === 'rejected') throw c.reason;
     return c.value;
   });
+  // Timed as compiled whole: the default source's later programs (an NVRTC compile) loaded too.
+  await Promise.all(kernels.map((k) => k.whenComplete()));
   const rt = cudaRuntime(env);
   const timings = rt.onDevice(device.index, () => timeCandidates(kernels, shape, reps, env));
   let best = 0;

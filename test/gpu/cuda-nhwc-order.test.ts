@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { entryFor } from '../helpers/family-parts.js';
 import { checkOnShape, SEED } from '../helpers/property.js';
@@ -28,7 +28,7 @@ describe.skipIf(!hasGpu)(`CUDA NHWC kernel, both grid orders (needs a GPU: ${gpu
     expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(entry);
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-nhwc-order-'));
     for (const compiler of ['nvrtc', 'nvcc'] as const) {
-      const kernel = await compile(input, { cacheDir, compiler });
+      const kernel = await compileWhole(input, { cacheDir, compiler });
       const r = checkOnShape(kernel, shape, SEED);
       expect(r.failures, `${compiler} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);

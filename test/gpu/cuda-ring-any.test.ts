@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { entryFor } from '../helpers/family-parts.js';
@@ -40,7 +40,7 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
     const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-ring-any-'));
     expect(entryFor(normalizeSpec(input), variant, shape)).toMatch(/_ring_any$/);
     for (const compiler of ['nvrtc', 'nvcc'] as const) {
-      const kernel = await compile(input, { cacheDir, compiler, variant });
+      const kernel = await compileWhole(input, { cacheDir, compiler, variant });
       const r = checkOnShape(kernel, shape, SEED);
       expect(r.failures, `${compiler} seed ${SEED}: ${JSON.stringify(r.firstFailures)}`).toBe(0);
       expect(r.checked).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
   ];
   it.each(routed)('default source, %j on %j: takes the entry its rule names and matches float64', async (input, shape, entry) => {
     expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(entry);
-    const kernel = await compile(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')) });
+    const kernel = await compileWhole(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')) });
     const r = checkOnShape(kernel, shape, SEED);
     expect(r.failures, JSON.stringify(r.firstFailures)).toBe(0);
     expect(r.checked).toBeGreaterThan(0);
@@ -68,7 +68,7 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
   it('pinned, it takes narrow rows too', async () => {
     for (const [input, shape] of [[{ kernelSize: 3, dtype: 'bfloat16' }, [2, 3, 17, 29]], [{ kernelSize: 7, padding: 3 }, [1, 2, 9, 13]]] as const) {
       expect(entryFor(normalizeSpec(input), variant, shape)).toMatch(/_ring_any$/);
-      const kernel = await compile(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')), variant });
+      const kernel = await compileWhole(input, { cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-ring-any-')), variant });
       const r = checkOnShape(kernel, shape, SEED);
       expect(r.failures, JSON.stringify(r.firstFailures)).toBe(0);
       expect(r.checked).toBeGreaterThan(0);

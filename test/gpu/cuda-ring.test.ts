@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import { generate } from '../../src/codegen/generate.js';
 import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import type { LaunchPlan } from '../../src/plan/plan.js';
@@ -60,7 +60,7 @@ async function checkRingBuilds(input: SpecInput, shape: [number, number, number,
   const byDefault = holdsRing(generate(normalizeSpec(input), 'cuda').plan!);
   const variants = [...(byDefault ? [undefined] : [{ kernel: 'ring', tileH: 4 }] as const), { kernel: 'ring', tileH: 2 }, { kernel: 'ring', tileH: 8 }] as const;
   const builds = (['nvrtc', 'nvcc'] as const).flatMap((compiler) => variants.map((variant) => ({ compiler, variant })));
-  const kernels = await Promise.all(builds.map(({ compiler, variant }) => compile(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
+  const kernels = await Promise.all(builds.map(({ compiler, variant }) => compileWhole(input, { cacheDir, compiler, ...(variant ? { variant } : {}) })));
   for (const [k, kernel] of kernels.entries()) {
     const { compiler, variant } = builds[k]!;
     expect(takesRing(kernel.spec, variant), `${compiler} ${JSON.stringify(variant)}: the launchers take the ring`).toBe(true);

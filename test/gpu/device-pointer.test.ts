@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import { readEnvironment } from '../../src/env.js';
 import { SpecError } from '../../src/errors.js';
 import { cudaRuntime } from '../../src/ffi/cudart.js';
@@ -16,7 +16,7 @@ describe.skipIf(!hasGpu)(`Tensor.fromDevicePointer (needs a GPU: ${gpuReason})`,
   const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-devptr-'));
 
   it.each(['nvcc', 'nvrtc'] as const)('wraps cudaMalloc memory, runs on a caller stream, and leaves the memory to its owner (%s)', async (compiler) => {
-    const k = await compile({ kernelSize: 3, dtype: 'float16' }, { target: 'cuda', compiler, cacheDir, precompiled: [] });
+    const k = await compileWhole({ kernelSize: 3, dtype: 'float16' }, { target: 'cuda', compiler, cacheDir, precompiled: [] });
     const rt = cudaRuntime(env);
     const shape = [1, 4, 9, 9];
     const inBytes = 4 * 81 * 2;

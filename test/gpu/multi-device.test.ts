@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import { readEnvironment } from '../../src/env.js';
 import { DeviceMismatchError, ERROR_CODES, SpecError } from '../../src/errors.js';
 import { cudaRuntime, listGpus, type Address } from '../../src/ffi/cudart.js';
@@ -30,7 +30,7 @@ const LARGE: readonly [number, number, number, number] = [4, 32, 160, 192];
 const env = readEnvironment();
 const cacheDir = mkdtempSync(join(tmpdir(), 'dwconv-multi-device-'));
 const compileOn = (spec: SpecInput, compiler: (typeof COMPILERS)[number], device: number | `cuda:${number}`) =>
-  compile(spec, { target: 'cuda', compiler, device, cacheDir, precompiled: [] });
+  compileWhole(spec, { target: 'cuda', compiler, device, cacheDir, precompiled: [] });
 
 describe.skipIf(!hasGpu)(`a device named explicitly (needs a GPU: ${gpuReason})`, () => {
   it.each(COMPILERS)("the suite's device by index and as 'cuda:N' gives the kernel compile() gives by default (%s)", async (compiler) => {
@@ -40,7 +40,7 @@ describe.skipIf(!hasGpu)(`a device named explicitly (needs a GPU: ${gpuReason})`
     expect(named.deviceIndex).toBe(current);
     const again = await compileOn({ kernelSize: 3, padding: 1 }, compiler, `cuda:${current}`);
     expect(again.provenance.origin).toBe('memory'); // the same loaded kernel: an index and its name are one device
-    const byDefault = await compile({ kernelSize: 3, padding: 1 }, { target: 'cuda', compiler, cacheDir, precompiled: [] });
+    const byDefault = await compileWhole({ kernelSize: 3, padding: 1 }, { target: 'cuda', compiler, cacheDir, precompiled: [] });
     expect(byDefault.deviceIndex).toBe(current);
     expect(byDefault.provenance.origin).toBe('memory');
     const staged = stageCheck(named, [2, 8, 33, 47], SEED);

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from '../helpers/compile-whole.js';
 import { describeSpec, inLayout, normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, inParallel } from '../helpers/property.js';
 
@@ -100,7 +100,7 @@ const jobs = [
   ...PINNED.map(([input, shape]): Job => ({ input, variant: RING_ANY, shapes: [shape, ...SHAPES.filter((s) => s.join() !== shape.join())] })),
 ];
 const specCount = pinnedOnly ? PINNED.length : SPECS.length + TARGETED.length + PINNED.length;
-const kernels = await inParallel(jobs, cpus().length, (j) => compile(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
+const kernels = await inParallel(jobs, cpus().length, (j) => compileWhole(j.input, { target: 'cuda', ...(j.variant ? { variant: j.variant } : {}) }));
 if (compileOnly) {
   console.log(`${kernels.length} kernels compiled (${specCount} specs)`);
   process.exit(0);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from './compile-whole.js';
 import { ACTIVATIONS, describeSpec, DTYPES, inLayout, LAYOUTS, RESIDUALS, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, inParallel, SEED } from './property.js';
 
@@ -28,7 +28,7 @@ export function epilogueSuite(target: 'cpu' | 'cuda', jobs: number): void {
         i++;
       }
     }
-    const kernels = await inParallel(specs, jobs, (s) => compile(s, { target, cacheDir }));
+    const kernels = await inParallel(specs, jobs, (s) => compileWhole(s, { target, cacheDir }));
     const failures: string[] = [];
     let checked = 0;
     kernels.forEach((kernel, k) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { allVariants } from '../../src/codegen/variant.js';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from './compile-whole.js';
 import { inLayout, normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { checkOnShape, SEED } from './property.js';
 
@@ -32,7 +32,7 @@ export function outputDtypeSuite(target: 'cpu' | 'cuda'): void {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-out-${target}-`));
     const variants = target === 'cuda' && !input.pointwise ? [undefined, ...allVariants(normalizeSpec(input))] : [undefined];
     for (const variant of variants) {
-      const kernel = await compile(input, { target, cacheDir, ...(variant ? { variant } : {}) });
+      const kernel = await compileWhole(input, { target, cacheDir, ...(variant ? { variant } : {}) });
       for (const [i, dims] of SHAPES.entries()) {
         const r = checkOnShape(kernel, inLayout(kernel.spec, dims), SEED + i);
         expect(r.failures, `${JSON.stringify(variant ?? 'default')} on ${dims}: ${JSON.stringify(r.firstFailures)}`).toBe(0);

@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from './compile-whole.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
 import { checkKernels, inParallel, randomSpecs, SEED } from './property.js';
 
@@ -25,7 +25,7 @@ export function propertySuite(target: 'cpu' | 'cuda', jobs: number = Math.max(1,
         ? [undefined, ...allVariants(normalizeSpec(input))].map((variant) => ({ input, index, variant }))
         : [{ input, index, variant: undefined }],
     );
-    const kernels = await inParallel(jobsList, jobs, (j) => compile(j.input, { target, cacheDir, ...(j.variant ? { variant: j.variant } : {}) }));
+    const kernels = await inParallel(jobsList, jobs, (j) => compileWhole(j.input, { target, cacheDir, ...(j.variant ? { variant: j.variant } : {}) }));
     const { checked, failures } = checkKernels(kernels.map((kernel, k) => ({ kernel, index: jobsList[k]!.index, label: ` ${JSON.stringify(jobsList[k]!.variant ?? 'default')}` })), SHAPES_PER_SPEC);
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(checked).toBeGreaterThan(SPECS * SHAPES_PER_SPEC);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { compile } from '../../src/compile.js';
+import { compileWhole } from './compile-whole.js';
 import type { separableParts } from '../../src/codegen/cuda-separable.js';
 import { familyParts } from './family-parts.js';
 import { gpuMultiprocessors } from './requirements.js';
@@ -43,7 +43,7 @@ export function separableSuite(target: 'cpu' | 'cuda', specs: number, jobs: numb
   it(`${specs} random separable blocks x 2 shapes match the float64 reference on ${target} (seed ${SEED})`, async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-${target}-`));
     const inputs = fc.sample(separableArbitrary, { seed: SEED, numRuns: specs });
-    const kernels = await inParallel(inputs, jobs, (input) => compile(input, { target, cacheDir }));
+    const kernels = await inParallel(inputs, jobs, (input) => compileWhole(input, { target, cacheDir }));
     const { checked, failures } = checkKernels(kernels.map((kernel, index) => ({ kernel, index, label: '' })), 2);
     expect(failures, `seed ${SEED}`).toEqual([]);
     expect(checked).toBeGreaterThan(specs);
@@ -65,7 +65,7 @@ export function paddingBesideInfSuite(target: 'cpu' | 'cuda'): void {
   ];
   it.each(specs)(`an inf beside a window does not reach its output on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-inf-${target}-`));
-    const kernel = await compile(input, { target, cacheDir });
+    const kernel = await compileWhole(input, { target, cacheDir });
     const { spec } = kernel;
     const shape = inLayout(spec, [2, 3, 6, 6]);
     const outShape = kernel.outputShape(shape) as [number, number, number, number];
@@ -119,7 +119,7 @@ export function channelSplitSuite(target: 'cpu' | 'cuda'): void {
   ];
   it.each(specs)(`channels split over a cluster match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-split-${target}-`));
-    const kernel = await compile(input, { target, cacheDir });
+    const kernel = await compileWhole(input, { target, cacheDir });
     const sep = familyParts(kernel.spec).separable!;
     for (const [i, dims] of ([[3, 136, 7, 7], [1, 136, 5, 9]] as const).entries()) {
       if (sep.split) { // the CUDA launchers' condition for the split entry holds (on sm_90)
@@ -142,7 +142,7 @@ export function tf32Suite(target: 'cpu' | 'cuda'): void {
   it(`pointwise.tf32 rounds the 1x1 operands to TF32 on ${target}, and only then`, async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-tf32-${target}-`));
     const errors = await Promise.all([false, true].map(async (tf32) => {
-      const kernel = await compile({ kernelSize: 3, padding: 1, pointwise: { outChannels: 40, ...(tf32 ? { tf32 } : {}) } }, { target, cacheDir });
+      const kernel = await compileWhole({ kernelSize: 3, padding: 1, pointwise: { outChannels: 40, ...(tf32 ? { tf32 } : {}) } }, { target, cacheDir });
       return checkOnShape(kernel, [2, 64, 6, 7], SEED).maxRelativeError;
     }));
     const [exact, rounded] = errors as [number, number];
@@ -170,7 +170,7 @@ export function quadsSuite(target: 'cpu' | 'cuda'): void {
   ];
   it.each(specs)(`whole quads of output columns match float64 on ${target}: %j`, async (input) => {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-sep-quads-${target}-`));
-    const kernel = await compile(input, { target, cacheDir });
+    const kernel = await compileWhole(input, { target, cacheDir });
     const sep = familyParts(kernel.spec).separable!;
     expect(sep.quads).toBeDefined();
     for (const [i, [c, h, w]] of ([[5, 61, 60], [3, 32, 64]] as const).entries()) {

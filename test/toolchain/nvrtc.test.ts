@@ -119,7 +119,7 @@ describe.skipIf(!hasNvrtc)(`NVRTC builds without a GPU (needs libnvrtc: ${nvrtcR
       // Whatever this NVRTC's version, take the path of one that compiles apart.
       const apart = Object.create(n, { version: { value: '13.0' } }) as typeof n;
       const dir = mkdtempSync(join(tmpdir(), 'dwconv-nvrtc-units-'));
-      const out = await compileNvrtc(apart, g.source, options, dir, g.units);
+      const out = await compileNvrtc(apart, g.source, options, dir, { units: g.units });
       const images = unpackCubins(readFileSync(out.artifactPath), out.artifactPath);
       const units = g.units!();
       // A source of one program (one family of one entry point) stays a plain cubin.

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SEPARABLE_CHUNK, separableParts, separableSharedBytes, separableShapes, type SeparableShape } from '../../src/codegen/cuda-separable.js';
 import { generate } from '../../src/codegen/generate.js';
-import { allVariants } from '../../src/codegen/variant.js';
+import { allVariants, type CudaVariant } from '../../src/codegen/variant.js';
 import { MAX_POINTWISE_CHANNELS, normalizeSpec, specTag, type KernelSpec, type PointwiseSpec, type SpecInput } from '../../src/spec.js';
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url);
@@ -127,6 +127,21 @@ describe('the entry points a source holds', () => {
     expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any']);
     // NVRTC compiles them as five programs at once: the compile waits for the slowest kernel, not for all five.
     expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1'], ['_ring_any']]);
+    // The any-width ring may compile after a first load: the direct kernel, last in the plan, takes every call meanwhile.
+    expect(g.units!().map((u) => u.later === true)).toEqual([false, false, false, false, true]);
+    expect(g.plan!.entries.at(-1)!.name).toBe(`${g.symbol}_direct`);
+  });
+
+  it('a program compiles later only in a default source whose plan ends in an entry that takes every call', () => {
+    const laterOf = (input: SpecInput, variant?: CudaVariant) => {
+      const g = generate(normalizeSpec(input), 'cuda', variant);
+      return g.units!().filter((u) => u.later).flatMap((u) => u.entries.map((n) => n.slice(g.symbol.length)));
+    };
+    expect(laterOf({ kernelSize: 5, padding: 2, dtype: 'float16' })).toEqual(['_ring_any']);
+    // A pinned family is the kernel to run from the first call, though the direct kernel is in its source too.
+    expect(laterOf({ kernelSize: 3, padding: 1 }, { kernel: 'ringAny', tileH: 4 })).toEqual([]);
+    // NHWC sources hold no catch-all NCHW direct kernel.
+    expect(laterOf({ kernelSize: 3, padding: 1, layout: 'NHWC' })).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import { fastDiv, writeTileGrid } from '../../src/runtime/tile-grid.js';
 import type { CudaDriver } from '../../src/ffi/cuda-driver.js';
 import type { CudaVariant } from '../../src/codegen/variant.js';
 import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { familyParts } from '../helpers/family-parts.js';
+import { entryFor, familyParts } from '../helpers/family-parts.js';
 
 /** fast_div of templates/cuda/tiles.hbs in 32-bit arithmetic: (umulhi(n, m) + n) >> s. */
 const deviceFastDiv = (n: number, f: { m: number; s: number }) => {
@@ -320,5 +320,35 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 64n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);
     expect(launch(16n, 32n, 0n, 0n, 0n, 0n, 48n, 0n, 80n, 1, 4, 9, 9, 0n)).toBe(-1);
     expect(launches).toHaveLength(0);
+  });
+});
+
+describe('NVRTC launcher with entries still compiling (a fake driver records the launch)', () => {
+  it("the any-width ring's calls go to the direct kernel until it is added, then to it; the other entries are looked up at once", () => {
+    const spec = normalizeSpec({ kernelSize: 3, padding: 1 });
+    const { plan, generated } = familyParts(spec);
+    const ring = `${generated.symbol}_ring_any`;
+    const shape = [2, 4, 33, 509] as const;
+    expect(entryFor(spec, undefined, shape)).toBe(ring);
+    const looked: string[] = [];
+    const launched: unknown[] = [];
+    const driver = {
+      getFunction: (_m: unknown, name: string) => (looked.push(name), name),
+      binaryVersion: () => 90, ptxVersion: () => 90, allowSharedMemory: () => undefined, errorName: () => 'none',
+      launch: (fn: unknown) => (launched.push(fn), 0),
+    } as unknown as CudaDriver;
+    const first = (entry: string) => {
+      if (entry === ring) throw new Error(`${entry} is still compiling`);
+      return {};
+    };
+    const launch = planLauncher(driver, first, plan, SMS, new Set([ring]));
+    expect(looked).not.toContain(ring);
+    expect(new Set(looked)).toEqual(new Set(plan.entries.map((e) => e.name).filter((n) => n !== ring)));
+    const call = () => launch(256n, 512n, 0n, 0n, 0n, 0n, 0n, 0n, 768n, ...shape, 0n);
+    expect(call()).toBe(0);
+    expect(launched.at(-1)).toBe(`${generated.symbol}_direct`);
+    launch.addLater(() => ({}));
+    expect(call()).toBe(0);
+    expect(launched.at(-1)).toBe(ring);
   });
 });

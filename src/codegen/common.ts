@@ -2,7 +2,7 @@ import type { LaunchPlan } from '../plan/plan.js';
 import type { Target } from '../target.js';
 import { canonicalJson, outputDtypeOf, specTag, type KernelSpec } from '../spec.js';
 import { ABI_VERSION, PACKAGE_VERSION } from '../version.js';
-import { epilogueFunction, pointwiseEpilogueFunction } from './epilogue.js';
+import { epilogueFunction, epilogueHelpers, pointwiseEpilogueFunction } from './epilogue.js';
 
 /** Named in src/target.ts; exported here too for the modules that import it with codegen's other types. */
 export type { Target };
@@ -84,7 +84,7 @@ export function templateContext(spec: KernelSpec, target: Target) {
     bias: spec.bias,
     batchNorm: spec.batchNorm,
     residual: spec.residual !== 'none',
-    epilogue: epilogueFunction(spec, target),
+    epilogue: [epilogueHelpers(spec, target), epilogueFunction(spec, target)].filter(Boolean).join('\n'),
     pointwise: spec.pointwise ? { ...spec.pointwise, epilogue: pointwiseEpilogueFunction(spec, target) } : false,
   };
 }

@@ -31,25 +31,54 @@ function activationExpr(activation: Activation, target: Target, negativeSlope: n
   }
 }
 
+/** 4 sqrt 2: past it Phi(-|z|) < 7.7e-9 and the CUDA gelu takes it as 0. */
+const GELU_LOWER_TAIL_END = 5.65685425;
+/** log2 Phi(-a) on [0, GELU_LOWER_TAIL_END], a degree-6 polynomial in a, constant term first (weighted least squares toward minimax, scipy). */
+const GELU_LOG2_PHI = [-0.999999702, -1.15112209, -0.459059983, -0.052965913, 0.00775484042, -0.000658766017, 1.91966446e-05];
+
 /**
  * gelu (erf form) on CUDA without erff, whose two branches a warp of mixed signs runs both of
- * (gelu with erff measured +5.9% over the plain kernel, against a 5% budget: docs/perf.md). Phi(z) from
- * erfc by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7), branch-free with the hardware reciprocal
- * and exp2; erfc is taken directly for z < 0, so small negative outputs keep their relative accuracy.
- * Largest error over z in [-12, 12] in float32: 3.0e-7 |z| (the fp32 tolerance is 1e-5 of the magnitude).
+ * (gelu with erff measured +5.9% over the plain kernel on an H100, docs/perf.md), and with one
+ * hardware function: z * Phi(z), where Phi(-|z|) = 2^p(|z|) and p is a degree-6 polynomial fitted to
+ * log2 Phi(-a) on [0, 4 sqrt 2] (weighted by Phi(-a), so the error is absolute in Phi); 0 beyond,
+ * where Phi(-a) < 7.7e-9, which also makes -inf give NaN as the erf form does. Largest error over z
+ * in [-16, 16], float32 evaluation, the exp2's 2^-22 relative error included: 3.0e-7 |z| (the fp32
+ * tolerance is 1e-5 of the magnitude; test/toolchain/cuda-gelu.test.ts). The Abramowitz & Stegun
+ * 7.1.26 form it replaces took a reciprocal and an exp per output, 2 of the SFU's 16 a cycle per SM,
+ * and 6 more instructions (docs/perf.md).
  */
 const CUDA_GELU = [
-  '  {  // gelu, erf form: z * Phi(z), Phi from erfc(|z|/sqrt 2) (Abramowitz & Stegun 7.1.26)',
-  '    const float u = fabsf(z) * 0.707106781f;',
-  '    const float t = __fdividef(1.f, fmaf(0.327591091f, u, 1.f));',
-  '    float p = fmaf(1.06140542f, t, -1.45315206f);',
-  '    p = fmaf(p, t, 1.42141378f);',
-  '    p = fmaf(p, t, -0.284496725f);',
-  '    p = fmaf(p, t, 0.254829586f);',
-  '    const float half_erfc = 0.5f * p * t * __expf(-u * u);',
-  '    z *= z < 0.f ? half_erfc : 1.f - half_erfc;',
+  '  {  // gelu, erf form: z * Phi(z), with Phi(-|z|) = 2^p(|z|) (p fitted to log2 Phi; 0 past 4 sqrt 2)',
+  '    const float a = fabsf(z);',
+  `    float p = fmaf(${floatLiteral(GELU_LOG2_PHI[6]!)}, a, ${floatLiteral(GELU_LOG2_PHI[5]!)});`,
+  ...[4, 3, 2, 1, 0].map((k) => `    p = fmaf(p, a, ${floatLiteral(GELU_LOG2_PHI[k]!)});`),
+  `    const float lower = a < ${floatLiteral(GELU_LOWER_TAIL_END)} ? exp2_ftz(p) : 0.f;`,
+  '    z *= z < 0.f ? lower : 1.f - lower;',
   '  }',
 ];
+
+/**
+ * The hardware's 2^x (ex2.approx.ftz: one SFU instruction, 2^-22 relative; exp2f is ex2.approx without
+ * ftz, which ptxas wraps in a denormal rescale). The CUDA gelu's values of it lie in [7.7e-9, 0.5],
+ * normal floats. Host compilers (a test runs the epilogue's arithmetic on the CPU) take exp2f.
+ */
+const CUDA_EXP2_FTZ = [
+  '[[maybe_unused]] __device__ __forceinline__ float exp2_ftz(float x) {',
+  '#ifdef __CUDA_ARCH__',
+  '  float r;',
+  '  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));',
+  '  return r;',
+  '#else',
+  '  return exp2f(x);',
+  '#endif',
+  '}',
+].join('\n');
+
+/** What the epilogue functions call beyond the math library, before them in a source (empty where nothing). */
+export function epilogueHelpers(spec: KernelSpec, target: Target): string {
+  const gelu = spec.activation === 'gelu' || spec.pointwise?.activation === 'gelu';
+  return target === 'cuda' && gelu ? CUDA_EXP2_FTZ : '';
+}
 
 /** The statements that apply the activation to z. */
 function activationStatements(activation: Activation, target: Target, negativeSlope: number | undefined): string[] {

@@ -25,6 +25,8 @@ for (let i = 0; i < reps; i++) {
     const cacheDir = mkdtempSync(join(tmpdir(), `dwconv-cold-${compiler}-`));
     const t = performance.now();
     const k = await compile(spec, { target: 'cuda', compiler, cacheDir, precompiled: [] });
+    // Cold until every program is loaded: an NVRTC compile returns before its any-width ring is.
+    await k.whenComplete();
     cold[compiler]!.push(performance.now() - t);
     if (k.provenance.compiler !== compiler || k.provenance.origin !== 'compiled') throw new Error(`expected a fresh ${compiler} build, got ${JSON.stringify(k.provenance)}`);
     rmSync(cacheDir, { recursive: true, force: true });
@@ -34,6 +36,7 @@ for (let i = 0; i < reps; i++) {
 const rt = cudaRuntime(readEnvironment());
 const shape = [64, 128, 256, 512] as const;
 const kernels = await Promise.all(compilers.map((compiler) => compile(spec, { target: 'cuda', compiler, cacheDir: mkdtempSync(join(tmpdir(), 'dwconv-cmp-')), precompiled: [] })));
+await Promise.all(kernels.map((k) => k.whenComplete())); // timed whole
 const seed = 20261124;
 const x = Tensor.empty(shape, { device: 'cuda' });
 uploadUniform(rt, x.deviceAddress(), x.length, 'float32', seed);

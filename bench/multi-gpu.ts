@@ -122,6 +122,7 @@ function eventsFor(shares: readonly Share[], rtm: CudaRuntime): Map<number, [Add
 
 progress(`${gpus.devices.length} CUDA device(s): ${gpus.devices.map((d) => `cuda:${d.index} ${d.name} ${d.arch}`).join('; ')}; seed ${seed}`);
 const kernels = await Promise.all((twoDevices ? [0, 1] : [0]).map((device) => compile(SPEC, { target: 'cuda', device, compiler, precompiled: [] })));
+await Promise.all(kernels.map((k) => k.whenComplete())); // timed whole: an NVRTC compile returns before its later programs are loaded
 const k0 = kernels[0]!;
 progress(`compiled ${describeSpec(k0.spec)} with ${k0.provenance.compiler} (${k0.provenance.origin}); loaded on ${kernels.map((k) => `cuda:${k.deviceIndex}`).join(', ')}`);
 

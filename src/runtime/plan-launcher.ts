@@ -37,13 +37,15 @@ export interface PlanLaunch {
 export function planLauncher(driver: CudaDriver, moduleOf: (entry: string) => unknown, plan: LaunchPlan, multiprocessors: number, later: ReadonlySet<string> = new Set()): PlanLaunch {
   const functions = new Map<string, CuFunction>();
   const built = new Set<string>();
+  // Entries join whole or not at all: a call sees an entry only once its shared memory allowance is set.
   const lookUp = (find: (entry: string) => unknown, entries: readonly PlanEntry[]) => {
-    for (const e of entries) functions.set(e.name, driver.getFunction(find(e.name), e.name));
-    for (const e of entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(functions.get(e.name), e.maxSharedBytes);
+    const found = new Map(entries.map((e) => [e.name, driver.getFunction(find(e.name), e.name)]));
+    for (const e of entries) if (e.maxSharedBytes > DEFAULT_SHARED_LIMIT) driver.allowSharedMemory(found.get(e.name), e.maxSharedBytes);
     for (const e of entries) {
-      const fn = functions.get(e.name);
+      const fn = found.get(e.name);
       if (e.cluster && driver.binaryVersion(fn) >= 90 && driver.ptxVersion(fn) >= 90) built.add(e.name);
     }
+    for (const [name, fn] of found) functions.set(name, fn);
   };
   // Every entry is looked up now (but the later ones): a cubin that lacks one fails at load, not at some later call.
   lookUp(moduleOf, plan.entries.filter((e) => !later.has(e.name)));

@@ -128,7 +128,7 @@ function loadEarly(r: ResolvedOptions, { generated, early }: Early, building: Pr
   const started = performance.now();
   const loaded = r.backend.loadEarly!(early, generated, r.spec, r.env, r.device);
   const loadMilliseconds = performance.now() - started;
-  const compiledLater = laterEntries(generated, early);
+  const compiledLater = [...early.laterEntries];
   debug('%s: loaded %d programs after %d ms; %s compile on', generated.symbol, early.cubins.length, Math.round(early.milliseconds), compiledLater.join(', '));
   const complete = Promise.all([loaded.complete, settled]).then(() => debug('%s: its later programs are loaded and the artifact is whole', generated.symbol));
   complete.catch((err: unknown) => {
@@ -147,12 +147,6 @@ function loadEarly(r: ResolvedOptions, { generated, early }: Early, building: Pr
     compiler: 'nvrtc',
     compiledLater,
   }, { ...loaded, complete }, r.env, r.device);
-}
-
-/** The plan's entries the early cubins do not hold. */
-function laterEntries(generated: GeneratedSource, early: EarlyArtifact): string[] {
-  const held = new Set(early.cubins.flatMap((c) => c.entries));
-  return [...new Set((generated.plan?.entries ?? []).map((e) => e.name).filter((name) => !held.has(name)))];
 }
 
 /**

@@ -80,13 +80,14 @@ export async function compileNvrtc(compiler: Nvrtc, source: string, options: rea
       return outs.map((o, i) => ({ entries: list[i]!.entries, cubin: o.cubin, log: o.log }));
     };
     if (early) {
+      const laterUnits = apart.filter((u) => u.later);
       const first = cubinsOf(apart.filter((u) => !u.later));
-      const later = cubinsOf(apart.filter((u) => u.later));
+      const later = cubinsOf(laterUnits);
       // Settled here if the first part throws or is aborted: the later part's failure is then not news.
       later.catch(() => undefined);
       const ready = await first;
       throwIfAborted(signal, 'compile');
-      onEarly({ cubins: ready, later, milliseconds: performance.now() - started });
+      onEarly({ cubins: ready, laterEntries: laterUnits.flatMap((u) => u.entries), later, milliseconds: performance.now() - started });
     }
     const outs = await cubinsOf(apart);
     if (!early) throwIfAborted(signal, 'compile');

@@ -24,6 +24,8 @@ export interface UnitCubin {
  */
 export interface EarlyCubins {
   readonly cubins: readonly UnitCubin[];
+  /** The entries the later cubins hold: absent from `cubins`, in `later` once it settles. */
+  readonly laterEntries: readonly string[];
   readonly later: Promise<readonly UnitCubin[]>;
   /** NVRTC's time until `cubins` were ready. */
   readonly milliseconds: number;

@@ -100,9 +100,8 @@ function cubinLauncher(images: readonly CubinImage[], early: EarlyCubins | undef
   const context = driver.contextOf(cudaRuntime(l.env), l.deviceIndex);
   const multiprocessors = multiprocessorsOf(l.env, l.deviceIndex);
   const load = (image: Buffer) => driver.loadModule(image, l.producedBy);
-  // A whole artifact must hold every entry (a set that lacks one fails here, at load); early cubins hold all but the later ones.
-  const held = new Set(images.flatMap((i) => i.entries ?? []));
-  const later = new Set(early ? l.plan.entries.map((e) => e.name).filter((name) => !held.has(name)) : []);
+  // Every other entry must be in `images`: a set that lacks one fails here, at load.
+  const later = new Set(early?.laterEntries ?? []);
   const launch = driver.inContext(context, () => planLauncher(driver, modulesOf(images, load, l.path), l.plan, multiprocessors, later));
   const complete = early?.later.then((cubins) => driver.inContext(context, () => launch.addLater(modulesOf(cubins.map(imageOf), load, l.path))));
   return {

@@ -67,6 +67,7 @@ describe('NVRTC programs that compile later (CompileUnit.later)', () => {
     await vi.waitFor(() => expect(heard).toHaveLength(1));
     expect(asked).toEqual(['A', 'B', 'R']);
     expect(heard[0]!.cubins.map((c) => [c.entries, c.cubin.toString()])).toEqual([[['a'], 'A'], [['b'], 'B']]);
+    expect(heard[0]!.laterEntries).toEqual(['r']);
     expect(existsSync(join(dir, 'kernel.cubin')), 'nothing written before the later programs are done').toBe(false);
     open();
     expect((await heard[0]!.later).map((c) => [c.entries, c.cubin.toString()])).toEqual([[['r'], 'R']]);

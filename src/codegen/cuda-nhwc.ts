@@ -59,7 +59,7 @@ export function nhwcPixelsFirst(spec: KernelSpec): boolean {
 
 /**
  * The output channels (C * M) from which the launcher takes the W-first entry. On the H200,
- * ConvNeXt's 7x7 stages, both orders in one run: W first took C = 192, 384, 768 from 0.137 / 0.097 /
+ * ConvNeXt's 7x7 stages, both orders timed side by side: W first took C = 192, 384, 768 from 0.137 / 0.097 /
  * 0.050 ms to 0.110 / 0.057 / 0.034 in fp16 and from 0.166 / 0.095 / 0.049 to 0.152 / 0.061 / 0.034
  * in fp32, but C = 96 (56x56) from 0.203 to 0.230 and from 0.263 to 0.353 (docs/perf.md).
  */
@@ -68,7 +68,7 @@ export const NHWC_PIXELS_FIRST_MIN_CHANNELS = 192;
 /**
  * The W-first entry's vector width: 16-byte vectors for fp32, 8-byte ones for 16-bit types, whose
  * threads then hold half the accumulators and input columns (the other entries keep `vec`). Measured
- * on the H200, ConvNeXt's C = 192 / 384 / 768 stages in 16-bit, both widths in one session: 0.111 /
+ * on the H200, ConvNeXt's C = 192 / 384 / 768 stages in 16-bit, both widths on one machine: 0.111 /
  * 0.057 / 0.034 ms with 16-byte vectors, 0.105 / 0.050 / 0.033 with 8-byte ones (docs/perf.md).
  */
 export function nhwcPixelsFirstVector(spec: KernelSpec, vec: number): number {

@@ -33,9 +33,9 @@ const thisProcess: AddonHost = process;
  * bundled loader code, its platform package's loader, the libc detection in both and require's
  * resolution of two packages through their exports are skipped. Its wrapper over the addon only
  * adds deprecated aliases (cdecl, stdcall, resolve, introspect, register with a `this`), none used
- * here. Only linux x64 and arm64,
- * where koffi names the binary by process.arch alone. The addon is required by its real path, the
- * key koffi's loader also reaches, so either loader finds the other's module in require's cache.
+ * here. Only linux x64 and arm64, where koffi names the binary by process.arch alone. The addon is
+ * required by its real path, the key koffi's loader also reaches, so either loader finds the other's
+ * module in require's cache.
  */
 export function koffiAddon(require: NodeRequire, host: AddonHost = thisProcess): Koffi | undefined {
   if (host.platform !== 'linux' || (host.arch !== 'x64' && host.arch !== 'arm64')) return undefined;

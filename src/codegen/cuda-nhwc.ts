@@ -1,7 +1,7 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
-import { and, divides, ge, mul, num, TRUE, v } from '../plan/expr.js';
+import { add, and, divides, ge, le, mul, num, TRUE, v } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
@@ -20,6 +20,27 @@ export function nhwcVector(spec: KernelSpec): number {
 export function nhwcVectors(spec: KernelSpec): number[] {
   const full = nhwcVector(spec);
   return full > 1 ? [full, full / 2] : [1];
+}
+
+/**
+ * The most shared memory the channels-first entry of a wide window stages its weights in: all C of
+ * them as fp32, tap-major ((C + 4) * KH * KW * 4 bytes; 38.4 KB at 7x7 for C = 192, from where the
+ * W-first entry takes the call). Under the 48 KiB a launch gets without opting in.
+ */
+export const NHWC_STAGED_WEIGHT_BYTES = 48 * 1024;
+
+/**
+ * Whether an entry stages the weights in shared memory: the channels-first vector entry of windows
+ * of 7x7 and larger whose weights fit for every C below the W-first entry's threshold (so 7x7: a
+ * wider window's channels-first entry would need a fallback for the C between). Its block spans
+ * every channel vector of a few pixels, and a thread loads its VEC channels' weights for each tap,
+ * VEC loads KH * KW elements apart in [C, 1, KH, KW]; staged tap-major, they are one or two 16-byte
+ * shared loads a tap. Profiled at ConvNeXt's C = 96 stage (docs/perf.md): 86% of the global sectors
+ * those loads requested were excess, the kernel latency-bound at 25% occupancy.
+ */
+export function nhwcStagesWeights(spec: KernelSpec, vec: number, pixelsFirst: boolean): boolean {
+  const [kh, kw] = spec.kernelSize;
+  return vec % 4 === 0 && !pixelsFirst && nhwcPixelsFirst(spec) && (NHWC_PIXELS_FIRST_MIN_CHANNELS + 4) * kh * kw * 4 <= NHWC_STAGED_WEIGHT_BYTES;
 }
 
 /** The same bound for windows of 7 or more tap rows, where a thread's own rows are what it reads (below). */
@@ -90,8 +111,8 @@ function rowTaps(spec: KernelSpec, tileW: number, i: number, weight: (s: number)
   const [, kw] = spec.kernelSize;
   const lines: string[] = [];
   for (let s = 0; s < kw; s++) {
-    lines.push(`${ind}    {${label(s)}`, `${ind}      float wv[VEC];`, `${ind}#pragma unroll`);
-    lines.push(`${ind}      for (int v = 0; v < VEC; ++v) wv[v] = load_x(w + (i64)(co0 + v) * (KH * KW) + ${weight(s)});`);
+    lines.push(`${ind}    {${label(s)}`, `${ind}      float wv[VEC];`);
+    lines.push(`${ind}      load_weights<VEC, STAGED>(w, staged, C, co0, ${weight(s)}, wv);`);
     for (let t = 0; t < tileW; t++) {
       lines.push(`${ind}#pragma unroll`);
       lines.push(`${ind}      for (int v = 0; v < VEC; ++v) acc[${i}][${t}][v] = fmaf(wv[v], c${t * spec.stride[1] + s * spec.dilation[1]}[v], acc[${i}][${t}][v]);`);
@@ -154,7 +175,7 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
     ...(pixelsFirst ? [{ name: `${symbol}_nhwc_${wFirstVec}_wfirst`, vec: wFirstVec, pixelsFirst: true }] : []),
     ...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec, pixelsFirst: false }] : []),
     { name: `${symbol}_nhwc_1`, vec: 1, pixelsFirst: false },
-  ];
+  ].map((e) => ({ ...e, staged: nhwcStagesWeights(spec, e.vec, e.pixelsFirst) }));
   return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries, footprint };
 }
 
@@ -171,15 +192,21 @@ export const nhwcFamily: CudaFamily = {
     const parts = nhwcParts(spec, symbol, tile.tileH, tile.tileW, tile.vec);
     const aligned = and(aligned16('xLow'), aligned16('yLow'), aligned16('rLow'));
     const outChannels = mul(v('C'), spec.channelMultiplier);
+    // templates/cuda/nhwc.hbs, staged_stride: C + 4 floats a tap.
+    const stagedBytes = mul(add(outChannels, 4), spec.kernelSize[0] * spec.kernelSize[1] * 4);
     return {
       parts,
       variant: { nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },
       entries: () => parts.entries.map((e) => ({
         name: e.name, scope: 'nhwc', threads: THREADS, tilesPerBlock: THREADS,
-        when: e.vec === 1 ? TRUE : and(...(e.pixelsFirst ? [ge(outChannels, NHWC_PIXELS_FIRST_MIN_CHANNELS)] : []), divides(e.vec, v('C')), aligned),
+        when: e.vec === 1 ? TRUE : and(
+          ...(e.pixelsFirst ? [ge(outChannels, NHWC_PIXELS_FIRST_MIN_CHANNELS)] : []),
+          ...(e.staged ? [le(stagedBytes, NHWC_STAGED_WEIGHT_BYTES)] : []),
+          divides(e.vec, v('C')), aligned),
         // The vector entries take whole vectors of channels only (their condition), so the channel tiles are exact.
         grid: { axes: nhwcAxes(e.pixelsFirst, { size: e.vec, extent: outChannels }, { size: parts.tileW, extent: v('Wo') }, { size: parts.tileH, extent: v('Ho') }), images: v('N') },
-        sharedBytes: num(0), maxSharedBytes: 0, takesPixels: false, footprint: parts.footprint(e.pixelsFirst),
+        sharedBytes: e.staged ? stagedBytes : num(0), maxSharedBytes: e.staged ? NHWC_STAGED_WEIGHT_BYTES : 0,
+        takesPixels: false, footprint: parts.footprint(e.pixelsFirst),
       })),
     };
   },

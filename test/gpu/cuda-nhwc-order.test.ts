@@ -9,18 +9,20 @@ import { checkOnShape, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
 /**
- * The NHWC kernel's two grid orders in a default 7x7 source: channel vectors fastest below 192
- * output channels, the tiles along W fastest from there (NHWC_PIXELS_FIRST_MIN_CHANNELS); each dtype,
+ * The NHWC kernel's two grid orders in a default 7x7 source: channel vectors fastest, with the
+ * weights staged in shared memory, for fewer output channels, the tiles along W fastest for more
+ * (NHWC_PIXELS_FIRST_MIN_CHANNELS; the shapes sit clear of it on either side); each dtype,
  * an epilogue with a residual, a row narrower than a warp's tiles and one wider, partial tiles at the
  * row's and the plane's ends; with both compilers (the nvcc build runs the C++ launcher), each call
  * checked on the entry its rule names against float64 on fresh random inputs after a NaN poison.
  */
 const cases: [SpecInput, [number, number, number, number], RegExp][] = [
   [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16' }, [2, 96, 14, 14], /_nhwc_8$/],
-  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16' }, [2, 200, 9, 13], /_nhwc_4_wfirst$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16' }, [2, 256, 9, 13], /_nhwc_4_wfirst$/],
   [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'bfloat16', bias: true }, [1, 256, 7, 7], /_nhwc_4_wfirst$/],
-  [{ kernelSize: 7, padding: 3, layout: 'NHWC', bias: true, activation: 'gelu', residual: true }, [1, 192, 11, 150], /_nhwc_4_wfirst$/],
-  [{ kernelSize: 7, padding: 3, layout: 'NHWC' }, [3, 188, 10, 10], /_nhwc_4$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', bias: true, activation: 'gelu', residual: true }, [1, 264, 11, 150], /_nhwc_4_wfirst$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC' }, [3, 148, 10, 10], /_nhwc_4$/],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'bfloat16', bias: true, activation: 'gelu', residual: true }, [1, 40, 9, 150], /_nhwc_8$/],
 ];
 
 describe.skipIf(!hasGpu)(`CUDA NHWC kernel, both grid orders (needs a GPU: ${gpuReason})`, () => {

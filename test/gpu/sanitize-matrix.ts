@@ -43,7 +43,8 @@ const SPECS: SpecInput[] = [
  * cluster per tile, partial sums through distributed shared memory; sm_90) and the quads entry (wide
  * calls with rows of whole quads, halos by shuffles), and the row rings (rows of whole vectors, Wo >= 256
  * filling 3/4 of their strips for 16-bit windows up to 7x7, or Wo * C >= 512; 31x31 with over 48 KiB
- * of shared memory), and the NHWC kernel's W-first entry (7x7, 192 output channels or more). Default
+ * of shared memory), and the NHWC kernel's W-first entry (7x7, 256 output channels) and its
+ * channels-first entry with staged weights (7x7, 96 and 40). Default
  * source only.
  */
 const TARGETED: [SpecInput, [number, number, number, number]][] = [
@@ -62,7 +63,10 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
   [{ kernelSize: 7, padding: 3 }, [1, 2, 70, 516]],
   [{ kernelSize: 7, padding: 3, dtype: 'float16' }, [1, 3, 41, 528]],
   // The NHWC kernel's W-first entry (7x7, C * M >= 192), with a residual and partial tiles.
-  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16', bias: true, residual: true }, [2, 200, 9, 13]],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16', bias: true, residual: true }, [2, 256, 9, 13]],
+  // Its channels-first entry below that, with the weights staged in shared memory, in each vector width.
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', dtype: 'float16', bias: true }, [2, 96, 9, 13]],
+  [{ kernelSize: 7, padding: 3, layout: 'NHWC', activation: 'gelu' }, [1, 40, 11, 10]],
 ];
 
 /**

@@ -62,7 +62,7 @@ describe('codegen', () => {
       expect(g.source.length).toBeLessThan(120_000); // fully unrolled, the 2x4 tile was 1.2 MB and 300 s of nvcc
       expect(g.source).toContain('for (int r = 0; r < KH; ++r)');
       // per output row of the tile: one unrolled tap row of 31 weights
-      expect(g.source.match(/wv\[v\] = load_x\(/g)).toHaveLength(31 * Number(g.variant.nhwcTileH));
+      expect(g.source.match(/load_weights<VEC, STAGED>\(/g)).toHaveLength(31 * Number(g.variant.nhwcTileH));
     }
     const small = generate(normalizeSpec({ kernelSize: 7, layout: 'NHWC' }), 'cuda');
     expect(small.source).not.toContain('for (int r = 0; r < KH; ++r)');

@@ -4,6 +4,7 @@ import { allVariants, normalizeVariant, type CudaVariant } from '../../src/codeg
 import { SpecError } from '../../src/errors.js';
 import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
 import { entryFor, familyParts } from '../helpers/family-parts.js';
+import { chooseEntry } from '../../src/plan/choose.js';
 import type { GeneratedSource } from '../../src/codegen/common.js';
 
 /**
@@ -23,8 +24,32 @@ function eachRingVariant(input: SpecInput, check: (spec: KernelSpec, g: Generate
 }
 
 describe('CUDA variants', () => {
+  const aligned = { x: 256n, w: 256n, b: 256n, scale: 256n, shift: 256n, r: 256n, pw: 256n, pb: 256n, y: 256n };
   const nhwc = normalizeSpec({ kernelSize: 3, layout: 'NHWC', dtype: 'float16' });
   const nchw = normalizeSpec({ kernelSize: 3 });
+
+  it('7x7 NHWC: the channels-first vector entry stages every channel\'s weights, tap-major, below the W-first entry\'s channels', () => {
+    for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
+      const spec = normalizeSpec({ kernelSize: 7, padding: 3, layout: 'NHWC', dtype });
+      const g = generate(spec, 'cuda');
+      const vec = dtype === 'float32' ? 4 : 8;
+      const staged = chooseEntry(g.plan!, { pointers: aligned, N: 2, C: 96, H: 14, W: 14, multiprocessors: 132 });
+      expect(staged?.entry.name).toBe(`${g.symbol}_nhwc_${vec}`);
+      expect(staged?.sharedBytes).toBe((96 + 4) * 49 * 4); // C + 4 floats a tap (staged_stride)
+      expect(g.source).toContain(`tile<${vec}, false, true>`);
+      // From 192 channels the W-first entry takes the call, without shared memory.
+      const wide = chooseEntry(g.plan!, { pointers: aligned, N: 2, C: 192, H: 14, W: 14, multiprocessors: 132 });
+      expect([wide?.entry.name, wide?.sharedBytes]).toEqual([expect.stringMatching(/_wfirst$/), 0]);
+      // C not a multiple of the vector: the scalar entry, which loads its weights itself.
+      expect(chooseEntry(g.plan!, { pointers: aligned, N: 2, C: 90, H: 14, W: 14, multiprocessors: 132 })?.sharedBytes).toBe(0);
+    }
+    // Wider windows and 3x3 keep their weights in global memory (no fallback would be left for the C
+    // whose weights do not fit below 48 KiB).
+    for (const input of [{ kernelSize: 9, layout: 'NHWC' }, { kernelSize: 3, layout: 'NHWC', dtype: 'float16' }] as const) {
+      const g = generate(normalizeSpec(input), 'cuda');
+      expect(g.source, JSON.stringify(input)).not.toMatch(/tile<\d+, (true|false), true>/);
+    }
+  });
 
   it('lists tile heights, widths and vector widths for NHWC, every one of which generates', () => {
     const variants = allVariants(nhwc).filter((v) => v.kernel === 'nhwc');

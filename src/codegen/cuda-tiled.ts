@@ -7,11 +7,15 @@ import { tileAxis } from './footprint.js';
 import { planeTiles, THREADS, type CudaFamily } from './family.js';
 import { aligned16 } from './plan-prologue.js';
 
-/** Whether the register-tiled stride-1 kernel applies: small windows whose own vector lies inside the columns read. */
+/**
+ * Whether the register-tiled kernel applies: stride 1 or 2 along W (any along H), small windows, and
+ * the thread's own input vectors (SW of them, from SW * ow0) inside the columns its outputs read.
+ */
 export function tiledApplies(spec: KernelSpec): boolean {
   const [kh, kw] = spec.kernelSize;
-  const [sh, sw] = spec.stride;
-  return sh === 1 && sw === 1 && kh * kw <= 49 && spec.padding[2] <= (kw - 1) * spec.dilation[1] && (kw - 1) * spec.dilation[1] <= 24;
+  const [, sw] = spec.stride;
+  const halo = (kw - 1) * spec.dilation[1];
+  return (sw === 1 || sw === 2) && kh * kw <= 49 && spec.padding[2] <= halo - (sw - 1) && halo <= 24;
 }
 
 /** Default rows per thread, from a sweep on an H100 (docs/perf.md): 4 for fp32 and fp16, 2 for bf16. */
@@ -50,21 +54,26 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   const tileW = 16 / DTYPE_BYTES[spec.dtype]; // one 16-byte vector along W
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
+  const [sh, sw] = spec.stride;
   const ind = '    ';
   const weights: string[] = [];
   for (let r = 0; r < kh; r++) for (let s = 0; s < kw; s++) weights.push(`${ind}const float w${r}_${s} = load_x(wp + ${r * kw + s});`);
   const accInit = Array.from({ length: tileH }, (_, i) => `${ind}float acc${i}[TW] = {};`).join('\n');
   const rows: string[] = [];
-  const inputRows = tileH + (kh - 1) * dh;
+  const inputRows = (tileH - 1) * sh + (kh - 1) * dh + 1;
   for (let j = 0; j < inputRows; j++) {
+    const feeds: [number, number][] = []; // (output row i, tap row r) with i * SH + r * DH = j
+    for (let r = 0; r < kh; r++) {
+      const i = (j - r * dh) / sh;
+      if (Number.isInteger(i) && i >= 0 && i < tileH) feeds.push([i, r]);
+    }
+    if (feeds.length === 0) continue; // a row between two output rows' windows (stride above the window)
     rows.push(`${ind}{  // input row ih0 + ${j}`);
     rows.push(`${ind}  float v[NV];`);
     rows.push(`${ind}  load_row<IN_VEC>(xp + (i64)(ih0 + ${j}) * W, (unsigned)(ih0 + ${j}) < (unsigned)H, ow0, W, v);`);
-    for (let r = 0; r < kh; r++) {
-      const i = j - r * dh; // the output row this input row feeds through tap row r
-      if (i < 0 || i >= tileH) continue;
+    for (const [i, r] of feeds) {
       for (let s = 0; s < kw; s++) {
-        for (let t = 0; t < tileW; t++) rows.push(`${ind}  acc${i}[${t}] = fmaf(w${r}_${s}, v[${t + s * dw}], acc${i}[${t}]);`);
+        for (let t = 0; t < tileW; t++) rows.push(`${ind}  acc${i}[${t}] = fmaf(w${r}_${s}, v[${t * sw + s * dw}], acc${i}[${t}]);`);
       }
     }
     rows.push(`${ind}}`);
@@ -86,18 +95,19 @@ export function tiledParts(spec: KernelSpec, tileH: number, symbol: string) {
   // stores pack words of the input's type): only the scalar-store entries.
   const cast = outputDtypeOf(spec) !== spec.dtype;
   const entries = tiledEntries(symbol, tileW).filter((e) => !cast || e.outVec === 1);
-  // What a thread's tile reads: its inputRows rows from ih0 = oh0 - PT (each whether or not its output
-  // rows pass Ho) and NV = TW + (KW - 1) * DW columns from ow0 - PL (load_row), every load masked.
+  // What a thread's tile reads: of its inputRows rows from ih0 = oh0 * SH - PT (each whether or not
+  // its output rows pass Ho) the ones a tap row reaches, and NV = SW * (TW - 1) + (KW - 1) * DW + 1
+  // columns from SW * ow0 - PL (load_row), every load masked.
   const footprint: InputFootprint = {
     by: 'tile',
-    rows: tileAxis(1, tileH, -spec.padding[0], inputRows, v('H')),
-    cols: tileAxis(0, tileW, -spec.padding[2], tileW + (kw - 1) * dw, v('W')),
+    rows: tileAxis(1, tileH * sh, -spec.padding[0], inputRows, v('H')),
+    cols: tileAxis(0, tileW * sw, -spec.padding[2], sw * (tileW - 1) + (kw - 1) * dw + 1, v('W')),
   };
   return { tileW, tileH, weights: weights.join('\n'), accInit, rows: rows.join('\n'), stores: stores.join('\n'), entries, footprint };
 }
 
 /**
- * NCHW, stride 1, small windows: a thread per tile of tileH rows of one 16-byte vector. Beside the
+ * NCHW, stride 1 or 2 along W, small windows: a thread per tile of tileH rows of one 16-byte vector. Beside the
  * direct kernel it takes only the shapes it suits (measured in docs/perf.md): rows long enough for several
  * vectors, vector loads possible; narrow planes go to the direct kernel.
  */

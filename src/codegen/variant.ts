@@ -45,7 +45,7 @@ export function normalizeVariant(spec: KernelSpec, variant: unknown): CudaVarian
   }
   if (v.tileW !== undefined || v.vec !== undefined) throw new SpecError('options.variant', variant, "no tileW or vec: they are for the 'nhwc' kernel");
   if (v.kernel !== 'direct' && v.kernel !== 'tiled' && v.kernel !== 'ring' && v.kernel !== 'ringAny') throw new SpecError('options.variant.kernel', v.kernel, "'direct' | 'tiled' | 'ring' | 'ringAny' (NCHW)");
-  if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1, kh*kw <= 49 and padding within the window)");
+  if (v.kernel === 'tiled' && !tiledApplies(spec)) throw new SpecError('options.variant.kernel', 'tiled', "'direct' (the tiled kernel needs stride 1 or 2 along W, kh*kw <= 49 and padding within the window)");
   if (v.kernel === 'ring' && !ringFits(spec)) throw new SpecError('options.variant.kernel', 'ring', "'direct' (the ring kernel needs stride 1 and spans (k - 1) * dilation <= 30)");
   if (v.kernel === 'ringAny' && !ringAnyFits(spec)) throw new SpecError('options.variant.kernel', 'ringAny', "'direct' | 'ring' (the any-width ring needs stride 1, no dilation and windows up to 7x7)");
   const heights: readonly number[] = TILE_HEIGHTS[v.kernel];

@@ -9,7 +9,7 @@ import type { SpecInput } from '../../src/spec.js';
 import { checkOnShape, inParallel, SEED } from '../helpers/property.js';
 import { gpuReason, hasGpu } from '../helpers/requirements.js';
 
-// Shapes that drive the tiled launcher down each of its load/store paths: W a multiple of the
+// Shapes that drive the tiled launcher down each of its load/store paths (stride 1 and 2): W a multiple of the
 // vector or not, Wo a multiple of the vector, of half of it, of a quarter, or odd; planes smaller
 // than a tile; rows that end inside a tile.
 const SHAPES: [number, number, number, number][] = [
@@ -18,6 +18,8 @@ const SHAPES: [number, number, number, number][] = [
 const SPECS: SpecInput[] = [];
 for (const dtype of ['float32', 'float16', 'bfloat16'] as const) {
   SPECS.push({ kernelSize: 3, dtype }, { kernelSize: 3, padding: 'same', bias: true, dtype }, { kernelSize: [1, 3], dilation: 2, padding: [0, 1], dtype, channelMultiplier: 2 });
+  // Stride 2 along W: two own vectors a row; along H too, and a stride along H alone.
+  SPECS.push({ kernelSize: 3, stride: 2, padding: 1, dtype }, { kernelSize: 5, stride: [1, 2], padding: 2, bias: true, residual: true, dtype });
 }
 
 describe.skipIf(!hasGpu)(`tiled CUDA kernel load/store paths (needs a GPU: ${gpuReason})`, () => {

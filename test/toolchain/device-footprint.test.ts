@@ -26,6 +26,8 @@ import { cxxPath, hasCxx } from '../helpers/requirements.js';
 const SOURCES: { input: SpecInput; variant?: CudaVariant }[] = [
   { input: { kernelSize: [5, 3], stride: 2, padding: [2, 1], dilation: [1, 2], channelMultiplier: 2, dtype: 'float16', bias: true } },
   { input: { kernelSize: 3, padding: 1, residual: true } },
+  // Stride 2 along W in the tiled kernel (two own vectors a row), a stride along H past the window.
+  { input: { kernelSize: [2, 3], stride: [3, 2], padding: [0, 1], residual: true } },
   { input: { kernelSize: 7, padding: [3, 3, 2, 4], bias: true } },
   { input: { kernelSize: [3, 5], padding: [1, 2], dtype: 'bfloat16', bias: true, batchNorm: true, activation: 'relu6' }, variant: { kernel: 'tiled', tileH: 2 } },
   { input: { kernelSize: 3, padding: 1, dtype: 'bfloat16', residual: true } },

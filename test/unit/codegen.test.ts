@@ -36,7 +36,7 @@ describe('codegen', () => {
 
   it('writes out every tap: kh*kw multiply-adds per output, no loop over the window', () => {
     const spec = normalizeSpec({ kernelSize: [3, 5], dilation: 2, stride: 2 });
-    const g = generate(spec, 'cuda');
+    const g = generate(spec, 'cuda', { kernel: 'direct', tileH: 1 });
     expect(g.variant.kernel).toBe('direct');
     const tileW = Number(g.variant.directTileW);
     expect(g.source.match(/acc\d+ = fmaf\(/g)).toHaveLength(3 * 5 * tileW);
@@ -90,7 +90,12 @@ describe('codegen', () => {
     expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
     const pinned = generate(normalizeSpec({ kernelSize: 3 }), 'cuda', { kernel: 'tiled', tileH: 4 });
     expect(pinned.plan!.entries.map((e) => e.name.slice(pinned.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
-    expect(generate(normalizeSpec({ kernelSize: 3, stride: 2 }), 'cuda').variant.kernel).toBe('direct');
+    // Stride 2 along W: the tiled kernel (SW vectors a row) beside the direct one; stride 3: direct only.
+    const s2 = generate(normalizeSpec({ kernelSize: 3, stride: 2, padding: 1 }), 'cuda');
+    expect(s2.plan!.entries.map((e) => e.name.slice(s2.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_direct']);
+    expect(generate(normalizeSpec({ kernelSize: 3, stride: 3 }), 'cuda').variant.kernel).toBe('direct');
+    // Left padding past the halo less SW - 1: the own vectors would start left of the columns read.
+    expect(generate(normalizeSpec({ kernelSize: 3, stride: 2, padding: [1, 2] }), 'cuda').variant.kernel).toBe('direct');
     expect(generate(normalizeSpec({ kernelSize: 3, dtype: 'bfloat16' }), 'cuda').variant.tiledTileH).toBe(2);
   });
 });

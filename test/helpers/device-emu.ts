@@ -32,7 +32,7 @@ export function prepareEmu(dir: string): void {
 }
 
 /** Whether a shape has an output for the spec's window (others are refused, not launched). */
-export function hasOutput(spec: KernelSpec, [, , H, W]: readonly number[]): boolean {
+export function hasOutput(spec: KernelSpec, [, , H, W]: readonly [number, number, number, number]): boolean {
   const [kh, kw] = spec.kernelSize;
   const [dh, dw] = spec.dilation;
   return H + spec.padding[0] + spec.padding[1] >= (kh - 1) * dh + 1 && W + spec.padding[2] + spec.padding[3] >= (kw - 1) * dw + 1;

@@ -1,8 +1,8 @@
 // Runs a generated CUDA source's device code on the host emulator of test/fixtures/device-emu: g++
 // compiles it (the block's threads as fibers switching at barriers and shuffles, shared memory
-// starting as NaN), and every output of each launch is checked against float64 there. For the
-// toolchain tests of kernels whose values depend on more than one thread's work (rings) or on
-// index arithmetic no GPU run of this machine can check (strides).
+// starting as NaN), and every output of each launch is checked against float64 there: the
+// toolchain tests' check of kernels' values where no GPU is present (the rings, whose outputs depend
+// on several threads' shared-memory work; the tiled kernel's stride and dilation arithmetic).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -40,7 +40,7 @@ export function hasOutput(spec: KernelSpec, [, , H, W]: readonly [number, number
 
 /**
  * Compiles the spec's source (with `variant`) for the emulator in `dir` as unit `name`, runs each
- * shape on the entry the plan chooses (`scopeOf` checks it), and expects every output within
+ * shape on the entry the plan chooses (`checkEntry` is given its scope), and expects every output within
  * tolerance of float64, every load inside its operand and aligned.
  */
 export function runOnEmu(cxx: string, dir: string, name: string, spec: KernelSpec, variant: CudaVariant | undefined, shapes: readonly EmuShape[], checkEntry: (scope: string, shape: EmuShape) => void): void {

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES } from '../dtype.js';
 import { outputDtypeOf, type KernelSpec } from '../spec.js';
 import { MAX_UNROLLED_TAPS } from './common.js';
-import { add, and, divides, ge, le, mul, num, TRUE, v } from '../plan/expr.js';
+import { add, and, divides, evaluate, ge, le, mul, num, TRUE, v, type Bindings, type Expr } from '../plan/expr.js';
 import type { InputFootprint } from '../plan/plan.js';
 import { hasEpilogue } from './epilogue.js';
 import { THREADS, type CudaFamily } from './family.js';
@@ -24,10 +24,22 @@ export function nhwcVectors(spec: KernelSpec): number[] {
 
 /**
  * The most shared memory the channels-first entry of a wide window stages its weights in: all C of
- * them as fp32, tap-major ((C + 4) * KH * KW * 4 bytes; 38.4 KB at 7x7 for C = 192, from where the
+ * them as fp32, tap-major ((C + NHWC_STAGED_PAD) * KH * KW * 4 bytes; 38.4 KB at 7x7 for C = 192, from where the
  * W-first entry takes the call). Under the 48 KiB a launch gets without opting in.
  */
 export const NHWC_STAGED_WEIGHT_BYTES = 48 * 1024;
+
+/**
+ * Floats past C in each tap's row of the staged weights (the template's STAGED_PAD): 4 keeps every
+ * row 16-byte aligned, and puts the consecutive taps of one channel that a warp stores at once 4
+ * banks apart rather than C (a multiple of 32 at ConvNeXt's widths).
+ */
+export const NHWC_STAGED_PAD = 4;
+
+/** Shared memory the staged weights of `channels` output channels take: KH * KW rows of C + pad floats. */
+function stagedWeightBytes(spec: KernelSpec, channels: Expr): Expr {
+  return mul(add(channels, NHWC_STAGED_PAD), spec.kernelSize[0] * spec.kernelSize[1] * 4);
+}
 
 /**
  * Whether an entry stages the weights in shared memory: the channels-first vector entry of windows
@@ -39,8 +51,9 @@ export const NHWC_STAGED_WEIGHT_BYTES = 48 * 1024;
  * those loads requested were excess, the kernel latency-bound at 25% occupancy.
  */
 export function nhwcStagesWeights(spec: KernelSpec, vec: number, pixelsFirst: boolean): boolean {
-  const [kh, kw] = spec.kernelSize;
-  return vec % 4 === 0 && !pixelsFirst && nhwcPixelsFirst(spec) && (NHWC_PIXELS_FIRST_MIN_CHANNELS + 4) * kh * kw * 4 <= NHWC_STAGED_WEIGHT_BYTES;
+  // The launch plan's own formula at the threshold's C: a constant, so no call's values are needed.
+  const below = evaluate(stagedWeightBytes(spec, num(NHWC_PIXELS_FIRST_MIN_CHANNELS)), {} as Bindings);
+  return vec % 4 === 0 && !pixelsFirst && nhwcPixelsFirst(spec) && below <= BigInt(NHWC_STAGED_WEIGHT_BYTES);
 }
 
 /** The same bound for windows of 7 or more tap rows, where a thread's own rows are what it reads (below). */
@@ -176,7 +189,7 @@ export function nhwcParts(spec: KernelSpec, symbol: string, tileH: number, tileW
     ...(vectorEntry ? [{ name: `${symbol}_nhwc_${vec}`, vec, pixelsFirst: false }] : []),
     { name: `${symbol}_nhwc_1`, vec: 1, pixelsFirst: false },
   ].map((e) => ({ ...e, staged: nhwcStagesWeights(spec, e.vec, e.pixelsFirst) }));
-  return { vec, tileW, tileH, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries, footprint };
+  return { vec, tileW, tileH, stagedPad: NHWC_STAGED_PAD, taps: rows.join('\n'), epilogue: hasEpilogue(spec), residual: res, entries, footprint };
 }
 
 /**
@@ -192,8 +205,7 @@ export const nhwcFamily: CudaFamily = {
     const parts = nhwcParts(spec, symbol, tile.tileH, tile.tileW, tile.vec);
     const aligned = and(aligned16('xLow'), aligned16('yLow'), aligned16('rLow'));
     const outChannels = mul(v('C'), spec.channelMultiplier);
-    // templates/cuda/nhwc.hbs, staged_stride: C + 4 floats a tap.
-    const stagedBytes = mul(add(outChannels, 4), spec.kernelSize[0] * spec.kernelSize[1] * 4);
+    const stagedBytes = stagedWeightBytes(spec, outChannels);
     return {
       parts,
       variant: { nhwcTileW: parts.tileW, nhwcTileH: parts.tileH, nhwcVector: parts.vec },

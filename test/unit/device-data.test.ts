@@ -3,7 +3,7 @@ import { decode, encode, roundTo } from '../../src/dtype.js';
 import type { CudaRuntime } from '../../src/ffi/cudart.js';
 import { readAt, storedValue, uniformStored } from '../../src/tools/device-data.js';
 import { sampleIndices } from '../../src/verify/sample.js';
-import { uniformAt } from '../../src/verify/random.js';
+import { fillUniform, uniformAt } from '../../src/verify/random.js';
 
 describe('the host-side model of the bench inputs (uniformStored)', () => {
   it.each(['float32', 'float16', 'bfloat16'] as const)('%s: storedValue is roundTo on every value uniformAt can give (2^24 of them) and on the edges', (dtype) => {
@@ -18,6 +18,15 @@ describe('the host-side model of the bench inputs (uniformStored)', () => {
     const rounded = roundTo(edges.slice(), dtype);
     for (const [i, v] of edges.entries()) expect(Object.is(storedValue(v, dtype), rounded[i]!), `${v}`).toBe(true);
   }, 120_000);
+
+  it('fillUniform is uniformAt at every index, across the 2^32 boundary of the index too', () => {
+    for (const [seed, start, n] of [[1, 0, 70_000], [0xdeadbeef, 2 ** 32 - 33_333, 70_000], [7, 3 * 2 ** 32 + 5, 1000], [0, 2 ** 31 - 10, 20]] as const) {
+      const filled = fillUniform(new Float32Array(n), seed, start);
+      let wrong = 0;
+      for (let k = 0; k < n; k++) if (!Object.is(filled[k], Math.fround(uniformAt(seed, start + k)))) wrong++;
+      expect({ seed, start, wrong }).toEqual({ seed, start, wrong: 0 });
+    }
+  });
 
   it('uniformStored is storedValue of uniformAt', () => {
     for (let i = 0; i < 5000; i++) {

@@ -50,3 +50,36 @@ describe('float16 bit conversion against @petamoriken/float16', () => {
     expect(wrong.slice(0, 10)).toEqual([]);
   });
 });
+
+describe('the bit converters take a float32 pattern as uint32 or as int32 alike', () => {
+  it('agree with a double-precision round to nearest even on every 4099th pattern and the edges, both readings', async () => {
+    const { getFloat16, setFloat16 } = await import('@petamoriken/float16');
+    const { float32BitsToBfloat16, float32BitsToFloat16 } = await import('../../src/dtype.js');
+    const view = new DataView(new ArrayBuffer(4));
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    // bfloat16 by arithmetic on the exact value: the nearest of the two bfloat16 neighbours, ties to even.
+    const bf16 = (bits: number): number => {
+      if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;
+      const lower = Math.floor(bits / 65536), rest = bits % 65536;
+      return (rest > 0x8000 || (rest === 0x8000 && lower % 2 === 1) ? lower + 1 : lower) % 65536;
+    };
+    const patterns = [0, 0x80000000, 0x7f800000, 0xff800000, 0x7f7fffff, 0xff7fffff, 0x7f7f8000, 0xff7f8000, 0x3f808000, 0xbf818000, 0x7fc00000, 0xffffffff, 0x477fefff, 0xc77ff000];
+    for (let b = 0; b < 2 ** 32; b += 4099) patterns.push(b);
+    const wrong: string[] = [];
+    for (const bits of patterns) {
+      u32[0] = bits;
+      setFloat16(view, 0, f32[0]!, true);
+      const half = view.getUint16(0, true);
+      const halfNaN = Number.isNaN(f32[0]);
+      for (const reading of [bits >>> 0, bits | 0]) {
+        const h = float32BitsToFloat16(reading);
+        if (halfNaN ? (h & 0x7c00) !== 0x7c00 || (h & 0x3ff) === 0 : h !== half) wrong.push(`f16 of 0x${bits.toString(16)} read as ${reading}: ${h}, expected ${half}`);
+        const b16 = float32BitsToBfloat16(reading);
+        if (b16 !== bf16(bits)) wrong.push(`bf16 of 0x${bits.toString(16)} read as ${reading}: ${b16}, expected ${bf16(bits)}`);
+      }
+    }
+    expect(patterns.length).toBeGreaterThan(1_000_000);
+    expect(wrong.slice(0, 10)).toEqual([]);
+  });
+});

@@ -62,7 +62,7 @@ export function ringNhwcParts(spec: KernelSpec, tileH: number, symbol: string, l
   return {
     name: `${symbol}_ring_nhwc`, tileH, stages: STAGES, segment: RING_SEGMENT, rows, vec, cols,
     /** The shared memory of the longest ring row (maxVecs vectors): the launcher allows it once. */
-    maxSmem: maxVecs * ringBytesPerVector({ rows, stages: STAGES, tileH, vec }),
+    maxSmem: maxVecs * ringBytesPerVector({ rows, stages: STAGES, tileH }),
     /** Output elements (Wo * C) a row needs before the default launcher takes the ring: one strip. */
     minElems: pinned ? 1 : cols,
   };
@@ -98,11 +98,11 @@ function ringNhwcLaunch(spec: KernelSpec, ring: { readonly rows: number; readonl
 }
 
 /**
- * ring_nhwc::Geometry::smem per 16-byte vector of a ring row: `rows` ring rows of float32 elements,
- * and the cp.async stages' raw vectors.
+ * ring_nhwc::Geometry::smem per 16-byte vector of a ring row: `rows` ring rows (in the input's own
+ * type, so a vector's 16 bytes each), and the cp.async stages' raw vectors.
  */
-function ringBytesPerVector(ring: { readonly rows: number; readonly stages: number; readonly tileH: number; readonly vec: number }): number {
-  return ring.rows * ring.vec * 4 + ring.stages * ring.tileH * 16;
+function ringBytesPerVector(ring: { readonly rows: number; readonly stages: number; readonly tileH: number }): number {
+  return 16 * (ring.rows + ring.stages * ring.tileH);
 }
 
 /**

@@ -102,7 +102,8 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
   const stages = RING_STAGES;
-  const smem = 4 * (rows * row + (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4)) + stages * tileH * (row / vec) * 16;
+  // The ring holds rows in the input's own type, then the weights (float) where they are not in registers.
+  const smem = DTYPE_BYTES[spec.dtype] * rows * row + 4 * (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4) + stages * tileH * (row / vec) * 16;
   const segment = ringSegment(spec);
   const cols = 4 * lanes;
   // What a block reads: from ih_begin = oh_begin - PT, the R - TH rows put in first and TH a step for

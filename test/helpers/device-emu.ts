@@ -55,7 +55,7 @@ export function runOnEmu(cxx: string, dir: string, name: string, spec: KernelSpe
   if (device.includes(words)) device = device.replace(words, '#include "words.h"\n');
   const kernels = plan.entries.map((e) => `${e.scope}::${e.name}`);
   const unit = [
-    '#include "emu.h"', device,
+    ...(spec.layout === 'NHWC' ? ['#define EMU_NHWC 1'] : []), '#include "emu.h"', device,
     'typedef void (*Kernel)(const storage_t*, const storage_t*, const EpiArgs, out_t*, int, int, int, int, int, TileGrid);',
     `const Kernel kernels[] = {${kernels.join(', ')}};`, '#include "driver.h"', '',
   ].join('\n');

@@ -284,9 +284,9 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
 
   it('16-bit NHWC: the ring for pixels of whole channel quads, rows of whole vectors, x aligned and a ring row within two strips; its shared memory sized per call from C', () => {
     const spec = { kernelSize: 3, layout: 'NHWC', dtype: 'float16' } as const;
-    // Shared bytes for a ring row of `vecs` vectors of 8 halves: 6 rows of floats, then 2 steps of 4
+    // Shared bytes for a ring row of `vecs` vectors of 8 halves: 6 rows of halves, then 2 steps of 4
     // rows staged as raw 16-byte vectors.
-    const bytes16 = (vecs: number) => 6 * vecs * 8 * 4 + 2 * 4 * vecs * 16;
+    const bytes16 = (vecs: number) => 6 * vecs * 8 * 2 + 2 * 4 * vecs * 16;
     // [x, C, W, sharedBytes or 0 for the nhwc kernel], H = 70, N = 2. A row holds 512 + 2 * C halves:
     // 96 vectors for C = 128; C = 260 needs 130 (one a lane at most).
     const calls: [bigint, number, number, number][] = [[16n, 128, 512, bytes16(96)], [16n, 256, 64, bytes16(128)], [16n, 260, 64, 0], [16n, 126, 512, 0], [8n, 128, 512, 0], [16n, 4, 10, 0], [16n, 12, 66, bytes16(67)]];
@@ -309,9 +309,9 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(launcherFor({ ...spec, dtype: 'float32' }).info.ringNhwc?.name).toMatch(/_f32_nhwc_ring_nhwc$/);
     // Over 48 KiB (8 rows a step): the largest ring (rows of two strips) is allowed once, when the launcher is made.
     const tall = launcherFor(spec, 90, 90, { kernel: 'ring', tileH: 8 });
-    expect([...tall.sharedAllowed]).toEqual([[tall.info.ringNhwc!.name, 10 * 128 * 8 * 4 + 2 * 8 * 128 * 16]]);
+    expect([...tall.sharedAllowed]).toEqual([[tall.info.ringNhwc!.name, 10 * 128 * 8 * 2 + 2 * 8 * 128 * 16]]);
     expect(tall.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 2, 128, 70, 512, 0n)).toBe(0);
-    expect(tall.launches[0]).toMatchObject({ fn: tall.info.ringNhwc!.name, sharedBytes: 10 * 96 * 8 * 4 + 2 * 8 * 96 * 16 });
+    expect(tall.launches[0]).toMatchObject({ fn: tall.info.ringNhwc!.name, sharedBytes: 10 * 96 * 8 * 2 + 2 * 8 * 96 * 16 });
     expect(launcherFor(spec).sharedAllowed.size).toBe(0);
   });
 

@@ -72,6 +72,17 @@ function ringMinBlocks(spec: KernelSpec): number {
 }
 
 /**
+ * Whether the ring holds 16-bit rows as they are (half the shared-memory traffic; each lane converts
+ * the columns it reads, every step) rather than as floats (converted once, on the way in): windows up
+ * to 3 columns wide. On the H200, the committed float rows and 16-bit ones timed in one device session
+ * (docs/perf.md): the fp16 / bf16 reference 1.241 / 1.235 -> 1.220 / 1.212 ms, but 7x7 'same' in 16-bit
+ * 2.405 / 2.448 -> 2.531 / 2.581 (its lanes read 10 columns a row, and its arithmetic is what binds).
+ */
+export function ringHalfRows(spec: KernelSpec): boolean {
+  return spec.dtype !== 'float32' && spec.kernelSize[1] <= 3;
+}
+
+/**
  * The calls the ring takes: rows of whole 16-byte vectors, x aligned, rows at least minWo wide (narrow
  * planes go to the tiled or direct kernel), filling at least minFill quarters of their strips' columns,
  * and, where tailMax > 0, no last strip of 1 to tailMax columns: the any-width ring does such a
@@ -102,8 +113,9 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
   const rows = tileH + (kh - 1) * dh;
   const registerWeights = kh * kw <= REGISTER_WEIGHTS_MAX_TAPS;
   const stages = RING_STAGES;
-  // The ring holds rows in the input's own type, then the weights (float) where they are not in registers.
-  const smem = DTYPE_BYTES[spec.dtype] * rows * row + 4 * (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4) + stages * tileH * (row / vec) * 16;
+  // The ring (16-bit rows as they are, or floats), then the weights (float) where they are not in registers.
+  const halfRows = ringHalfRows(spec);
+  const smem = (halfRows ? 2 : 4) * rows * row + 4 * (registerWeights ? 0 : kh * Math.ceil(kw / 4) * 4) + stages * tileH * (row / vec) * 16;
   const segment = ringSegment(spec);
   const cols = 4 * lanes;
   // What a block reads: from ih_begin = oh_begin - PT, the R - TH rows put in first and TH a step for
@@ -115,7 +127,7 @@ export function ringParts(spec: KernelSpec, tileH: number, symbol: string, lanes
     cols: tileAxis(0, cols, -a, row, v('W'), { align: vec }),
   };
   return {
-    name: `${symbol}_ring`, vec, stages, tileH, segment, minBlocks: ringMinBlocks(spec), registerWeights, smem, minWo: pinned ? 1 : RING_MIN_WO,
+    name: `${symbol}_ring`, vec, stages, tileH, segment, minBlocks: ringMinBlocks(spec), registerWeights, halfRows, smem, minWo: pinned ? 1 : RING_MIN_WO,
     /** Quarters of its strips' columns a row must fill for the launcher to take the ring (0: any). */
     minFill: pinned ? 0 : ringMinFill(spec),
     /**

@@ -1,10 +1,11 @@
 // The aligned row rings' device code as generated (NCHW rows of whole 16-byte vectors; NHWC rows of
 // W * C elements, pixels of whole channel quads), run without a GPU on the host emulator
 // (test/helpers/device-emu.ts), every output checked against float64: 16-bit rows, which the rings
-// hold in shared memory as 16-bit and convert in registers, and float32 ones; paddings that start a
-// lane's window anywhere in a vector, dilation, uneven windows, a channel multiplier and a float32
-// output; strips whole and part-filled, segments with partial steps, y off its alignment, lanes in
-// every order. Every load must lie inside its operand and be aligned to its size.
+// hold in shared memory as 16-bit and convert in registers (the NCHW ring up to 3 columns of window,
+// floats past that), and float32 ones; paddings that start a lane's window anywhere in a vector,
+// dilation, uneven windows, a channel multiplier and a float32 output; strips whole and part-filled,
+// segments with partial steps, y off its alignment, lanes in every order. Every load must lie inside
+// its operand and be aligned to its size.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -187,6 +187,25 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(nhwc.launches[0]!.grid).toEqual([Math.ceil(((8 / vec.vec) * Math.ceil(8 / n.tileW) * Math.ceil(7 / n.tileH) * 2) / 128), 1]);
   });
 
+  it('the NCHW ring asks shared memory for its rows as 16-bit where its window is up to 3 columns wide, as floats otherwise', () => {
+    // A ring row of the default 128-lane strip: 4 * (128 + NQ - 1) columns rounded up to whole 16-byte
+    // vectors, NQ the quads a lane reads from the quad its window starts in (at A - PL, A the left
+    // padding rounded up to a vector); R = 4 + KH - 1 rows of them.
+    const cases = [
+      [{ kernelSize: 3, dtype: 'float16' }, 6 * 520 * 2],
+      [{ kernelSize: 3, padding: 1, dtype: 'bfloat16' }, 6 * 528 * 2],
+      [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 10 * 528 * 4],
+      [{ kernelSize: [5, 3], padding: [2, 1], dtype: 'bfloat16' }, 8 * 528 * 2],
+      [{ kernelSize: [3, 5], padding: [1, 2], dtype: 'float16' }, 6 * 528 * 4],
+      [{ kernelSize: 7, padding: 3 }, 10 * 520 * 4],
+    ] as const;
+    for (const [input, bytes] of cases) {
+      const l = launcherFor(input);
+      expect(l.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 70, 512, 0n)).toBe(0);
+      expect({ input, fn: l.launches[0]!.fn, sharedBytes: l.launches[0]!.sharedBytes }).toEqual({ input, fn: l.info.ring!.name, sharedBytes: bytes });
+    }
+  });
+
   it('float32 NCHW wide windows: the ring for rows of whole quads, x aligned and Wo >= minWo, one block per (strip, segment, channel, image), with its shared memory; the any-width ring for the other wide rows', () => {
     const ring = launcherFor({ kernelSize: 7 }).info.ring!;
     const ringAny = launcherFor({ kernelSize: 7 }).info.ringAny!;

@@ -18,7 +18,7 @@ import { freshSeed } from '../verify/random.js';
 import { sampleIndices, verifyOutputs } from '../verify/sample.js';
 import { inParallel } from '../parallel.js';
 import { benchCases, type BenchCase } from './bench-cases.js';
-import { readAt, timeLaunches, uniformStored, uploadUniform } from './device-data.js';
+import { readAt, timeLaunches, uniformStored, uploadUniform, uploadUniformParallel } from './device-data.js';
 import { TORCH_SCRIPT, torchScriptMissing } from './torch-script.js';
 import { withAlignedRatios, type Targets } from './bench-targets.js';
 import { recordedChoice } from './tune.js';
@@ -133,16 +133,22 @@ class InputPools {
   private readonly pools = new Map<DType, Tensor>();
   constructor(private readonly seed: number, private readonly progress: (l: string) => void) {}
 
-  get(dtype: DType, count: number, sizes: Map<DType, number>): Tensor {
-    let pool = this.pools.get(dtype);
-    if (!pool) {
-      const n = sizes.get(dtype)!;
+  /** Fills a pool for each dtype of `sizes`, before any timing (on the host's threads: uploadUniformParallel). */
+  async fill(sizes: Map<DType, number>): Promise<void> {
+    for (const [dtype, n] of sizes) {
+      if (this.pools.has(dtype)) continue;
+      const started = performance.now();
       this.progress(`generating ${((n * DTYPE_BYTES[dtype]) / 1e9).toFixed(2)} GB of random ${dtype} input`);
-      pool = Tensor.empty([n], { dtype, device: 'cuda' });
-      uploadUniform(cudaRuntime(readEnvironment()), pool.deviceAddress(), n, dtype, this.seed);
+      const pool = Tensor.empty([n], { dtype, device: 'cuda' });
       this.pools.set(dtype, pool);
+      await uploadUniformParallel(cudaRuntime(readEnvironment()), pool.deviceAddress(), n, dtype, this.seed);
+      this.progress(`generated the ${dtype} input in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
-    if (count > pool.length) throw new DwconvError('internal: input pool too small');
+  }
+
+  get(dtype: DType, count: number): Tensor {
+    const pool = this.pools.get(dtype);
+    if (!pool || count > pool.length) throw new DwconvError(`internal: no ${dtype} input pool of ${count} values`);
     return pool;
   }
 
@@ -207,13 +213,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       tuning: tuningDir === undefined ? 'not looked for (--no-tuning)' : `recorded choices looked for in ${tuningDir}`,
       rows: withAlignedRatios(rows),
     });
+    await pools.fill(sizes);
     for (const [i, c] of cases.entries()) {
       o.progress(`timing ${c.name}`);
       const extra = extras[i] ? [kernels.get(jobKey(c, extras[i]))!] : [];
       const candidates = [...(o.variants ? allVariants(normalizeSpec(c.spec)).map((v) => kernels.get(jobKey(c, v))!) : [defaults[i]!]), ...extra];
       const t = torchAt.get(c.name);
       const timed = 'ms' in torch && t !== undefined ? { ms: torch.ms[t], compiledMs: torch.compiledMs[t], exactMs: torch.exactMs[t] } : undefined;
-      const row = measureCase(c, defaults[i]!, candidates, pools, sizes, flush.deviceAddress(), seed, o.reps, timed?.ms, timed?.compiledMs);
+      const row = measureCase(c, defaults[i]!, candidates, pools, flush.deviceAddress(), seed, o.reps, timed?.ms, timed?.compiledMs);
       const record = records[i];
       rows.push({
         ...row, ...(timed?.exactMs === undefined ? {} : { torchExactMs: timed.exactMs }),
@@ -225,7 +232,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     for (let round = 2; round <= o.rounds; round++) {
       for (const [i, c] of cases.entries()) {
         o.progress(`timing ${c.name} again (round ${round} of ${o.rounds})`);
-        rows[i] = withRound(rows[i]!, retimeCase(c, defaults[i]!, pools, sizes, flush.deviceAddress(), seed, o.reps));
+        rows[i] = withRound(rows[i]!, retimeCase(c, defaults[i]!, pools, flush.deviceAddress(), seed, o.reps));
         o.partial?.(result());
       }
     }
@@ -272,12 +279,12 @@ function jobKey(c: BenchCase, v: CudaVariant | undefined): string {
 }
 
 /** A case's GPU operands: its input (a prefix of the dtype's pool), weights, epilogue operands and output shape. */
-function caseOperands(c: BenchCase, def: Kernel, pools: InputPools, sizes: Map<DType, number>, seed: number, track: (t: Tensor) => Tensor) {
+function caseOperands(c: BenchCase, def: Kernel, pools: InputPools, seed: number, track: (t: Tensor) => Tensor) {
   const rt = cudaRuntime(readEnvironment());
   const spec = def.spec;
   const { dtype } = spec;
   const inCount = c.shape.reduce((a, b) => a * b, 1);
-  const pool = pools.get(dtype, inCount, sizes);
+  const pool = pools.get(dtype, inCount);
   const outShape = def.outputShape(c.shape);
   const outCount = outShape.reduce((a, b) => a * b, 1);
   const p = randomParameters(spec, channelsOf(spec, c.shape), seed ^ 0x5bd1e995);
@@ -303,14 +310,14 @@ function timeCopy(rt: CudaRuntime, pool: Tensor, bytesMoved: number, reps: numbe
 /** What measureCase times and checks; runBench adds where the kernel came from and what the case should reach. */
 type MeasuredRow = Omit<BenchRow, 'choice' | 'recordedAt' | 'targets' | 'alignedTo' | 'ofAligned' | 'torchExactMs'>;
 
-function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): MeasuredRow {
+function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: InputPools, flushAt: Address, seed: number, reps: number, torchMs: number | undefined, torchCompiledMs: number | undefined): MeasuredRow {
   const spec = def.spec;
   const { dtype } = spec;
   const opts = { dtype, device: 'cuda' } as const;
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   try {
-    const { rt, pool, view, wt, bt, p, residualSeed, residual, epilogue, outShape, outCount, bytesMoved } = caseOperands(c, def, pools, sizes, seed, track);
+    const { rt, pool, view, wt, bt, p, residualSeed, residual, epilogue, outShape, outCount, bytesMoved } = caseOperands(c, def, pools, seed, track);
     // A block's output sums C*m depthwise results: its reference costs C*m*kh*kw input reads, so fewer samples.
     const perOutput = spec.pointwise ? channelsOf(spec, c.shape) * spec.channelMultiplier * spec.kernelSize[0] * spec.kernelSize[1] : 1;
     const indices = sampleIndices(outCount, Math.max(200, Math.min(SAMPLE, Math.floor(SEPARABLE_SAMPLE_READS / perOutput))));
@@ -360,11 +367,11 @@ function measureCase(c: BenchCase, def: Kernel, candidates: Kernel[], pools: Inp
 }
 
 /** A later round of a case: the default kernel (its outputs were checked in the first) and the copy, timed again. */
-function retimeCase(c: BenchCase, def: Kernel, pools: InputPools, sizes: Map<DType, number>, flushAt: Address, seed: number, reps: number): { ms: number; copyMs: number } {
+function retimeCase(c: BenchCase, def: Kernel, pools: InputPools, flushAt: Address, seed: number, reps: number): { ms: number; copyMs: number } {
   const tensors: Tensor[] = [];
   const track = (t: Tensor) => (tensors.push(t), t);
   try {
-    const { rt, pool, view, wt, bt, epilogue, outShape, bytesMoved } = caseOperands(c, def, pools, sizes, seed, track);
+    const { rt, pool, view, wt, bt, epilogue, outShape, bytesMoved } = caseOperands(c, def, pools, seed, track);
     const flush = { address: flushAt, bytes: FLUSH_BYTES };
     const out = track(Tensor.empty(outShape, { dtype: def.spec.dtype, device: 'cuda' }));
     const ms = timeLaunches(rt, () => def.forward(view, wt, bt, { ...epilogue, out }), reps, flush);

@@ -3,6 +3,7 @@ import type { Address, CudaRuntime } from '../ffi/cudart.js';
 import type { DType } from '../spec.js';
 import { fillUniform, uniformAt } from '../verify/random.js';
 import { median } from './stats.js';
+import { generateUniform, type UniformOptions } from './uniform-workers.js';
 
 const CHUNK_ELEMENTS = 1 << 24;
 /** Indices further apart than this are read with separate copies rather than one copy spanning the gap. */
@@ -19,6 +20,16 @@ export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtyp
     const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, count - start)), seed, first + start);
     rt.copyToDevice(base + BigInt(start * bytes), encode(chunk, dtype));
   }
+}
+
+/**
+ * uploadUniform on several host threads (generateUniform): the same bytes at the same places, each
+ * chunk copied to the device as it comes back.
+ */
+export async function uploadUniformParallel(rt: CudaRuntime, dst: Address, count: number, dtype: DType, seed: number, o: UniformOptions = {}): Promise<void> {
+  const base = BigInt(dst);
+  const bytes = DTYPE_BYTES[dtype];
+  await generateUniform(count, dtype, seed, (offset, chunk) => rt.copyToDevice(base + BigInt(offset * bytes), chunk), o);
 }
 
 // One float32 and its bits, reused: rounding one value through encode/decode allocated five typed

@@ -31,7 +31,7 @@ vi.mock('../../src/ffi/cudart.js', async (importOriginal) => {
 vi.mock('../../src/tools/device-data.js', async (importOriginal) => {
   // Filling a gigabyte pool with random values on the host is the slow part of a real run, and unneeded here.
   const real = await importOriginal<typeof import('../../src/tools/device-data.js')>();
-  return { ...real, uploadUniform: () => {} };
+  return { ...real, uploadUniform: () => {}, uploadUniformParallel: async () => {} };
 });
 vi.mock('../../src/compile.js', async () => {
   const { Kernel } = await import('../../src/runtime/kernel.js');

@@ -4,7 +4,8 @@
 // toolchain tests' check of kernels' values where no GPU is present (the rings, whose outputs depend
 // on several threads' shared-memory work; the tiled kernel's stride and dilation arithmetic).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
 import { templateContext } from '../../src/codegen/common.js';
@@ -14,7 +15,7 @@ import type { CudaVariant } from '../../src/codegen/variant.js';
 import { DTYPE_BYTES } from '../../src/dtype.js';
 import { chooseEntry } from '../../src/plan/choose.js';
 import { writeTileGrid } from '../../src/runtime/tile-grid.js';
-import type { KernelSpec } from '../../src/spec.js';
+import { normalizeSpec, type KernelSpec, type SpecInput } from '../../src/spec.js';
 
 const KIND = { float32: 0, float16: 1, bfloat16: 2 } as const;
 
@@ -82,5 +83,25 @@ export function runOnEmu(cxx: string, dir: string, name: string, spec: KernelSpe
     const label = `${g.symbol} ${s.shape.join('x')} x+${s.xOff} y+${s.yOff} order ${s.order}`;
     expect(Number(outputs), label).toBeGreaterThan(0);
     expect({ label, bad: Number(bad), errors: Number(errors) }, output.split('\n').filter((l) => /^[EM] /.test(l)).slice(0, 6).join('\n')).toEqual({ label, bad: 0, errors: 0 });
+  }
+}
+
+/**
+ * Every spec on every shape it has an output for (others are refused, not launched), once for each of
+ * its variants, in a fresh folder: runOnEmu, with the plan expected to choose an entry of `scope`.
+ */
+export function runEmuMatrix(cxx: string, specs: readonly SpecInput[], shapes: readonly EmuShape[], variants: (spec: KernelSpec) => readonly CudaVariant[], scope: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'dwconv-emu-'));
+  try {
+    prepareEmu(dir);
+    for (const [i, input] of specs.entries()) {
+      const spec = normalizeSpec(input);
+      const fit = shapes.filter(({ shape }) => hasOutput(spec, shape));
+      for (const [k, variant] of variants(spec).entries()) {
+        runOnEmu(cxx, dir, `emu${i}_${k}`, spec, variant, fit, (chosen, s) => expect(chosen, `${JSON.stringify(input)} ${JSON.stringify(variant)} ${s.shape.join('x')}`).toBe(scope));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

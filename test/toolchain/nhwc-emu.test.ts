@@ -4,13 +4,10 @@
 // in shared memory (C below the W-first threshold), the W-first entry (C * M >= 192) and the scalar
 // entry (channels that are not whole vectors, y off its alignment); a 3x3 source and a channel
 // multiplier for the other paths. Every load must lie inside its operand and be aligned to its size.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { nhwcVector } from '../../src/codegen/cuda-nhwc.js';
-import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasOutput, prepareEmu, runOnEmu, type EmuShape } from '../helpers/device-emu.js';
+import type { SpecInput } from '../../src/spec.js';
+import { runEmuMatrix, type EmuShape } from '../helpers/device-emu.js';
 import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const SPECS: SpecInput[] = [
@@ -33,19 +30,6 @@ const SHAPES: EmuShape[] = [
 
 describe.skipIf(!hasCxx)('the NHWC kernel on the host emulator', () => {
   it('computes every output on the staged, W-first and scalar entries with one and two rows a thread, reading only inside its operands', () => {
-    const cxx = cxxPath!;
-    const dir = mkdtempSync(join(tmpdir(), 'dwconv-nhwc-emu-'));
-    try {
-      prepareEmu(dir);
-      for (const [i, input] of SPECS.entries()) {
-        const spec = normalizeSpec(input);
-        const shapes = SHAPES.filter(({ shape }) => hasOutput(spec, shape));
-        for (const tileH of [1, 2]) {
-          runOnEmu(cxx, dir, `emu${i}_${tileH}`, spec, { kernel: 'nhwc', tileH, tileW: 4, vec: nhwcVector(spec) }, shapes, (scope, s) => expect(scope, `${JSON.stringify(input)} ${s.shape.join('x')}`).toBe('nhwc'));
-        }
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    runEmuMatrix(cxxPath!, SPECS, SHAPES, (spec) => [1, 2].map((tileH) => ({ kernel: 'nhwc', tileH, tileW: 4, vec: nhwcVector(spec) })), 'nhwc');
   }, 900_000);
 });

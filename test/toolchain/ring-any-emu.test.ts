@@ -5,12 +5,9 @@
 // filled and tail strips, tensors of odd size ending inside a 32-bit word, x and y off their natural
 // alignment by one element. Every global load must lie inside its operand (nothing past the tensor's
 // ends) and be aligned to its size; a misaligned vector store fails -fsanitize=alignment.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasOutput, prepareEmu, runOnEmu, type EmuShape } from '../helpers/device-emu.js';
+import { describe, it } from 'vitest';
+import type { SpecInput } from '../../src/spec.js';
+import { runEmuMatrix, type EmuShape } from '../helpers/device-emu.js';
 import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 /** The lab's windows in every dtype, and one with a channel multiplier, a float32 output and an uneven window. */
@@ -48,21 +45,8 @@ const SHAPES: EmuShape[] = [
   { shape: [1, 3, 2, 3], xOff: 1, yOff: 0, order: 0 },
 ];
 
-
 describe.skipIf(!hasCxx)('the any-width ring on the host emulator', () => {
   it('computes every output of every width, alignment and lane order, reading only inside its operands', () => {
-    const cxx = cxxPath!;
-    const dir = mkdtempSync(join(tmpdir(), 'dwconv-ring-any-emu-'));
-    try {
-      prepareEmu(dir);
-      for (const [i, input] of SPECS.entries()) {
-        const spec = normalizeSpec(input);
-        // Shapes with no output for this window (3x3 unpadded on 2 rows) are refused, not launched.
-        const shapes = SHAPES.filter(({ shape }) => hasOutput(spec, shape));
-        runOnEmu(cxx, dir, `emu${i}`, spec, { kernel: 'ringAny', tileH: 4 }, shapes, (scope, s) => expect(scope, `${JSON.stringify(input)} ${s.shape[3]}`).toBe('ring_any'));
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    runEmuMatrix(cxxPath!, SPECS, SHAPES, () => [{ kernel: 'ringAny', tileH: 4 }], 'ring_any');
   }, 900_000);
 });

@@ -6,12 +6,9 @@
 // dilation, uneven windows, a channel multiplier and a float32 output; strips whole and part-filled,
 // segments with partial steps, y off its alignment, lanes in every order. Every load must lie inside
 // its operand and be aligned to its size.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasOutput, prepareEmu, runOnEmu, type EmuShape } from '../helpers/device-emu.js';
+import { describe, it } from 'vitest';
+import type { SpecInput } from '../../src/spec.js';
+import { runEmuMatrix, type EmuShape } from '../helpers/device-emu.js';
 import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const NCHW: SpecInput[] = [
@@ -55,18 +52,7 @@ const NHWC_SHAPES: EmuShape[] = [
 describe.skipIf(!hasCxx)('the aligned row rings on the host emulator', () => {
   for (const [layout, specs, shapes, scope] of [['NCHW', NCHW, NCHW_SHAPES, 'ring'], ['NHWC', NHWC, NHWC_SHAPES, 'ring_nhwc']] as const) {
     it(`${layout}: computes every output of 16-bit and float32 rows at every padding, reading only inside its operands`, () => {
-      const cxx = cxxPath!;
-      const dir = mkdtempSync(join(tmpdir(), 'dwconv-ring-emu-'));
-      try {
-        prepareEmu(dir);
-        for (const [i, input] of specs.entries()) {
-          const spec = normalizeSpec(input);
-          const fit = shapes.filter(({ shape }) => hasOutput(spec, shape));
-          runOnEmu(cxx, dir, `emu${i}`, spec, { kernel: 'ring', tileH: 4 }, fit, (s, shape) => expect(s, `${JSON.stringify(input)} ${shape.shape.join('x')}`).toBe(scope));
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      runEmuMatrix(cxxPath!, specs, shapes, () => [{ kernel: 'ring', tileH: 4 }], scope);
     }, 900_000);
   }
 });

@@ -3,12 +3,9 @@
 // own vectors a row), strides along H at and past the window, dilation, a channel multiplier and a
 // float32 output of 16-bit input; rows of whole vectors and not, x and y off their alignment, planes
 // smaller than a tile. Every load must lie inside its operand and be aligned to its size.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { normalizeSpec, type SpecInput } from '../../src/spec.js';
-import { hasOutput, prepareEmu, runOnEmu, type EmuShape } from '../helpers/device-emu.js';
+import { describe, it } from 'vitest';
+import type { SpecInput } from '../../src/spec.js';
+import { runEmuMatrix, type EmuShape } from '../helpers/device-emu.js';
 import { cxxPath, hasCxx } from '../helpers/requirements.js';
 
 const SPECS: SpecInput[] = [
@@ -33,19 +30,6 @@ const SHAPES: EmuShape[] = [
 
 describe.skipIf(!hasCxx)('the tiled kernel on the host emulator', () => {
   it('computes every output at strides 1 and 2, on every load and store path, reading only inside its operands', () => {
-    const cxx = cxxPath!;
-    const dir = mkdtempSync(join(tmpdir(), 'dwconv-tiled-emu-'));
-    try {
-      prepareEmu(dir);
-      for (const [i, input] of SPECS.entries()) {
-        const spec = normalizeSpec(input);
-        const shapes = SHAPES.filter(({ shape }) => hasOutput(spec, shape));
-        for (const tileH of [2, 4]) {
-          runOnEmu(cxx, dir, `emu${i}_${tileH}`, spec, { kernel: 'tiled', tileH }, shapes, (scope, s) => expect(scope, `${JSON.stringify(input)} ${s.shape.join('x')}`).toBe('tiled'));
-        }
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    runEmuMatrix(cxxPath!, SPECS, SHAPES, () => [2, 4].map((tileH) => ({ kernel: 'tiled', tileH })), 'tiled');
   }, 900_000);
 });

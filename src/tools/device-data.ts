@@ -1,9 +1,9 @@
-import { DTYPE_BYTES, encode, float16BitsToFloat32, float32BitsToBfloat16, float32BitsToFloat16 } from '../dtype.js';
+import { DTYPE_BYTES, float16BitsToFloat32, float32BitsToBfloat16, float32BitsToFloat16 } from '../dtype.js';
 import type { Address, CudaRuntime } from '../ffi/cudart.js';
 import type { DType } from '../spec.js';
-import { fillUniform, uniformAt } from '../verify/random.js';
+import { uniformAt } from '../verify/random.js';
 import { median } from './stats.js';
-import { generateUniform, type UniformOptions } from './uniform-workers.js';
+import { generateUniform, uniformChunkBytes, type UniformOptions } from './uniform-workers.js';
 
 const CHUNK_ELEMENTS = 1 << 24;
 /** Indices further apart than this are read with separate copies rather than one copy spanning the gap. */
@@ -17,8 +17,7 @@ export function uploadUniform(rt: CudaRuntime, dst: Address, count: number, dtyp
   const base = BigInt(dst);
   const bytes = DTYPE_BYTES[dtype];
   for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
-    const chunk = fillUniform(new Float32Array(Math.min(CHUNK_ELEMENTS, count - start)), seed, first + start);
-    rt.copyToDevice(base + BigInt(start * bytes), encode(chunk, dtype));
+    rt.copyToDevice(base + BigInt(start * bytes), uniformChunkBytes({ seed, dtype, first: first + start, count: Math.min(CHUNK_ELEMENTS, count - start) }));
   }
 }
 

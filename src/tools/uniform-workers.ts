@@ -7,7 +7,19 @@ import { Worker } from 'node:worker_threads';
 import { encode } from '../dtype.js';
 import type { DType } from '../spec.js';
 import { fillUniform } from '../verify/random.js';
-import type { UniformChunk } from './uniform-worker.js';
+
+/** One chunk: `count` values from index `first` of the stream `seed`, as `dtype`. */
+export interface UniformChunk {
+  readonly seed: number;
+  readonly first: number;
+  readonly count: number;
+  readonly dtype: DType;
+}
+
+/** A chunk's bytes: uniformAt's values stored as the dtype (what a worker hands back). */
+export function uniformChunkBytes(c: UniformChunk): Uint8Array {
+  return encode(fillUniform(new Float32Array(c.count), c.seed, c.first), c.dtype);
+}
 
 /** Values a chunk holds: 16 MB of float32, so that threads x chunks in flight stay well under a gigabyte. */
 export const UNIFORM_CHUNK = 1 << 22;
@@ -32,10 +44,7 @@ export async function generateUniform(count: number, dtype: DType, seed: number,
   const threads = Math.min(o.threads ?? Math.min(16, availableParallelism()), chunks);
   const job = (k: number): UniformChunk => ({ seed, dtype, first: first + k * chunk, count: Math.min(chunk, count - k * chunk) });
   if (threads <= 1) {
-    for (let k = 0; k < chunks; k++) {
-      const c = job(k);
-      sink(k * chunk, encode(fillUniform(new Float32Array(c.count), seed, c.first), dtype));
-    }
+    for (let k = 0; k < chunks; k++) sink(k * chunk, uniformChunkBytes(job(k)));
     return;
   }
   const workers = Array.from({ length: threads }, () => spawn());

@@ -3,8 +3,20 @@
  * can be generated in chunks on the host and checked later without keeping it.
  */
 export function uniformAt(seed: number, index: number): number {
-  // Two rounds of a murmur3-style finalizer over (index, seed); high and low halves of the index both count.
-  let h = (Math.imul(index >>> 0, 0x9e3779b1) ^ seed ^ Math.imul(Math.floor(index / 4294967296), 0x85ebca77)) >>> 0;
+  return uniformOf(index >>> 0, highMix(seed, Math.floor(index / 4294967296)));
+}
+
+/** The seed and an index's high 32 bits, as uniformOf takes them: the same for every index of a run that shares them. */
+function highMix(seed: number, high: number): number {
+  return seed ^ Math.imul(high, 0x85ebca77);
+}
+
+/**
+ * The value at an index whose low 32 bits are `low` (any int32 or uint32 reading of them), `mix`
+ * from highMix: two rounds of a murmur3-style finalizer, so high and low halves of the index both count.
+ */
+function uniformOf(low: number, mix: number): number {
+  let h = Math.imul(low, 0x9e3779b1) ^ mix;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h ^= h >>> 16;
@@ -12,22 +24,16 @@ export function uniformAt(seed: number, index: number): number {
 }
 
 /**
- * Fills `out` with uniformAt(seed, start + k): uniformAt's arithmetic inlined, with the index's high
- * half mixed once per run of indices that share it (twice as fast; the bench fills gigabytes).
+ * Fills `out` with uniformAt(seed, start + k), the index's high half mixed once per run of indices
+ * that share it (the bench fills gigabytes).
  */
 export function fillUniform(out: Float32Array, seed: number, start = 0): Float32Array {
   for (let k = 0; k < out.length; ) {
     const hi = Math.floor((start + k) / 4294967296);
     const lo = start + k - hi * 4294967296;
     const run = Math.min(out.length - k, 4294967296 - lo);
-    const mix = seed ^ Math.imul(hi, 0x85ebca77);
-    for (let j = 0; j < run; j++) {
-      let h = Math.imul((lo + j) | 0, 0x9e3779b1) ^ mix;
-      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-      h ^= h >>> 16;
-      out[k + j] = (h >>> 8) / 8388608 - 1;
-    }
+    const mix = highMix(seed, hi);
+    for (let j = 0; j < run; j++) out[k + j] = uniformOf((lo + j) | 0, mix);
     k += run;
   }
   return out;

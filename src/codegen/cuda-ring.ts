@@ -74,9 +74,9 @@ function ringMinBlocks(spec: KernelSpec): number {
 /**
  * Whether the ring holds 16-bit rows as they are (half the shared-memory traffic; each lane converts
  * the columns it reads, every step) rather than as floats (converted once, on the way in): windows up
- * to 3 columns wide. On the H200, the committed float rows and 16-bit ones timed in one device session
- * (docs/perf.md): the fp16 / bf16 reference 1.241 / 1.235 -> 1.220 / 1.212 ms, but 7x7 'same' in 16-bit
- * 2.405 / 2.448 -> 2.531 / 2.581 (its lanes read 10 columns a row, and its arithmetic is what binds).
+ * to 3 columns wide. On the H200, float rows and 16-bit ones timed side by side (docs/perf.md): the
+ * fp16 / bf16 reference 1.241 / 1.235 -> 1.220 / 1.212 ms, but 7x7 'same' in 16-bit 2.405 / 2.448 ->
+ * 2.531 / 2.581 (its lanes read 10 columns a row, and its arithmetic is what binds).
  */
 export function ringHalfRows(spec: KernelSpec): boolean {
   return spec.dtype !== 'float32' && spec.kernelSize[1] <= 3;

@@ -62,19 +62,20 @@ const MAX_FLOATS_TALL = 80;
 /**
  * Default tile: 2 rows x 4 columns, 16-byte vectors for fp32 and 8-byte ones for 16-bit types (the
  * best of the 8 NHWC variants in every dtype at 3x3, docs/perf.md); narrower when a wide window would
- * hold too many columns. Windows of 7 or more tap rows (ConvNeXt's 7x7) take one output row and
- * 16-byte vectors in every dtype: the two rows' shared input rows save loads but cost the registers
- * that keep an SM's warps resident, and those layers' planes are small. On the H200, ConvNeXt's four
- * 7x7 stages, each variant timed in one run: 16-bit 0.286 / 0.162 / 0.098 / 0.054 ms with 2 rows and
- * 8-byte vectors, 0.204 / 0.138 / 0.097 / 0.050 with this tile; fp32 0.258 / 0.167 / 0.104 / 0.055
- * against 0.262 / 0.166 / 0.096 / 0.048 (docs/perf.md).
+ * hold too many columns. Windows of 7 or more tap rows (ConvNeXt's 7x7) take 16-byte vectors in every
+ * dtype (the channels-first entry's; the W-first one picks its own, nhwcPixelsFirstVector). Two rows
+ * there too since the channels-first entry stages its weights: on the H200, ConvNeXt's four 7x7
+ * stages, every variant timed in one run, one row -> two: fp32 0.144 / 0.152 / 0.061 / 0.034 ms ->
+ * 0.116 / 0.110 / 0.053 / 0.036, fp16 0.139 / 0.105 / 0.051 / 0.033 -> 0.130 / 0.089 / 0.048 / 0.037
+ * (bf16 alike): faster on every stage but the 7x7 plane, where half as many threads cover it
+ * (docs/perf.md).
  */
 export function defaultNhwcTile(spec: KernelSpec): { tileH: number; tileW: number; vec: number } {
   const tall = spec.kernelSize[0] >= 7;
   const vec = spec.dtype === 'float32' || tall ? nhwcVector(spec) : nhwcVectors(spec).at(-1)!;
   const bound = tall ? MAX_FLOATS_TALL : MAX_FLOATS;
   const tileW = [4, 2].find((tw) => columnsRead(spec, tw).length * vec <= bound) ?? 1;
-  return { tileH: tall ? 1 : 2, tileW, vec };
+  return { tileH: 2, tileW, vec };
 }
 
 /**

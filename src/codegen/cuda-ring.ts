@@ -39,25 +39,28 @@ export function ringFits(spec: KernelSpec): boolean {
 }
 
 /**
- * Whether a spec's default source holds the ring: 16-bit inputs (3x3 fp16 1.647 -> 1.532 ms over the
- * tiled kernel, 7x7 4.48 -> 2.41 over the direct one, on an H100: docs/perf.md), float32 windows
- * of 25 taps or more (float32 3x3 stays with the tiled kernel, as fast).
+ * Whether a spec's default source holds the ring: wherever it fits, but for float32 windows below 5x5
+ * with a residual. 16-bit: 3x3 fp16 1.647 -> 1.532 ms over the tiled kernel, 7x7 4.48 -> 2.41 over the
+ * direct one (H100). Float32 3x3 on the H200 (docs/perf.md): 2.302 -> 2.154 ms over the tiled kernel,
+ * and with bias, relu6, silu or gelu 2.387-2.439 -> 2.153-2.161; with a residual 3.413 -> 3.669 (the
+ * ring reads it one element at a time, the tiled kernel as vectors), so those keep the tiled kernel.
  */
 export function ringApplies(spec: KernelSpec): boolean {
-  const [kh, kw] = spec.kernelSize;
-  return ringFits(spec) && (spec.dtype !== 'float32' || kh * kw >= 25);
+  const small = spec.kernelSize[0] * spec.kernelSize[1] < 25;
+  return ringFits(spec) && !(spec.dtype === 'float32' && small && spec.residual !== 'none');
 }
 
 /**
- * The default launcher's bound on strips mostly empty, in quarters of the strips' columns: 3 for
- * 16-bit windows up to 7x7, 0 otherwise. There the ring beats the tiled kernel by 7% on full strips
- * (1.53 against 1.65 ms on the reference), while a row of 518 outputs (two 512-column strips, the
- * second 6 wide) took the ring 1.95 ms (docs/perf.md; the tiled kernel was not timed on it).
- * Wide windows keep the ring on any row: it beats the direct kernel by far more.
+ * The default launcher's bound on strips mostly empty, in quarters of the strips' columns: 3 where
+ * the tiled kernel is the alternative (16-bit windows up to 7x7, float32 ones below 5x5), 0 otherwise.
+ * There the ring beats the tiled kernel by 7% on full strips (1.53 against 1.65 ms on the 16-bit
+ * reference), while a row of 518 outputs (two 512-column strips, the second 6 wide) took the ring
+ * 1.95 ms (docs/perf.md; the tiled kernel was not timed on it). Wide windows keep the ring on any
+ * row: it beats the direct kernel by far more.
  */
 function ringMinFill(spec: KernelSpec): number {
-  const [kh, kw] = spec.kernelSize;
-  return spec.dtype !== 'float32' && kh * kw <= 49 ? 3 : 0;
+  const taps = spec.kernelSize[0] * spec.kernelSize[1];
+  return taps <= (spec.dtype === 'float32' ? 24 : 49) ? 3 : 0;
 }
 
 /**

@@ -56,6 +56,8 @@ describe.skipIf(!hasGpu)(`CUDA any-width row ring (needs a GPU: ${gpuReason})`, 
     [{ kernelSize: 7, padding: 3, dtype: 'float16' }, [1, 3, 41, 528], /_ring_any$/],
     [{ kernelSize: 3, padding: 1, dtype: 'bfloat16' }, [1, 2, 20, 1544], /_tiled/],
     [{ kernelSize: 3, padding: 1, dtype: 'bfloat16' }, [1, 2, 20, 1576], /_ring$/],
+    [{ kernelSize: 3, padding: 1 }, [1, 2, 20, 1544], /_tiled/],
+    [{ kernelSize: 3, padding: 1, bias: true }, [1, 2, 20, 1576], /_ring$/],
   ];
   it.each(routed)('default source, %j on %j: takes the entry its rule names and matches float64', async (input, shape, entry) => {
     expect(entryFor(normalizeSpec(input), undefined, shape)).toMatch(entry);

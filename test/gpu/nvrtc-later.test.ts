@@ -27,7 +27,7 @@ describe.skipIf(!hasGpu || !hasNvrtc || !apart)(`NVRTC programs compiled after t
   const input = { kernelSize: 3, padding: 1 } as const;
   const spec = normalizeSpec(input);
   const g = generate(spec, 'cuda');
-  // An odd width (the any-width ring's, once loaded) and an aligned one (a tiled entry's).
+  // An odd width (the any-width ring's, once loaded) and an aligned one (the aligned ring's).
   const shapes: [number, number, number, number][] = [[2, 8, 19, 509], [1, 4, 9, 512]];
 
   it('the reference spec: the ring joins later; every call matches float64 before and after; the entry is whole', async () => {

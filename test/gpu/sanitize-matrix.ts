@@ -42,7 +42,7 @@ const SPECS: SpecInput[] = [
  * Entries taken only on some shapes, each with a shape that takes it: the separable split entry (a
  * cluster per tile, partial sums through distributed shared memory; sm_90) and the quads entry (wide
  * calls with rows of whole quads, halos by shuffles), and the row rings (rows of whole vectors, Wo >= 256
- * filling 3/4 of their strips for 16-bit windows up to 7x7, or Wo * C >= 512; 31x31 with over 48 KiB
+ * filling 3/4 of their strips for 16-bit windows up to 7x7 and float32 ones below 5x5, or Wo * C >= 512; 31x31 with over 48 KiB
  * of shared memory), and the NHWC kernel's W-first entry (7x7, 256 output channels) and its
  * channels-first entry with staged weights (7x7, 96 and 40). Default
  * source only.
@@ -57,6 +57,8 @@ const TARGETED: [SpecInput, [number, number, number, number]][] = [
   // The 16-bit ring (8-element rows), and the NHWC ring (rows copied ahead by cp.async, zero-filled
   // outside the image) with every epilogue operand, three strips and two segments.
   [{ kernelSize: 3, padding: [1, 1, 3, 1], dtype: 'bfloat16' }, [1, 2, 70, 1016]],
+  // The float32 3x3 ring (4-element rows) with an epilogue, on rows that fill 3/4 of two strips.
+  [{ kernelSize: 3, padding: 1, bias: true, activation: 'relu6' }, [1, 2, 70, 776]],
   [{ kernelSize: 3, padding: 1, layout: 'NHWC', dtype: 'float16', bias: true, batchNorm: true, activation: 'silu', residual: true }, [1, 36, 66, 40]],
   // Whole-vector rows the aligned ring yields to the any-width ring (a last strip of 1-32 columns), and
   // a 16-bit 7x7 whose any-width ring is tried before the tiled kernel.

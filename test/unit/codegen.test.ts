@@ -80,14 +80,14 @@ describe('codegen', () => {
     expect(generate(normalizeSpec({ kernelSize: 31, dilation: 8 }), 'cuda').variant.directTileW).toBe(1);
   });
 
-  it('by default holds the kernel families that apply (tiled, any-width ring, direct), and lets the launcher choose', () => {
+  it('by default holds the kernel families that apply (ring, tiled, any-width ring, direct), and lets the launcher choose', () => {
     const g = generate(normalizeSpec({ kernelSize: 3 }), 'cuda');
-    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4, ringAnyTileH: 4 });
-    // Tiled entries for the shapes they suit, the any-width ring for the wide rows they cannot load,
-    // then the direct kernel for every other call.
+    expect(g.variant).toEqual({ kernel: 'auto', directTileW: 4, directTileH: 1, tiledTileW: 4, tiledTileH: 4, ringTileH: 4, ringAnyTileH: 4 });
+    // The ring for wide rows of whole vectors, tiled entries for the shapes they suit, the any-width
+    // ring for the wide rows neither can load, then the direct kernel for every other call.
     // Beside the direct kernel the tiled family takes only rows of whole input vectors, so its
     // scalar-load entry is neither planned nor compiled; pinned, the tiled family keeps it.
-    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
+    expect(g.plan!.entries.map((e) => e.name.slice(g.symbol.length))).toEqual(['_ring', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any', '_direct']);
     const pinned = generate(normalizeSpec({ kernelSize: 3 }), 'cuda', { kernel: 'tiled', tileH: 4 });
     expect(pinned.plan!.entries.map((e) => e.name.slice(pinned.symbol.length))).toEqual(['_tiled_1_1', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1']);
     // Stride 2 along W: the tiled kernel (SW vectors a row) beside the direct one; stride 3: direct only.
@@ -127,13 +127,13 @@ describe('the entry points a source holds', () => {
     }
   }
 
-  it('the reference spec (3x3, padding 1, fp32 NCHW) compiles five kernels: three tiled store widths, the any-width ring and the direct one', () => {
+  it('the reference spec (3x3, padding 1, fp32 NCHW) compiles six kernels: the ring, three tiled store widths, the any-width ring and the direct one', () => {
     const g = generate(normalizeSpec({ kernelSize: 3, padding: 1 }), 'cuda');
-    expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring_any']);
-    // NVRTC compiles them as five programs at once: the compile waits for the slowest kernel, not for all five.
-    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1'], ['_ring_any']]);
+    expect(entryPoints(g.source).map((n) => n.slice(g.symbol.length))).toEqual(['_direct', '_tiled_4_4', '_tiled_4_2', '_tiled_4_1', '_ring', '_ring_any']);
+    // NVRTC compiles them as six programs at once: the compile waits for the slowest kernel, not for all six.
+    expect(g.units!().map((u) => u.entries.map((n) => n.slice(g.symbol.length)))).toEqual([['_direct'], ['_tiled_4_4'], ['_tiled_4_2'], ['_tiled_4_1'], ['_ring'], ['_ring_any']]);
     // The any-width ring may compile after a first load: the direct kernel, last in the plan, takes every call meanwhile.
-    expect(g.units!().map((u) => u.later === true)).toEqual([false, false, false, false, true]);
+    expect(g.units!().map((u) => u.later === true)).toEqual([false, false, false, false, false, true]);
     expect(g.plan!.entries.at(-1)!.name).toBe(`${g.symbol}_direct`);
   });
 

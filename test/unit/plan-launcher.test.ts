@@ -229,13 +229,13 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(pinned.launches[0]!.fn).toBe(pinned.info.ring!.name);
     expect(pinned.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 1, 9, 9, 0n)).toBe(0); // W % 4: the direct kernel
     expect(pinned.launches[1]!.fn).toBe(pinned.info.direct!.entry);
-    // No ring: stride 2, float32 3x3, NHWC (its own ring).
-    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 3 }, { kernelSize: 7, layout: 'NHWC' }] as const) {
+    // No ring: stride 2, NHWC (its own ring), float32 3x3 with a residual (the tiled kernel reads it as vectors).
+    for (const input of [{ kernelSize: 7, stride: 2 }, { kernelSize: 7, layout: 'NHWC' }, { kernelSize: 3, residual: true }] as const) {
       expect(launcherFor(input).info.ring, JSON.stringify(input)).toBeUndefined();
     }
   });
 
-  it('16-bit windows up to 7x7: the ring only for rows filling 3/4 of their strips (wide windows: any row)', () => {
+  it('16-bit windows up to 7x7 and float32 ones below 5x5: the ring only for rows filling 3/4 of their strips (wide windows: any row)', () => {
     // [W, takes the ring]: Wo = W - 2; 510 of 512, 518 of 1024, 774 of 1024, 1038 of 1536, 2046 of 2048.
     for (const [W, takesRing] of [[512, true], [520, false], [776, true], [1040, false], [2048, true]] as const) {
       const l = launcherFor({ kernelSize: 3, dtype: 'bfloat16' });
@@ -248,19 +248,23 @@ describe('NVRTC launcher for separable blocks (a fake driver records the launch)
     expect(wide.launch(16n, 32n, 0n, 0n, 0n, 0n, 0n, 0n, 80n, 1, 2, 20, 528, 0n)).toBe(0);
     expect(wide.launches[0]!.fn).toBe(wide.info.ring!.name);
     expect(launcherFor({ kernelSize: 7 }).info.ring!.minFill).toBe(0);
+    expect(launcherFor({ kernelSize: 5 }).info.ring!.minFill).toBe(0);
+    expect(launcherFor({ kernelSize: 3 }).info.ring!.minFill).toBe(3);
+    expect(launcherFor({ kernelSize: [3, 5] }).info.ring!.minFill).toBe(3);
     expect(launcherFor({ kernelSize: 3, dtype: 'float16' }, 90, 90, { kernel: 'ring', tileH: 4 }).info.ring!.minFill).toBe(0); // pinned
   });
 
   it('the any-width ring, pinned: every call, one block a (strip, segment, channel, image); its fill rule in default sources; not built where it does not fit', () => {
-    // Default sources: [spec, x, W, family] (rows of whole vectors to the aligned ring or the tiled kernel; narrow rows to the direct kernel;
+    // Default sources: [spec, x, W, family] (rows of whole vectors to the aligned ring, or the tiled kernel where they fill less of its strips; narrow rows to the direct kernel;
     // a last strip of 1-32 columns to the any-width ring's tail blocks, ahead of the tiled kernel above 9 taps where it fills 3/4 of its strips).
     for (const [input, x, W, family, pinned] of [
-      [{ kernelSize: 3 }, 16n, 512, /_tiled_/], [{ kernelSize: 3 }, 16n, 514, /_ring_any$/], [{ kernelSize: 3 }, 20n, 512, /_ring_any$/], [{ kernelSize: 3 }, 16n, 385, /_direct$/],
+      [{ kernelSize: 3 }, 16n, 512, /_ring$/], [{ kernelSize: 3 }, 16n, 776, /_ring$/], [{ kernelSize: 3 }, 16n, 720, /_tiled_/], [{ kernelSize: 3 }, 16n, 514, /_ring_any$/], [{ kernelSize: 3 }, 20n, 512, /_ring_any$/], [{ kernelSize: 3 }, 16n, 385, /_direct$/],
       [{ kernelSize: 3, dtype: 'bfloat16' }, 16n, 1023, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 515, /_ring_any$/],
       [{ kernelSize: 7, padding: 3 }, 16n, 512, /_ring$/], [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring_any$/], [{ kernelSize: 7, padding: 3 }, 16n, 544, /_ring_any$/],
       [{ kernelSize: 7, padding: 3 }, 16n, 548, /_ring$/], [{ kernelSize: 7, padding: 3 }, 16n, 640, /_ring$/], [{ kernelSize: 5, padding: 2 }, 16n, 1028, /_ring_any$/],
       [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 528, /_ring_any$/], [{ kernelSize: 7, padding: 3, dtype: 'float16' }, 16n, 640, /_tiled_/],
       [{ kernelSize: 3, padding: 1, dtype: 'float16' }, 16n, 1544, /_tiled_/], [{ kernelSize: 3, padding: 1, dtype: 'float16' }, 16n, 1576, /_ring$/],
+      [{ kernelSize: 3, padding: 1 }, 16n, 1544, /_tiled_/], [{ kernelSize: 3, padding: 1 }, 16n, 1576, /_ring$/],
       [{ kernelSize: 7, padding: 3 }, 16n, 516, /_ring$/, { kernel: 'ring', tileH: 4 }],
     ] as const) {
       const l = launcherFor(input, 90, 90, pinned);
